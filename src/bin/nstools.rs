@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::multicall::main(std::env::args_os())
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nsunshare::main(std::env::args_os())
+}

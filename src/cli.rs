@@ -1,0 +1,289 @@
+//! Command-line helpers shared by every tool: the `main` wrapper that prints errors once and
+//! exits, getopt-compatible option names and messages on top of lexopt, `--help`/`--version`,
+//! and strict number, size and signal parsing.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use nix::sys::signal::Signal;
+
+use crate::error::{Error, Result, EXIT_FAILURE};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Run a tool's body and leave with its status. `body` returns the exit status on success; an
+/// error is printed as `name: message` (plus a `Try` line for usage errors) and exits with the
+/// error's status.
+pub fn exit(name: &str, result: Result<i32>) -> ! {
+    let code = match result {
+        Ok(code) => code,
+        Err(e) => {
+            report(name, &e);
+            e.code()
+        }
+    };
+    if let Err(e) = std::io::stdout().flush() {
+        eprintln!("{name}: write error: {}", crate::error::errno_of(&e).desc());
+        std::process::exit(EXIT_FAILURE);
+    }
+    std::process::exit(code)
+}
+
+/// Print an error the way every tool does.
+pub fn report(name: &str, e: &Error) {
+    if e.is_silent() {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{name}: {e}");
+    if e.is_usage() {
+        let _ = writeln!(err, "Try '{name} --help' for more information.");
+    }
+}
+
+/// Write `text` to stdout (help, version, reports), turning a write failure into an error rather
+/// than a panic.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| {
+            Error::new(format!(
+                "write error: {}",
+                crate::error::errno_of(&e).desc()
+            ))
+        })
+}
+
+/// `--version` output, util-linux style.
+pub fn version(name: &str) -> Result<i32> {
+    print(&format!("{name} from nstools {VERSION}\n"))?;
+    Ok(0)
+}
+
+/// `--help` output.
+pub fn help(text: &str) -> Result<i32> {
+    print(text)?;
+    Ok(0)
+}
+
+/// Resolve a long option as `getopt_long` does: an exact name, or an unambiguous prefix of one of
+/// `names`.
+pub fn long(given: &str, names: &[&'static str]) -> Result<&'static str> {
+    if let Some(n) = names.iter().find(|n| **n == given) {
+        return Ok(n);
+    }
+    let matches: Vec<&'static str> = names
+        .iter()
+        .copied()
+        .filter(|n| !given.is_empty() && n.starts_with(given))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(Error::usage(format!("unrecognized option '--{given}'"))),
+        many => {
+            let list: Vec<String> = many.iter().map(|m| format!("'--{m}'")).collect();
+            Err(Error::usage(format!(
+                "option '--{given}' is ambiguous; possibilities: {}",
+                list.join(" ")
+            )))
+        }
+    }
+}
+
+/// The error getopt gives for an option it does not know.
+pub fn unknown(arg: lexopt::Arg<'_>) -> Error {
+    match arg {
+        lexopt::Arg::Short(c) => Error::usage(format!("invalid option -- '{c}'")),
+        lexopt::Arg::Long(l) => Error::usage(format!("unrecognized option '--{l}'")),
+        lexopt::Arg::Value(v) => {
+            Error::usage(format!("unexpected argument '{}'", v.to_string_lossy()))
+        }
+    }
+}
+
+impl From<lexopt::Error> for Error {
+    fn from(e: lexopt::Error) -> Error {
+        use lexopt::Error as L;
+        let msg = match e {
+            L::MissingValue { option: Some(o) } if o.starts_with("--") => {
+                format!("option '{o}' requires an argument")
+            }
+            L::MissingValue { option: Some(o) } => {
+                format!(
+                    "option requires an argument -- '{}'",
+                    o.trim_start_matches('-')
+                )
+            }
+            L::MissingValue { option: None } => "missing argument".into(),
+            L::UnexpectedOption(o) if o.starts_with("--") => format!("unrecognized option '{o}'"),
+            L::UnexpectedOption(o) => format!("invalid option -- '{}'", o.trim_start_matches('-')),
+            L::UnexpectedArgument(v) => format!("unexpected argument '{}'", v.to_string_lossy()),
+            L::UnexpectedValue { option, .. } => {
+                format!("option '{option}' doesn't allow an argument")
+            }
+            L::NonUnicodeValue(v) => format!("invalid UTF-8 in argument '{}'", v.to_string_lossy()),
+            L::ParsingFailed { value, error } => format!("{error}: '{value}'"),
+            L::Custom(e) => e.to_string(),
+        };
+        Error::usage(msg)
+    }
+}
+
+/// A required option value as a UTF-8 string.
+pub fn value(p: &mut lexopt::Parser) -> Result<String> {
+    use lexopt::ValueExt;
+    Ok(p.value()?.string()?)
+}
+
+/// A required option value kept as an OS string (paths, commands).
+pub fn value_os(p: &mut lexopt::Parser) -> Result<OsString> {
+    Ok(p.value()?)
+}
+
+/// The optional `=VALUE` of a long option (`--mount=FILE`). Short options never take one here,
+/// as in util-linux unshare, so `-mu` stays two flags.
+pub fn optional_long(p: &mut lexopt::Parser) -> Result<Option<OsString>> {
+    Ok(p.optional_value())
+}
+
+/// The operands after the first non-option: the program and its own arguments, untouched.
+pub fn rest(first: OsString, p: &mut lexopt::Parser) -> Result<Vec<OsString>> {
+    let mut argv = vec![first];
+    argv.extend(p.raw_args()?);
+    Ok(argv)
+}
+
+/// A decimal number in full, as util-linux's `strtoul_or_err`: `what: 'text'` on failure.
+pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.bytes()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || (i == 0 && (b == b'-' || b == b'+')));
+    match t.parse::<T>() {
+        Ok(v) if ok => Ok(v),
+        _ => Err(Error::new(format!("{what}: '{text}'"))),
+    }
+}
+
+/// A size with an optional binary or decimal suffix, as util-linux `strtosize`:
+/// `512`, `64K`, `256M`, `1.5G`, `2GiB` (powers of 1024), `2GB` (powers of 1000).
+pub fn size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, suffix) = t.split_at(split);
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') || num.matches('.').count() > 1
+    {
+        return None;
+    }
+    let (base, unit) = match suffix.as_bytes() {
+        [] => (1024u64, b'\0'),
+        [u] => (1024, *u),
+        [u, b'B'] => (1000, *u),
+        [u, b'i', b'B'] => (1024, *u),
+        _ => return None,
+    };
+    let exp = match unit.to_ascii_uppercase() {
+        b'\0' => 0,
+        b'K' => 1,
+        b'M' => 2,
+        b'G' => 3,
+        b'T' => 4,
+        b'P' => 5,
+        b'E' => 6,
+        _ => return None,
+    };
+    let mult = base.checked_pow(exp)?;
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let mut value = int.parse::<u64>().ok()?.checked_mul(mult)?;
+    if !frac.is_empty() {
+        if exp == 0 {
+            return None;
+        }
+        let digits = frac.len().min(18) as u32;
+        let f: u64 = frac[..digits as usize].parse().ok()?;
+        let scale = 10u64.pow(digits);
+        value = value.checked_add(((f as u128 * mult as u128) / scale as u128) as u64)?;
+    }
+    Some(value)
+}
+
+/// A signal by name (`KILL`, `SIGKILL`, `kill`) or number (`9`).
+pub fn signal(text: &str) -> Option<Signal> {
+    if let Ok(n) = text.parse::<i32>() {
+        return Signal::try_from(n).ok();
+    }
+    let upper = text.to_ascii_uppercase();
+    let full = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    full.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_prefixes_resolve_like_getopt() {
+        let names = ["mount", "mount-proc", "map-user", "map-users", "net"];
+        assert_eq!(long("mount", &names).unwrap(), "mount");
+        assert_eq!(long("mount-p", &names).unwrap(), "mount-proc");
+        assert_eq!(long("ne", &names).unwrap(), "net");
+        assert_eq!(long("map-user", &names).unwrap(), "map-user");
+        let e = long("map", &names).unwrap_err();
+        assert!(e.is_usage());
+        assert_eq!(
+            e.to_string(),
+            "option '--map' is ambiguous; possibilities: '--map-user' '--map-users'"
+        );
+        assert_eq!(
+            long("bogus", &names).unwrap_err().to_string(),
+            "unrecognized option '--bogus'"
+        );
+    }
+
+    #[test]
+    fn numbers_are_strict() {
+        assert_eq!(number::<u32>("1000", "failed to parse uid").unwrap(), 1000);
+        assert_eq!(number::<i64>("-5", "x").unwrap(), -5);
+        assert_eq!(
+            number::<u32>("10x", "failed to parse uid")
+                .unwrap_err()
+                .to_string(),
+            "failed to parse uid: '10x'"
+        );
+        assert!(number::<u32>("", "x").is_err());
+        assert!(number::<u32>("4294967296", "x").is_err());
+        assert!(number::<u32>("0x10", "x").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(size("512"), Some(512));
+        assert_eq!(size("64K"), Some(65536));
+        assert_eq!(size("256M"), Some(256 << 20));
+        assert_eq!(size("2GiB"), Some(2 << 30));
+        assert_eq!(size("2GB"), Some(2_000_000_000));
+        assert_eq!(size("1.5G"), Some(3 << 29));
+        assert_eq!(size("12Q"), None);
+        assert_eq!(size("-1"), None);
+        assert_eq!(size(""), None);
+        assert_eq!(size("1.5"), None);
+        assert_eq!(size("99999999999E"), None);
+    }
+
+    #[test]
+    fn signals() {
+        assert_eq!(signal("KILL"), Some(Signal::SIGKILL));
+        assert_eq!(signal("sigterm"), Some(Signal::SIGTERM));
+        assert_eq!(signal("15"), Some(Signal::SIGTERM));
+        assert_eq!(signal("NOPE"), None);
+        assert_eq!(signal("0"), None);
+    }
+}

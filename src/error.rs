@@ -1,0 +1,144 @@
+//! One error type for every tool: a message that names the operation and the object, and the exit
+//! status it maps to. Errors are printed once, in [`crate::cli::run`], as `tool: message`.
+
+use std::fmt::{self, Display};
+use std::io;
+
+use nix::errno::Errno;
+
+/// Exit status of our own failures (util-linux `EXIT_FAILURE`).
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit status when the program was found but could not be executed.
+pub const EXIT_CANNOT_EXEC: i32 = 126;
+/// Exit status when the program was not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+#[derive(Debug)]
+pub struct Error {
+    msg: String,
+    code: i32,
+    usage: bool,
+    /// Already reported (by a helper process): exit with `code` and print nothing.
+    silent: bool,
+    errno: Option<Errno>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Our own failure, exit status 1.
+    pub fn new(msg: impl Into<String>) -> Self {
+        Error {
+            msg: msg.into(),
+            code: EXIT_FAILURE,
+            usage: false,
+            silent: false,
+            errno: None,
+        }
+    }
+
+    /// A usage error: printed with a `Try 'tool --help'` line, exit status 1.
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Error {
+            usage: true,
+            ..Error::new(msg)
+        }
+    }
+
+    /// A failure someone else already reported: exit with `code`, print nothing.
+    pub fn silent(code: i32) -> Self {
+        Error {
+            silent: true,
+            ..Error::new("").with_code(code)
+        }
+    }
+
+    pub fn is_silent(&self) -> bool {
+        self.silent
+    }
+
+    /// A failed system call: `what: strerror`.
+    pub fn sys(what: impl Display, errno: Errno) -> Self {
+        Error {
+            errno: Some(errno),
+            ..Error::new(format!("{what}: {}", errno.desc()))
+        }
+    }
+
+    /// Same error, another exit status.
+    pub fn with_code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+
+    pub fn code(&self) -> i32 {
+        self.code
+    }
+
+    pub fn is_usage(&self) -> bool {
+        self.usage
+    }
+
+    /// The errno behind this error, if it came from a system call.
+    pub fn errno(&self) -> Option<Errno> {
+        self.errno
+    }
+
+    pub fn message(&self) -> &str {
+        &self.msg
+    }
+}
+
+impl Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The errno of an `io::Error`, so it prints as util-linux does ("No such file or directory",
+/// without Rust's "(os error 2)").
+pub fn errno_of(e: &io::Error) -> Errno {
+    Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
+}
+
+/// Attach the operation and object to a system error: `.context(|| format!("open {path}"))`.
+pub trait Context<T> {
+    fn context<D: Display>(self, what: impl FnOnce() -> D) -> Result<T>;
+}
+
+impl<T> Context<T> for nix::Result<T> {
+    fn context<D: Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| Error::sys(what(), e))
+    }
+}
+
+impl<T> Context<T> for io::Result<T> {
+    fn context<D: Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| match e.raw_os_error() {
+            Some(_) => Error::sys(what(), errno_of(&e)),
+            None => Error::new(format!("{}: {e}", what())),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sys_error_reads_like_util_linux() {
+        let e: Result<()> = Err(Errno::ENOENT).context(|| "cannot open /x");
+        let e = e.unwrap_err();
+        assert_eq!(e.to_string(), "cannot open /x: No such file or directory");
+        assert_eq!(e.code(), 1);
+        assert_eq!(e.errno(), Some(Errno::ENOENT));
+    }
+
+    #[test]
+    fn io_error_has_no_os_error_suffix() {
+        let e: Result<()> = Err(io::Error::from_raw_os_error(libc::EACCES)).context(|| "open f");
+        assert_eq!(e.unwrap_err().to_string(), "open f: Permission denied");
+    }
+}

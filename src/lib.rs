@@ -1,0 +1,17 @@
+//! nstools: small, single-purpose Linux namespace tools over one thin library.
+//!
+//! The library is organised by concern; each tool in [`tool`] parses its arguments, calls these
+//! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
+
+pub mod cli;
+pub mod error;
+pub mod idmap;
+pub mod mount;
+pub mod ns;
+pub mod process;
+pub mod sys;
+pub mod tool;
+pub mod users;
+
+#[cfg(test)]
+mod testutil;

@@ -1,0 +1,170 @@
+//! The namespace table: everything the tools know about the eight namespace kinds lives here, and
+//! options only select entries of it.
+//!
+//! Order rule: the table is in util-linux's order (`namespace_files[]`), user namespace first.
+//! When *joining*, the user namespace goes first if entering it raises our privilege (we are not
+//! privileged in the target's other namespaces until we are in their owning user namespace), and
+//! last if it lowers it (an unprivileged caller must use its capabilities in the current user
+//! namespace before giving them up). The mount namespace comes after pid so that `/proc` lookups
+//! of the target still work while joining, and time comes last because it only applies to
+//! children (`time_for_children`), like pid.
+
+use std::fs::File;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+
+use nix::fcntl::{open, OFlag};
+use nix::sched::CloneFlags;
+use nix::sys::stat::Mode;
+use nix::unistd::Pid;
+
+use crate::error::{Context, Error, Result};
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Kind {
+    /// The name under `/proc/PID/ns/` and in `lsns` output: `mnt`, `uts`, …
+    pub name: &'static str,
+    /// The util-linux long option: `--mount`, `--uts`, …
+    pub long: &'static str,
+    /// The util-linux short option.
+    pub short: char,
+    pub flag: CloneFlags,
+    /// The `/proc/PID/ns/` file that names the namespace a *new* process would get: differs from
+    /// `name` for pid and time, which a process only enters through its children.
+    pub for_children: &'static str,
+}
+
+macro_rules! kind {
+    ($name:literal, $long:literal, $short:literal, $flag:ident, $children:literal) => {
+        Kind {
+            name: $name,
+            long: $long,
+            short: $short,
+            flag: CloneFlags::$flag,
+            for_children: $children,
+        }
+    };
+}
+
+/// All namespace kinds, in util-linux order (see the module comment for the order rule).
+pub static KINDS: [Kind; 8] = [
+    kind!("user", "user", 'U', CLONE_NEWUSER, "user"),
+    kind!("cgroup", "cgroup", 'C', CLONE_NEWCGROUP, "cgroup"),
+    kind!("ipc", "ipc", 'i', CLONE_NEWIPC, "ipc"),
+    kind!("uts", "uts", 'u', CLONE_NEWUTS, "uts"),
+    kind!("net", "net", 'n', CLONE_NEWNET, "net"),
+    kind!("pid", "pid", 'p', CLONE_NEWPID, "pid_for_children"),
+    kind!("mnt", "mount", 'm', CLONE_NEWNS, "mnt"),
+    // nix has no CLONE_NEWTIME constant (it overlaps CSIGNAL in clone(2)); build it from libc.
+    Kind {
+        name: "time",
+        long: "time",
+        short: 'T',
+        flag: CloneFlags::from_bits_retain(libc::CLONE_NEWTIME),
+        for_children: "time_for_children",
+    },
+];
+
+/// The entry for a short option letter.
+pub fn by_short(c: char) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.short == c)
+}
+
+/// The entry for a long option name.
+pub fn by_long(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.long == name)
+}
+
+/// The entry for a `CLONE_NEW*` flag.
+pub fn by_flag(flag: CloneFlags) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| k.flag == flag)
+}
+
+/// The union of the flags of `kinds`.
+pub fn flags<'a>(kinds: impl IntoIterator<Item = &'a Kind>) -> CloneFlags {
+    kinds
+        .into_iter()
+        .fold(CloneFlags::empty(), |acc, k| acc | k.flag)
+}
+
+/// Identity of a namespace: device and inode of its nsfs file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Id {
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// The identity of the namespace of `kind` that process `pid` (None: ourselves) is in.
+pub fn id_of(pid: Option<Pid>, kind: &Kind) -> Result<Id> {
+    let path = proc_ns_path(pid, kind.name);
+    let md = std::fs::metadata(&path).context(|| format!("cannot stat {path}"))?;
+    Ok(Id {
+        dev: md.dev(),
+        ino: md.ino(),
+    })
+}
+
+/// `/proc/self/ns/NAME` or `/proc/PID/ns/NAME`.
+pub fn proc_ns_path(pid: Option<Pid>, file: &str) -> String {
+    match pid {
+        Some(p) => format!("/proc/{p}/ns/{file}"),
+        None => format!("/proc/self/ns/{file}"),
+    }
+}
+
+/// Open a namespace file (`O_RDONLY | O_CLOEXEC`) and check that it is a namespace of `kind`.
+pub fn open_ns_file(path: &str, kind: &Kind) -> Result<OwnedFd> {
+    let fd = open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+        .context(|| format!("cannot open {path}"))?;
+    match crate::sys::ns_get_nstype(fd.as_fd()) {
+        Ok(t) if t == kind.flag.bits() => Ok(fd),
+        Ok(t) => {
+            let other = by_flag(CloneFlags::from_bits_retain(t)).map_or("unknown", |k| k.name);
+            Err(Error::new(format!(
+                "{path} is a {other} namespace, not a {} namespace",
+                kind.name
+            )))
+        }
+        Err(nix::errno::Errno::ENOTTY | nix::errno::Errno::EINVAL) => {
+            Err(Error::new(format!("{path} is not a namespace file")))
+        }
+        Err(e) => Err(Error::sys(format!("cannot inspect {path}"), e)),
+    }
+}
+
+/// Whether `path` is an nsfs file (used to tell a persisted namespace from an ordinary file).
+pub fn is_ns_file(file: &File) -> bool {
+    crate::sys::ns_get_nstype(file.as_fd()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_complete_and_unique() {
+        let all = flags(KINDS.iter());
+        for k in &KINDS {
+            assert_eq!(by_short(k.short), Some(k));
+            assert_eq!(by_long(k.long), Some(k));
+            assert_eq!(by_flag(k.flag), Some(k));
+        }
+        assert_eq!(all.bits().count_ones(), 8);
+        assert_eq!(KINDS[0].name, "user", "the user namespace must come first");
+    }
+
+    #[test]
+    fn time_flag_is_clone_newtime() {
+        assert_eq!(by_short('T').unwrap().flag.bits(), 0x80);
+    }
+
+    #[test]
+    fn own_namespaces_have_ids() {
+        for k in &KINDS {
+            let path = proc_ns_path(None, k.name);
+            if std::path::Path::new(&path).exists() {
+                id_of(None, k).unwrap();
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Process control: fork, exec with util-linux exit statuses, waiting with signal forwarding, and
+//! leaving with a child's status (re-raising the signal that killed it).
+
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{getpid, Pid};
+
+use crate::error::{Context, Error, Result, EXIT_CANNOT_EXEC, EXIT_FAILURE, EXIT_NOT_FOUND};
+use crate::sys;
+
+pub enum Fork {
+    Parent(Pid),
+    Child,
+}
+
+/// `fork(2)`.
+pub fn fork() -> Result<Fork> {
+    // SAFETY: every nstools process is single-threaded, so the child cannot inherit a lock held
+    // by another thread; it only runs our own code up to exec or exit.
+    match unsafe { nix::unistd::fork() } {
+        Ok(nix::unistd::ForkResult::Parent { child }) => Ok(Fork::Parent(child)),
+        Ok(nix::unistd::ForkResult::Child) => Ok(Fork::Child),
+        Err(e) => Err(Error::sys("fork failed", e)),
+    }
+}
+
+fn cstring(s: &OsStr) -> Result<CString> {
+    CString::new(s.as_bytes()).map_err(|_| {
+        Error::new(format!(
+            "argument contains a NUL byte: {}",
+            s.to_string_lossy()
+        ))
+    })
+}
+
+/// Execute `argv[0]` searched in `PATH`, as `execvp(3)`. Only returns on failure, with the
+/// util-linux status: 127 when the program does not exist, 126 when it cannot be run.
+pub fn exec(argv: &[OsString]) -> Error {
+    exec_as(&argv[0], argv)
+}
+
+/// Execute `file` (searched in `PATH`) with `argv` (whose first element is the program's name).
+pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
+    let prog = file.to_string_lossy().into_owned();
+    let converted: Result<Vec<CString>> = argv.iter().map(|a| cstring(a)).collect();
+    let (file, args) = match (cstring(file), converted) {
+        (Ok(f), Ok(a)) => (f, a),
+        (Err(e), _) | (_, Err(e)) => return e.with_code(EXIT_CANNOT_EXEC),
+    };
+    let _ = sys::reset_default(Signal::SIGPIPE);
+    let Err(e) = nix::unistd::execvp(&file, &args);
+    let code = if e == Errno::ENOENT {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_EXEC
+    };
+    Error::sys(format!("failed to execute {prog}"), e).with_code(code)
+}
+
+/// Execute `$SHELL` (or `/bin/sh`) as a login shell, as util-linux does without a program.
+pub fn exec_shell() -> Error {
+    let shell = std::env::var_os("SHELL")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/bin/sh".into());
+    let base = std::path::Path::new(&shell)
+        .file_name()
+        .unwrap_or(shell.as_os_str());
+    let mut arg0 = OsString::from("-");
+    arg0.push(base);
+    exec_as(&shell, &[arg0])
+}
+
+/// Execute `argv`, or a shell when it is empty.
+pub fn exec_or_shell(argv: &[OsString]) -> Error {
+    if argv.is_empty() {
+        exec_shell()
+    } else {
+        exec(argv)
+    }
+}
+
+/// Wait for `pid` to end (retrying on EINTR).
+pub fn wait(pid: Pid) -> Result<WaitStatus> {
+    loop {
+        match waitpid(pid, None) {
+            Err(Errno::EINTR) => continue,
+            r => return r.context(|| "waitpid failed"),
+        }
+    }
+}
+
+/// The signals a supervising parent forwards: every catchable signal except the synchronous
+/// faults (which only ever concern the faulting process), SIGCHLD, and the terminal stop signals,
+/// which the terminal already sends to the child's whole process group.
+pub fn forwardable() -> SigSet {
+    use Signal::*;
+    let mut set = SigSet::all();
+    for s in [
+        SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
+    ] {
+        set.remove(s);
+    }
+    for s in [SIGTSTP, SIGTTIN, SIGTTOU] {
+        set.remove(s);
+    }
+    set
+}
+
+/// Block `set` and return the previous mask, to be restored in a forked child before exec.
+pub fn block(set: &SigSet) -> Result<SigSet> {
+    set.thread_swap_mask(SigmaskHow::SIG_BLOCK)
+        .context(|| "sigprocmask failed")
+}
+
+/// Restore a signal mask saved by [`block`].
+pub fn restore_mask(old: &SigSet) -> Result<()> {
+    old.thread_set_mask()
+        .context(|| "sigprocmask restore failed")
+}
+
+/// How a supervising parent treats its child while waiting.
+#[derive(Clone, Copy, Default)]
+pub struct Supervise {
+    /// Forward every signal of [`forwardable`] to the child (they must have been blocked, with
+    /// SIGCHLD, before the fork).
+    pub forward: bool,
+    /// When the child stops, stop ourselves too, and continue it when we are continued (what a
+    /// shell expects of a wrapper, as util-linux nsenter does).
+    pub follow_stops: bool,
+}
+
+/// Wait for `child` to end, forwarding signals and following stops as asked.
+pub fn supervise(child: Pid, how: Supervise) -> Result<WaitStatus> {
+    let flags = if how.follow_stops {
+        WaitPidFlag::WUNTRACED
+    } else {
+        WaitPidFlag::empty()
+    };
+    if !how.forward {
+        loop {
+            match waitpid(child, Some(flags)) {
+                Err(Errno::EINTR) => continue,
+                Ok(WaitStatus::Stopped(..)) => follow_stop(child),
+                r => return r.context(|| "waitpid failed"),
+            }
+        }
+    }
+    let mut set = forwardable();
+    set.add(Signal::SIGCHLD);
+    loop {
+        match waitpid(child, Some(flags | WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) | Err(Errno::EINTR) => {}
+            Ok(WaitStatus::Stopped(..)) => {
+                follow_stop(child);
+                continue;
+            }
+            r => return r.context(|| "waitpid failed"),
+        }
+        // A SIGCHLD that arrives between waitpid and here stays pending, so it is not lost.
+        match set.wait() {
+            Ok(Signal::SIGCHLD) | Err(_) => {}
+            Ok(sig) => {
+                let _ = kill(child, sig);
+            }
+        }
+    }
+}
+
+fn follow_stop(child: Pid) {
+    let _ = kill(getpid(), Signal::SIGSTOP);
+    let _ = kill(child, Signal::SIGCONT);
+}
+
+/// The exit status a shell would report for `status`: the code, or 128+n for signal n.
+pub fn status_code(status: WaitStatus) -> i32 {
+    match status {
+        WaitStatus::Exited(_, code) => code,
+        WaitStatus::Signaled(_, sig, _) => 128 + sig as i32,
+        _ => EXIT_FAILURE,
+    }
+}
+
+/// Leave the way `status` says the child left: with its exit code, or killed by its signal.
+pub fn exit_like(status: WaitStatus) -> ! {
+    match status {
+        WaitStatus::Signaled(_, sig, _) => reraise(sig),
+        other => std::process::exit(status_code(other)),
+    }
+}
+
+/// Die of `sig` so that our parent sees the same termination as ours saw; without a core dump of
+/// our own, since the fault was the child's.
+pub fn reraise(sig: Signal) -> ! {
+    use nix::sys::resource::{setrlimit, Resource};
+    let _ = setrlimit(Resource::RLIMIT_CORE, 0, 0);
+    if sig != Signal::SIGKILL {
+        let _ = sys::reset_default(sig);
+    }
+    let mut set = SigSet::empty();
+    set.add(sig);
+    let _ = set.thread_unblock();
+    let _ = kill(getpid(), sig);
+    // Only reached for a signal whose default action is not to terminate.
+    std::process::exit(128 + sig as i32)
+}
+
+/// A one-byte go-ahead between two processes (util-linux's `sync_with_child`): the waiting side
+/// blocks in [`Gate::wait`] until the other side calls [`Gate::open`] (or dies, which the waiter
+/// sees as end of file and treats as a refusal).
+pub struct Gate {
+    rx: OwnedFd,
+    tx: OwnedFd,
+}
+
+pub struct GateRx(OwnedFd);
+pub struct GateTx(OwnedFd);
+
+const GO: u8 = 0x06;
+
+impl Gate {
+    pub fn new() -> Result<Gate> {
+        let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC).context(|| "pipe failed")?;
+        Ok(Gate { rx, tx })
+    }
+
+    /// Split after a fork: the waiting side keeps the receiver, the other the sender.
+    pub fn split(self) -> (GateRx, GateTx) {
+        (GateRx(self.rx), GateTx(self.tx))
+    }
+
+    pub fn receiver(self) -> GateRx {
+        GateRx(self.rx)
+    }
+
+    pub fn sender(self) -> GateTx {
+        GateTx(self.tx)
+    }
+}
+
+impl GateRx {
+    /// Block until the go-ahead; false if the other side closed without giving it.
+    pub fn wait(self) -> bool {
+        let mut b = [0u8; 1];
+        loop {
+            match nix::unistd::read(self.0.as_fd(), &mut b) {
+                Err(Errno::EINTR) => continue,
+                Ok(1) => return b[0] == GO,
+                _ => return false,
+            }
+        }
+    }
+}
+
+impl GateTx {
+    pub fn open(self) -> Result<()> {
+        nix::unistd::write(&self.0, &[GO]).context(|| "cannot release the waiting process")?;
+        Ok(())
+    }
+}

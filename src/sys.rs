@@ -1,0 +1,180 @@
+//! Raw system calls that `nix` does not wrap. Each is one `unsafe` call followed by
+//! `Errno::result`, with the reason it is sound beside it. Nothing else in the crate calls `libc`
+//! functions that need `unsafe`, apart from `fork` in [`crate::process`].
+
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+use nix::unistd::Pid;
+
+/// `pidfd_open(2)`: a file descriptor that refers to one process, immune to pid reuse.
+pub fn pidfd_open(pid: Pid) -> nix::Result<OwnedFd> {
+    // SAFETY: the syscall takes two integers and returns a new fd or -1; it touches no memory.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(fd).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `pidfd_send_signal(2)` without siginfo: signal exactly the process behind `pidfd`.
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> nix::Result<()> {
+    // SAFETY: a null siginfo pointer is allowed (the kernel then fills it as kill(2) would).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// `close_range(2)` with `CLOSE_RANGE_CLOEXEC`: mark every fd from `first` on close-on-exec, so
+/// nothing we inherited leaks into the program we execute.
+pub fn cloexec_from(first: u32) -> nix::Result<()> {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    // SAFETY: integers only; no memory is passed.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) };
+    Errno::result(r).map(drop)
+}
+
+/// `setdomainname(2)`.
+pub fn setdomainname(name: &[u8]) -> nix::Result<()> {
+    // SAFETY: the pointer and length describe `name`, which outlives the call; the kernel copies.
+    let r = unsafe { libc::setdomainname(name.as_ptr().cast(), name.len()) };
+    Errno::result(r).map(drop)
+}
+
+/// `ioctl(fd, NS_GET_NSTYPE)`: the `CLONE_NEW*` flag of the namespace behind an nsfs file.
+pub fn ns_get_nstype(fd: BorrowedFd<'_>) -> nix::Result<i32> {
+    const NS_GET_NSTYPE: libc::c_ulong = 0xb703; // _IO(0xb7, 0x3)
+                                                 // SAFETY: this ioctl takes no argument and returns an integer.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
+    Errno::result(r)
+}
+
+/// `ioctl(fd, NS_GET_USERNS)`: the user namespace that owns the namespace behind `fd`.
+pub fn ns_get_userns(fd: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const NS_GET_USERNS: libc::c_ulong = 0xb701; // _IO(0xb7, 0x1)
+                                                 // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_USERNS as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Capability sets of the calling thread (the first 64 capabilities, `_LINUX_CAPABILITY_VERSION_3`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Caps {
+    pub effective: u64,
+    pub permitted: u64,
+    pub inheritable: u64,
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const CAP_V3: u32 = 0x2008_0522;
+
+/// `capget(2)` for the calling thread.
+pub fn capget() -> nix::Result<Caps> {
+    let mut hdr = CapHeader {
+        version: CAP_V3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: version 3 takes a header and an array of two data structs, both valid and ours.
+    let r = unsafe { libc::syscall(libc::SYS_capget, &mut hdr, data.as_mut_ptr()) };
+    Errno::result(r)?;
+    let join = |lo: u32, hi: u32| u64::from(lo) | u64::from(hi) << 32;
+    Ok(Caps {
+        effective: join(data[0].effective, data[1].effective),
+        permitted: join(data[0].permitted, data[1].permitted),
+        inheritable: join(data[0].inheritable, data[1].inheritable),
+    })
+}
+
+/// `capset(2)` for the calling thread.
+pub fn capset(caps: Caps) -> nix::Result<()> {
+    let mut hdr = CapHeader {
+        version: CAP_V3,
+        pid: 0,
+    };
+    let split = |v: u64| (v as u32, (v >> 32) as u32);
+    let (e0, e1) = split(caps.effective);
+    let (p0, p1) = split(caps.permitted);
+    let (i0, i1) = split(caps.inheritable);
+    let data = [
+        CapData {
+            effective: e0,
+            permitted: p0,
+            inheritable: i0,
+        },
+        CapData {
+            effective: e1,
+            permitted: p1,
+            inheritable: i1,
+        },
+    ];
+    // SAFETY: version 3 takes a header and an array of two data structs, both valid for the call.
+    let r = unsafe { libc::syscall(libc::SYS_capset, &mut hdr, data.as_ptr()) };
+    Errno::result(r).map(drop)
+}
+
+/// `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap)`.
+pub fn ambient_raise(cap: u32) -> nix::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe {
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_RAISE,
+            cap as libc::c_ulong,
+            0,
+            0,
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// `prctl(PR_SET_KEEPCAPS, on)`: keep permitted capabilities across a change of uid.
+pub fn set_keepcaps(on: bool) -> nix::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, libc::c_ulong::from(on), 0, 0, 0) };
+    Errno::result(r).map(drop)
+}
+
+/// `prctl(PR_CAPBSET_READ, cap)`: whether `cap` exists on this kernel (the bounding set check is
+/// how util-linux finds the last capability).
+pub fn cap_exists(cap: u32) -> bool {
+    // SAFETY: integer arguments only.
+    unsafe { libc::prctl(libc::PR_CAPBSET_READ, cap as libc::c_ulong, 0, 0, 0) >= 0 }
+}
+
+/// `clearenv(3)`, which nix lacks.
+///
+/// Only call it in a single-threaded process (all our tools are).
+pub fn clearenv() {
+    // SAFETY: our processes are single-threaded, so no other thread reads the environment.
+    unsafe { libc::clearenv() };
+}
+
+/// Reset the disposition of `sig` to the default. Rust's runtime ignores SIGPIPE, and an ignored
+/// disposition survives `execve`, so every exec path resets it; re-raising a child's signal needs
+/// the default action too.
+pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    let dfl = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: installing SIG_DFL runs no code of ours in signal context.
+    unsafe { sigaction(sig, &dfl) }.map(drop)
+}

@@ -1,0 +1,4 @@
+//! The tools' front ends: option parsing and the order of operations, nothing more.
+
+pub mod multicall;
+pub mod nsunshare;

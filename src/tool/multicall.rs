@@ -1,0 +1,63 @@
+//! The multicall `nstools` binary: one static file, the tools reached through symlinks (dispatch
+//! on the name it was called by) or as `nstools TOOL ARGS`.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use crate::cli;
+use crate::error::Error;
+
+type Main = fn(std::vec::IntoIter<OsString>) -> !;
+
+/// Every tool, by the name it is called by.
+const TOOLS: &[(&str, Main)] = &[("nsunshare", |a| super::nsunshare::main(a))];
+
+fn find(name: &str) -> Option<Main> {
+    TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+}
+
+fn usage() -> String {
+    let mut s = String::from(
+        "Usage:\n nstools <tool> [arguments...]\n <tool> [arguments...]   (through a symlink named after the tool)\n\nTools:\n",
+    );
+    for (name, _) in TOOLS {
+        s.push_str(&format!(" {name}\n"));
+    }
+    s.push_str("\nOptions:\n -h, --help     display this help\n -V, --version  display version\n     --list     list the tools, one per line\n");
+    s
+}
+
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let called = args.first().map(|a| {
+        Path::new(a)
+            .file_name()
+            .unwrap_or(a.as_os_str())
+            .to_string_lossy()
+            .into_owned()
+    });
+    if let Some(main) = called.as_deref().and_then(find) {
+        main(args.into_iter());
+    }
+    // `nstools TOOL ARGS`: the tool sees itself called by its own name.
+    let sub = args.get(1).map(|a| a.to_string_lossy().into_owned());
+    match sub.as_deref() {
+        Some("-h" | "--help") => cli::exit("nstools", cli::help(&usage())),
+        Some("-V" | "--version") => cli::exit("nstools", cli::version("nstools")),
+        Some("--list") => {
+            let list: String = TOOLS.iter().map(|(n, _)| format!("{n}\n")).collect();
+            cli::exit("nstools", cli::print(&list).map(|_| 0))
+        }
+        Some(name) => match find(name) {
+            Some(main) => {
+                args.remove(0);
+                main(args.into_iter())
+            }
+            None => cli::exit(
+                "nstools",
+                Err(Error::usage(format!("unknown tool '{name}'"))),
+            ),
+        },
+        None => cli::exit("nstools", Err(Error::usage("no tool given"))),
+    }
+}

@@ -1,0 +1,873 @@
+//! `nsunshare`: run a program in new namespaces; a drop-in for util-linux `unshare(1)`.
+//!
+//! Process layout. `P` is us; it calls `unshare()` and becomes (or, with `--fork`, forks) the
+//! process that runs the program. Work that must happen from the *original* namespaces (writing
+//! id maps of ranges, bind-mounting namespace files to persist them) is done by a helper `H`
+//! forked before `unshare()`, held on a pipe until the namespaces exist, as util-linux does.
+//! With `--fork`, the child `C` is held too until `H` has succeeded, so the program never runs
+//! with half of its setup.
+
+use std::ffi::OsString;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use nix::mount::MsFlags;
+use nix::sched::CloneFlags;
+use nix::sys::signal::{kill, SigSet, Signal};
+use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
+
+use crate::cli;
+use crate::error::{Context, Error, Result};
+use crate::idmap::{self, Maps, Pending, Range, Setgroups};
+use crate::mount;
+use crate::ns::{self, Kind};
+use crate::process::{self, Fork, Gate, GateTx, Supervise};
+use crate::sys;
+
+const NAME: &str = "nsunshare";
+
+const HELP: &str = "\
+Usage:
+ nsunshare [options] [<program> [<argument>...]]
+
+Run a program with some namespaces unshared from the parent.
+
+Options:
+ -m, --mount[=<file>]      unshare mounts namespace
+ -u, --uts[=<file>]        unshare UTS namespace (hostname etc)
+ -i, --ipc[=<file>]        unshare System V IPC namespace
+ -n, --net[=<file>]        unshare network namespace
+ -p, --pid[=<file>]        unshare pid namespace
+ -U, --user[=<file>]       unshare user namespace
+ -C, --cgroup[=<file>]     unshare cgroup namespace
+ -T, --time[=<file>]       unshare time namespace
+
+ --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)
+ --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)
+ -l, --load-interp <def>   load binfmt definition in the namespace (implies --mount-binfmt)
+ --propagation slave|shared|private|unchanged
+                           modify mount propagation in mount namespace
+ -R, --root <dir>          run the command with root directory set to <dir>
+ -w, --wd <dir>            change working directory to <dir>
+
+ -S, --setuid <uid>        set uid in entered namespace
+ -G, --setgid <gid>        set gid in entered namespace
+ --map-user <uid>|<name>   map current user to uid (implies --user)
+ --map-group <gid>|<name>  map current group to gid (implies --user)
+ -r, --map-root-user       map current user to root (implies --user)
+ -c, --map-current-user    map current user to itself (implies --user)
+ --map-auto                map users and groups automatically (implies --user)
+ --map-subids              map the first block of user IDs owned by euid (implies --user)
+ --map-users <inneruid>:<outeruid>:<count>|auto|subids|all
+                           map count users from outeruid to inneruid (implies --user)
+ --map-groups <innergid>:<outergid>:<count>|auto|subids|all
+                           map count groups from outergid to innergid (implies --user)
+ --owner <uid>:<gid>       set the user namespace owner (implies --user)
+
+ -f, --fork                fork before launching <program>
+ --kill-child[=<signame>]  when dying, kill the forked child (implies --fork)
+                             defaults to SIGKILL
+ --forward-signals         forward every catchable signal to the child (implies --fork)
+
+ --setgroups allow|deny    control the setgroups syscall in user namespaces
+ --keep-caps               retain capabilities granted in user namespaces
+
+ --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces
+ --boottime <offset>       set clock boottime offset (seconds) in time namespaces
+ --clear-env               do not inherit environment variables from the calling process
+ --whitelist-env <list>    clear environment except for specified variables
+
+ --hostname <name>         set the hostname in the new UTS namespace (needs --uts)
+ --domainname <name>       set the NIS domain name in the new UTS namespace (needs --uts)
+
+ -h, --help                display this help
+ -V, --version             display version
+
+For more details see nsunshare(1).
+";
+
+const LONGS: &[&str] = &[
+    "help",
+    "version",
+    "mount",
+    "uts",
+    "ipc",
+    "net",
+    "pid",
+    "user",
+    "cgroup",
+    "time",
+    "fork",
+    "kill-child",
+    "forward-signals",
+    "mount-proc",
+    "mount-binfmt",
+    "load-interp",
+    "map-user",
+    "map-users",
+    "map-group",
+    "map-groups",
+    "map-root-user",
+    "map-current-user",
+    "map-auto",
+    "map-subids",
+    "owner",
+    "propagation",
+    "setgroups",
+    "keep-caps",
+    "setuid",
+    "setgid",
+    "root",
+    "wd",
+    "monotonic",
+    "boottime",
+    "clear-env",
+    "whitelist-env",
+    "hostname",
+    "domainname",
+];
+
+const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
+
+/// Everything the command line asked for.
+struct Opts {
+    flags: CloneFlags,
+    persist: Vec<(&'static Kind, PathBuf)>,
+    fork: bool,
+    kill_child: Option<Signal>,
+    forward_signals: bool,
+    mount_proc: Option<PathBuf>,
+    mount_binfmt: Option<PathBuf>,
+    load_interp: Option<String>,
+    map_user: Option<u32>,
+    map_group: Option<u32>,
+    user_ranges: Vec<Pending>,
+    group_ranges: Vec<Pending>,
+    owner: Option<(u32, u32)>,
+    propagation: Option<Option<MsFlags>>,
+    setgroups: Option<Setgroups>,
+    keep_caps: bool,
+    root: Option<PathBuf>,
+    wd: Option<PathBuf>,
+    setuid: Option<u32>,
+    setgid: Option<u32>,
+    monotonic: Option<i64>,
+    boottime: Option<i64>,
+    clear_env: bool,
+    keep_env: Option<Vec<(String, Option<OsString>)>>,
+    hostname: Option<String>,
+    domainname: Option<String>,
+    program: Vec<OsString>,
+}
+
+impl Default for Opts {
+    fn default() -> Opts {
+        Opts {
+            flags: CloneFlags::empty(),
+            persist: Vec::new(),
+            fork: false,
+            kill_child: None,
+            forward_signals: false,
+            mount_proc: None,
+            mount_binfmt: None,
+            load_interp: None,
+            map_user: None,
+            map_group: None,
+            user_ranges: Vec::new(),
+            group_ranges: Vec::new(),
+            owner: None,
+            propagation: None,
+            setgroups: None,
+            keep_caps: false,
+            root: None,
+            wd: None,
+            setuid: None,
+            setgid: None,
+            monotonic: None,
+            boottime: None,
+            clear_env: false,
+            keep_env: None,
+            hostname: None,
+            domainname: None,
+            program: Vec::new(),
+        }
+    }
+}
+
+/// Who we are before anything changes.
+#[derive(Clone, Copy)]
+struct Caller {
+    euid: u32,
+    egid: u32,
+}
+
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
+    cli::exit(NAME, run(args))
+}
+
+fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
+    let caller = Caller {
+        euid: geteuid().as_raw(),
+        egid: getegid().as_raw(),
+    };
+    let opts = match parse(args, caller)? {
+        Parsed::Run(o) => o,
+        Parsed::Exit(code) => return Ok(code),
+    };
+    let plan = Plan::new(opts, caller)?;
+    plan.execute()
+}
+
+enum Parsed {
+    Run(Box<Opts>),
+    Exit(i32),
+}
+
+fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Parsed> {
+    use lexopt::prelude::*;
+    let mut o = Opts::default();
+    let mut p = lexopt::Parser::from_iter(args);
+    let etc = Path::new("/etc");
+    while let Some(arg) = p.next()? {
+        let long = match &arg {
+            Long(l) => Some(cli::long(l, LONGS)?),
+            _ => None,
+        };
+        // Namespace flags: short or long, the long form with an optional `=FILE` to persist it.
+        let kind = match (&arg, long) {
+            (Short(c), _) => ns::by_short(*c),
+            (_, Some(l)) => ns::by_long(l),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            o.flags |= kind.flag;
+            if long.is_some() {
+                if let Some(file) = cli::optional_long(&mut p)? {
+                    o.persist.retain(|(k, _)| *k != kind);
+                    o.persist.push((kind, file.into()));
+                }
+            }
+            continue;
+        }
+        let user = CloneFlags::CLONE_NEWUSER;
+        match (arg, long) {
+            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(Parsed::Exit),
+            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(Parsed::Exit),
+            (Short('f'), _) | (_, Some("fork")) => o.fork = true,
+            (_, Some("kill-child")) => {
+                o.fork = true;
+                o.kill_child = Some(match cli::optional_long(&mut p)? {
+                    None => Signal::SIGKILL,
+                    Some(s) => {
+                        let s = s.to_string_lossy();
+                        cli::signal(&s).ok_or_else(|| Error::new(format!("unknown signal: {s}")))?
+                    }
+                });
+            }
+            (_, Some("forward-signals")) => {
+                o.fork = true;
+                o.forward_signals = true;
+            }
+            (_, Some("mount-proc")) => {
+                o.flags |= CloneFlags::CLONE_NEWNS;
+                o.mount_proc =
+                    Some(cli::optional_long(&mut p)?.map_or("/proc".into(), PathBuf::from));
+            }
+            (_, Some("mount-binfmt")) => {
+                o.flags |= CloneFlags::CLONE_NEWNS | user;
+                match cli::optional_long(&mut p)? {
+                    Some(dir) => o.mount_binfmt = Some(dir.into()),
+                    None => {
+                        o.mount_proc.get_or_insert_with(|| "/proc".into());
+                        o.mount_binfmt = Some(BINFMT_DIR.into());
+                    }
+                }
+            }
+            (Short('l'), _) | (_, Some("load-interp")) => {
+                o.flags |= CloneFlags::CLONE_NEWNS | user;
+                if o.mount_binfmt.is_none() {
+                    o.mount_proc.get_or_insert_with(|| "/proc".into());
+                    o.mount_binfmt = Some(BINFMT_DIR.into());
+                }
+                o.load_interp = Some(cli::value(&mut p)?);
+            }
+            (_, Some("map-user")) => {
+                o.flags |= user;
+                o.map_user = Some(crate::users::uid(etc, &cli::value(&mut p)?)?);
+            }
+            (_, Some("map-group")) => {
+                o.flags |= user;
+                o.map_group = Some(crate::users::gid(etc, &cli::value(&mut p)?)?);
+            }
+            (Short('r'), _) | (_, Some("map-root-user")) => {
+                o.flags |= user;
+                o.map_user = Some(0);
+                o.map_group = Some(0);
+            }
+            (Short('c'), _) | (_, Some("map-current-user")) => {
+                o.flags |= user;
+                o.map_user = Some(caller.euid);
+                o.map_group = Some(caller.egid);
+            }
+            (_, Some(which @ ("map-users" | "map-groups"))) => {
+                o.flags |= user;
+                let groups = which == "map-groups";
+                let value = cli::value(&mut p)?;
+                let ranges = map_ranges(&value, groups, caller)?;
+                let list = if groups {
+                    &mut o.group_ranges
+                } else {
+                    &mut o.user_ranges
+                };
+                list.extend(ranges);
+            }
+            (_, Some(which @ ("map-auto" | "map-subids"))) => {
+                o.flags |= user;
+                let spec = if which == "map-auto" {
+                    "auto"
+                } else {
+                    "subids"
+                };
+                o.user_ranges.extend(map_ranges(spec, false, caller)?);
+                o.group_ranges.extend(map_ranges(spec, true, caller)?);
+            }
+            (_, Some("owner")) => {
+                o.flags |= user;
+                let v = cli::value(&mut p)?;
+                let parsed = v.split_once(':').and_then(|(u, g)| {
+                    Some((
+                        cli::number::<u32>(u, "").ok()?,
+                        cli::number::<u32>(g, "").ok()?,
+                    ))
+                });
+                o.owner = Some(
+                    parsed.ok_or_else(|| Error::new(format!("failed to parse owner: '{v}'")))?,
+                );
+            }
+            (_, Some("propagation")) => {
+                o.propagation = Some(mount::parse_propagation(&cli::value(&mut p)?)?)
+            }
+            (_, Some("setgroups")) => o.setgroups = Some(Setgroups::parse(&cli::value(&mut p)?)?),
+            (_, Some("keep-caps")) => o.keep_caps = true,
+            (Short('S'), _) | (_, Some("setuid")) => {
+                o.setuid = Some(cli::number(&cli::value(&mut p)?, "failed to parse uid")?)
+            }
+            (Short('G'), _) | (_, Some("setgid")) => {
+                o.setgid = Some(cli::number(&cli::value(&mut p)?, "failed to parse gid")?)
+            }
+            (Short('R'), _) | (_, Some("root")) => o.root = Some(cli::value_os(&mut p)?.into()),
+            (Short('w'), _) | (_, Some("wd")) => o.wd = Some(cli::value_os(&mut p)?.into()),
+            (_, Some("monotonic")) => {
+                o.monotonic = Some(cli::number(
+                    &cli::value(&mut p)?,
+                    "failed to parse monotonic offset",
+                )?)
+            }
+            (_, Some("boottime")) => {
+                o.boottime = Some(cli::number(
+                    &cli::value(&mut p)?,
+                    "failed to parse boottime offset",
+                )?)
+            }
+            (_, Some("clear-env")) => o.clear_env = true,
+            (_, Some("whitelist-env")) => {
+                let list = cli::value(&mut p)?;
+                let keep = o.keep_env.get_or_insert_with(Vec::new);
+                for name in list.split(',').filter(|n| !n.is_empty()) {
+                    keep.push((name.to_string(), std::env::var_os(name)));
+                }
+            }
+            (_, Some("hostname")) => o.hostname = Some(cli::value(&mut p)?),
+            (_, Some("domainname")) => o.domainname = Some(cli::value(&mut p)?),
+            (Value(v), _) => {
+                o.program = cli::rest(v, &mut p)?;
+                break;
+            }
+            (arg, _) => return Err(cli::unknown(arg)),
+        }
+    }
+    Ok(Parsed::Run(Box::new(o)))
+}
+
+/// The ranges of one `--map-users`/`--map-groups` value.
+fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> {
+    let (subid_file, proc_map) = if groups {
+        ("/etc/subgid", "/proc/self/gid_map")
+    } else {
+        ("/etc/subuid", "/proc/self/uid_map")
+    };
+    match spec {
+        "auto" | "subids" => {
+            let identity = spec == "subids";
+            let me = crate::users::user_by_id(Path::new("/etc"), caller.euid)?
+                .ok_or_else(|| Error::new(format!("you (user {}) don't exist.", caller.euid)))?;
+            let first = idmap::subids(Path::new(subid_file), &me.name, me.id)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "no line matching user \"{}\" in {subid_file}",
+                        me.name
+                    ))
+                })?;
+            Ok(vec![Pending {
+                inner: identity.then_some(first.start),
+                outer: first.start,
+                count: first.count,
+            }])
+        }
+        "all" => {
+            let text = std::fs::read_to_string(proc_map)
+                .context(|| format!("could not open '{proc_map}'"))?;
+            Ok(idmap::parse_kernel_map(&text)
+                .into_iter()
+                .map(|r| Pending {
+                    inner: Some(r.inner),
+                    outer: r.inner,
+                    count: r.count,
+                })
+                .collect())
+        }
+        _ => Ok(vec![Range::parse(spec)?.into()]),
+    }
+}
+
+/// The validated plan: what `H`, `P` and `C` will each do.
+struct Plan {
+    o: Box<Opts>,
+    caller: Caller,
+    /// Maps written from outside by `H` (ranges; or a single mapping with `--owner`).
+    outside: Maps,
+    /// Single mappings `P` (or `C`) writes to its own `/proc/self` after `unshare()`.
+    self_uid: Option<u32>,
+    self_gid: Option<u32>,
+}
+
+impl Plan {
+    /// Check everything that can be checked before touching the system.
+    fn new(o: Box<Opts>, caller: Caller) -> Result<Plan> {
+        let time = CloneFlags::from_bits_retain(libc::CLONE_NEWTIME);
+        if (o.monotonic.is_some() || o.boottime.is_some()) && !o.flags.contains(time) {
+            return Err(Error::new(
+                "options --monotonic and --boottime require unsharing of a time namespace (-T)",
+            ));
+        }
+        if (o.hostname.is_some() || o.domainname.is_some())
+            && !o.flags.contains(CloneFlags::CLONE_NEWUTS)
+        {
+            return Err(Error::new(
+                "options --hostname and --domainname require unsharing of a UTS namespace (-u)",
+            ));
+        }
+        for (what, name) in [("hostname", &o.hostname), ("domainname", &o.domainname)] {
+            if name.as_ref().is_some_and(|n| n.len() > 64) {
+                return Err(Error::new(format!("{what} is longer than 64 bytes")));
+            }
+        }
+        for (kind, file) in &o.persist {
+            let dir = file
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if !dir.is_dir() {
+                return Err(Error::new(format!(
+                    "cannot persist the {} namespace at {}: directory {} does not exist",
+                    kind.name,
+                    file.display(),
+                    dir.display()
+                )));
+            }
+        }
+
+        let mut outside = Maps::default();
+        let (mut self_uid, mut self_gid) = (o.map_user, o.map_group);
+        if !o.user_ranges.is_empty() || (o.map_user.is_some() && o.owner.is_some()) {
+            outside.uid = Some(idmap::with_single(&o.user_ranges, caller.euid, o.map_user));
+            self_uid = None;
+        }
+        if !o.group_ranges.is_empty() || (o.map_group.is_some() && o.owner.is_some()) {
+            outside.gid = Some(idmap::with_single(
+                &o.group_ranges,
+                caller.egid,
+                o.map_group,
+            ));
+            self_gid = None;
+        }
+        for map in [&outside.uid, &outside.gid].into_iter().flatten() {
+            idmap::validate(map)?;
+        }
+        if self_gid.is_some() && o.setgroups == Some(Setgroups::Allow) {
+            return Err(Error::new(
+                "options --setgroups=allow and --map-group are mutually exclusive",
+            ));
+        }
+        if outside.gid.is_some() {
+            outside.setgroups = o.setgroups;
+        }
+        Ok(Plan {
+            o,
+            caller,
+            outside,
+            self_uid,
+            self_gid,
+        })
+    }
+
+    fn needs_helper(&self) -> bool {
+        self.outside.uid.is_some() || self.outside.gid.is_some() || !self.o.persist.is_empty()
+    }
+
+    fn execute(self) -> Result<i32> {
+        // An inherited SIGCHLD disposition of SIG_IGN would make our waits fail.
+        sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
+        let me = getpid();
+        let helper = if self.needs_helper() {
+            Some(self.spawn_helper(me)?)
+        } else {
+            None
+        };
+
+        if let Some((uid, gid)) = self.o.owner {
+            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
+            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        }
+        nix::sched::unshare(self.o.flags).context(|| "unshare failed")?;
+        self.setup_new_namespaces()?;
+
+        if !self.o.fork {
+            if let Some(h) = helper {
+                h.finish()?;
+            }
+            return Err(self.finish_in_child());
+        }
+
+        let mut blocked = if self.o.forward_signals {
+            process::forwardable()
+        } else {
+            SigSet::empty()
+        };
+        blocked.add(Signal::SIGINT);
+        blocked.add(Signal::SIGTERM);
+        blocked.add(Signal::SIGCHLD);
+        let old_mask = process::block(&blocked)?;
+        let parent_fd = match self.o.kill_child {
+            Some(_) => Some(sys::pidfd_open(me).context(|| "pidfd_open failed")?),
+            None => None,
+        };
+        let hold = if helper.is_some() {
+            Some(Gate::new()?)
+        } else {
+            None
+        };
+        match process::fork()? {
+            Fork::Child => {
+                process::restore_mask(&old_mask)?;
+                if let Some(gate) = hold {
+                    if !gate.receiver().wait() {
+                        // The parent reports why; we only leave.
+                        std::process::exit(1);
+                    }
+                }
+                self.kill_child_setup(parent_fd)?;
+                Err(self.finish_in_child())
+            }
+            Fork::Parent(child) => {
+                drop(parent_fd);
+                if let Some(h) = helper {
+                    let hold = hold.map(Gate::sender);
+                    if let Err(e) = h.finish() {
+                        let _ = kill(child, Signal::SIGKILL);
+                        let _ = process::wait(child);
+                        return Err(e);
+                    }
+                    if let Some(tx) = hold {
+                        tx.open()?;
+                    }
+                }
+                let how = Supervise {
+                    forward: self.o.forward_signals,
+                    follow_stops: false,
+                };
+                let status = process::supervise(child, how)?;
+                process::exit_like(status)
+            }
+        }
+    }
+
+    /// Work `P` does in its new namespaces before forking: time offsets must be set before any
+    /// process enters the time namespace, and the UTS names belong to the namespace, not to `C`.
+    fn setup_new_namespaces(&self) -> Result<()> {
+        for (offset, clock, name) in [
+            (self.o.boottime, libc::CLOCK_BOOTTIME, "boottime"),
+            (self.o.monotonic, libc::CLOCK_MONOTONIC, "monotonic"),
+        ] {
+            if let Some(offset) = offset {
+                let path = "/proc/self/timens_offsets";
+                std::fs::write(path, format!("{clock} {offset} 0"))
+                    .context(|| format!("failed to write the {name} offset to {path}"))?;
+            }
+        }
+        if let Some(h) = &self.o.hostname {
+            nix::unistd::sethostname(h).context(|| format!("cannot set hostname to '{h}'"))?;
+        }
+        if let Some(d) = &self.o.domainname {
+            sys::setdomainname(d.as_bytes())
+                .context(|| format!("cannot set domain name to '{d}'"))?;
+        }
+        Ok(())
+    }
+
+    /// With `--kill-child`: die with the parent, and leave if the parent is already gone.
+    fn kill_child_setup(&self, parent: Option<OwnedFd>) -> Result<()> {
+        let (Some(sig), Some(parent)) = (self.o.kill_child, parent) else {
+            return Ok(());
+        };
+        nix::sys::prctl::set_pdeathsig(sig).context(|| "prctl failed")?;
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut fds = [PollFd::new(parent.as_fd(), PollFlags::POLLIN)];
+        if poll(&mut fds, PollTimeout::ZERO).context(|| "poll parent pidfd failed")? > 0 {
+            // Re-parented before prctl: nobody is waiting for our status.
+            std::process::exit(1);
+        }
+        Ok(())
+    }
+
+    /// The rest of the work, in the process that will run the program; only returns on error.
+    fn finish_in_child(&self) -> Error {
+        match self.prepare_exec() {
+            Ok(()) => process::exec_or_shell(&self.o.program),
+            Err(e) => e,
+        }
+    }
+
+    fn prepare_exec(&self) -> Result<()> {
+        let o = &self.o;
+        let me = idmap::open_proc(None)?;
+        let own = Maps {
+            uid: self.self_uid.map(|inner| {
+                vec![Range {
+                    inner,
+                    outer: self.caller.euid,
+                    count: 1,
+                }]
+            }),
+            // Unprivileged writes of gid_map need setgroups denied first (Linux 3.19).
+            setgroups: match (self.self_gid, self.outside.gid.is_some()) {
+                (Some(_), _) => Some(Setgroups::Deny),
+                (None, false) => o.setgroups,
+                (None, true) => None,
+            },
+            gid: self.self_gid.map(|inner| {
+                vec![Range {
+                    inner,
+                    outer: self.caller.egid,
+                    count: 1,
+                }]
+            }),
+        };
+        match idmap::write_maps(me.as_fd(), "/proc/self", &own) {
+            // setgroups does not exist without user namespaces; util-linux ignores that too.
+            Err(e)
+                if e.errno() == Some(nix::errno::Errno::ENOENT)
+                    && own.uid.is_none()
+                    && own.gid.is_none() => {}
+            r => r?,
+        }
+        drop(me);
+
+        if o.flags.contains(CloneFlags::CLONE_NEWNS) {
+            if let Some(flags) = o
+                .propagation
+                .unwrap_or(Some(MsFlags::MS_REC | MsFlags::MS_PRIVATE))
+            {
+                mount::set_root_propagation(flags)?;
+            }
+        }
+        let fixed_interp = o.load_interp.as_deref().is_some_and(is_fixed) && o.root.is_some();
+        if fixed_interp {
+            mount::mount_fs("binfmt_misc", Path::new(BINFMT_DIR), mount::PSEUDO, None)?;
+            load_interp(
+                Path::new(BINFMT_DIR),
+                o.load_interp.as_deref().unwrap_or_default(),
+            )?;
+        }
+        let mut wd = o.wd.clone();
+        if let Some(root) = &o.root {
+            nix::unistd::chroot(root)
+                .context(|| format!("cannot change root directory to '{}'", root.display()))?;
+            wd.get_or_insert_with(|| "/".into());
+        }
+        if let Some(dir) = &wd {
+            nix::unistd::chdir(dir)
+                .context(|| format!("cannot change directory to {}", dir.display()))?;
+        }
+        if let Some(dir) = &o.mount_proc {
+            let default_private = o
+                .propagation
+                .is_none_or(|p| p == Some(MsFlags::MS_REC | MsFlags::MS_PRIVATE));
+            if o.root.is_none() && !default_private {
+                match mount::make_private(dir) {
+                    Err(e) if e.errno() == Some(nix::errno::Errno::EINVAL) => {}
+                    r => r?,
+                }
+            }
+            mount::mount_proc(dir, None)?;
+        }
+        if let Some(dir) = &o.mount_binfmt {
+            mount::mount_fs("binfmt_misc", dir, mount::PSEUDO, None)?;
+        }
+        if let (Some(def), false, Some(dir)) = (&o.load_interp, fixed_interp, &o.mount_binfmt) {
+            load_interp(dir, def)?;
+        }
+        if let Some(gid) = o.setgid {
+            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
+            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+        }
+        if let Some(uid) = o.setuid {
+            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        }
+        if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
+            permitted_to_ambient()?;
+        }
+        if o.clear_env || o.keep_env.is_some() {
+            sys::clearenv();
+            for (name, value) in o.keep_env.iter().flatten() {
+                if let Some(v) = value {
+                    std::env::set_var(name, v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn spawn_helper(&self, target: Pid) -> Result<Helper> {
+        let proc_dir = idmap::open_proc(Some(target))?;
+        let gate = Gate::new()?;
+        match process::fork()? {
+            Fork::Child => {
+                let go = gate.receiver().wait();
+                if !go {
+                    std::process::exit(1);
+                }
+                let result = self.helper_work(target, proc_dir);
+                if let Err(e) = &result {
+                    cli::report(NAME, e);
+                }
+                std::process::exit(if result.is_ok() { 0 } else { 1 });
+            }
+            Fork::Parent(pid) => Ok(Helper {
+                pid,
+                go: gate.sender(),
+            }),
+        }
+    }
+
+    /// What `H` does, from the original namespaces, once `P` has unshared (and forked `C`).
+    fn helper_work(&self, target: Pid, proc_dir: OwnedFd) -> Result<()> {
+        let label = format!("/proc/{target}");
+        if self.outside.uid.is_some() || self.outside.gid.is_some() {
+            if self.caller.euid == 0 {
+                idmap::write_maps(proc_dir.as_fd(), &label, &self.outside)?;
+            } else {
+                // As the owner of the new user namespace we may write setgroups ourselves;
+                // the maps need the setuid helpers.
+                if let (Some(sg), Some(_)) = (self.outside.setgroups, &self.outside.gid) {
+                    idmap::write_file(proc_dir.as_fd(), &label, "setgroups", sg.as_str())?;
+                }
+                idmap::write_maps_external(
+                    target,
+                    self.outside.uid.as_deref(),
+                    self.outside.gid.as_deref(),
+                )?;
+            }
+        }
+        let mut made = Persisted::default();
+        for (kind, file) in &self.o.persist {
+            if let Err(e) = made.bind(&label, kind, file) {
+                made.undo();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Namespace files bound by the helper, undone if a later step fails.
+#[derive(Default)]
+struct Persisted {
+    mounted: Vec<PathBuf>,
+    created: Vec<PathBuf>,
+}
+
+impl Persisted {
+    fn bind(&mut self, label: &str, kind: &Kind, file: &Path) -> Result<()> {
+        use std::fs::OpenOptions;
+        use std::os::unix::fs::OpenOptionsExt;
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o444)
+            .open(file)
+        {
+            Ok(_) => self.created.push(file.to_path_buf()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).context(|| format!("cannot create {}", file.display())),
+        }
+        let src = PathBuf::from(format!("{label}/ns/{}", kind.for_children));
+        mount::bind(&src, file, false)?;
+        self.mounted.push(file.to_path_buf());
+        Ok(())
+    }
+
+    fn undo(&self) {
+        for m in self.mounted.iter().rev() {
+            let _ = mount::detach(m);
+        }
+        for c in &self.created {
+            let _ = std::fs::remove_file(c);
+        }
+    }
+}
+
+/// The helper `H`, held until [`Helper::finish`].
+struct Helper {
+    pid: Pid,
+    go: GateTx,
+}
+
+impl Helper {
+    /// Release the helper and wait for it; its failure (already reported by it) is ours.
+    fn finish(self) -> Result<()> {
+        self.go.open()?;
+        let status = process::wait(self.pid)?;
+        match process::status_code(status) {
+            0 => Ok(()),
+            _ => Err(Error::silent(1)),
+        }
+    }
+}
+
+/// A binfmt_misc definition with the `F` (fix binary) flag is loaded before `chroot`.
+fn is_fixed(def: &str) -> bool {
+    def.rsplit_once(':')
+        .is_some_and(|(_, flags)| flags.contains('F'))
+}
+
+fn load_interp(dir: &Path, def: &str) -> Result<()> {
+    let path = dir.join("register");
+    std::fs::write(&path, def).context(|| format!("write failed {}", path.display()))
+}
+
+/// `--keep-caps`: make the permitted capabilities ambient, so they survive exec as non-root.
+fn permitted_to_ambient() -> Result<()> {
+    let mut caps = sys::capget().context(|| "capget failed")?;
+    caps.inheritable = caps.permitted;
+    sys::capset(caps).context(|| "capset failed")?;
+    for cap in 0..64 {
+        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
+            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Shared helpers for the black-box tests: run a built binary, require root (failing under CI,
+//! skipping with a reason elsewhere), unique names for parallel tests, and guards that remove
+//! what a test made even when it fails.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// The path of a binary of this package.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    dir.join(name)
+}
+
+/// A command for one of our binaries.
+pub fn cmd(name: &str) -> Command {
+    Command::new(bin(name))
+}
+
+/// True when the test may go on as root. Under CI a missing privilege is a failure, never a skip.
+pub fn root(test: &str) -> bool {
+    if nix::unistd::geteuid().is_root() {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: needs root, and CI is set: privileged tests must run");
+    }
+    eprintln!("SKIPPED {test}: needs root (set CI to make this a failure)");
+    false
+}
+
+/// A name unique to this test process and call: `prefix` + pid + counter, at most `max` bytes
+/// (interface names are limited to 15).
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{}x{n}", std::process::id())
+}
+
+/// The output of a finished command, with helpers for asserting on it.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Ran {
+    fn from(o: Output) -> Ran {
+        use std::os::unix::process::ExitStatusExt;
+        Ran {
+            code: o.status.code(),
+            signal: o.status.signal(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Ran {
+    /// Assert success and return stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "command failed: stdout={:?} stderr={:?}", self.stdout, self.stderr);
+        &self.stdout
+    }
+
+    /// Assert a failure with `code` and exactly one line on stderr; return that line.
+    #[track_caller]
+    pub fn fails(&self, code: i32) -> &str {
+        assert_eq!(self.code, Some(code), "unexpected status: stdout={:?} stderr={:?}", self.stdout, self.stderr);
+        self.stderr.trim_end()
+    }
+}
+
+/// Run a command to the end, with stdin closed.
+pub fn run(c: &mut Command) -> Ran {
+    c.stdin(Stdio::null()).output().expect("cannot run command").into()
+}
+
+/// Run one of our binaries with `args`.
+pub fn tool<I, S>(name: &str, args: I) -> Ran
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    run(cmd(name).args(args))
+}
+
+/// Run `sh -c script` and return stdout (asserting success).
+#[track_caller]
+pub fn sh(script: &str) -> String {
+    let r = run(Command::new("sh").arg("-c").arg(script));
+    r.ok().to_string()
+}
+
+/// A process the test started, killed (by pid, it is ours) and reaped on drop.
+pub struct Proc(pub Child);
+
+impl Proc {
+    pub fn spawn(c: &mut Command) -> Proc {
+        Proc(c.stdin(Stdio::null()).spawn().expect("cannot spawn"))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Wait until `f` holds, up to `limit`.
+pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    f()
+}
+
+/// A temporary directory removed (after detaching anything mounted below it) on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(unique(&format!("nstools-{tag}-")));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let prefix = self.0.to_string_lossy().into_owned();
+        let mut mounts: Vec<String> = std::fs::read_to_string("/proc/self/mounts")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .filter(|m| m.starts_with(&prefix))
+            .collect();
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        for m in mounts {
+            let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The inode of `/proc/PID/ns/NAME` (PID "self" allowed).
+pub fn ns_inode(pid: &str, name: &str) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/ns/{name}")).unwrap().ino()
+}
