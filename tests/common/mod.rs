@@ -171,3 +171,81 @@ pub fn ns_inode(pid: &str, name: &str) -> u64 {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(format!("/proc/{pid}/ns/{name}")).unwrap().ino()
 }
+
+/// A private copy of `/etc` with extra users and subordinate id lines, seen only by commands run
+/// through [`FakeEtc::command`], which bind-mounts it over `/etc` inside a private mount
+/// namespace. The machine's own `/etc` is never written.
+pub struct FakeEtc {
+    dir: TempDir,
+}
+
+impl FakeEtc {
+    pub fn new() -> FakeEtc {
+        let dir = TempDir::new("etc");
+        let r = run(Command::new("cp").arg("-a").arg("/etc/.").arg(dir.path()));
+        assert_eq!(r.code, Some(0), "cannot copy /etc: {}", r.stderr);
+        for f in ["subuid", "subgid"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        FakeEtc { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn append(&self, file: &str, line: &str) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(self.dir.join(file)).unwrap();
+        writeln!(f, "{line}").unwrap();
+    }
+
+    /// Add a user `name` with uid and primary gid `id` (and its group).
+    pub fn add_user(&self, name: &str, id: u32) {
+        self.append("passwd", &format!("{name}:x:{id}:{id}::/nonexistent:/bin/sh"));
+        self.append("group", &format!("{name}:x:{id}:"));
+    }
+
+    pub fn add_subuid(&self, line: &str) {
+        self.append("subuid", line);
+    }
+
+    pub fn add_subgid(&self, line: &str) {
+        self.append("subgid", line);
+    }
+
+    /// `argv` run with this `/etc` in a private mount namespace (made by util-linux unshare, so
+    /// the test does not depend on the tool under test), as root.
+    pub fn command<S: AsRef<OsStr>>(&self, argv: &[S]) -> Command {
+        let mut c = Command::new("unshare");
+        c.args(["-m", "--propagation", "private", "--", "sh", "-c", r#"mount --bind "$0" /etc && exec "$@""#]);
+        c.arg(self.dir.path());
+        c.args(argv);
+        c
+    }
+
+    /// `argv` run with this `/etc`, as the user `uid`:`uid` with no supplementary groups.
+    pub fn command_as<S: AsRef<OsStr>>(&self, uid: u32, argv: &[S]) -> Command {
+        let mut full: Vec<std::ffi::OsString> = vec![
+            "setpriv".into(),
+            format!("--reuid={uid}").into(),
+            format!("--regid={uid}").into(),
+            "--clear-groups".into(),
+            "--".into(),
+        ];
+        full.extend(argv.iter().map(|a| a.as_ref().to_owned()));
+        self.command(&full)
+    }
+}
+
+/// A copy of one of our binaries, installed setuid-root in a fresh directory that any user can
+/// reach (for the unprivileged tests of setuid helpers). Returns the directory guard and the path.
+pub fn setuid_copy(name: &str, as_name: &str) -> (TempDir, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("suid");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dst = dir.join(as_name);
+    std::fs::copy(bin(name), &dst).unwrap();
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    (dir, dst)
+}
