@@ -10,6 +10,7 @@
 #   nspivot     inside: the root becomes ROOTFS with /proc, /sys, /dev; hostname "box"
 #
 # On exit nothing is left: the veth pair goes with the network namespace, the cgroup is deleted.
+# With NSTOOLS_PID_FILE set, the host pid of the container's init is written there while it runs.
 set -eu
 rootfs=${1:?usage: container.sh ROOTFS [COMMAND [ARG...]]}
 shift
@@ -28,6 +29,7 @@ trap 'exit 143' TERM
 
 status=0
 nsunshare --user --pid --mount --uts --ipc --net --cgroup --fork --init --kill-child \
+	${NSTOOLS_PID_FILE:+--pid-file="$NSTOOLS_PID_FILE"} \
 	--setup "nsidmap --uid=0:100000:65536 --gid=0:100000:65536 \$NS_PID" \
 	--setup "nsveth add --netns=\$NS_PID --host=$link --host-addr=10.200.0.1/30 --peer-addr=10.200.0.2/30 --gateway" \
 	--setup "nscgroup create $cgroup --pids=20 --memory=64M && nscgroup attach $cgroup \$NS_PID" \
