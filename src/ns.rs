@@ -137,6 +137,49 @@ pub fn is_ns_file(file: &File) -> bool {
     crate::sys::ns_get_nstype(file.as_fd()).is_ok()
 }
 
+/// Whether the caller is in a namespace of type `name` (`mnt`, `uts`, …) other than the one it
+/// was started from: true when `/proc/1` (the init the mounted `/proc` shows) is in another one,
+/// or, when `/proc/1` is unreadable, when the nearest readable ancestor is. False when nothing
+/// shows a difference, so callers refuse rather than touch the original namespace. When `/proc`
+/// already shows a pid namespace whose init we are, someone mounted it for a new pid namespace,
+/// which only makes sense in a new mount namespace: that counts as a new mount namespace (and
+/// proves nothing about the others).
+pub fn is_new(name: &str) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let id = |pid: &str| -> std::io::Result<(u64, u64)> {
+        let md = std::fs::metadata(format!("/proc/{pid}/ns/{name}"))?;
+        Ok((md.dev(), md.ino()))
+    };
+    let ours = id("self").context(|| format!("cannot stat /proc/self/ns/{name}"))?;
+    let me = std::fs::read_link("/proc/self").context(|| "cannot read /proc/self")?;
+    if me.as_os_str() == "1" {
+        return Ok(name == "mnt");
+    }
+    if let Ok(init) = id("1") {
+        return Ok(init != ours);
+    }
+    let mut pid = nix::unistd::getppid().as_raw();
+    while pid > 1 {
+        if let Ok(theirs) = id(&pid.to_string()) {
+            if theirs != ours {
+                return Ok(true);
+            }
+        }
+        pid = match parent_of(pid) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    Ok(false)
+}
+
+/// The parent pid of `pid`, from `/proc/PID/stat` (after the last `)` of the command name).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

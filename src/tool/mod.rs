@@ -2,3 +2,5 @@
 
 pub mod multicall;
 pub mod nsunshare;
+pub mod nsmount_proc;
+pub mod nspivot;

@@ -1,0 +1,1 @@
+fn main() { nstools::tool::nspivot::main(std::env::args_os()) }
