@@ -158,14 +158,18 @@ pub fn is_new(name: &str) -> Result<bool> {
     if let Ok(init) = id("1") {
         return Ok(init != ours);
     }
-    let mut pid = nix::unistd::getppid().as_raw();
+    // Pids as the mounted /proc sees them (getppid() is 0 for the init of a new pid namespace).
+    let mut pid = parent_of("self").unwrap_or(0);
     while pid > 1 {
-        if let Ok(theirs) = id(&pid.to_string()) {
-            if theirs != ours {
-                return Ok(true);
-            }
+        match id(&pid.to_string()) {
+            Ok(theirs) if theirs != ours => return Ok(true),
+            Ok(_) => {}
+            // An ancestor we may not inspect lives in an ancestor user namespace; a namespace
+            // owned by our own, non-initial user namespace was made after it, so it is new.
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => return owned_by_own_userns(name),
+            Err(_) => {}
         }
-        pid = match parent_of(pid) {
+        pid = match parent_of(&pid.to_string()) {
             Some(p) => p,
             None => break,
         };
@@ -173,8 +177,26 @@ pub fn is_new(name: &str) -> Result<bool> {
     Ok(false)
 }
 
+/// Whether the namespace `name` of the caller is owned by the caller's user namespace, and that
+/// is not the initial one.
+fn owned_by_own_userns(name: &str) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    /// `PROC_USER_INIT_INO`: the inode of the initial user namespace.
+    const USER_INIT_INO: u64 = 0xEFFF_FFFD;
+    let path = format!("/proc/self/ns/{name}");
+    let fd = open(path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
+        .context(|| format!("cannot open {path}"))?;
+    let owner = crate::sys::ns_get_userns(fd.as_fd())
+        .context(|| format!("cannot get the owner of {path}"))?;
+    let owner = File::from(owner)
+        .metadata()
+        .context(|| format!("cannot stat the owner of {path}"))?;
+    let mine = std::fs::metadata("/proc/self/ns/user").context(|| "cannot stat /proc/self/ns/user")?;
+    Ok(owner.ino() == mine.ino() && owner.dev() == mine.dev() && mine.ino() != USER_INIT_INO)
+}
+
 /// The parent pid of `pid`, from `/proc/PID/stat` (after the last `)` of the command name).
-fn parent_of(pid: i32) -> Option<i32> {
+fn parent_of(pid: &str) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(1)?.parse().ok()
