@@ -139,8 +139,8 @@ impl Builder {
     }
 
     /// `path` (absolute or not, taken as inside the new root) as a host path, created as `kind`
-    /// when missing (with its missing parents as directories).
-    fn target(&mut self, path: &Path, kind: Kind) -> Result<PathBuf> {
+    /// when missing (with its missing parents as directories). Errors name the `step`.
+    fn target(&mut self, path: &Path, kind: Kind, step: &str) -> Result<PathBuf> {
         let log = &mut self.log;
         resolve_kind(&self.root, path, kind, &mut |p, k| {
             create(p, k)?;
@@ -148,7 +148,7 @@ impl Builder {
             Ok(())
         })
         .map(|rel| self.root.join(rel))
-        .map_err(|e| e.context_path(path))
+        .map_err(|e| Error::new(format!("{step}: {}", e.context_path(path))))
     }
 
     fn mounted(&mut self, path: &Path) {
@@ -160,16 +160,16 @@ impl Builder {
         mount::bind(&root, &root, true)?;
         self.mounted(&root);
         if layout.proc {
-            let dir = self.target(Path::new("proc"), Kind::Dir)?;
+            let dir = self.target(Path::new("proc"), Kind::Dir, "mount proc")?;
             mount::mount_proc(&dir, None)?;
             self.mounted(&dir);
         }
         if layout.sys {
-            let dir = self.target(Path::new("sys"), Kind::Dir)?;
+            let dir = self.target(Path::new("sys"), Kind::Dir, "mount sysfs")?;
             self.sys(&dir, layout.ro)?;
         }
         if layout.dev {
-            let dir = self.target(Path::new("dev"), Kind::Dir)?;
+            let dir = self.target(Path::new("dev"), Kind::Dir, "build /dev")?;
             self.dev(&dir)?;
         }
         let mut tmpfs = layout.tmpfs.clone();
@@ -185,14 +185,16 @@ impl Builder {
             tmpfs.push("/tmp".into());
         }
         for t in &tmpfs {
-            let dir = self.target(t, Kind::Dir)?;
+            let step = format!("mount tmpfs on {}", t.display());
+            let dir = self.target(t, Kind::Dir, &step)?;
             let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
             mount::mount_fs("tmpfs", &dir, flags, Some("mode=1777"))?;
             self.mounted(&dir);
         }
         for b in &layout.binds {
             let kind = if b.src.is_dir() { Kind::Dir } else { Kind::File };
-            let dst = self.target(&b.dst, kind)?;
+            let step = format!("bind {} on {}", b.src.display(), b.dst.display());
+            let dst = self.target(&b.dst, kind, &step)?;
             mount::bind(&b.src, &dst, true)?;
             self.mounted(&dst);
             if b.ro {
