@@ -486,7 +486,7 @@ mod tests {
         let e = e.err().unwrap().context_path(Path::new("/loop/a"));
         assert_eq!(
             e.to_string(),
-            "cannot resolve /loop/a in the new root: Too many levels of symbolic links"
+            "cannot resolve /loop/a in the new root: Too many symbolic links encountered"
         );
     }
 
