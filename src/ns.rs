@@ -184,14 +184,19 @@ fn owned_by_own_userns(name: &str) -> Result<bool> {
     /// `PROC_USER_INIT_INO`: the inode of the initial user namespace.
     const USER_INIT_INO: u64 = 0xEFFF_FFFD;
     let path = format!("/proc/self/ns/{name}");
-    let fd = open(path.as_str(), OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())
-        .context(|| format!("cannot open {path}"))?;
+    let fd = open(
+        path.as_str(),
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .context(|| format!("cannot open {path}"))?;
     let owner = crate::sys::ns_get_userns(fd.as_fd())
         .context(|| format!("cannot get the owner of {path}"))?;
     let owner = File::from(owner)
         .metadata()
         .context(|| format!("cannot stat the owner of {path}"))?;
-    let mine = std::fs::metadata("/proc/self/ns/user").context(|| "cannot stat /proc/self/ns/user")?;
+    let mine =
+        std::fs::metadata("/proc/self/ns/user").context(|| "cannot stat /proc/self/ns/user")?;
     Ok(owner.ino() == mine.ino() && owner.dev() == mine.dev() && mine.ino() != USER_INIT_INO)
 }
 

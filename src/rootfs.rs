@@ -192,7 +192,11 @@ impl Builder {
             self.mounted(&dir);
         }
         for b in &layout.binds {
-            let kind = if b.src.is_dir() { Kind::Dir } else { Kind::File };
+            let kind = if b.src.is_dir() {
+                Kind::Dir
+            } else {
+                Kind::File
+            };
             let step = format!("bind {} on {}", b.src.display(), b.dst.display());
             let dst = self.target(&b.dst, kind, &step)?;
             mount::bind(&b.src, &dst, true)?;
@@ -256,9 +260,7 @@ impl Builder {
                     create(&node, Kind::File)?;
                     mount::bind(&Path::new("/dev").join(name), &node, false)?;
                 }
-                Err(e) => {
-                    return Err(Error::sys(format!("mknod {} failed", node.display()), e))
-                }
+                Err(e) => return Err(Error::sys(format!("mknod {} failed", node.display()), e)),
             }
         }
         for (name, target) in LINKS {
@@ -280,7 +282,13 @@ impl Builder {
         mount::mount_fs("tmpfs", &shm, flags, Some("mode=1777"))?;
         let mq = dir.join("mqueue");
         create(&mq, Kind::Dir)?;
-        match nix::mount::mount(Some("mqueue"), &mq, Some("mqueue"), mount::PSEUDO, None::<&str>) {
+        match nix::mount::mount(
+            Some("mqueue"),
+            &mq,
+            Some("mqueue"),
+            mount::PSEUDO,
+            None::<&str>,
+        ) {
             Ok(()) => Ok(()),
             // An IPC namespace owned by another user namespace: bind the host's when it has
             // one, otherwise /dev/mqueue stays an empty directory.
@@ -427,8 +435,10 @@ pub fn pivot(root: &Path, layout: &Layout) -> Result<()> {
 /// old root, whose mounts below it go with it since they are private. Only the pivot can fail in
 /// a way that leaves the old root in place, so the undo log still applies before it.
 fn switch(root: &Path) -> Result<()> {
-    nix::unistd::chdir(root).context(|| format!("cannot change directory to {}", root.display()))?;
-    nix::unistd::pivot_root(".", ".").context(|| format!("pivot_root to {} failed", root.display()))?;
+    nix::unistd::chdir(root)
+        .context(|| format!("cannot change directory to {}", root.display()))?;
+    nix::unistd::pivot_root(".", ".")
+        .context(|| format!("pivot_root to {} failed", root.display()))?;
     // From here the old root is on top of "."; nothing can be undone, so failures are fatal and
     // the caller does not exec.
     umount2(".", MntFlags::MNT_DETACH).context(|| "cannot detach the old root")?;
@@ -479,7 +489,10 @@ mod tests {
         assert_eq!(r, PathBuf::from("outside/y"));
         assert_eq!(made, [PathBuf::from("outside"), PathBuf::from("outside/y")]);
         assert!(!t.path().join("outside").exists(), "escaped the root");
-        assert_eq!(resolve(&root, "/../../usr/./lib").0, PathBuf::from("usr/lib"));
+        assert_eq!(
+            resolve(&root, "/../../usr/./lib").0,
+            PathBuf::from("usr/lib")
+        );
         assert_eq!(resolve(&root, "/").0, PathBuf::new());
 
         let e = resolve_kind(&root, Path::new("/loop/a"), Kind::Dir, &mut |_, _| Ok(()));

@@ -25,7 +25,10 @@ fn host_mounts(dir: &Path) -> Vec<String> {
 /// `nsunshare FLAGS -- nsmount-proc ARGS...`
 fn in_ns(flags: &str, args: &[&str]) -> common::Ran {
     let mut c = common::cmd("nsunshare");
-    c.arg(flags).arg("--").arg(common::bin("nsmount-proc")).args(args);
+    c.arg(flags)
+        .arg("--")
+        .arg(common::bin("nsmount-proc"))
+        .args(args);
     common::run(&mut c)
 }
 
@@ -53,7 +56,11 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
         for opt in ["nosuid", "nodev", "noexec"] {
             assert!(out[3].contains(opt), "{flags}: {} lacks {opt}", out[3]);
         }
-        assert_eq!(host_mounts(dir.path()), before, "{flags}: the host's mounts changed");
+        assert_eq!(
+            host_mounts(dir.path()),
+            before,
+            "{flags}: the host's mounts changed"
+        );
     }
 }
 
@@ -69,7 +76,16 @@ fn hidepid_subset_and_dir() {
         test -e "$0/1" && echo has-1; readlink /proc/self/ns/mnt"#;
     let r = in_ns(
         "-Urmpf",
-        &["--hidepid=invisible", "--subset=pid", "--dir", d, "sh", "-c", script, d],
+        &[
+            "--hidepid=invisible",
+            "--subset=pid",
+            "--dir",
+            d,
+            "sh",
+            "-c",
+            script,
+            d,
+        ],
     );
     assert_eq!(r.stderr, "");
     let out: Vec<&str> = r.ok().lines().collect();
@@ -77,7 +93,13 @@ fn hidepid_subset_and_dir() {
     assert!(out[0].contains("subset=pid"), "{}", out[0]);
     assert_eq!(out[1..3], ["no-sys", "has-1"]);
     // The host's /proc is still the one this test process sees.
-    assert_ne!(out[3], std::fs::read_link("/proc/self/ns/mnt").unwrap().to_str().unwrap());
+    assert_ne!(
+        out[3],
+        std::fs::read_link("/proc/self/ns/mnt")
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
     assert_eq!(host_mounts(dir.path()), before);
 }
 
@@ -93,7 +115,8 @@ fn no_private_keeps_propagation() {
     let script = r#"grep -c ' / / .*shared:' /proc/self/mountinfo || true"#;
     for (extra, want) in [(None, "0\n"), (Some("--no-private"), "1\n")] {
         let mut c = Command::new("unshare");
-        c.args(["-mpf", "--propagation", "shared", "--"]).arg(common::bin("nsmount-proc"));
+        c.args(["-mpf", "--propagation", "shared", "--"])
+            .arg(common::bin("nsmount-proc"));
         c.args(extra).args(["--dir", d, "sh", "-c", script]);
         let r = common::run(&mut c);
         assert_eq!(r.stderr, "");
@@ -111,7 +134,8 @@ fn refuses_the_original_mount_namespace() {
     let before = host_mounts(dir.path());
     let trace = dir.join("trace");
     let mut c = Command::new("strace");
-    c.args(["-f", "-qq", "-e", "trace=mount,mount_setattr,umount2", "-o"]).arg(&trace);
+    c.args(["-f", "-qq", "-e", "trace=mount,mount_setattr,umount2", "-o"])
+        .arg(&trace);
     c.arg(common::bin("nsmount-proc")).args(["--", "true"]);
     let r = common::run(&mut c);
     assert_eq!(
@@ -131,10 +155,15 @@ fn refuses_the_original_mount_namespace() {
     assert_eq!(host_mounts(dir.path()), before);
     // --force overrides; --no-private keeps the host's propagation, and the mount is on a
     // directory of ours (detached by the guard).
-    let r = common::tool("nsmount-proc", ["--force", "--no-private", "--dir", d, "true"]);
+    let r = common::tool(
+        "nsmount-proc",
+        ["--force", "--no-private", "--dir", d, "true"],
+    );
     assert_eq!(r.stderr, "");
     r.ok();
-    assert!(host_mounts(dir.path()).iter().any(|l| l.contains(&format!(" {d} "))));
+    assert!(host_mounts(dir.path())
+        .iter()
+        .any(|l| l.contains(&format!(" {d} "))));
 }
 
 #[test]
@@ -157,7 +186,9 @@ fn runs_the_shell_by_default() {
         return;
     }
     let mut c = common::cmd("nsunshare");
-    c.args(["-mpf", "--"]).arg(common::bin("nsmount-proc")).env("SHELL", "/bin/true");
+    c.args(["-mpf", "--"])
+        .arg(common::bin("nsmount-proc"))
+        .env("SHELL", "/bin/true");
     assert_eq!(common::run(&mut c).ok(), "");
 }
 
@@ -165,13 +196,27 @@ fn runs_the_shell_by_default() {
 fn usage_errors() {
     let try_line = "Try 'nsmount-proc --help' for more information.";
     for (args, line) in [
-        (&["--hidepid=3"][..], "nsmount-proc: unsupported hidepid mode: 3"),
-        (&["--subset", "all"][..], "nsmount-proc: unsupported subset: all"),
-        (&["--bogus"][..], "nsmount-proc: unrecognized option '--bogus'"),
-        (&["--dir"][..], "nsmount-proc: option '--dir' requires an argument"),
+        (
+            &["--hidepid=3"][..],
+            "nsmount-proc: unsupported hidepid mode: 3",
+        ),
+        (
+            &["--subset", "all"][..],
+            "nsmount-proc: unsupported subset: all",
+        ),
+        (
+            &["--bogus"][..],
+            "nsmount-proc: unrecognized option '--bogus'",
+        ),
+        (
+            &["--dir"][..],
+            "nsmount-proc: option '--dir' requires an argument",
+        ),
     ] {
         let r = common::tool("nsmount-proc", args);
         assert_eq!(r.fails(1), format!("{line}\n{try_line}"));
     }
-    assert!(common::tool("nsmount-proc", ["-h"]).ok().starts_with("Usage:\n nsmount-proc "));
+    assert!(common::tool("nsmount-proc", ["-h"])
+        .ok()
+        .starts_with("Usage:\n nsmount-proc "));
 }

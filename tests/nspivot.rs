@@ -20,7 +20,11 @@ fn rootfs(dir: &TempDir, dirs: &[&str]) -> PathBuf {
         std::fs::copy("/bin/busybox", &busybox).expect("busybox-static is not installed");
     }
     let list = common::run(Command::new(&busybox).arg("--list"));
-    for applet in list.ok().lines().filter(|a| *a != "busybox" && !a.contains('/')) {
+    for applet in list
+        .ok()
+        .lines()
+        .filter(|a| *a != "busybox" && !a.contains('/'))
+    {
         let link = bin.join(applet);
         if link.symlink_metadata().is_err() {
             std::os::unix::fs::symlink("busybox", &link).unwrap();
@@ -59,7 +63,10 @@ fn listing(dir: &Path) -> Vec<String> {
 /// `nsunshare FLAGS -- nspivot ARGS...`
 fn pivot(flags: &str, args: &[&str]) -> common::Ran {
     let mut c = common::cmd("nsunshare");
-    c.arg(flags).arg("--").arg(common::bin("nspivot")).args(args);
+    c.arg(flags)
+        .arg("--")
+        .arg(common::bin("nspivot"))
+        .args(args);
     common::run(&mut c)
 }
 
@@ -102,11 +109,24 @@ fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, Stri
     let old = dir.path().to_str().unwrap();
     let r = pivot(
         flags,
-        &[root.to_str().unwrap(), "--", "/bin/sh", "-c", CHECKS, "sh", &marker, old],
+        &[
+            root.to_str().unwrap(),
+            "--",
+            "/bin/sh",
+            "-c",
+            CHECKS,
+            "sh",
+            &marker,
+            old,
+        ],
     );
     assert_eq!(r.stderr, "");
     let got = report(r.ok());
-    assert_eq!(host_mounts(dir.path()), before, "the host's mount table changed");
+    assert_eq!(
+        host_mounts(dir.path()),
+        before,
+        "the host's mount table changed"
+    );
     assert_eq!(got["root"], "bin dev proc sys tmp ");
     assert_eq!(got["pid"], "1");
     assert_eq!(got["pid1"], "/bin/sh");
@@ -134,7 +154,10 @@ fn pivots_into_a_busybox_root() {
         return;
     }
     let got = check_view("-mpf", "pivot");
-    assert_eq!(got["devnull"], "0", "device nodes are made with mknod as root");
+    assert_eq!(
+        got["devnull"], "0",
+        "device nodes are made with mknod as root"
+    );
 }
 
 #[test]
@@ -143,7 +166,10 @@ fn pivots_in_a_user_namespace_with_bound_devices() {
         return;
     }
     let got = check_view("-Urmpf", "pivot-user");
-    assert_eq!(got["devnull"], "1", "device nodes are bind-mounted in a user namespace");
+    assert_eq!(
+        got["devnull"], "1",
+        "device nodes are bind-mounted in a user namespace"
+    );
 }
 
 #[test]
@@ -175,8 +201,15 @@ echo "wd=$(pwd)"
     let r = pivot(
         "-mpf",
         &[
-            "--ro", "--tmpfs=/tmp", &bind, &ro_bind, "--wd=/srv", root.to_str().unwrap(),
-            "/bin/sh", "-c", script,
+            "--ro",
+            "--tmpfs=/tmp",
+            &bind,
+            &ro_bind,
+            "--wd=/srv",
+            root.to_str().unwrap(),
+            "/bin/sh",
+            "-c",
+            script,
         ],
     );
     assert_eq!(r.stderr, "");
@@ -184,15 +217,25 @@ echo "wd=$(pwd)"
     assert_eq!(
         out,
         [
-            "rootfs=ro", "tmp=rw", "dev=rw", "shm=rw", "data=data", "data=rw", "conf=conf",
-            "conf=ro", "wd=/srv",
+            "rootfs=ro",
+            "tmp=rw",
+            "dev=rw",
+            "shm=rw",
+            "data=data",
+            "data=rw",
+            "conf=conf",
+            "conf=ro",
+            "wd=/srv",
         ]
     );
     assert_eq!(std::fs::read_to_string(data.join("new")).unwrap(), "new\n");
     assert_eq!(std::fs::read_to_string(&conf).unwrap(), "conf\n");
     assert_eq!(host_mounts(dir.path()), before);
     // Missing mount points were created in the rootfs (and stay, like the mounts' targets).
-    assert_eq!(listing(&root), ["bin", "dev", "etc", "proc", "srv", "sys", "tmp"]);
+    assert_eq!(
+        listing(&root),
+        ["bin", "dev", "etc", "proc", "srv", "sys", "tmp"]
+    );
     assert!(root.join("etc/app/conf").is_file());
 }
 
@@ -206,8 +249,15 @@ fn options_skip_mounts_and_set_the_hostname() {
     let r = pivot(
         "-mupf",
         &[
-            "--no-proc", "--no-sys", "--no-dev", "--hostname=box", root.to_str().unwrap(), "--",
-            "/bin/sh", "-c", "hostname; for d in /proc /sys /dev; do echo $d=$(ls -A $d | wc -l); done",
+            "--no-proc",
+            "--no-sys",
+            "--no-dev",
+            "--hostname=box",
+            root.to_str().unwrap(),
+            "--",
+            "/bin/sh",
+            "-c",
+            "hostname; for d in /proc /sys /dev; do echo $d=$(ls -A $d | wc -l); done",
         ],
     );
     assert_eq!(r.stderr, "");
@@ -302,15 +352,27 @@ fn refuses_the_original_mount_namespace_before_any_mount() {
     let before = host_mounts(dir.path());
     let trace = dir.join("trace");
     let mut c = Command::new("strace");
-    c.args(["-f", "-qq", "-e", "trace=mount,mkdir,mkdirat,pivot_root,umount2,mount_setattr"]);
-    c.arg("-o").arg(&trace).arg(common::bin("nspivot")).arg(&root).arg("/bin/true");
+    c.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=mount,mkdir,mkdirat,pivot_root,umount2,mount_setattr",
+    ]);
+    c.arg("-o")
+        .arg(&trace)
+        .arg(common::bin("nspivot"))
+        .arg(&root)
+        .arg("/bin/true");
     let r = common::run(&mut c);
     assert_eq!(
         r.fails(1),
         "nspivot: refusing to pivot the original mount namespace (run under nsunshare -m)"
     );
     let calls = std::fs::read_to_string(&trace).unwrap();
-    assert!(!calls.lines().any(|l| !l.contains("exited with")), "{calls}");
+    assert!(
+        !calls.lines().any(|l| !l.contains("exited with")),
+        "{calls}"
+    );
     assert_eq!(host_mounts(dir.path()), before);
     assert_eq!(listing(&root), ["bin"]);
 }
@@ -322,7 +384,12 @@ fn rootfs_helper_is_idempotent_and_links_stay_inside() {
     let a = rootfs(&dir, &["tmp"]);
     let b = rootfs(&dir, &["tmp"]);
     assert_eq!(a, b);
-    assert!(a.join("bin/sh").symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(a
+        .join("bin/sh")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 #[test]
@@ -349,5 +416,7 @@ fn usage_errors() {
         "nspivot: option '--tmpfs' requires an argument\n\
          Try 'nspivot --help' for more information."
     );
-    assert!(common::tool("nspivot", ["--help"]).ok().starts_with("Usage:\n nspivot "));
+    assert!(common::tool("nspivot", ["--help"])
+        .ok()
+        .starts_with("Usage:\n nspivot "));
 }

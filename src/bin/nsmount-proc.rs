@@ -1,1 +1,3 @@
-fn main() { nstools::tool::nsmount_proc::main(std::env::args_os()) }
+fn main() {
+    nstools::tool::nsmount_proc::main(std::env::args_os())
+}

@@ -35,7 +35,15 @@ Options:
 For more details see nsmount-proc(1).
 ";
 
-const LONGS: &[&str] = &["help", "version", "dir", "hidepid", "subset", "no-private", "force"];
+const LONGS: &[&str] = &[
+    "help",
+    "version",
+    "dir",
+    "hidepid",
+    "subset",
+    "no-private",
+    "force",
+];
 
 const HIDEPID: &[&str] = &["0", "1", "2", "off", "noaccess", "invisible", "ptraceable"];
 

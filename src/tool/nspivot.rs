@@ -39,8 +39,8 @@ For more details see nspivot(1).
 ";
 
 const LONGS: &[&str] = &[
-    "help", "version", "no-proc", "no-sys", "no-dev", "ro", "tmpfs", "bind", "ro-bind",
-    "hostname", "wd",
+    "help", "version", "no-proc", "no-sys", "no-dev", "ro", "tmpfs", "bind", "ro-bind", "hostname",
+    "wd",
 ];
 
 struct Opts {
