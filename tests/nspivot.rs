@@ -264,6 +264,56 @@ fn options_skip_mounts_and_set_the_hostname() {
     assert_eq!(r.ok(), "box\n/proc=0\n/sys=0\n/dev=0\n");
 }
 
+#[test]
+fn chains_after_nsmount_proc() {
+    if !common::root("chains_after_nsmount_proc") {
+        return;
+    }
+    // nspivot then runs as pid 1 with /proc already showing the new pid namespace.
+    let dir = TempDir::new("pivot-chain");
+    let root = rootfs(&dir, &[]);
+    let mut c = common::cmd("nsunshare");
+    c.args(["-mpf", "--"])
+        .arg(common::bin("nsmount-proc"))
+        .arg("--");
+    c.arg(common::bin("nspivot")).arg(&root);
+    c.args(["/bin/sh", "-c", "echo $$; ls /"]);
+    let r = common::run(&mut c);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.ok(), "1\nbin\ndev\nproc\nsys\n");
+}
+
+#[test]
+fn rootless_with_every_namespace() {
+    if !common::root("rootless_with_every_namespace") {
+        return;
+    }
+    // As nobody: fresh sysfs and mqueue (own network and IPC namespaces), bound device nodes.
+    let dir = TempDir::new("pivot-rootless");
+    let root = rootfs(&dir, &[]);
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    std::fs::set_permissions(&root, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let script = r#"hostname; id -u
+for m in /proc /sys /dev/mqueue /dev/null; do
+  grep " $m " /proc/self/mountinfo | sed 's/.* - \([^ ]*\) .*/\1/'
+done
+exec 3<>/dev/ptmx && ls /dev/pts | tr '\n' ' '"#;
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+    c.arg(common::bin("nsunshare")).args(["-UrmuinpfC", "--"]);
+    c.arg(common::bin("nspivot"))
+        .arg("--hostname=box")
+        .arg(&root);
+    c.args(["/bin/sh", "-c", script]);
+    let r = common::run(&mut c);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.ok(), "box\n0\nproc\nsysfs\nmqueue\ndevtmpfs\n0 ptmx ");
+}
+
 /// Runs `nspivot ARGS` in a new mount namespace and asserts the one-line failure, with the
 /// rootfs and the host's mounts as they were.
 #[track_caller]
