@@ -142,13 +142,13 @@ impl Builder {
     /// when missing (with its missing parents as directories). Errors name the `step`.
     fn target(&mut self, path: &Path, kind: Kind, step: &str) -> Result<PathBuf> {
         let log = &mut self.log;
-        resolve_kind(&self.root, path, kind, &mut |p, k| {
+        resolve_in(&self.root, path, kind, &mut |p, k| {
             create(p, k)?;
             log.push(Step::Created(p.to_path_buf(), k));
             Ok(())
         })
         .map(|rel| self.root.join(rel))
-        .map_err(|e| Error::new(format!("{step}: {}", e.context_path(path))))
+        .map_err(|e| Error::new(format!("{step}: {e}")))
     }
 
     fn mounted(&mut self, path: &Path) {
@@ -327,40 +327,11 @@ fn create(path: &Path, kind: Kind) -> Result<()> {
     .context(|| format!("cannot create mount point {}", path.display()))
 }
 
-/// An error while resolving a path inside the new root.
-enum ResolveError {
-    Loop,
-    Io(Error),
-}
-
-impl ResolveError {
-    fn context_path(self, path: &Path) -> Error {
-        match self {
-            ResolveError::Loop => Error::sys(
-                format!("cannot resolve {} in the new root", path.display()),
-                Errno::ELOOP,
-            ),
-            ResolveError::Io(e) => e,
-        }
-    }
-}
-
-impl From<Error> for ResolveError {
-    fn from(e: Error) -> Self {
-        ResolveError::Io(e)
-    }
-}
-
 /// Resolve `path` inside `root` as the kernel would after a `chroot(root)`: symbolic links are
 /// followed relative to `root`, `..` stops at `root`. Missing components are passed to `create`
 /// in order, as directories except the last, which is `last`. Returns the resolved path relative
 /// to `root`.
-fn resolve_kind<F>(
-    root: &Path,
-    path: &Path,
-    last: Kind,
-    create: &mut F,
-) -> std::result::Result<PathBuf, ResolveError>
+fn resolve_in<F>(root: &Path, path: &Path, last: Kind, create: &mut F) -> Result<PathBuf>
 where
     F: FnMut(&Path, Kind) -> Result<()>,
 {
@@ -378,7 +349,8 @@ where
             Ok(md) if md.file_type().is_symlink() => {
                 links += 1;
                 if links > 40 {
-                    return Err(ResolveError::Loop);
+                    let what = format!("cannot resolve {} in the new root", path.display());
+                    return Err(Error::sys(what, Errno::ELOOP));
                 }
                 let target = std::fs::read_link(&host)
                     .context(|| format!("cannot read symbolic link {}", host.display()))?;
@@ -397,7 +369,7 @@ where
             }
             Err(e) => {
                 let what = format!("cannot access {}", host.display());
-                return Err(Error::sys(what, crate::error::errno_of(&e)).into());
+                return Err(Error::sys(what, crate::error::errno_of(&e)));
             }
         }
     }
@@ -463,15 +435,12 @@ mod tests {
 
     fn resolve(root: &Path, p: &str) -> (PathBuf, Vec<PathBuf>) {
         let mut made = Vec::new();
-        let r = resolve_kind(root, Path::new(p), Kind::Dir, &mut |p, k| {
+        let r = resolve_in(root, Path::new(p), Kind::Dir, &mut |p, k| {
             create(p, k)?;
             made.push(p.strip_prefix(root).unwrap().to_path_buf());
             Ok(())
         });
-        match r {
-            Ok(r) => (r, made),
-            Err(e) => panic!("{}", e.context_path(Path::new(p))),
-        }
+        (r.unwrap(), made)
     }
 
     #[test]
@@ -495,10 +464,9 @@ mod tests {
         );
         assert_eq!(resolve(&root, "/").0, PathBuf::new());
 
-        let e = resolve_kind(&root, Path::new("/loop/a"), Kind::Dir, &mut |_, _| Ok(()));
-        let e = e.err().unwrap().context_path(Path::new("/loop/a"));
+        let e = resolve_in(&root, Path::new("/loop/a"), Kind::Dir, &mut |_, _| Ok(()));
         assert_eq!(
-            e.to_string(),
+            e.unwrap_err().to_string(),
             "cannot resolve /loop/a in the new root: Too many symbolic links encountered"
         );
     }
@@ -507,7 +475,7 @@ mod tests {
     fn files_are_created_last() {
         let t = TempDir::new("rootfs");
         let mut made = Vec::new();
-        let r = resolve_kind(t.path(), Path::new("a/f"), Kind::File, &mut |p, k| {
+        let r = resolve_in(t.path(), Path::new("a/f"), Kind::File, &mut |p, k| {
             made.push(k == Kind::File);
             create(p, k)
         });
