@@ -167,6 +167,26 @@ fn refuses_the_original_mount_namespace() {
 }
 
 #[test]
+fn a_new_pid_namespace_alone_is_refused() {
+    if !common::root("a_new_pid_namespace_alone_is_refused") {
+        return;
+    }
+    let dir = TempDir::new("mproc-pid");
+    let before = host_mounts(dir.path());
+    let mut c = Command::new("unshare");
+    c.args(["-pf", "--"])
+        .arg(common::bin("nsmount-proc"))
+        .arg("true");
+    let r = common::run(&mut c);
+    assert_eq!(
+        r.fails(1),
+        "nsmount-proc: refusing to mount over /proc in the original mount namespace \
+         (run under nsunshare -m, or use --force)"
+    );
+    assert_eq!(host_mounts(dir.path()), before);
+}
+
+#[test]
 fn explains_a_refused_mount() {
     if !common::root("explains_a_refused_mount") {
         return;
