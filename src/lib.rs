@@ -9,6 +9,7 @@ pub mod idmap;
 pub mod mount;
 pub mod ns;
 pub mod process;
+pub mod rootfs;
 pub mod sys;
 pub mod tool;
 pub mod users;

@@ -193,3 +193,39 @@ pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<st
         })
         .collect()
 }
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `mount_setattr(2)` setting `MOUNT_ATTR_RDONLY` on the mount at `path` (and every mount below
+/// it when `recursive`), leaving its other flags alone, locked ones included.
+pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Result<()> {
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: `path` is NUL-terminated and `attr` is a valid struct of the size we pass; the
+    // kernel only reads both during the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}

@@ -16,7 +16,11 @@ fn examples() -> PathBuf {
 
 /// PATH with our freshly built binaries first.
 fn path_with_tools() -> String {
-    let bins = common::bin("nsunshare").parent().unwrap().display().to_string();
+    let bins = common::bin("nsunshare")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
     format!("{bins}:{}", std::env::var("PATH").unwrap_or_default())
 }
 
@@ -24,7 +28,11 @@ fn path_with_tools() -> String {
 /// root (uid 100000 on the host) can write to, and `/mnt` for a tmpfs.
 fn rootfs(dir: &TempDir) -> PathBuf {
     let root = dir.join("rootfs");
-    let r = common::run(Command::new("dash").arg(examples().join("make-rootfs.sh")).arg(&root));
+    let r = common::run(
+        Command::new("dash")
+            .arg(examples().join("make-rootfs.sh"))
+            .arg(&root),
+    );
     assert_eq!(r.code, Some(0), "make-rootfs.sh failed: {}", r.stderr);
     for d in ["results", "mnt"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
@@ -66,40 +74,77 @@ fn container_sh_builds_an_isolated_limited_container() {
     let queues_before = common::sh("ipcs -q | grep -c '^0x' || true");
 
     let mut c = Command::new("dash");
-    c.arg(examples().join("container.sh")).arg(&root).args(["/bin/sh", "-c", INSIDE]);
-    c.env("PATH", path_with_tools()).env("NSTOOLS_PID_FILE", &pid_file);
+    c.arg(examples().join("container.sh"))
+        .arg(&root)
+        .args(["/bin/sh", "-c", INSIDE]);
+    c.env("PATH", path_with_tools())
+        .env("NSTOOLS_PID_FILE", &pid_file);
     let script = Proc::spawn(&mut c);
     let link = format!("nsv{}", script.pid());
     let ready = common::wait_for(Duration::from_secs(20), || results.join("ready").exists());
-    assert!(ready, "the container did not start; info: {}", read(&results.join("info")));
+    assert!(
+        ready,
+        "the container did not start; info: {}",
+        read(&results.join("info"))
+    );
 
     // From the host, while it runs.
     let init: u32 = read(&pid_file).trim().parse().expect("pid file");
-    let program = common::sh(&format!("cat /proc/{init}/task/{init}/children")).trim().to_string();
+    let program = common::sh(&format!("cat /proc/{init}/task/{init}/children"))
+        .trim()
+        .to_string();
     for ns in ["user", "pid", "mnt", "uts", "ipc", "net", "cgroup"] {
-        assert_ne!(common::ns_inode(&program, ns), common::ns_inode("self", ns), "{ns} namespace is the host's");
+        assert_ne!(
+            common::ns_inode(&program, ns),
+            common::ns_inode("self", ns),
+            "{ns} namespace is the host's"
+        );
     }
     let status = read(Path::new(&format!("/proc/{program}/status")));
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    assert!(uid_line.split_whitespace().skip(1).all(|u| u == "100000"), "{uid_line}");
-    assert_eq!(common::sh("hostname"), host_name, "hostname changed on the host");
+    assert!(
+        uid_line.split_whitespace().skip(1).all(|u| u == "100000"),
+        "{uid_line}"
+    );
+    assert_eq!(
+        common::sh("hostname"),
+        host_name,
+        "hostname changed on the host"
+    );
     let r = common::run(Command::new("ping").args(["-c", "1", "-W", "5", "10.200.0.2"]));
-    assert_eq!(r.code, Some(0), "the host cannot ping the container: {}", r.stdout);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "the host cannot ping the container: {}",
+        r.stdout
+    );
     let mk = common::run(Command::new("nsenter").args(["-t", &program, "-i", "ipcmk", "-Q"]));
     assert_eq!(mk.code, Some(0), "{}", mk.stderr);
-    assert_eq!(common::sh("ipcs -q | grep -c '^0x' || true"), queues_before, "the queue is visible outside");
-    let inside_queues = common::sh(&format!("nsenter -t {program} -i ipcs -q | grep -c '^0x' || true"));
+    assert_eq!(
+        common::sh("ipcs -q | grep -c '^0x' || true"),
+        queues_before,
+        "the queue is visible outside"
+    );
+    let inside_queues = common::sh(&format!(
+        "nsenter -t {program} -i ipcs -q | grep -c '^0x' || true"
+    ));
     assert_eq!(inside_queues.trim(), "1");
     assert!(!read(Path::new("/proc/self/mountinfo")).contains(&format!("{}/mnt", root.display())));
     let cgroup_line = read(Path::new(&format!("/proc/{program}/cgroup")));
-    let pids_cgroup = cgroup_line.lines().find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
+    let pids_cgroup = cgroup_line
+        .lines()
+        .find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
     let pids_cgroup = pids_cgroup.expect("no pids cgroup line");
     assert!(pids_cgroup.contains("nstools-demo-"), "{cgroup_line}");
 
     // The pids limit: 100 sleeps started, at most 20 processes in the cgroup.
     std::fs::write(results.join("go"), "").unwrap();
-    assert!(common::wait_for(Duration::from_secs(30), || results.join("started").exists()));
-    let current = read(Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}/pids.current")));
+    assert!(common::wait_for(Duration::from_secs(30), || results
+        .join("started")
+        .exists()));
+    let current = read(Path::new(&format!(
+        "/sys/fs/cgroup/pids{pids_cgroup}/pids.current"
+    )));
     let current: u32 = current.trim().parse().expect("pids.current");
     assert!(current <= 20, "pids.current = {current}");
     // The memory limit: a 100M allocation is killed.
@@ -114,17 +159,42 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(info.contains("init=nsunshare\n"), "{info}");
     assert!(info.contains("hostname=box\n"), "{info}");
     assert!(info.contains("uid=0\n"), "{info}");
-    let procs: u32 = info.lines().find_map(|l| l.strip_prefix("procs=")).unwrap().parse().unwrap();
-    assert!(procs <= 5, "more than the container's processes in /proc: {info}");
+    let procs: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("procs="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        procs <= 5,
+        "more than the container's processes in /proc: {info}"
+    );
     assert_eq!(read(&results.join("tmpfs")).trim(), "mounted");
-    assert_eq!(read(&results.join("ping-host")).trim(), "ok", "the container cannot ping the host");
-    assert_eq!(read(&results.join("dd")).trim(), "137", "the 100M allocation was not OOM-killed");
+    assert_eq!(
+        read(&results.join("ping-host")).trim(),
+        "ok",
+        "the container cannot ping the host"
+    );
+    assert_eq!(
+        read(&results.join("dd")).trim(),
+        "137",
+        "the 100M allocation was not OOM-killed"
+    );
     assert_eq!(read(&results.join("done")).trim(), "done");
 
     // Nothing left.
-    assert!(common::wait_for(Duration::from_secs(5), || !Path::new(&format!("/proc/{init}")).exists()));
-    assert!(!common::sh("ip -o link show").contains(&link), "{link} is left");
-    assert!(!Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}")).exists(), "the cgroup is left");
+    assert!(common::wait_for(Duration::from_secs(5), || !Path::new(
+        &format!("/proc/{init}")
+    )
+    .exists()));
+    assert!(
+        !common::sh("ip -o link show").contains(&link),
+        "{link} is left"
+    );
+    assert!(
+        !Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}")).exists(),
+        "the cgroup is left"
+    );
     assert!(!pid_file.exists(), "the pid file is left");
     assert!(!read(Path::new("/proc/self/mountinfo")).contains(&root.display().to_string()));
 }
@@ -143,7 +213,11 @@ fn rootless_sh_builds_a_container_as_a_user() {
     etc.add_subuid(&format!("nst{uid}:300000:65536"));
     etc.add_subgid(&format!("nst{uid}:300000:65536"));
     let (_suid_dir, nsidmap) = common::setuid_copy("nsidmap", "nsidmap");
-    let path = format!("{}:{}", nsidmap.parent().unwrap().display(), path_with_tools());
+    let path = format!(
+        "{}:{}",
+        nsidmap.parent().unwrap().display(),
+        path_with_tools()
+    );
     let script = examples().join("rootless.sh");
     let inside = "echo uid=$(id -u) host=$(hostname) lo=$(cat /sys/class/net/lo/operstate) pid=$$";
     let argv: Vec<String> = vec![

@@ -1,4 +1,6 @@
 //! The tools' front ends: option parsing and the order of operations, nothing more.
 
 pub mod multicall;
+pub mod nsmount_proc;
+pub mod nspivot;
 pub mod nsunshare;
