@@ -9,6 +9,8 @@ pub mod idmap;
 pub mod mount;
 pub mod ns;
 pub mod process;
+pub mod procdir;
+pub mod subid;
 pub mod sys;
 pub mod tool;
 pub mod users;
