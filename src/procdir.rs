@@ -178,7 +178,17 @@ mod tests {
             parse_pid("42:7001").unwrap(),
             (Pid::from_raw(42), Some(7001))
         );
-        for bad in ["", "0", "-1", "x", "42:", ":1", "42:x", "1:2:3", "99999999999"] {
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "x",
+            "42:",
+            ":1",
+            "42:x",
+            "1:2:3",
+            "99999999999",
+        ] {
             assert_eq!(
                 parse_pid(bad).unwrap_err().to_string(),
                 format!("invalid process '{bad}'")

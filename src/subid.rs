@@ -192,7 +192,11 @@ pub const CAP_SETFCAP: u32 = 31;
 pub fn sanitize() {
     crate::sys::clearenv();
     loop {
-        match std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+        {
             Ok(f) => {
                 use std::os::fd::{AsRawFd, IntoRawFd};
                 if f.as_raw_fd() > 2 {
@@ -263,10 +267,18 @@ mod tests {
         let d = etc();
         let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
         assert_eq!(alice.user.name, "alice");
-        let e = Caller::lookup(d.path(), 4242, 4242).unwrap_err().to_string();
-        assert!(e.starts_with("cannot determine your user name: uid 4242"), "{e}");
+        let e = Caller::lookup(d.path(), 4242, 4242)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot determine your user name: uid 4242"),
+            "{e}"
+        );
         let e = Caller::lookup(d.path(), 1000, 0).unwrap_err().to_string();
-        assert!(e.contains("real gid 0 is not the gid 1000 of user 'alice'"), "{e}");
+        assert!(
+            e.contains("real gid 0 is not the gid 1000 of user 'alice'"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -304,12 +316,12 @@ mod tests {
         ] {
             let e = ok(&[bad]).unwrap_err().to_string();
             assert!(e.starts_with(&format!("uid range {} not allowed", shown(&bad))));
-            assert!(e.contains(&format!("of 'alice' in {}", file.display())), "{e}");
+            assert!(
+                e.contains(&format!("of 'alice' in {}", file.display())),
+                "{e}"
+            );
         }
-        assert_eq!(
-            shown(&r(0, 100000, 65536)),
-            "[0-65536) -> [100000-165536)"
-        );
+        assert_eq!(shown(&r(0, 100000, 65536)), "[0-65536) -> [100000-165536)");
     }
 
     #[test]

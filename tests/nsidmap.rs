@@ -68,7 +68,7 @@ fn user_target(etc: &FakeEtc, uid: u32) -> Proc {
 }
 
 /// A private /etc with users `uids` (named `t<uid>`), each given subordinate ids: by name in
-/// subuid, by uid in subgid, `uid * 10` onwards, 65536 of them.
+/// subuid, by uid in subgid, 65536 of them from [`sub`]`(uid)`, apart from each other's.
 fn fake_etc(uids: &[u32]) -> FakeEtc {
     let etc = FakeEtc::new();
     for &u in uids {
@@ -80,7 +80,7 @@ fn fake_etc(uids: &[u32]) -> FakeEtc {
 }
 
 fn sub(uid: u32) -> u32 {
-    uid * 10
+    (uid - 62000) * 100_000 + 1_000_000
 }
 
 /// The setuid-root copy, and a `newgidmap` beside a `newuidmap` one.
@@ -182,11 +182,12 @@ fn root_refuses_invalid_ranges() {
         ),
         (
             vec!["-u", "0:4294967290:10"],
-            format!("nsidmap: /proc/{pid}/uid_map: invalid mapping '0:4294967290:10': ids past 4294967295"),
+            "nsidmap: uid range [0-10) -> [4294967290-4294967300) not allowed: ids past 4294967294"
+                .to_string(),
         ),
         (
-            vec!["-u", "0:4294967290:5"],
-            "nsidmap: uid range [0-5) -> [4294967290-4294967295) not allowed: ids past 4294967294"
+            vec!["-u", "4294967290:0:6"],
+            "nsidmap: uid range [4294967290-4294967296) -> [0-6) not allowed: ids past 4294967294"
                 .to_string(),
         ),
         (
@@ -203,7 +204,9 @@ fn root_refuses_invalid_ranges() {
     for (args, want) in cases {
         let mut argv = args.clone();
         argv.push(&pid);
-        assert_eq!(common::tool("nsidmap", &argv).fails(1), want, "{args:?}");
+        let r = common::tool("nsidmap", &argv);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+        assert_eq!(r.fails(1), want, "{args:?}");
     }
     // 341 lines: more than the kernel takes.
     let mut many = Vec::new();
@@ -236,15 +239,23 @@ fn bad_targets_and_usage() {
     let me = std::process::id().to_string();
     let r = common::tool("nsidmap", ["--show", &format!("{me}:1")]);
     assert!(
-        r.fails(1).starts_with(&format!("nsidmap: process {me} is not {me}:1 (its pidfd inode is ")),
+        r.fails(1).starts_with(&format!(
+            "nsidmap: process {me} is not {me}:1 (its pidfd inode is "
+        )),
         "{}",
         r.stderr
     );
     for (args, want) in [
         (vec!["-r"], "nsidmap: no process specified"),
         (vec!["1x"], "nsidmap: invalid process '1x'"),
-        (vec!["--bogus", "1"], "nsidmap: unrecognized option '--bogus'"),
-        (vec!["--setgroups=maybe", "1"], "nsidmap: unsupported --setgroups argument 'maybe'"),
+        (
+            vec!["--bogus", "1"],
+            "nsidmap: unrecognized option '--bogus'",
+        ),
+        (
+            vec!["--setgroups=maybe", "1"],
+            "nsidmap: unsupported --setgroups argument 'maybe'",
+        ),
     ] {
         let r = common::tool("nsidmap", &args);
         let err = r.fails(1);
@@ -255,7 +266,9 @@ fn bad_targets_and_usage() {
         r.stderr,
         "nsidmap: unrecognized option '--bogus'\nTry 'nsidmap --help' for more information.\n"
     );
-    assert!(common::tool("nsidmap", ["--help"]).ok().starts_with("Usage:\n nsidmap [options]"));
+    assert!(common::tool("nsidmap", ["--help"])
+        .ok()
+        .starts_with("Usage:\n nsidmap [options]"));
     assert_eq!(
         common::tool("nsidmap", ["-V"]).ok(),
         format!("nsidmap from nstools {}\n", env!("CARGO_PKG_VERSION"))
@@ -273,7 +286,16 @@ fn root_through_shadow_names_and_multicall() {
     let nstools = common::bin("nstools");
     std::os::unix::fs::symlink(&nstools, dir.join("newgidmap")).unwrap();
     // `nstools newuidmap ARGS` and a symlink named newgidmap to the multicall binary.
-    let r = common::run(Command::new(&nstools).args(["newuidmap", &pid, "0", "1000", "1", "1", "200000", "10"]));
+    let r = common::run(Command::new(&nstools).args([
+        "newuidmap",
+        &pid,
+        "0",
+        "1000",
+        "1",
+        "1",
+        "200000",
+        "10",
+    ]));
     r.ok();
     let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1000", "1"]));
     r.ok();
@@ -281,7 +303,12 @@ fn root_through_shadow_names_and_multicall() {
     assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n");
     // shadow's syntax errors, exit 1.
     let usage = "newgidmap: usage: newgidmap <pid>|fd:<fd> <gid> <lowergid> <count> [<gid> <lowergid> <count>]...";
-    for args in [vec![], vec![pid.as_str()], vec![pid.as_str(), "0", "1"], vec!["fd:x", "0", "0", "1"]] {
+    for args in [
+        vec![],
+        vec![pid.as_str()],
+        vec![pid.as_str(), "0", "1"],
+        vec!["fd:x", "0", "0", "1"],
+    ] {
         let r = common::run(Command::new(dir.join("newgidmap")).args(&args));
         assert_eq!(r.fails(1), usage, "{args:?}");
     }
@@ -342,7 +369,14 @@ fn user_auto_and_map_root() {
     let etc = fake_etc(&[u]);
     let (_guard, dir) = helpers();
     let t = user_target(&etc, u);
-    as_user(&etc, u, &dir, "nsidmap", &s(&["--auto", &t.pid().to_string()])).ok();
+    as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["--auto", &t.pid().to_string()]),
+    )
+    .ok();
     let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
     assert_eq!(map(t.pid(), "uid_map"), want);
     assert_eq!(map(t.pid(), "gid_map"), want);
@@ -350,7 +384,13 @@ fn user_auto_and_map_root() {
 
     // --map-root alone: the own ids, and setgroups denied (CVE-2018-7169).
     let t = user_target(&etc, u);
-    let r = as_user(&etc, u, &dir, "nsidmap", &s(&["-r", "--show", &t.pid().to_string()]));
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["-r", "--show", &t.pid().to_string()]),
+    );
     assert_eq!(
         r.ok(),
         format!("uid 0:{u}:1\ngid 0:{u}:1\nsetgroups deny\n")
@@ -435,6 +475,7 @@ fn user_forbidden_cases_leave_maps_empty() {
     for (mut args, want) in cases {
         args.push(pid.clone());
         let r = as_user(&etc, u, &dir, "nsidmap", &args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
         assert_eq!(r.fails(1), want, "{args:?}");
     }
     let r = as_user(&etc, u, &dir, "newuidmap", &s(&[&pid, "0", "500", "1"]));
@@ -468,7 +509,13 @@ fn user_forbidden_cases_leave_maps_empty() {
     // Root's own processes too.
     let roots = root_target();
     let rp = roots.pid().to_string();
-    let r = as_user(&etc, u, &dir, "nsidmap", &s(&["-u", &format!("0:{u}:1"), &rp]));
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["-u", &format!("0:{u}:1"), &rp]),
+    );
     assert_eq!(
         r.fails(1),
         format!("nsidmap: target process /proc/{rp} is owned by 0:0, not by you ({u}:{u})")
@@ -539,14 +586,24 @@ fn user_shadow_syntax_and_fd_target() {
     );
     let r = common::run(&mut etc.command_as(u, &["sh", "-c", &script]));
     r.ok();
-    assert_eq!(map(t.pid(), "uid_map"), format!("0 {u} 1\n1 {} 1000\n", sub(u)));
+    assert_eq!(
+        map(t.pid(), "uid_map"),
+        format!("0 {u} 1\n1 {} 1000\n", sub(u))
+    );
     assert_eq!(map(t.pid(), "gid_map"), format!("0 {u} 1\n"));
     // newgidmap mapped only the own gid: setgroups denied, as shadow does.
     assert_eq!(setgroups(t.pid()), "deny");
     // fd:N that is not a /proc/PID directory.
     let r = common::run(&mut etc.command_as(
         u,
-        &["sh", "-c", &format!("exec 3</etc/passwd && {}/newuidmap fd:3 0 {u} 1", dir.display())],
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "exec 3</etc/passwd && {}/newuidmap fd:3 0 {u} 1",
+                dir.display()
+            ),
+        ],
     ));
     assert_eq!(
         r.fails(1),
@@ -583,7 +640,8 @@ fn util_linux_unshare_uses_our_newuidmap() {
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
     let line = format!("0 {sub_u} 65536");
-    assert_eq!(out, [line.as_str(), line.as_str(), "allow", "0"]);
+    // The user's own uid is not mapped: it shows as the overflow uid.
+    assert_eq!(out, [line.as_str(), line.as_str(), "allow", "65534"]);
     // A range outside the user's lines is refused by our helper (its message), and unshare fails.
     let argv = [
         "env".to_string(),

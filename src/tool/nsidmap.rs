@@ -121,9 +121,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Request>> {
             (Short('g'), _) | (_, Some("gid")) => req.gid.push(Range::parse(&cli::value(&mut p)?)?),
             (Short('a'), _) | (_, Some("auto")) => req.auto = true,
             (Short('r'), _) | (_, Some("map-root")) => req.map_root = true,
-            (_, Some("setgroups")) => {
-                req.setgroups = Some(Setgroups::parse(&cli::value(&mut p)?)?)
-            }
+            (_, Some("setgroups")) => req.setgroups = Some(Setgroups::parse(&cli::value(&mut p)?)?),
             (_, Some("show")) => req.show = true,
             (Value(v), _) if req.target.is_none() => {
                 let (pid, inode) = procdir::parse_pid(&v.to_string_lossy())?;
@@ -259,8 +257,8 @@ fn execute(req: &Request) -> Result<i32> {
             continue;
         };
         let file = format!("{}/{}", target.label(), which.map_file());
-        idmap::validate(&ranges).map_err(|e| Error::new(format!("{file}: {e}")))?;
         subid::check_overflow(which, &ranges)?;
+        idmap::validate(&ranges).map_err(|e| Error::new(format!("{file}: {e}")))?;
         if let Some(c) = &caller {
             let subid_file = which.subid_file(etc);
             let lines = c.subids(etc, which)?;
@@ -395,10 +393,7 @@ fn show(target: &ProcDir) -> Result<()> {
             out.push_str(&format!("{} {r}\n", which.name()));
         }
     }
-    out.push_str(&format!(
-        "setgroups {}\n",
-        target.read("setgroups")?.trim()
-    ));
+    out.push_str(&format!("setgroups {}\n", target.read("setgroups")?.trim()));
     cli::print(&out)
 }
 
