@@ -191,22 +191,19 @@ pub const CAP_SETFCAP: u32 = 31;
 /// file we open later can never become "stderr" and receive our messages.
 pub fn sanitize() {
     crate::sys::clearenv();
-    loop {
-        match std::fs::OpenOptions::new()
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let null = || {
+        std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open("/dev/null")
-        {
-            Ok(f) => {
-                use std::os::fd::{AsRawFd, IntoRawFd};
-                if f.as_raw_fd() > 2 {
-                    break;
-                }
-                // It filled a closed standard descriptor: keep it open for good.
-                let _ = f.into_raw_fd();
-            }
-            Err(_) => break,
+    };
+    while let Ok(f) = null() {
+        if f.as_raw_fd() > 2 {
+            break;
         }
+        // It filled a closed standard descriptor: keep it open for good.
+        let _ = f.into_raw_fd();
     }
 }
 
