@@ -692,4 +692,57 @@ fn nsunshare_uses_our_newuidmap() {
         .collect();
     let line = format!("0 {sub_u} 65536");
     assert_eq!(out, [line.as_str(), line.as_str(), "deny"]);
+    // The README's rootless example: the subordinate ranges, and the user as root.
+    let argv = [
+        "env".to_string(),
+        format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", dir.display()),
+        common::bin("nsunshare").display().to_string(),
+        "--map-auto".into(),
+        "--map-root-user".into(),
+        "sh".into(),
+        "-c".into(),
+        "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
+    ];
+    let r = common::run(&mut etc.command_as(u, &argv));
+    let out: Vec<String> = r
+        .ok()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let (own, rest) = (format!("0 {u} 1"), format!("1 {sub_u} 65535"));
+    assert_eq!(out, [&own, &rest, &own, &rest, "allow", "0"]);
+}
+
+/// Installed with file capabilities instead of setuid-root: the same rules, the same result.
+#[test]
+fn user_through_file_capabilities() {
+    if !common::root("user_through_file_capabilities") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let u = 62009;
+    let etc = fake_etc(&[u]);
+    let dir = TempDir::new("fcaps");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(common::bin("nsidmap"), dir.join("nsidmap")).unwrap();
+    let r = common::run(
+        Command::new("setcap")
+            .args(["cap_setuid,cap_setgid+ep"])
+            .arg(dir.join("nsidmap")),
+    );
+    r.ok();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    let r = as_user(&etc, u, dir.path(), "nsidmap", &s(&["-u", "0:500:1", &pid]));
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsidmap: uid range [0-1) -> [500-501) not allowed: not within the lines of 't{u}' in /etc/subuid nor your own uid {u}"
+        )
+    );
+    untouched(t.pid());
+    as_user(&etc, u, dir.path(), "nsidmap", &s(&["--auto", &pid])).ok();
+    let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
+    assert_eq!(map(t.pid(), "uid_map"), want);
+    assert_eq!(map(t.pid(), "gid_map"), want);
 }
