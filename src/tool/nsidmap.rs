@@ -444,6 +444,29 @@ mod tests {
         assert!(ranges_for(&r, Which::Gid, 1000, Path::new("/x"), None)
             .unwrap()
             .is_some());
+        // --auto: every line of the caller, one after the other inside, the caller carved at 0.
+        let d = crate::testutil::TempDir::new("nsidmap-auto");
+        std::fs::write(d.path().join("passwd"), "al:x:1000:1000::/:/bin/sh\n").unwrap();
+        std::fs::write(
+            d.path().join("subuid"),
+            "al:100000:10\nbob:5:5\n1000:300000:5\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("subgid"), "bob:5:5\n").unwrap();
+        let al = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let auto = Request {
+            auto: true,
+            ..Request::default()
+        };
+        let got = ranges_for(&auto, Which::Uid, 1000, d.path(), Some(&al))
+            .unwrap()
+            .unwrap();
+        assert_eq!(idmap::render(&got), "0 1000 1\n1 100000 9\n10 300000 5\n");
+        let e = ranges_for(&auto, Which::Gid, 1000, d.path(), Some(&al)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("--auto: you have no line in {}/subgid", d.path().display())
+        );
         let none = Request::default();
         assert!(ranges_for(&none, Which::Gid, 1000, Path::new("/x"), None)
             .unwrap()
