@@ -353,6 +353,34 @@ mod tests {
         assert!(covered(&[l(u32::MAX - 1, 1)], u32::MAX - 1, 1));
     }
 
+    /// In a forked child (the change is process-wide; the child allocates nothing on the success
+    /// path): as root, lockdown leaves no root uid and only the kept capability.
+    #[test]
+    fn lockdown_keeps_only_what_is_asked() {
+        use crate::process::{fork, status_code, wait, Fork};
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED lockdown_keeps_only_what_is_asked: needs root");
+            return;
+        }
+        match fork().unwrap() {
+            Fork::Child => {
+                let ok = lockdown(65534, 1 << CAP_SETUID).is_ok()
+                    && nix::unistd::getresuid().is_ok_and(|r| {
+                        [r.real, r.effective, r.saved]
+                            .iter()
+                            .all(|u| u.as_raw() == 65534)
+                    })
+                    && crate::sys::capget().is_ok_and(|c| {
+                        c.effective == 1 << CAP_SETUID
+                            && c.permitted == 1 << CAP_SETUID
+                            && c.inheritable == 0
+                    });
+                std::process::exit(if ok { 0 } else { 1 });
+            }
+            Fork::Parent(child) => assert_eq!(status_code(wait(child).unwrap()), 0),
+        }
+    }
+
     #[test]
     fn overflow() {
         check_overflow(Which::Uid, &[r(0, u32::MAX - 1, 1)]).unwrap();
