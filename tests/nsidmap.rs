@@ -746,3 +746,66 @@ fn user_through_file_capabilities() {
     assert_eq!(map(t.pid(), "uid_map"), want);
     assert_eq!(map(t.pid(), "gid_map"), want);
 }
+
+/// Under shadow's names, the same outcome as shadow's own setuid helpers (installed by the
+/// `uidmap` package) on the same cases: exit status, resulting map, and `setgroups`.
+#[test]
+fn same_outcome_as_shadow() {
+    if !common::root("same_outcome_as_shadow") {
+        return;
+    }
+    let shadow = Path::new("/usr/bin");
+    if !shadow.join("newuidmap").exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("shadow's newuidmap is not installed, and CI is set");
+        }
+        eprintln!("SKIPPED same_outcome_as_shadow: /usr/bin/newuidmap not installed");
+        return;
+    }
+    let (u, other) = (62010, 62011);
+    let etc = fake_etc(&[u, other]);
+    let (_guard, ours) = helpers();
+    let (sub_u, us) = (sub(u).to_string(), u.to_string());
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("newuidmap", vec!["0", &us, "1"]),
+        ("newuidmap", vec!["0", &us, "1", "1", &sub_u, "65536"]),
+        ("newuidmap", vec!["0", "500", "1"]),
+        ("newuidmap", vec!["0", &sub_u, "65537"]),
+        ("newuidmap", vec!["0", &us, "2"]),
+        ("newuidmap", vec!["0", "4294967295", "1"]),
+        ("newuidmap", vec!["0", "1x", "1"]),
+        ("newuidmap", vec!["0", &us]),
+        ("newgidmap", vec!["0", &us, "1"]),
+        ("newgidmap", vec!["0", &sub_u, "10"]),
+        ("newgidmap", vec!["0", "0", "1"]),
+    ];
+    for (tool, args) in &cases {
+        let mut seen = Vec::new();
+        for dir in [shadow, ours.as_path()] {
+            let t = user_target(&etc, u);
+            let mut argv = vec![t.pid().to_string()];
+            argv.extend(args.iter().map(|a| a.to_string()));
+            let r = as_user(&etc, u, dir, tool, &argv);
+            let file = if *tool == "newuidmap" {
+                "uid_map"
+            } else {
+                "gid_map"
+            };
+            seen.push((r.code, map(t.pid(), file), setgroups(t.pid())));
+        }
+        assert_eq!(seen[0], seen[1], "{tool} {args:?}: shadow, then ours");
+    }
+    // Another user's target: both refuse.
+    let theirs = user_target(&etc, other);
+    for dir in [shadow, ours.as_path()] {
+        let r = as_user(
+            &etc,
+            u,
+            dir,
+            "newuidmap",
+            &s(&[&theirs.pid().to_string(), "0", &us, "1"]),
+        );
+        assert_eq!(r.code, Some(1), "{}: {}", dir.display(), r.stderr);
+    }
+    untouched(theirs.pid());
+}
