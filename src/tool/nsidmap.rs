@@ -79,7 +79,7 @@ struct Request {
     map_root: bool,
     setgroups: Option<Setgroups>,
     show: bool,
-    /// Called as newuidmap/newgidmap: shadow's `setgroups` behaviour for gid maps.
+    /// Called as newuidmap/newgidmap: the ranges exactly as given (no --auto, no carving).
     shadow: bool,
 }
 
