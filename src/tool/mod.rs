@@ -1,6 +1,7 @@
 //! The tools' front ends: option parsing and the order of operations, nothing more.
 
 pub mod multicall;
+pub mod nsidmap;
 pub mod nsmount_proc;
 pub mod nspivot;
 pub mod nsunshare;

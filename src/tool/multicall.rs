@@ -14,6 +14,10 @@ const TOOLS: &[(&str, Main)] = &[
     ("nsunshare", |a| super::nsunshare::main(a)),
     ("nsmount-proc", |a| super::nsmount_proc::main(a)),
     ("nspivot", |a| super::nspivot::main(a)),
+    ("nsidmap", |a| super::nsidmap::main(a)),
+    // shadow's names: nsidmap takes their syntax when called by them.
+    ("newuidmap", |a| super::nsidmap::main(a)),
+    ("newgidmap", |a| super::nsidmap::main(a)),
 ];
 
 fn find(name: &str) -> Option<Main> {
