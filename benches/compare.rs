@@ -256,9 +256,8 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
     let mut base = HashMap::new();
-    // Ours as shipped for minimal images: static musl builds (bench/run.sh builds them).
-    let musl = target.join("x86_64-unknown-linux-musl/release");
-    base.insert("bin".to_string(), musl.display().to_string());
+    // Ours as shipped for minimal images: static builds (scripts/build-static.sh).
+    base.insert("bin".to_string(), target.join("static").display().to_string());
     base.insert(
         "floor".to_string(),
         target.join("bench-c").display().to_string(),
