@@ -943,7 +943,10 @@ impl Cgroupfs {
             let on = read(&f)?;
             let missing: Vec<String> = needed
                 .iter()
-                .filter(|c| !on.split_whitespace().any(|h| h == c.as_str()))
+                .filter(|c| {
+                    !on.split_whitespace()
+                        .any(|h| h.trim_start_matches('+') == c.as_str())
+                })
                 .cloned()
                 .collect();
             if !missing.is_empty() {
@@ -1282,12 +1285,11 @@ pub fn list(groups: &[Group], path: &str) -> Result<Vec<String>> {
         let base = g.dir();
         for dir in g.subtree()?.into_iter().skip(1) {
             if let Ok(rel) = dir.strip_prefix(&base) {
-                let prefix = path.trim_end_matches('/');
                 let rel = rel.to_string_lossy();
-                set.insert(if prefix.is_empty() || prefix == "." {
+                set.insert(if path == "." {
                     rel.into_owned()
                 } else {
-                    format!("{prefix}/{rel}")
+                    format!("{}/{rel}", path.trim_end_matches('/'))
                 });
             }
         }
