@@ -1016,6 +1016,19 @@ pub fn attach(groups: &[Group], pids: &[Pid]) -> Result<()> {
     Ok(())
 }
 
+/// Move ourselves back to our own cgroup in every hierarchy of `made`, and remove the
+/// directories it created (best effort: used on a failure path).
+pub fn go_home(made: &Made) {
+    let me = nix::unistd::getpid().to_string();
+    for g in &made.groups {
+        let home = g.at(&g.hier.own).join("cgroup.procs");
+        let _ = write_file(&home, &me);
+    }
+    for d in made.created.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
 /// Signal every process of the cgroups (and below), each through a pidfd.
 pub fn signal_all(groups: &[Group], sig: Signal) -> Result<usize> {
     let mut seen = BTreeSet::new();
@@ -1673,6 +1686,70 @@ mod tests {
             "{e}"
         );
         assert!(fs::read_dir(outside.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn v1_touches_only_needed_hierarchies() {
+        let t = TempDir::new("cgv1");
+        for c in ["memory", "pids", "cpu", "freezer"] {
+            fs::create_dir_all(t.path().join(c).join("me/box")).unwrap();
+        }
+        let own = SelfCgroup::parse("4:memory:/me\n3:pids:/me\n2:cpu:/me\n1:freezer:/me\n");
+        let fs = Cgroupfs::open(t.path(), own).unwrap();
+        assert_eq!(fs.mode, Mode::V1);
+        let mem = t.path().join("memory/me/box");
+        fs::write(mem.join("memory.limit_in_bytes"), "untouched").unwrap();
+        fs::write(t.path().join("pids/me/box/pids.max"), "untouched").unwrap();
+        let before = snapshot(t.path());
+        // No swap accounting: refused before any write.
+        let l = limits(|l| {
+            l.memory = Some(Some(1 << 20));
+            l.swap = Some(Some(0));
+        });
+        let e = fs.apply("box", &l, &[], true).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}/memory.memsw.limit_in_bytes does not exist: --swap needs swap accounting, \
+                 which is off (boot with swapaccount=1)",
+                mem.display()
+            )
+        );
+        assert_eq!(snapshot(t.path()), before);
+        fs::write(mem.join("memory.memsw.limit_in_bytes"), "untouched").unwrap();
+        let before = snapshot(t.path());
+        let made = fs.apply("box", &l, &[], true).unwrap();
+        let hiers: Vec<&str> = made
+            .groups
+            .iter()
+            .map(|g| g.hier.controller.as_str())
+            .collect();
+        assert_eq!(hiers, ["memory"]);
+        assert_eq!(
+            changed(&before, &snapshot(t.path())),
+            [
+                (
+                    "memory/me/box/memory.limit_in_bytes".into(),
+                    "1048576".into()
+                ),
+                (
+                    "memory/me/box/memory.memsw.limit_in_bytes".into(),
+                    "1048576".into()
+                ),
+            ]
+        );
+        let l = limits(|l| l.pids = Some(Some(7)));
+        let made = fs.apply("/me/box", &l, &[], false).unwrap();
+        assert_eq!(made.groups.len(), 1);
+        assert_eq!(
+            fs::read_to_string(t.path().join("pids/me/box/pids.max")).unwrap(),
+            "7"
+        );
+        let all = fs.existing("box", &[]).unwrap();
+        let hiers: Vec<&str> = all.iter().map(|g| g.hier.controller.as_str()).collect();
+        assert_eq!(hiers, ["cpu", "memory", "freezer", "pids"]);
+        let only = fs.existing("box", &["pids".to_string()]).unwrap();
+        assert_eq!(only.len(), 1);
     }
 
     #[test]

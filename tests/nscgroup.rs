@@ -422,6 +422,38 @@ fn kill_freeze_thaw_v2_on_the_unified_mount() {
     let want = format!("0::{}/{}", own("").trim_end_matches('/'), &*cg);
     assert!(r.stdout.lines().any(|l| l == want), "{}", r.stdout);
     assert!(!d.exists());
+    // attach: a process the test started moves into the test's new cgroup.
+    ng([&root, "create", &cg]).ok();
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng([&root, "attach", &cg, &pid]).ok();
+    let text = cat(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(text.lines().any(|l| l == want), "{text}");
+    ng([&root, "kill", &cg, "KILL"]).ok();
+    ng([&root, "delete", &cg, "--kill"]).ok();
+    assert!(!d.exists());
+    drop(sleeper);
+}
+
+#[test]
+fn exec_failure_leaves_nothing() {
+    if !common::root("exec_failure_leaves_nothing") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("noexec");
+    for rm in [false, true] {
+        let mut args = vec!["exec", &cg, "--pids=5"];
+        if rm {
+            args.push("--rm");
+        }
+        args.extend(["--", "/nonexistent/prog"]);
+        let r = ng(&args);
+        assert_eq!(
+            r.fails(127),
+            "nscgroup: failed to execute /nonexistent/prog: No such file or directory"
+        );
+        assert!(found(&cg).is_empty(), "rm={rm}: left {:?}", found(&cg));
+    }
 }
 
 #[test]

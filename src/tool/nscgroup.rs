@@ -271,7 +271,10 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     let made = fs.apply(path, &o.limits, &o.controllers, create)?;
     if !o.rm {
         cgroup::attach(&made.groups, &[getpid()])?;
-        return Err(process::exec(&o.program));
+        let e = process::exec(&o.program);
+        // Not run: go back where we were and take back what we made.
+        cgroup::go_home(&made);
+        return Err(e);
     }
     let mut blocked = process::forwardable();
     blocked.add(Signal::SIGCHLD);
