@@ -669,8 +669,10 @@ impl Cgroupfs {
             .iter()
             .copied()
             .filter(|c| {
-                let p = self.root.join(c);
-                is_dir_or_link(&p) && seen.insert(std::fs::canonicalize(&p).unwrap_or(p))
+                use std::os::unix::fs::MetadataExt;
+                // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
+                std::fs::metadata(self.root.join(c))
+                    .is_ok_and(|m| m.is_dir() && seen.insert((m.dev(), m.ino())))
             })
             .collect()
     }
