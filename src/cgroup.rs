@@ -738,6 +738,8 @@ fn is_dir_or_link(p: &Path) -> bool {
 /// What a failed operation must take back.
 #[derive(Default)]
 struct Undo {
+    /// Knob files written, with what they held before.
+    values: Vec<(PathBuf, String)>,
     dirs: Vec<PathBuf>,
     /// `(cgroup.subtree_control file, controllers we enabled in it)`.
     enabled: Vec<(PathBuf, Vec<String>)>,
@@ -745,6 +747,9 @@ struct Undo {
 
 impl Undo {
     fn rollback(self) {
+        for (file, old) in self.values.iter().rev() {
+            let _ = write_file(file, old.trim_end());
+        }
         for d in self.dirs.iter().rev() {
             let _ = std::fs::remove_dir(d);
         }
@@ -865,6 +870,13 @@ impl Cgroupfs {
                 )));
             };
             return Err(Error::new(format!("{} does not exist: {why}", f.display())));
+        }
+        // What the files held, to put back if a write fails half way.
+        for wr in writes {
+            let f = target(wr).file(&wr.file);
+            if let Ok(old) = std::fs::read_to_string(&f) {
+                undo.values.push((f, old));
+            }
         }
         let mut i = 0;
         while i < writes.len() {
@@ -1670,6 +1682,24 @@ mod tests {
         assert!(e.to_string().contains("No such file or directory"), "{e}");
         assert_eq!(snapshot(t.path()), before);
         assert!(!t.path().join("new").exists());
+    }
+
+    #[test]
+    fn v2_failed_write_restores_earlier_ones() {
+        let t = v2_fixture(&["box"]);
+        fs::write(t.path().join("cgroup.subtree_control"), "memory pids\n").unwrap();
+        // A directory where a knob should be: it exists, but cannot be written.
+        fs::remove_file(t.path().join("box/pids.max")).unwrap();
+        fs::create_dir(t.path().join("box/pids.max")).unwrap();
+        let fs = fs_v2(&t, "/");
+        let before = snapshot(t.path());
+        let l = limits(|l| {
+            l.memory = Some(Some(1 << 20));
+            l.pids = Some(Some(3));
+        });
+        let e = fs.apply("box", &l, &[], false).err().unwrap();
+        assert!(e.to_string().contains("pids.max: Is a directory"), "{e}");
+        assert_eq!(snapshot(t.path()), before);
     }
 
     #[test]

@@ -436,6 +436,34 @@ fn kill_freeze_thaw_v2_on_the_unified_mount() {
 }
 
 #[test]
+fn list_and_signal_status() {
+    if !common::root("list_and_signal_status") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("list");
+    let sub = format!("{}/sub", &*cg);
+    ng(["create", &sub, "--pids=5"]).ok();
+    assert_eq!(ng(["list", &cg]).ok(), format!("{sub}\n"));
+    assert_eq!(found(&cg), ["pids"]);
+    // The whole subtree goes, deepest first.
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty());
+    // exec --rm dies of the program's signal.
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=5",
+        "--",
+        "sh",
+        "-c",
+        "kill -TERM $$",
+    ]);
+    assert_eq!((r.code, r.signal), (None, Some(15)), "{}", r.stderr);
+    assert!(found(&cg).is_empty());
+}
+
+#[test]
 fn exec_failure_leaves_nothing() {
     if !common::root("exec_failure_leaves_nothing") || !v1_here() {
         return;
