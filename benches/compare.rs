@@ -257,7 +257,10 @@ fn main() {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
     let mut base = HashMap::new();
     // Ours as shipped for minimal images: static builds (scripts/build-static.sh).
-    base.insert("bin".to_string(), target.join("static").display().to_string());
+    base.insert(
+        "bin".to_string(),
+        target.join("static").display().to_string(),
+    );
     base.insert(
         "floor".to_string(),
         target.join("bench-c").display().to_string(),

@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nscgroup::main(std::env::args_os())
+}
