@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod idmap;
 pub mod mount;
+pub mod netlink;
 pub mod ns;
 pub mod process;
 pub mod sys;
