@@ -13,6 +13,7 @@ pub mod process;
 pub mod sys;
 pub mod tool;
 pub mod users;
+pub mod veth;
 
 #[cfg(test)]
 mod testutil;

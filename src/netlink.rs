@@ -182,7 +182,8 @@ impl Msg {
     pub fn nest(&mut self, ty: u16) -> Nest {
         let at = self.buf.len();
         self.buf.extend_from_slice(&[0, 0]);
-        self.buf.extend_from_slice(&(ty | NLA_F_NESTED).to_ne_bytes());
+        self.buf
+            .extend_from_slice(&(ty | NLA_F_NESTED).to_ne_bytes());
         Nest(at)
     }
 
@@ -823,7 +824,10 @@ mod tests {
         buf.extend_from_slice(&buf.clone());
         let ms = messages(&buf).unwrap();
         assert_eq!(ms.len(), 2);
-        assert_eq!((ms[1].ty, ms[1].seq, ms[1].payload.len()), (NLMSG_DONE, 3, 4));
+        assert_eq!(
+            (ms[1].ty, ms[1].seq, ms[1].payload.len()),
+            (NLMSG_DONE, 3, 4)
+        );
         buf[0] = 200;
         assert!(messages(&buf).is_err());
     }
@@ -833,7 +837,14 @@ mod tests {
         let c = Cidr::parse("10.0.0.1/24").unwrap();
         assert_eq!((c.to_string(), c.prefix), ("10.0.0.1/24".into(), 24));
         assert_eq!(Cidr::parse("fd00::1").unwrap().prefix, 128);
-        for bad in ["10.0.0.1/33", "10.0.0/24", "10.0.0.1/", "10.0.0.1/+4", "x", "::1/129"] {
+        for bad in [
+            "10.0.0.1/33",
+            "10.0.0/24",
+            "10.0.0.1/",
+            "10.0.0.1/+4",
+            "x",
+            "::1/129",
+        ] {
             assert_eq!(Cidr::parse(bad), None, "{bad}");
         }
         let r = Route::parse("default,via=10.0.0.1").unwrap();
@@ -841,8 +852,16 @@ mod tests {
         assert_eq!(r.dst, Cidr::parse("0.0.0.0/0").unwrap());
         let r = Route::parse("fd01::/64,via=fd00::1").unwrap();
         assert_eq!(r.to_string(), "fd01::/64 via fd00::1");
-        assert_eq!(Route::parse("10.1.0.0/16").unwrap().to_string(), "10.1.0.0/16");
-        for bad in ["10.1.0.1/16", "default", "10.1.0.0/16,via=fd00::1", "10.1.0.0/16,gw=1.2.3.4"] {
+        assert_eq!(
+            Route::parse("10.1.0.0/16").unwrap().to_string(),
+            "10.1.0.0/16"
+        );
+        for bad in [
+            "10.1.0.1/16",
+            "default",
+            "10.1.0.0/16,via=fd00::1",
+            "10.1.0.0/16,gw=1.2.3.4",
+        ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }
     }
@@ -854,7 +873,12 @@ mod tests {
             assert!(!valid_ifname(bad), "{bad}");
         }
         assert_eq!(parse_mac("02:00:00:00:00:01"), Some([2, 0, 0, 0, 0, 1]));
-        for bad in ["01:00:00:00:00:01", "00:00:00:00:00:00", "02:00:00:00:00", "2:0:0:0:0:1"] {
+        for bad in [
+            "01:00:00:00:00:01",
+            "00:00:00:00:00:00",
+            "02:00:00:00:00",
+            "2:0:0:0:0:1",
+        ] {
             assert_eq!(parse_mac(bad), None, "{bad}");
         }
     }

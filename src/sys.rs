@@ -193,7 +193,8 @@ pub fn netlink_socket(protocol: i32) -> nix::Result<OwnedFd> {
 pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> nix::Result<()> {
     let len = std::mem::size_of::<i32>() as libc::socklen_t;
     // SAFETY: the pointer and length describe `value`, which lives across the call.
-    let r = unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    let r =
+        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
     Errno::result(r).map(drop)
 }
 

@@ -2,3 +2,4 @@
 
 pub mod multicall;
 pub mod nsunshare;
+pub mod nsveth;

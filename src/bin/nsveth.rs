@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nsveth::main(std::env::args_os())
+}

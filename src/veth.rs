@@ -1,0 +1,357 @@
+//! Connect a network namespace to ours with a veth pair: find the target namespace, then create
+//! the pair (peer already inside, both ends up), address both ends, bring the namespace's `lo`
+//! up and add routes inside. If any step after the pair exists fails, the pair is deleted (and a
+//! bridge we created with it), so nothing is ever left half-made.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::MetadataExt;
+
+use nix::errno::Errno;
+use nix::sched::CloneFlags;
+use nix::unistd::Pid;
+
+use crate::error::{Context, Error, Result};
+use crate::netlink::{self, Cidr, Route, Socket, Veth};
+use crate::ns;
+use crate::sys;
+
+/// Where named namespaces live (`ip netns add NAME`).
+pub const NETNS_DIR: &str = "/run/netns";
+
+/// A target as given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// `PID` or `PID:INODE` (the inode of its network namespace, as `lsns` shows it).
+    Pid { pid: i32, ino: Option<u64> },
+    /// A namespace file: `/proc/PID/ns/net` or a persisted (bind-mounted) one.
+    Path(String),
+    /// A name under [`NETNS_DIR`].
+    Name(String),
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl TargetSpec {
+    pub fn parse(s: &str) -> Option<TargetSpec> {
+        let (p, ino) = match s.split_once(':') {
+            Some((p, i)) => (p, Some(i)),
+            None => (s, None),
+        };
+        if digits(p) && ino.is_none_or(digits) {
+            let pid = p.parse().ok().filter(|p| *p > 0)?;
+            let ino = match ino {
+                Some(i) => Some(i.parse().ok()?),
+                None => None,
+            };
+            return Some(TargetSpec::Pid { pid, ino });
+        }
+        if s.contains('/') {
+            return Some(TargetSpec::Path(s.to_string()));
+        }
+        let ok = !s.is_empty() && s != "." && s != ".." && !s.contains(':');
+        ok.then(|| TargetSpec::Name(s.to_string()))
+    }
+}
+
+/// An open target: its network namespace, and for a process the pidfd that keeps naming it.
+pub struct Target {
+    pub netns: OwnedFd,
+    pub pid: Option<(Pid, OwnedFd)>,
+    /// The namespace's inode.
+    pub ino: u64,
+}
+
+fn net_kind() -> &'static ns::Kind {
+    ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is in the table")
+}
+
+impl Target {
+    /// Open the target. A process is pinned by a pidfd first; its namespace file is opened by
+    /// pid and then the pidfd is checked to be alive: the file therefore belongs to the process
+    /// the pidfd names, even if the pid is reused later. Nothing uses the pid afterwards.
+    pub fn open(spec: &TargetSpec) -> Result<Target> {
+        let (netns, pid) = match spec {
+            TargetSpec::Pid { pid, .. } => {
+                let pid = Pid::from_raw(*pid);
+                let pidfd =
+                    sys::pidfd_open(pid).context(|| format!("cannot open process {pid}"))?;
+                let path = ns::proc_ns_path(Some(pid), "net");
+                let netns = ns::open_ns_file(&path, net_kind())?;
+                sys::pidfd_send_signal(pidfd.as_fd(), 0)
+                    .context(|| format!("cannot open process {pid}"))?;
+                (netns, Some((pid, pidfd)))
+            }
+            TargetSpec::Path(p) => (ns::open_ns_file(p, net_kind())?, None),
+            TargetSpec::Name(n) => {
+                let path = format!("{NETNS_DIR}/{n}");
+                (ns::open_ns_file(&path, net_kind())?, None)
+            }
+        };
+        let md = std::fs::File::from(netns.try_clone().context(|| "cannot duplicate fd")?)
+            .metadata()
+            .context(|| "cannot stat network namespace")?;
+        if let TargetSpec::Pid {
+            pid,
+            ino: Some(want),
+        } = spec
+        {
+            if md.ino() != *want {
+                return Err(Error::new(format!(
+                    "process {pid} is in network namespace {}, not {want}",
+                    md.ino()
+                )));
+            }
+        }
+        Ok(Target {
+            netns,
+            pid,
+            ino: md.ino(),
+        })
+    }
+
+    /// The host end's name when none is given: `veth<pid>`, or `veth<inode>` for a namespace
+    /// file (at most 4 + 10 bytes: nsfs inodes are 32-bit).
+    pub fn default_host_name(&self) -> String {
+        match &self.pid {
+            Some((pid, _)) => format!("veth{pid}"),
+            None => format!("veth{}", self.ino),
+        }
+    }
+
+    /// Fail if the target process has exited.
+    fn check_alive(&self) -> Result<()> {
+        match &self.pid {
+            Some((pid, fd)) => match sys::pidfd_send_signal(fd.as_fd(), 0) {
+                Err(Errno::ESRCH) => Err(Error::new(format!("process {pid} exited"))),
+                r => r.context(|| format!("cannot signal process {pid}")),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+/// What to build (validated).
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub host: String,
+    pub peer: String,
+    pub host_addrs: Vec<Cidr>,
+    pub peer_addrs: Vec<Cidr>,
+    /// Routes inside the namespace, default routes of `--gateway` first.
+    pub routes: Vec<Route>,
+    pub mtu: Option<u32>,
+    pub peer_mac: Option<[u8; 6]>,
+    pub bridge: Option<String>,
+}
+
+/// The default routes of `--gateway`: one per address family, via the first host address of
+/// that family.
+pub fn gateway_routes(host_addrs: &[Cidr]) -> Vec<Route> {
+    let v4 = host_addrs.iter().find(|c| c.addr.is_ipv4());
+    let v6 = host_addrs.iter().find(|c| c.addr.is_ipv6());
+    [v4, v6]
+        .into_iter()
+        .flatten()
+        .map(|c| Route {
+            dst: Cidr::default_of(c.addr),
+            via: Some(c.addr),
+        })
+        .collect()
+}
+
+/// Build what `plan` describes in `target`, or nothing at all.
+pub fn add(target: &Target, plan: &Plan) -> Result<()> {
+    let mut host = Socket::open()?;
+    let mut inside = Socket::open_in(target.netns.as_fd())?;
+    let mut made_bridge = None;
+    let master = match &plan.bridge {
+        None => None,
+        Some(br) => Some(
+            match host.link_by_name(br).context(|| format!("find {br}"))? {
+                Some(l) if l.kind.as_deref() == Some("bridge") => l.index,
+                Some(_) => return Err(Error::new(format!("{br} is not a bridge"))),
+                None => {
+                    host.new_bridge(br)
+                        .context(|| format!("create bridge {br}"))?;
+                    let idx = index_of(&mut host, br)?;
+                    made_bridge = Some(idx);
+                    idx
+                }
+            },
+        ),
+    };
+    let veth = Veth {
+        host: &plan.host,
+        peer: &plan.peer,
+        peer_netns: target.netns.as_fd(),
+        mtu: plan.mtu,
+        peer_mac: plan.peer_mac,
+        master,
+    };
+    let created = host
+        .new_veth(&veth)
+        .context(|| format!("create veth pair {}/{}", plan.host, plan.peer));
+    let result = created.and_then(|()| {
+        let r = configure(&mut host, &mut inside, target, plan);
+        if r.is_err() {
+            // The pair exists: take it away again (deleting one end deletes both).
+            if let Ok(Some(l)) = host.link_by_name(&plan.host) {
+                let _ = host.del_link(l.index);
+            }
+        }
+        r
+    });
+    if let (Err(_), Some(idx)) = (&result, made_bridge) {
+        let _ = host.del_link(idx);
+    }
+    result
+}
+
+fn index_of(sock: &mut Socket, name: &str) -> Result<u32> {
+    match sock.link_by_name(name).context(|| format!("find {name}"))? {
+        Some(l) => Ok(l.index),
+        None => Err(Error::sys(format!("find {name}"), Errno::ENODEV)),
+    }
+}
+
+/// Everything after the pair exists.
+fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Plan) -> Result<()> {
+    let hl = host
+        .link_by_name(&plan.host)
+        .context(|| format!("find {}", plan.host))?
+        .ok_or_else(|| Error::sys(format!("find {}", plan.host), Errno::ENODEV))?;
+    // A veth's IFLA_LINK is its peer's index, in the peer's namespace.
+    let peer = match hl.link {
+        Some(i) => i,
+        None => index_of(inside, &plan.peer)?,
+    };
+    inside
+        .set_link(netlink::LOOPBACK_INDEX, true, None)
+        .context(|| "bring up lo")?;
+    for c in &plan.host_addrs {
+        host.add_addr(hl.index, c)
+            .context(|| format!("add address {c} to {}", plan.host))?;
+    }
+    for c in &plan.peer_addrs {
+        inside
+            .add_addr(peer, c)
+            .context(|| format!("add address {c} to {}", plan.peer))?;
+    }
+    for r in &plan.routes {
+        inside
+            .add_route(r, peer)
+            .context(|| format!("add route {r} to {}", plan.peer))?;
+    }
+    target.check_alive()
+}
+
+/// Delete the veth pair whose host end is `name`.
+pub fn del(name: &str) -> Result<()> {
+    let mut host = Socket::open()?;
+    let l = host
+        .link_by_name(name)
+        .context(|| format!("delete {name}"))?
+        .ok_or_else(|| Error::sys(format!("delete {name}"), Errno::ENODEV))?;
+    if l.kind.as_deref() != Some("veth") {
+        return Err(Error::new(format!("{name} is not a veth link")));
+    }
+    host.del_link(l.index).context(|| format!("delete {name}"))
+}
+
+/// One veth link of our namespace, with where its peer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub index: u32,
+    pub up: bool,
+    pub master: Option<u32>,
+    pub peer_index: Option<u32>,
+    /// The id of the peer's namespace here (None: the peer is in our namespace).
+    pub netnsid: Option<i32>,
+    /// Its name under [`NETNS_DIR`], if it has one.
+    pub netns: Option<String>,
+}
+
+/// The veth links of our namespace.
+pub fn list() -> Result<Vec<Listed>> {
+    let mut host = Socket::open()?;
+    let links = host.links().context(|| "list links")?;
+    // Names of the namespaces in /run/netns by their id here.
+    let mut names = Vec::new();
+    if links.iter().any(|l| l.link_netnsid.is_some()) {
+        if let Ok(dir) = std::fs::read_dir(NETNS_DIR) {
+            for e in dir.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let path = format!("{NETNS_DIR}/{name}");
+                let Ok(fd) = ns::open_ns_file(&path, net_kind()) else {
+                    continue;
+                };
+                if let Ok(Some(id)) = host.nsid_of(fd.as_fd()) {
+                    names.push((id, name));
+                }
+            }
+        }
+    }
+    Ok(links
+        .into_iter()
+        .filter(|l| l.kind.as_deref() == Some("veth"))
+        .map(|l| Listed {
+            netns: l
+                .link_netnsid
+                .and_then(|id| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone())),
+            name: l.name,
+            index: l.index,
+            up: l.flags & netlink::IFF_UP != 0,
+            master: l.master,
+            peer_index: l.link,
+            netnsid: l.link_netnsid,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            TargetSpec::parse("42"),
+            Some(TargetSpec::Pid { pid: 42, ino: None })
+        );
+        assert_eq!(
+            TargetSpec::parse("42:4026531840"),
+            Some(TargetSpec::Pid {
+                pid: 42,
+                ino: Some(4026531840)
+            })
+        );
+        assert_eq!(
+            TargetSpec::parse("/proc/1/ns/net"),
+            Some(TargetSpec::Path("/proc/1/ns/net".into()))
+        );
+        assert_eq!(
+            TargetSpec::parse("blue"),
+            Some(TargetSpec::Name("blue".into()))
+        );
+        for bad in ["", ".", "..", "0", "42:", "99999999999"] {
+            assert_eq!(TargetSpec::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn gateway_uses_first_address_of_each_family() {
+        let addrs: Vec<Cidr> = ["10.0.0.1/24", "10.1.0.1/24", "fd00::1/64"]
+            .iter()
+            .map(|s| Cidr::parse(s).unwrap())
+            .collect();
+        let r: Vec<String> = gateway_routes(&addrs)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(r, ["default via 10.0.0.1", "default via fd00::1"]);
+        assert!(gateway_routes(&[]).is_empty());
+    }
+}
