@@ -470,7 +470,7 @@ impl fmt::Display for Route {
     }
 }
 
-/// What a veth pair is made of. Both ends are created up, the peer already in `peer_netns`.
+/// What a veth pair is made of: the host end is created up, the peer already in `peer_netns`.
 pub struct Veth<'a> {
     pub host: &'a str,
     pub peer: &'a str,
@@ -519,7 +519,7 @@ impl Socket {
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
         let bytes = msg.finish(seq);
-        let n = sys::send(self.fd.as_fd(), bytes)?;
+        let n = sys::send_netlink(self.fd.as_fd(), bytes)?;
         if n != bytes.len() {
             return Err(Errno::EMSGSIZE.into());
         }
@@ -626,8 +626,10 @@ impl Socket {
             .collect())
     }
 
-    /// Create a veth pair in one `RTM_NEWLINK`: the host end here, the peer directly in its
-    /// namespace (`IFLA_NET_NS_FD` inside `VETH_INFO_PEER`), both up.
+    /// Create a veth pair in one `RTM_NEWLINK`: the host end here and up, the peer directly in
+    /// its namespace (`IFLA_NET_NS_FD` inside `VETH_INFO_PEER`). The peer stays down: the kernel
+    /// configures it before the two ends know each other, and opening a veth without its peer
+    /// fails with `ENOTCONN`; bring it up from a socket in its namespace.
     pub fn new_veth(&mut self, v: &Veth<'_>) -> NlResult<()> {
         let flags = NLM_F_CREATE | NLM_F_EXCL;
         let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, IFF_UP, IFF_UP));
@@ -642,7 +644,7 @@ impl Socket {
         m.str(IFLA_INFO_KIND, "veth");
         let data = m.nest(IFLA_INFO_DATA);
         let peer = m.nest(VETH_INFO_PEER);
-        m.nested_header(&ifinfomsg(0, IFF_UP, IFF_UP));
+        m.nested_header(&ifinfomsg(0, 0, 0));
         m.str(IFLA_IFNAME, v.peer);
         m.u32(IFLA_NET_NS_FD, v.peer_netns.as_raw_fd() as u32);
         if let Some(mtu) = v.mtu {

@@ -198,10 +198,23 @@ pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> 
     Errno::result(r).map(drop)
 }
 
-/// `send(2)` of one datagram; returns the bytes sent.
-pub fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
-    // SAFETY: the pointer and length describe `buf`, which the kernel only reads.
-    let r = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), 0) };
+/// `sendto(2)` of one netlink datagram to the kernel (port id 0); returns the bytes sent.
+pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: an all-zero sockaddr_nl is a valid value of this plain C struct.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    let len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    // SAFETY: the pointers and lengths describe `buf` and `addr`, which the kernel only reads.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            0,
+            (&raw const addr).cast(),
+            len,
+        )
+    };
     Errno::result(r).map(|n| n as usize)
 }
 

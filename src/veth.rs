@@ -61,6 +61,8 @@ pub struct Target {
     pub pid: Option<(Pid, OwnedFd)>,
     /// The namespace's inode.
     pub ino: u64,
+    /// How messages name it: `netns 1234`, `netns /run/netns/blue`.
+    pub shown: String,
 }
 
 fn net_kind() -> &'static ns::Kind {
@@ -104,10 +106,15 @@ impl Target {
                 )));
             }
         }
+        let shown = match spec {
+            TargetSpec::Pid { pid, .. } => format!("netns {pid}"),
+            TargetSpec::Path(p) | TargetSpec::Name(p) => format!("netns {p}"),
+        };
         Ok(Target {
             netns,
             pid,
             ino: md.ino(),
+            shown,
         })
     }
 
@@ -225,11 +232,14 @@ fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Pla
     // A veth's IFLA_LINK is its peer's index, in the peer's namespace.
     let peer = match hl.link {
         Some(i) => i,
-        None => index_of(inside, &plan.peer)?,
+        None => index_of(inside, &plan.peer)?, // an old kernel
     };
     inside
         .set_link(netlink::LOOPBACK_INDEX, true, None)
-        .context(|| "bring up lo")?;
+        .context(|| format!("bring up lo in {}", target.shown))?;
+    inside
+        .set_link(peer, true, None)
+        .context(|| format!("bring up {} in {}", plan.peer, target.shown))?;
     for c in &plan.host_addrs {
         host.add_addr(hl.index, c)
             .context(|| format!("add address {c} to {}", plan.host))?;
@@ -237,12 +247,12 @@ fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Pla
     for c in &plan.peer_addrs {
         inside
             .add_addr(peer, c)
-            .context(|| format!("add address {c} to {}", plan.peer))?;
+            .context(|| format!("add address {c} to {} in {}", plan.peer, target.shown))?;
     }
     for r in &plan.routes {
         inside
             .add_route(r, peer)
-            .context(|| format!("add route {r} to {}", plan.peer))?;
+            .context(|| format!("add route {r} to {} in {}", plan.peer, target.shown))?;
     }
     target.check_alive()
 }
