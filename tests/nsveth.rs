@@ -128,15 +128,30 @@ fn invalid_input_is_rejected_before_anything() {
     // The target does not exist: validation must fail first, with one line.
     let t = "--netns=nsveth-no-such-ns";
     for (args, msg) in [
-        (vec![t, "--host-addr=10.0.0.300/24"], "invalid address: '10.0.0.300/24'"),
-        (vec![t, "--peer-addr=fd00::1/129"], "invalid address: 'fd00::1/129'"),
+        (
+            vec![t, "--host-addr=10.0.0.300/24"],
+            "invalid address: '10.0.0.300/24'",
+        ),
+        (
+            vec![t, "--peer-addr=fd00::1/129"],
+            "invalid address: 'fd00::1/129'",
+        ),
         (vec![t, "--host=a/b"], "invalid interface name: 'a/b'"),
-        (vec![t, "--peer=0123456789abcdef"], "invalid interface name: '0123456789abcdef'"),
+        (
+            vec![t, "--peer=0123456789abcdef"],
+            "invalid interface name: '0123456789abcdef'",
+        ),
         (vec![t, "--bridge=.."], "invalid interface name: '..'"),
         (vec![t, "--mtu=65536"], "invalid MTU (68-65535): '65536'"),
         (vec![t, "--mtu=1e3"], "invalid MTU (68-65535): '1e3'"),
-        (vec![t, "--peer-mac=01:00:5e:00:00:01"], "invalid MAC address: '01:00:5e:00:00:01'"),
-        (vec![t, "--route=10.1.2.3/16"], "invalid route: '10.1.2.3/16'"),
+        (
+            vec![t, "--peer-mac=01:00:5e:00:00:01"],
+            "invalid MAC address: '01:00:5e:00:00:01'",
+        ),
+        (
+            vec![t, "--route=10.1.2.3/16"],
+            "invalid route: '10.1.2.3/16'",
+        ),
         (vec![t, "--route=default"], "invalid route: 'default'"),
         (vec![t, "--gateway"], "--gateway needs a --host-addr"),
         (vec!["--netns=0"], "invalid target: '0'"),
@@ -192,14 +207,20 @@ fn pid_target_gets_a_network_both_ways() {
     assert!(link.contains(" veth "), "{link}");
     let addrs = sh(&format!("ip -o addr show dev {host}"));
     assert!(addrs.contains("inet 10.231.0.1/24 "), "{addrs}");
-    assert!(addrs.contains("inet6 fd42:231::1/64 scope global nodad"), "{addrs}");
+    assert!(
+        addrs.contains("inet6 fd42:231::1/64 scope global nodad"),
+        "{addrs}"
+    );
     // Inside.
     assert_eq!(p.links(), ["lo", "eth0"]);
     assert!(p.sh("ip -o link show lo").contains(",UP,LOWER_UP>"));
     assert!(p.sh("ip -o link show eth0").contains(",UP,LOWER_UP>"));
     let inside = p.sh("ip -o addr show dev eth0");
     assert!(inside.contains("inet 10.231.0.2/24 "), "{inside}");
-    assert!(inside.contains("inet6 fd42:231::2/64 scope global nodad"), "{inside}");
+    assert!(
+        inside.contains("inet6 fd42:231::2/64 scope global nodad"),
+        "{inside}"
+    );
     let routes = p.sh("ip route show; ip -6 route show");
     for want in [
         "default via 10.231.0.1 dev eth0",
@@ -216,10 +237,22 @@ fn pid_target_gets_a_network_both_ways() {
     assert!(ping(Some(&p), "fd42:231::1"));
     // list shows it, then del removes both ends.
     let list = nsveth(&["list"]);
-    let line = list.ok().lines().find(|l| l.starts_with(&format!("{host} "))).map(str::to_string);
-    assert!(line.as_deref().is_some_and(|l| l.contains(" up ")), "{}", list.stdout);
+    let line = list
+        .ok()
+        .lines()
+        .find(|l| l.starts_with(&format!("{host} ")))
+        .map(str::to_string);
+    assert!(
+        line.as_deref().is_some_and(|l| l.contains(" up ")),
+        "{}",
+        list.stdout
+    );
     let json = nsveth(&["list", "--json"]);
-    assert!(json.ok().contains(&format!("{{\"name\":\"{host}\",")), "{}", json.stdout);
+    assert!(
+        json.ok().contains(&format!("{{\"name\":\"{host}\",")),
+        "{}",
+        json.stdout
+    );
     assert_eq!(nsveth(&["del", &host]).ok(), "");
     assert!(!exists(&host));
     assert_eq!(p.links(), ["lo"]);
@@ -237,14 +270,26 @@ fn pid_with_inode_is_checked() {
     let _links = Links::new(&[&host]);
     let ino = common::ns_inode(&p.pid(), "net");
     let own = common::ns_inode("self", "net");
-    let r = nsveth(&["add", &format!("--netns={}:{own}", p.pid()), &format!("--host={host}")]);
+    let r = nsveth(&[
+        "add",
+        &format!("--netns={}:{own}", p.pid()),
+        &format!("--host={host}"),
+    ]);
     assert_eq!(
         r.fails(1),
-        format!("nsveth: process {} is in network namespace {ino}, not {own}", p.pid())
+        format!(
+            "nsveth: process {} is in network namespace {ino}, not {own}",
+            p.pid()
+        )
     );
     assert!(!exists(&host));
     assert_eq!(p.links(), ["lo"]);
-    nsveth(&["add", &format!("--netns={}:{ino}", p.pid()), &format!("--host={host}")]).ok();
+    nsveth(&[
+        "add",
+        &format!("--netns={}:{ino}", p.pid()),
+        &format!("--host={host}"),
+    ])
+    .ok();
     assert!(exists(&host));
     assert_eq!(p.links(), ["lo", "eth0"]);
 }
@@ -291,15 +336,28 @@ fn named_namespace_is_listed_by_name() {
     let ns = NetnsName::new();
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
-    nsveth(&["add", &format!("--netns={}", ns.0), &format!("--host={host}")]).ok();
+    nsveth(&[
+        "add",
+        &format!("--netns={}", ns.0),
+        &format!("--host={host}"),
+    ])
+    .ok();
     let inside = sh(&format!("ip -n {} -o link show", ns.0));
     assert_eq!(link_names(&inside), ["lo", "eth0"]);
     assert!(inside.contains("eth0@if"), "{inside}");
     let list = nsveth(&["list"]);
-    let line = list.ok().lines().find(|l| l.starts_with(&format!("{host} "))).unwrap_or("");
+    let line = list
+        .ok()
+        .lines()
+        .find(|l| l.starts_with(&format!("{host} ")))
+        .unwrap_or("");
     assert!(line.ends_with(&format!(" {}", ns.0)), "{}", list.stdout);
     let json = nsveth(&["list", "--json"]);
-    assert!(json.ok().contains(&format!("\"netns\":\"{}\"}}", ns.0)), "{}", json.stdout);
+    assert!(
+        json.ok().contains(&format!("\"netns\":\"{}\"}}", ns.0)),
+        "{}",
+        json.stdout
+    );
     nsveth(&["del", &host]).ok();
     assert!(!exists(&host));
 }
@@ -321,19 +379,29 @@ fn bridge_joins_two_namespaces() {
             &format!("--bridge={br}"),
             &format!("--peer-addr={addr}"),
             "--peer-addr",
-            &addr.replace("10.235.0.", "fd42:235::").replace("/24", "/64"),
+            &addr
+                .replace("10.235.0.", "fd42:235::")
+                .replace("/24", "/64"),
         ]);
         assert_eq!(r.ok(), "");
     }
     assert!(sh(&format!("ip -o link show dev {br}")).contains(",UP,"));
     let ports = link_names(&sh(&format!("ip -o link show master {br}")));
     assert_eq!(ports, [ha.clone(), hb.clone()]);
-    assert!(common::wait_for(Duration::from_secs(5), || ping(Some(&a), "10.235.0.2")));
+    assert!(common::wait_for(Duration::from_secs(5), || ping(
+        Some(&a),
+        "10.235.0.2"
+    )));
     assert!(ping(Some(&b), "10.235.0.1"));
     assert!(ping(Some(&a), "fd42:235::2"));
     assert!(ping(Some(&b), "fd42:235::1"));
     // A bridge that is not a bridge is refused before anything is made.
-    let r = nsveth(&["add", &format!("--netns={}", a.pid()), "--host=x", &format!("--bridge={ha}")]);
+    let r = nsveth(&[
+        "add",
+        &format!("--netns={}", a.pid()),
+        "--host=x",
+        &format!("--bridge={ha}"),
+    ]);
     assert_eq!(r.fails(1), format!("nsveth: {ha} is not a bridge"));
 }
 
@@ -345,7 +413,12 @@ fn dying_namespace_takes_the_pair() {
     let p = NetProc::new();
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
-    nsveth(&["add", &format!("--netns={}", p.pid()), &format!("--host={host}")]).ok();
+    nsveth(&[
+        "add",
+        &format!("--netns={}", p.pid()),
+        &format!("--host={host}"),
+    ])
+    .ok();
     assert!(exists(&host));
     drop(p);
     assert!(common::wait_for(Duration::from_secs(10), || !exists(&host)));
@@ -376,7 +449,13 @@ fn failures_leave_nothing() {
 
     // An address clash, after the pair exists: the pair goes away again.
     let h = format!("--host={host}");
-    let r = nsveth(&["add", &target, &h, "--host-addr=10.236.0.1/24", "--host-addr=10.236.0.1/24"]);
+    let r = nsveth(&[
+        "add",
+        &target,
+        &h,
+        "--host-addr=10.236.0.1/24",
+        "--host-addr=10.236.0.1/24",
+    ]);
     assert_eq!(
         r.fails(1),
         format!(
@@ -388,7 +467,13 @@ fn failures_leave_nothing() {
     assert_eq!(p.links(), ["lo"]);
 
     // A clash inside, over IPv6.
-    let r = nsveth(&["add", &target, &h, "--peer-addr=fd42:236::2/64", "--peer-addr=fd42:236::2/64"]);
+    let r = nsveth(&[
+        "add",
+        &target,
+        &h,
+        "--peer-addr=fd42:236::2/64",
+        "--peer-addr=fd42:236::2/64",
+    ]);
     assert_eq!(
         r.fails(1),
         format!(
