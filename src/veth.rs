@@ -71,7 +71,7 @@ fn net_kind() -> &'static ns::Kind {
 
 impl Target {
     /// Open the target. A process is pinned by a pidfd first; its namespace file is opened by
-    /// pid and then the pidfd is checked to be alive: the file therefore belongs to the process
+    /// pid and then the pidfd is checked not to have exited: the file belongs to the process
     /// the pidfd names, even if the pid is reused later. Nothing uses the pid afterwards.
     pub fn open(spec: &TargetSpec) -> Result<Target> {
         let (netns, pid) = match spec {
@@ -80,10 +80,14 @@ impl Target {
                 let pidfd =
                     sys::pidfd_open(pid).context(|| format!("cannot open process {pid}"))?;
                 let path = ns::proc_ns_path(Some(pid), "net");
-                let netns = ns::open_ns_file(&path, net_kind())?;
-                sys::pidfd_send_signal(pidfd.as_fd(), 0)
-                    .context(|| format!("cannot open process {pid}"))?;
-                (netns, Some((pid, pidfd)))
+                let netns = ns::open_ns_file(&path, net_kind());
+                // Not exited after the open: the file is that process's (the pidfd pins it, a
+                // reused pid would be another process). An exited one, even a zombie whose pid
+                // is still taken, has no namespaces left.
+                if exited(pid, &pidfd)? {
+                    return Err(Error::new(format!("process {pid} exited")));
+                }
+                (netns?, Some((pid, pidfd)))
             }
             TargetSpec::Path(p) => (ns::open_ns_file(p, net_kind())?, None),
             TargetSpec::Name(n) => {
@@ -127,16 +131,24 @@ impl Target {
         }
     }
 
-    /// Fail if the target process has exited.
+    /// Fail if the target process has exited (the namespace we hold may outlive it, but its
+    /// owner is gone: a network for nobody is not what was asked for).
     fn check_alive(&self) -> Result<()> {
         match &self.pid {
-            Some((pid, fd)) => match sys::pidfd_send_signal(fd.as_fd(), 0) {
-                Err(Errno::ESRCH) => Err(Error::new(format!("process {pid} exited"))),
-                r => r.context(|| format!("cannot signal process {pid}")),
-            },
-            None => Ok(()),
+            Some((pid, fd)) if exited(*pid, fd)? => {
+                Err(Error::new(format!("process {pid} exited")))
+            }
+            _ => Ok(()),
         }
     }
+}
+
+/// Whether the process behind `pidfd` has exited: its pidfd polls readable from then on.
+fn exited(pid: Pid, pidfd: &OwnedFd) -> Result<bool> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    let n = poll(&mut fds, PollTimeout::ZERO).context(|| format!("cannot poll process {pid}"))?;
+    Ok(n > 0)
 }
 
 /// What to build (validated).

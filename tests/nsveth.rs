@@ -504,7 +504,21 @@ fn failures_leave_nothing() {
     assert!(!exists(&br));
     assert_eq!(p.links(), ["lo"]);
 
-    // A target that has exited.
+    // A target that has exited but is not reaped yet (its pid still taken): a zombie has no
+    // namespaces left.
+    let mut zombie = NetProc::new();
+    let zombie_pid = zombie.pid();
+    zombie.0 .0.kill().unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(format!("/proc/{zombie_pid}/stat"))
+            .is_ok_and(|s| s.contains(") Z "))
+    }));
+    let r = nsveth(&["add", &format!("--netns={zombie_pid}"), &h]);
+    assert_eq!(r.fails(1), format!("nsveth: process {zombie_pid} exited"));
+    assert!(!exists(&host));
+    drop(zombie);
+
+    // A target that has exited and been reaped.
     let gone = NetProc::new();
     let gone_pid = gone.pid();
     drop(gone);
