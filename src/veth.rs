@@ -4,7 +4,6 @@
 //! bridge we created with it), so nothing is ever left half-made.
 
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
 
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
@@ -95,18 +94,17 @@ impl Target {
                 (ns::open_ns_file(&path, net_kind())?, None)
             }
         };
-        let md = std::fs::File::from(netns.try_clone().context(|| "cannot duplicate fd")?)
-            .metadata()
-            .context(|| "cannot stat network namespace")?;
+        let ino = nix::sys::stat::fstat(&netns)
+            .context(|| "cannot stat network namespace")?
+            .st_ino;
         if let TargetSpec::Pid {
             pid,
             ino: Some(want),
         } = spec
         {
-            if md.ino() != *want {
+            if ino != *want {
                 return Err(Error::new(format!(
-                    "process {pid} is in network namespace {}, not {want}",
-                    md.ino()
+                    "process {pid} is in network namespace {ino}, not {want}"
                 )));
             }
         }
@@ -117,7 +115,7 @@ impl Target {
         Ok(Target {
             netns,
             pid,
-            ino: md.ino(),
+            ino,
             shown,
         })
     }
