@@ -189,13 +189,16 @@ pub fn add(target: &Target, plan: &Plan) -> Result<()> {
             match host.link_by_name(br).context(|| format!("find {br}"))? {
                 Some(l) if l.kind.as_deref() == Some("bridge") => l.index,
                 Some(_) => return Err(Error::new(format!("{br} is not a bridge"))),
-                None => {
-                    host.new_bridge(br)
-                        .context(|| format!("create bridge {br}"))?;
-                    let idx = index_of(&mut host, br)?;
-                    made_bridge = Some(idx);
-                    idx
-                }
+                None => match host.new_bridge(br) {
+                    // Made meanwhile by someone else (another nsveth): use it, it is not ours.
+                    Err(e) if e.errno == Errno::EEXIST => index_of(&mut host, br)?,
+                    r => {
+                        r.context(|| format!("create bridge {br}"))?;
+                        let idx = index_of(&mut host, br)?;
+                        made_bridge = Some(idx);
+                        idx
+                    }
+                },
             },
         ),
     };
@@ -294,29 +297,67 @@ pub struct Listed {
     pub netns: Option<String>,
 }
 
-/// The veth links of our namespace.
+/// The veth links of our namespace, each with its peer's namespace named as a target: its name
+/// in [`NETNS_DIR`], else the pid of a process in it.
 pub fn list() -> Result<Vec<Listed>> {
     let mut host = Socket::open()?;
-    let links = host.links().context(|| "list links")?;
-    // Names of the namespaces in /run/netns by their id here.
-    let mut names = Vec::new();
-    if links.iter().any(|l| l.link_netnsid.is_some()) {
+    let links: Vec<_> = host
+        .links()
+        .context(|| "list links")?
+        .into_iter()
+        .filter(|l| l.kind.as_deref() == Some("veth"))
+        .collect();
+    let mut wanted: Vec<i32> = links.iter().filter_map(|l| l.link_netnsid).collect();
+    let mut names: Vec<(i32, String)> = Vec::new();
+    let mut find = |host: &mut Socket, path: &str, shown: &str, wanted: &mut Vec<i32>| {
+        let Ok(fd) = ns::open_ns_file(path, net_kind()) else {
+            return;
+        };
+        if let Ok(Some(id)) = host.nsid_of(fd.as_fd()) {
+            if wanted.contains(&id) {
+                wanted.retain(|w| *w != id);
+                names.push((id, shown.to_string()));
+            }
+        }
+    };
+    if !wanted.is_empty() {
         if let Ok(dir) = std::fs::read_dir(NETNS_DIR) {
             for e in dir.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let path = format!("{NETNS_DIR}/{name}");
-                let Ok(fd) = ns::open_ns_file(&path, net_kind()) else {
-                    continue;
-                };
-                if let Ok(Some(id)) = host.nsid_of(fd.as_fd()) {
-                    names.push((id, name));
-                }
+                find(
+                    &mut host,
+                    &format!("{NETNS_DIR}/{name}"),
+                    &name,
+                    &mut wanted,
+                );
+            }
+        }
+    }
+    if !wanted.is_empty() {
+        // Slower: the processes, one namespace (by inode) at a time, lowest pid first.
+        let mut seen = Vec::new();
+        let mut pids: Vec<u32> = std::fs::read_dir("/proc")
+            .context(|| "cannot read /proc")?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect();
+        pids.sort_unstable();
+        for pid in pids {
+            if wanted.is_empty() {
+                break;
+            }
+            let path = format!("/proc/{pid}/ns/net");
+            let Ok(st) = nix::sys::stat::stat(path.as_str()) else {
+                continue;
+            };
+            if !seen.contains(&st.st_ino) {
+                seen.push(st.st_ino);
+                find(&mut host, &path, &pid.to_string(), &mut wanted);
             }
         }
     }
     Ok(links
         .into_iter()
-        .filter(|l| l.kind.as_deref() == Some("veth"))
         .map(|l| Listed {
             netns: l
                 .link_netnsid

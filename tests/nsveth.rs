@@ -243,13 +243,20 @@ fn pid_target_gets_a_network_both_ways() {
         .find(|l| l.starts_with(&format!("{host} ")))
         .map(str::to_string);
     assert!(
-        line.as_deref().is_some_and(|l| l.contains(" up ")),
+        line.as_deref()
+            .is_some_and(|l| l.contains(" up ") && l.ends_with(&format!(" {}", p.pid()))),
         "{}",
         list.stdout
     );
     let json = nsveth(&["list", "--json"]);
     assert!(
         json.ok().contains(&format!("{{\"name\":\"{host}\",")),
+        "{}",
+        json.stdout
+    );
+    assert!(
+        json.stdout
+            .contains(&format!("\"netns\":\"{}\"}}", p.pid())),
         "{}",
         json.stdout
     );
