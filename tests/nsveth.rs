@@ -594,3 +594,54 @@ fn fifty_pairs_in_parallel() {
     let left = link_names(&sh("ip -o link show"));
     assert!(names.iter().all(|n| !left.contains(n)));
 }
+
+#[test]
+fn target_exiting_during_add_is_undone() {
+    if !common::root("target_exiting_during_add_is_undone") {
+        return;
+    }
+    // strace holds nsveth's first sendto (the RTM_NEWLINK of the pair) for a second, after the
+    // target is resolved; the target exits meanwhile. The pair is then made into a namespace
+    // whose process is gone: nsveth notices and deletes it.
+    let p = NetProc::new();
+    let pid = p.pid();
+    let host = common::unique("t");
+    let _links = Links::new(&[&host]);
+    let traced = std::process::Command::new("strace")
+        .args(["-o", "/dev/null", "-e", "trace=sendto"])
+        .args(["-e", "inject=sendto:delay_enter=1000000:when=1"])
+        .arg(common::bin("nsveth"))
+        .args(["add", &format!("--netns={pid}"), &format!("--host={host}")])
+        .args(["--peer-addr=10.239.0.2/24"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cannot run strace");
+    // Wait until nsveth (strace's child) holds the target's namespace and its two sockets.
+    let ino = common::ns_inode(&pid, "net");
+    let strace = traced.id();
+    let resolved = common::wait_for(Duration::from_secs(10), || {
+        let kids = std::fs::read_to_string(format!("/proc/{strace}/task/{strace}/children"));
+        let Some(child) = kids
+            .ok()
+            .and_then(|k| k.split_whitespace().next().map(String::from))
+        else {
+            return false;
+        };
+        let fds: Vec<String> = std::fs::read_dir(format!("/proc/{child}/fd"))
+            .map(|d| {
+                d.flatten()
+                    .filter_map(|e| std::fs::read_link(e.path()).ok())
+                    .map(|l| l.to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        fds.contains(&format!("net:[{ino}]"))
+            && fds.iter().filter(|f| f.starts_with("socket:")).count() >= 2
+    });
+    assert!(resolved, "nsveth did not get to its first request");
+    drop(p);
+    let r: Ran = traced.wait_with_output().unwrap().into();
+    assert_eq!(r.fails(1), format!("nsveth: process {pid} exited"));
+    assert!(!exists(&host));
+}
