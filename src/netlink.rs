@@ -198,6 +198,51 @@ impl Msg {
         self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
     }
 
+    /// Ask for an acknowledgement even on success.
+    fn want_ack(&mut self) {
+        let flags = ne_u16(&self.buf[6..]) | NLM_F_ACK;
+        self.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+    }
+
+    /// Bring a link up (or down) and optionally enslave it (`RTM_NEWLINK` on an existing link,
+    /// which is what `RTM_SETLINK` does, plus `IFLA_MASTER`).
+    pub fn set_link(index: u32, up: bool, master: Option<u32>) -> Msg {
+        let flags = if up { IFF_UP } else { 0 };
+        let mut m = Msg::new(RTM_NEWLINK, 0, &ifinfomsg(index, flags, IFF_UP));
+        if let Some(master) = master {
+            m.u32(IFLA_MASTER, master);
+        }
+        m
+    }
+
+    /// Add an address to a link, with `IFA_F_NODAD` (usable at once, no duplicate detection).
+    pub fn add_addr(index: u32, c: &Cidr) -> Msg {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWADDR, flags, &ifaddrmsg(c, IFA_F_NODAD as u8, index));
+        m.addr(IFA_LOCAL, c.addr);
+        m.addr(IFA_ADDRESS, c.addr);
+        m.u32(IFA_FLAGS, IFA_F_NODAD);
+        m
+    }
+
+    /// Add a route out of link `oif`.
+    pub fn add_route(r: &Route, oif: u32) -> Msg {
+        let scope = match (r.via, r.dst.addr) {
+            (Some(_), _) | (None, IpAddr::V6(_)) => RT_SCOPE_UNIVERSE,
+            (None, IpAddr::V4(_)) => RT_SCOPE_LINK,
+        };
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWROUTE, flags, &rtmsg(&r.dst, scope));
+        if r.dst.prefix > 0 {
+            m.addr(RTA_DST, r.dst.addr);
+        }
+        if let Some(gw) = r.via {
+            m.addr(RTA_GATEWAY, gw);
+        }
+        m.u32(RTA_OIF, oif);
+        m
+    }
+
     /// The finished message with sequence number `seq`.
     fn finish(&mut self, seq: u32) -> &[u8] {
         let len = self.buf.len() as u32;
@@ -481,6 +526,27 @@ pub struct Veth<'a> {
     pub master: Option<u32>,
 }
 
+/// Requests sent by [`Socket::send_all`], whose acknowledgements are still to be read.
+#[must_use]
+pub struct Batch {
+    first: u32,
+    count: u32,
+}
+
+/// Whether reply sequence number `got` is from before request `want` (serial number order).
+fn stale(got: u32, want: u32) -> bool {
+    (want.wrapping_sub(got) as i32) > 0
+}
+
+fn out_of_sequence(got: u32, want: u32) -> NlError {
+    NlError {
+        errno: Errno::EPROTO,
+        msg: Some(format!(
+            "netlink reply out of sequence: {got} instead of {want}"
+        )),
+    }
+}
+
 /// A route-netlink socket in one network namespace.
 pub struct Socket {
     fd: OwnedFd,
@@ -535,27 +601,13 @@ impl Socket {
         mut each: impl FnMut(u16, &[u8]),
     ) -> NlResult<()> {
         loop {
-            let (len, sender) = loop {
-                match sys::recv_netlink(self.fd.as_fd(), &mut self.buf) {
-                    Err(Errno::EINTR) => continue,
-                    r => break r?,
-                }
-            };
-            if len > self.buf.len() {
-                return Err(Errno::EMSGSIZE.into());
-            }
-            if sender != 0 {
-                continue; // not from the kernel
-            }
+            let len = self.datagram()?;
             for m in messages(&self.buf[..len])? {
+                if stale(m.seq, seq) {
+                    continue; // a late answer to an earlier request we gave up on
+                }
                 if m.seq != seq {
-                    return Err(NlError {
-                        errno: Errno::EPROTO,
-                        msg: Some(format!(
-                            "netlink reply out of sequence: {} instead of {seq}",
-                            m.seq
-                        )),
-                    });
+                    return Err(out_of_sequence(m.seq, seq));
                 }
                 match m.ty {
                     NLMSG_ERROR => {
@@ -585,12 +637,76 @@ impl Socket {
         }
     }
 
+    /// Receive one datagram from the kernel into `self.buf`; its length.
+    fn datagram(&mut self) -> NlResult<usize> {
+        loop {
+            let (len, sender) = match sys::recv_netlink(self.fd.as_fd(), &mut self.buf) {
+                Err(Errno::EINTR) => continue,
+                r => r?,
+            };
+            if len > self.buf.len() {
+                return Err(Errno::EMSGSIZE.into());
+            }
+            if sender == 0 {
+                return Ok(len);
+            } // else not from the kernel: ignore it
+        }
+    }
+
     /// Send a request that changes something and wait for its acknowledgement.
     pub fn request(&mut self, msg: &mut Msg) -> NlResult<()> {
-        let flags = ne_u16(&msg.buf[6..]) | NLM_F_ACK;
-        msg.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+        msg.want_ack();
         let seq = self.send(msg)?;
         self.receive(seq, true, |_, _| {})
+    }
+
+    /// Send requests together in one datagram; the kernel handles them in order and
+    /// acknowledges each. Collect the acknowledgements with [`Socket::wait_all`].
+    pub fn send_all(&mut self, msgs: &mut [Msg]) -> NlResult<Batch> {
+        let batch = Batch {
+            first: self.seq.wrapping_add(1),
+            count: msgs.len() as u32,
+        };
+        let mut bytes = Vec::new();
+        for m in msgs {
+            m.want_ack();
+            self.seq = self.seq.wrapping_add(1);
+            bytes.extend_from_slice(m.finish(self.seq));
+        }
+        if !bytes.is_empty() && sys::send_netlink(self.fd.as_fd(), &bytes)? != bytes.len() {
+            return Err(Errno::EMSGSIZE.into());
+        }
+        Ok(batch)
+    }
+
+    /// Wait for every acknowledgement of `batch`. On failure: the position of the first request
+    /// (in sending order) that failed, and why.
+    pub fn wait_all(&mut self, batch: Batch) -> std::result::Result<(), (usize, NlError)> {
+        let mut acked = 0;
+        let mut failed: Option<(usize, NlError)> = None;
+        while acked < batch.count {
+            let len = self.datagram().map_err(|e| (0, e))?;
+            for m in messages(&self.buf[..len]).map_err(|e| (0, e))? {
+                if stale(m.seq, batch.first) {
+                    continue;
+                }
+                let at = m.seq.wrapping_sub(batch.first);
+                if at >= batch.count {
+                    return Err((0, out_of_sequence(m.seq, batch.first)));
+                }
+                if m.ty != NLMSG_ERROR {
+                    continue;
+                }
+                acked += 1;
+                let at = at as usize;
+                if let Some(e) = parse_error(m.flags, m.payload).map_err(|e| (at, e))? {
+                    if failed.as_ref().is_none_or(|(i, _)| at < *i) {
+                        failed = Some((at, e));
+                    }
+                }
+            }
+        }
+        failed.map_or(Ok(()), Err)
     }
 
     /// Send a `GET` and collect the payloads of the answers (one, or all of a dump).
@@ -670,15 +786,9 @@ impl Socket {
         self.request(&mut m)
     }
 
-    /// Bring a link up (or down) and optionally enslave it (`RTM_NEWLINK` on an existing link,
-    /// which is what `RTM_SETLINK` does, plus `IFLA_MASTER`).
+    /// Bring a link up (or down) and optionally enslave it.
     pub fn set_link(&mut self, index: u32, up: bool, master: Option<u32>) -> NlResult<()> {
-        let flags = if up { IFF_UP } else { 0 };
-        let mut m = Msg::new(RTM_NEWLINK, 0, &ifinfomsg(index, flags, IFF_UP));
-        if let Some(master) = master {
-            m.u32(IFLA_MASTER, master);
-        }
-        self.request(&mut m)
+        self.request(&mut Msg::set_link(index, up, master))
     }
 
     /// Delete a link (for a veth: both ends).
@@ -687,32 +797,14 @@ impl Socket {
         self.request(&mut m)
     }
 
-    /// Add an address to a link, with `IFA_F_NODAD` (usable at once, no duplicate detection).
+    /// Add an address to a link (`IFA_F_NODAD`).
     pub fn add_addr(&mut self, index: u32, c: &Cidr) -> NlResult<()> {
-        let flags = NLM_F_CREATE | NLM_F_EXCL;
-        let mut m = Msg::new(RTM_NEWADDR, flags, &ifaddrmsg(c, IFA_F_NODAD as u8, index));
-        m.addr(IFA_LOCAL, c.addr);
-        m.addr(IFA_ADDRESS, c.addr);
-        m.u32(IFA_FLAGS, IFA_F_NODAD);
-        self.request(&mut m)
+        self.request(&mut Msg::add_addr(index, c))
     }
 
     /// Add a route out of link `oif`.
     pub fn add_route(&mut self, r: &Route, oif: u32) -> NlResult<()> {
-        let scope = match (r.via, r.dst.addr) {
-            (Some(_), _) | (None, IpAddr::V6(_)) => RT_SCOPE_UNIVERSE,
-            (None, IpAddr::V4(_)) => RT_SCOPE_LINK,
-        };
-        let flags = NLM_F_CREATE | NLM_F_EXCL;
-        let mut m = Msg::new(RTM_NEWROUTE, flags, &rtmsg(&r.dst, scope));
-        if r.dst.prefix > 0 {
-            m.addr(RTA_DST, r.dst.addr);
-        }
-        if let Some(gw) = r.via {
-            m.addr(RTA_GATEWAY, gw);
-        }
-        m.u32(RTA_OIF, oif);
-        self.request(&mut m)
+        self.request(&mut Msg::add_route(r, oif))
     }
 
     /// The id this namespace gives the network namespace `netns`, if it has one.
@@ -832,6 +924,16 @@ mod tests {
         );
         buf[0] = 200;
         assert!(messages(&buf).is_err());
+    }
+
+    #[test]
+    fn stale_replies_are_told_from_future_ones() {
+        assert!(stale(4, 5));
+        assert!(!stale(5, 5));
+        assert!(!stale(6, 5));
+        assert!(stale(u32::MAX, 1), "sequence numbers wrap");
+        let e = out_of_sequence(9, 5);
+        assert_eq!(e.errno, Errno::EPROTO);
     }
 
     #[test]

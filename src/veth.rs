@@ -10,7 +10,7 @@ use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
-use crate::netlink::{self, Cidr, Route, Socket, Veth};
+use crate::netlink::{self, Cidr, Msg, Route, Socket, Veth};
 use crate::ns;
 use crate::sys;
 
@@ -247,25 +247,38 @@ fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Pla
         Some(i) => i,
         None => index_of(inside, &plan.peer)?, // an old kernel
     };
-    inside
-        .set_link(netlink::LOOPBACK_INDEX, true, None)
-        .context(|| format!("bring up lo in {}", target.shown))?;
-    inside
-        .set_link(peer, true, None)
-        .context(|| format!("bring up {} in {}", plan.peer, target.shown))?;
-    for c in &plan.host_addrs {
-        host.add_addr(hl.index, c)
-            .context(|| format!("add address {c} to {}", plan.host))?;
+    // The rest does not depend on answers: send it all at once, one datagram per namespace,
+    // then read the acknowledgements. The kernel handles each request in order; the first that
+    // failed (in the order below) is reported.
+    let mut here: Vec<Msg> = plan
+        .host_addrs
+        .iter()
+        .map(|c| Msg::add_addr(hl.index, c))
+        .collect();
+    let mut there = vec![
+        Msg::set_link(netlink::LOOPBACK_INDEX, true, None),
+        Msg::set_link(peer, true, None),
+    ];
+    there.extend(plan.peer_addrs.iter().map(|c| Msg::add_addr(peer, c)));
+    there.extend(plan.routes.iter().map(|r| Msg::add_route(r, peer)));
+    let sent_here = host.send_all(&mut here).map_err(|e| (0, e));
+    let sent_there = inside.send_all(&mut there).map_err(|e| (0, e));
+    // Wait for both before judging, so the host socket has no answers left unread.
+    let here_done = sent_here.and_then(|b| host.wait_all(b));
+    let there_done = sent_there.and_then(|b| inside.wait_all(b));
+    if let Err((at, e)) = here_done {
+        let c = &plan.host_addrs[at.min(plan.host_addrs.len().saturating_sub(1))];
+        return Err(e).context(|| format!("add address {c} to {}", plan.host));
     }
-    for c in &plan.peer_addrs {
-        inside
-            .add_addr(peer, c)
-            .context(|| format!("add address {c} to {} in {}", plan.peer, target.shown))?;
-    }
-    for r in &plan.routes {
-        inside
-            .add_route(r, peer)
-            .context(|| format!("add route {r} to {} in {}", plan.peer, target.shown))?;
+    if let Err((at, e)) = there_done {
+        let (peer, ns) = (&plan.peer, &target.shown);
+        let n = plan.peer_addrs.len();
+        return Err(e).context(|| match at {
+            0 => format!("bring up lo in {ns}"),
+            1 => format!("bring up {peer} in {ns}"),
+            i if i - 2 < n => format!("add address {} to {peer} in {ns}", plan.peer_addrs[i - 2]),
+            i => format!("add route {} to {peer} in {ns}", plan.routes[i - 2 - n]),
+        });
     }
     target.check_alive()
 }
