@@ -49,6 +49,7 @@ const NLA_TYPE_MASK: u16 = 0x3fff;
 const RTM_NEWLINK: u16 = 16;
 const RTM_DELLINK: u16 = 17;
 const RTM_GETLINK: u16 = 18;
+const RTM_SETLINK: u16 = 19;
 const RTM_NEWADDR: u16 = 20;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_NEWNSID: u16 = 88;
@@ -204,11 +205,10 @@ impl Msg {
         self.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
     }
 
-    /// Bring a link up (or down) and optionally enslave it (`RTM_NEWLINK` on an existing link,
-    /// which is what `RTM_SETLINK` does, plus `IFLA_MASTER`).
+    /// Bring a link up (or down) and optionally enslave it (`RTM_SETLINK`, with `IFLA_MASTER`).
     pub fn set_link(index: u32, up: bool, master: Option<u32>) -> Msg {
         let flags = if up { IFF_UP } else { 0 };
-        let mut m = Msg::new(RTM_NEWLINK, 0, &ifinfomsg(index, flags, IFF_UP));
+        let mut m = Msg::new(RTM_SETLINK, 0, &ifinfomsg(index, flags, IFF_UP));
         if let Some(master) = master {
             m.u32(IFLA_MASTER, master);
         }
