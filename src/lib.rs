@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod idmap;
 pub mod mount;
+pub mod netlink;
 pub mod ns;
 pub mod procdir;
 pub mod process;
@@ -16,6 +17,7 @@ pub mod subid;
 pub mod sys;
 pub mod tool;
 pub mod users;
+pub mod veth;
 
 #[cfg(test)]
 mod testutil;
