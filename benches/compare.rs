@@ -126,6 +126,24 @@ fn jobs() -> Vec<Job> {
             .ours("{bin}/nsenter -t {T} -n -m {floor}/true")
             .reference("util-linux", "nsenter -t {T} -n -m {floor}/true")
             .floor("{floor}/floor_nsenter {T} {floor}/true"),
+        // The iproute2 sequence creates the peer inside directly (its fastest form), then
+        // addresses, links up and the route, one command each.
+        Job::new("veth pair + addresses + up + gateway")
+            .pre("ip netns add nsvb{n}")
+            .post("ip link del vb{n} 2>/dev/null; ip netns del nsvb{n}")
+            .ours(
+                "{bin}/nsveth add --netns=nsvb{n} --host=vb{n} --host-addr=10.240.0.1/24 \
+                 --peer-addr=10.240.0.2/24 --gateway",
+            )
+            .reference(
+                "iproute2",
+                "ip link add vb{n} type veth peer name eth0 netns nsvb{n} \
+                 && ip link set vb{n} up && ip addr add 10.240.0.1/24 dev vb{n} \
+                 && ip -n nsvb{n} link set lo up && ip -n nsvb{n} link set eth0 up \
+                 && ip -n nsvb{n} addr add 10.240.0.2/24 dev eth0 \
+                 && ip -n nsvb{n} route add default via 10.240.0.1",
+            )
+            .floor("{floor}/floor_nsveth /run/netns/nsvb{n} vb{n} 10.240.0.1 10.240.0.2 24"),
         // Our cgroup is `$M` in the memory hierarchy and `$P` in pids: libcgroup is given the
         // same places our relative paths resolve to.
         Job::new("cgroup exec --rm, memory+pids limits")
