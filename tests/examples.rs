@@ -37,7 +37,18 @@ fn rootfs(dir: &TempDir) -> PathBuf {
     for d in ["results", "mnt"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    common::sh(&format!("chmod 777 {}/results", root.display()));
+    let results = root.join("results");
+    for fifo in ["go", "go2"] {
+        nix::unistd::mkfifo(
+            &results.join(fifo),
+            nix::sys::stat::Mode::from_bits_truncate(0o666),
+        )
+        .unwrap();
+    }
+    common::sh(&format!(
+        "chmod 777 {0} && chmod 666 {0}/go {0}/go2",
+        results.display()
+    ));
     root
 }
 
@@ -45,7 +56,9 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
 }
 
-/// What the container does inside: report, wait for the host's checks, then the limits.
+/// What the container does inside: report, wait for the host's checks, then the limits. Once the
+/// pids limit is reached no fork succeeds, so from there on it uses builtins only: it waits on
+/// fifos with `read` and finds its sleeps through `/proc`.
 const INSIDE: &str = r#"
 r=/results
 { echo "pid=$$"; echo "hostname=$(hostname)"; echo "uid=$(id -u)"; echo "init=$(cat /proc/1/comm)"
@@ -53,13 +66,31 @@ r=/results
 mount -t tmpfs tmpfs /mnt && echo mounted > $r/tmpfs
 ping -c 1 -W 5 10.200.0.1 >/dev/null 2>&1 && echo ok > $r/ping-host
 echo ready > $r/ready
-while [ ! -e $r/go ]; do sleep 0.05; done
-i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null
-echo "$i" > $r/started
-while [ ! -e $r/go2 ]; do sleep 0.05; done
+read x < $r/go
+( i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done ) 2>/dev/null
+echo started > $r/started
+read x < $r/go2
+for d in /proc/[0-9]*; do
+  read c < $d/comm 2>/dev/null && [ "$c" = sleep ] && kill -9 ${d#/proc/} 2>/dev/null
+done
+sleep 0.2
 dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo "$?" > $r/dd
 echo done > $r/done
 "#;
+
+/// Write a line to a fifo the container waits on (giving up after 30 s without a reader).
+fn poke(fifo: &Path) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = common::wait_for(Duration::from_secs(30), || {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo);
+        f.and_then(|mut f| f.write_all(b"go\n")).is_ok()
+    });
+    assert!(opened, "nobody reads {}", fifo.display());
+}
 
 #[test]
 fn container_sh_builds_an_isolated_limited_container() {
@@ -141,7 +172,7 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(pids_cgroup.contains("nstools-demo-"), "{cgroup_line}");
 
     // The pids limit: 100 sleeps started, at most 20 processes in the cgroup.
-    std::fs::write(results.join("go"), "").unwrap();
+    poke(&results.join("go"));
     assert!(common::wait_for(Duration::from_secs(30), || results
         .join("started")
         .exists()));
@@ -151,7 +182,7 @@ fn container_sh_builds_an_isolated_limited_container() {
     let current: u32 = current.trim().parse().expect("pids.current");
     assert!(current <= 20, "pids.current = {current}");
     // The memory limit: a 100M allocation is killed.
-    std::fs::write(results.join("go2"), "").unwrap();
+    poke(&results.join("go2"));
     let status = script.0.wait().unwrap();
     assert!(status.success(), "container.sh failed: {status:?}");
 
