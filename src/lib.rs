@@ -6,10 +6,12 @@
 pub mod cli;
 pub mod error;
 pub mod idmap;
+pub mod join;
 pub mod mount;
 pub mod ns;
 pub mod process;
 pub mod sys;
+pub mod target;
 pub mod tool;
 pub mod users;
 

@@ -178,3 +178,20 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     // SAFETY: installing SIG_DFL runs no code of ours in signal context.
     unsafe { sigaction(sig, &dfl) }.map(drop)
 }
+
+/// `pidfd_getfd(2)`: a duplicate of the file descriptor `fd` of the process behind `pidfd`.
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> nix::Result<OwnedFd> {
+    // SAFETY: integer arguments only; the call returns a new fd or -1.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `ioctl(sock, SIOCGSKNS)`: an fd of the network namespace a socket was created in.
+pub fn socket_netns(sock: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const SIOCGSKNS: libc::c_ulong = 0x894C;
+    // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(sock.as_raw_fd(), SIOCGSKNS as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}

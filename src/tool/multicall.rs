@@ -10,7 +10,10 @@ use crate::error::Error;
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
 
 /// Every tool, by the name it is called by.
-const TOOLS: &[(&str, Main)] = &[("nsunshare", |a| super::nsunshare::main(a))];
+const TOOLS: &[(&str, Main)] = &[
+    ("nsenter", |a| super::nsenter::main(a)),
+    ("nsunshare", |a| super::nsunshare::main(a)),
+];
 
 fn find(name: &str) -> Option<Main> {
     TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)

@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nsenter::main(std::env::args_os())
+}
