@@ -29,7 +29,14 @@ pub struct PidSpec {
 
 /// Parse `PID[:INODE]` strictly: a positive pid that fits `pid_t`, a non-zero inode.
 pub fn parse_pid_spec(text: &str) -> Result<PidSpec> {
-    let bad = |errno: Errno| Error::sys(format!("failed to parse PID argument '{text}'"), errno);
+    // glibc's wording, as util-linux prints it.
+    let bad = |errno: Errno| {
+        let why = match errno {
+            Errno::ERANGE => "Numerical result out of range",
+            _ => "Invalid argument",
+        };
+        Error::new(format!("failed to parse PID argument '{text}': {why}"))
+    };
     let (pid, inode) = match text.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (text, None),

@@ -368,11 +368,17 @@ impl Prepared {
             let t = target.ok_or_else(no_target)?;
             let fd = sys::pidfd_getfd(t.pidfd(), sock)
                 .context(|| format!("cannot get fd {sock} of PID {}", t.pid))?;
-            let netns = sys::socket_netns(fd.as_fd()).context(|| {
-                format!(
-                    "cannot get the network namespace of fd {sock} of PID {}",
-                    t.pid
-                )
+            let netns = sys::socket_netns(fd.as_fd()).map_err(|e| match e {
+                nix::errno::Errno::ENOTTY => {
+                    Error::new(format!("fd {sock} of PID {} is not a socket", t.pid))
+                }
+                e => Error::sys(
+                    format!(
+                        "cannot get the network namespace of fd {sock} of PID {}",
+                        t.pid
+                    ),
+                    e,
+                ),
             })?;
             plan.with_fd(NsFd {
                 kind: ns::by_long("net").expect("net is in the table"),
