@@ -27,12 +27,17 @@ pub struct NsFd {
 }
 
 /// The namespaces to join.
-#[allow(clippy::new_without_default)]
 pub struct Plan {
     /// Taken from the target's pidfd.
     from_target: CloneFlags,
     /// Held as fds, at most one per kind.
     fds: Vec<NsFd>,
+}
+
+impl Default for Plan {
+    fn default() -> Plan {
+        Plan::new()
+    }
 }
 
 impl Plan {
