@@ -101,13 +101,15 @@ impl Target {
         )
         .context(|| format!("cannot open {path}"))?;
         let target = Target { pid, pidfd, dir };
-        // Alive after the directory was opened: the directory is this process's.
-        sys::pidfd_send_signal(target.pidfd.as_fd(), 0)
-            .context(|| format!("cannot open PID {pid}"))?;
-        if target.is_zombie()? {
-            return Err(Error::new(format!(
-                "PID {pid} is a zombie: it has no namespaces to enter"
-            )));
+        // Still running after the directory was opened: the directory is this process's. A
+        // pidfd turns readable once its process has ended (a zombie, or reaped).
+        if target.has_ended()? {
+            return Err(match target.is_zombie() {
+                Ok(true) => Error::new(format!(
+                    "PID {pid} is a zombie: it has no namespaces to enter"
+                )),
+                _ => Error::sys(format!("cannot open PID {pid}"), Errno::ESRCH),
+            });
         }
         Ok(target)
     }
@@ -140,6 +142,14 @@ impl Target {
             .read_to_end(&mut buf)
             .context(|| format!("cannot read {}", self.path(rel)))?;
         Ok(buf)
+    }
+
+    fn has_ended(&self) -> Result<bool> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+        let n = poll(&mut fds, PollTimeout::ZERO)
+            .context(|| format!("cannot poll the pidfd of PID {}", self.pid))?;
+        Ok(n > 0)
     }
 
     fn is_zombie(&self) -> Result<bool> {

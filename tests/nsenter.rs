@@ -860,3 +860,144 @@ fn pid_with_inode_and_zombies() {
         format!("nsenter: PID {zpid} is a zombie: it has no namespaces to enter")
     );
 }
+
+/// A copy of our nsenter that any user can run, wherever the build tree is.
+fn public_nsenter() -> (TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("pub");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dst = dir.join("nsenter");
+    std::fs::copy(common::bin("nsenter"), &dst).unwrap();
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, dst)
+}
+
+fn as_user(uid: u32) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args([
+        format!("--reuid={uid}"),
+        format!("--regid={uid}"),
+        "--clear-groups".into(),
+    ]);
+    c
+}
+
+#[test]
+fn unprivileged_user_joins_its_own_container() {
+    if !common::root("unprivileged_user_joins_its_own_container") {
+        return;
+    }
+    let (_dir, ours) = public_nsenter();
+    let mut c = as_user(4321);
+    c.args([
+        "unshare",
+        "-U",
+        "-r",
+        "-u",
+        "-n",
+        "sh",
+        "-c",
+        "hostname nsenter-unpriv && exec sleep 1000",
+    ]);
+    let t = spawn_until_sleep(&mut c, false);
+    let pid = t.pid();
+    // Joining raises privilege: the user namespace must go first. (Without
+    // --preserve-credentials, setgroups is refused in a namespace made by an unprivileged user,
+    // before and after joining: util-linux fails there too.)
+    let probe = "hostname; id -u; readlink /proc/self/ns/net";
+    let keep = "--preserve-credentials";
+    let want = format!(
+        "nsenter-unpriv\n0\n{}\n",
+        std::fs::read_link(format!("/proc/{pid}/ns/net"))
+            .unwrap()
+            .display()
+    );
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(["-t", &pid, "-U", "-n", "-u", "true"]),
+    );
+    assert_eq!(
+        r.fails(1),
+        "nsenter: setgroups failed: Operation not permitted"
+    );
+    // The same through files, and with util-linux.
+    let f = |ns: &str| format!("/proc/{pid}/ns/{ns}");
+    let files = [
+        format!("--net={}", f("net")),
+        format!("--uts={}", f("uts")),
+        format!("--user={}", f("user")),
+    ];
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(&files)
+            .args([keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    let r = common::run(
+        as_user(4321)
+            .arg("nsenter")
+            .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    // Another user may not.
+    let r = common::run(as_user(4322).arg(&ours).args(["-t", &pid, "-n", "true"]));
+    assert_eq!(
+        r.fails(1),
+        format!("nsenter: reassociate to namespaces of PID {pid} failed: Operation not permitted")
+    );
+}
+
+fn state(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+#[test]
+fn a_stopped_child_stops_us_and_continues_with_us() {
+    if !common::root("a_stopped_child_stops_us_and_continues_with_us") {
+        return;
+    }
+    let t = full_target();
+    let child = common::cmd("nsenter")
+        .args([
+            "-t",
+            &t.pid(),
+            "-p",
+            "sh",
+            "-c",
+            "kill -STOP $$; echo resumed",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ns = Proc(child);
+    let pid = ns.pid();
+    assert!(
+        common::wait_for(Duration::from_secs(10), || state(pid) == Some('T')),
+        "nsenter did not stop with its child"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGCONT,
+    )
+    .unwrap();
+    let mut ns = ns;
+    let mut out = String::new();
+    use std::io::Read;
+    ns.0.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let status = ns.0.wait().unwrap();
+    assert_eq!((out.as_str(), status.code()), ("resumed\n", Some(0)));
+}

@@ -172,7 +172,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
     use lexopt::prelude::*;
     let mut o = Opts::default();
     let mut p = lexopt::Parser::from_iter(args);
-    let mut wd_given = false;
+    let (mut wd_given, mut wdns_given) = (false, false);
     while let Some(arg) = p.next()? {
         let long = match &arg {
             Long(l) => Some(cli::long(l, LONGS)?),
@@ -252,11 +252,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
             }
             (Short('W'), _) | (_, Some("wdns")) => {
                 // Optional in util-linux's getopt string; without a value it does nothing.
+                wdns_given = true;
                 if let Some(d) = p.optional_value().filter(|d| !d.is_empty()) {
                     o.wdns = Some(d.into());
-                }
-                if wd_given {
-                    return Err(Error::new("mutually exclusive arguments: --wd --wdns"));
                 }
             }
             (Short('e'), _) | (_, Some("env")) => o.env = true,
@@ -269,7 +267,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
             }
             (arg, _) => return Err(cli::unknown(arg)),
         }
-        if wd_given && o.wdns.is_some() {
+        if wd_given && wdns_given {
             return Err(Error::new("mutually exclusive arguments: --wd --wdns"));
         }
     }
@@ -350,18 +348,21 @@ impl Prepared {
         let user = ns::by_long("user").expect("user is in the table");
         let joins_target_user = plan.flags().contains(user.flag) && plan.fd(user).is_none();
         if o.user_parent {
-            let t = target.ok_or_else(no_target)?;
-            let parent = match plan.fd(user) {
-                Some(ns) => join::owning_user_ns(&ns.fd, &ns.label)?,
+            let (parent, of) = match plan.fd(user) {
+                Some(ns) => (join::owning_user_ns(&ns.fd, &ns.label)?, ns.label.clone()),
                 None => {
+                    let t = target.ok_or_else(no_target)?;
                     let fd = t.open_at("ns/user", OFlag::O_RDONLY)?;
-                    join::owning_user_ns(&fd, &t.path("ns/user"))?
+                    (
+                        join::owning_user_ns(&fd, &t.path("ns/user"))?,
+                        t.path("ns/user"),
+                    )
                 }
             };
             plan.with_fd(NsFd {
                 kind: user,
                 fd: parent,
-                label: format!("parent user namespace of PID {}", t.pid),
+                label: format!("parent of {of}"),
             });
         }
         if let Some(sock) = o.net_socket {
