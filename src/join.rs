@@ -191,3 +191,36 @@ pub fn permitted_to_ambient() -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own(kind: &'static Kind) -> NsFd {
+        let label = ns::proc_ns_path(None, kind.name);
+        let fd = ns::open_ns_file(&label, kind).unwrap();
+        NsFd { kind, fd, label }
+    }
+
+    #[test]
+    fn last_choice_per_kind_wins() {
+        let net = ns::by_long("net").unwrap();
+        let time = ns::by_long("time").unwrap();
+        let mut plan = Plan::new();
+        plan.from_target(net);
+        plan.from_target(time);
+        assert_eq!(plan.flags(), net.flag | time.flag);
+        assert!(plan.fd(net).is_none());
+        plan.with_fd(own(net));
+        assert_eq!(plan.fd(net).unwrap().label, "/proc/self/ns/net");
+        assert_eq!(plan.flags(), net.flag | time.flag);
+        plan.from_target(net);
+        assert!(plan.fd(net).is_none());
+        assert_eq!(plan.flags().bits().count_ones(), 2);
+    }
+
+    #[test]
+    fn empty_plan_enters_nothing() {
+        Plan::new().enter(None).unwrap();
+    }
+}

@@ -567,3 +567,95 @@ impl Prepared {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(args: &[&str]) -> Box<Opts> {
+        let mut v = vec![OsString::from("nsenter")];
+        v.extend(args.iter().map(OsString::from));
+        match parse(v).unwrap() {
+            Parsed::Run(o) => o,
+            Parsed::Exit(_) => panic!("exited"),
+        }
+    }
+
+    fn files(o: &Opts) -> Vec<(&'static str, Option<String>)> {
+        o.ns.iter()
+            .map(|(k, w)| {
+                let f = match w {
+                    NsWant::Target => None,
+                    NsWant::File(p) => Some(p.display().to_string()),
+                };
+                (k.name, f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_namespace_options_take_attached_files_like_getopt() {
+        // util-linux reads "np" as the file of -m.
+        assert_eq!(files(&opts(&["-mnp"])), [("mnt", Some("np".into()))]);
+        assert_eq!(
+            files(&opts(&["-m", "-n", "-p"])),
+            [("mnt", None), ("net", None), ("pid", None)]
+        );
+        assert_eq!(
+            files(&opts(&["-n/run/netns/x"])),
+            [("net", Some("/run/netns/x".into()))]
+        );
+        assert_eq!(
+            files(&opts(&["-n=/run/netns/x"])),
+            [("net", Some("/run/netns/x".into()))]
+        );
+        assert_eq!(files(&opts(&["--net=/x", "-n"])), [("net", None)]);
+        assert_eq!(
+            files(&opts(&["--netns", "blue"])),
+            [("net", Some("/run/netns/blue".into()))]
+        );
+        // A separate word is the program, not the file.
+        let o = opts(&["-n", "/bin/true"]);
+        assert_eq!(files(&o), [("net", None)]);
+        assert_eq!(o.program, [OsString::from("/bin/true")]);
+    }
+
+    #[test]
+    fn other_options() {
+        let o = opts(&[
+            "-t",
+            "12:34",
+            "-aeFcZ",
+            "-S",
+            "follow",
+            "--setgid=5",
+            "-r",
+            "-w/x",
+            "--",
+            "ls",
+            "-l",
+        ]);
+        assert_eq!(
+            o.target.map(|t| (t.pid.as_raw(), t.inode)),
+            Some((12, Some(34)))
+        );
+        assert!(o.all && o.env && o.no_fork && o.join_cgroup && o.follow_context);
+        assert!(matches!(o.setuid, Some(Cred::Follow)));
+        assert!(matches!(o.setgid, Some(Cred::Id(5))));
+        assert!(matches!(o.root, Some(Dir::Target)));
+        assert!(matches!(&o.wd, Some(Dir::Path(p)) if p.as_os_str() == "/x"));
+        assert_eq!(o.program, ["ls", "-l"].map(OsString::from));
+        let e = |args: &[&str]| {
+            let mut v = vec![OsString::from("nsenter")];
+            v.extend(args.iter().map(OsString::from));
+            parse(v).err().unwrap().to_string()
+        };
+        assert_eq!(
+            e(&["-W/a", "-w"]),
+            "mutually exclusive arguments: --wd --wdns"
+        );
+        assert_eq!(e(&["--netns=a/b"]), "invalid network namespace name 'a/b'");
+        assert_eq!(e(&["-N", "-1"]), "failed to parse file descriptor: '-1'");
+        assert_eq!(e(&["--all=x"]), "option '--all' doesn't allow an argument");
+    }
+}
