@@ -305,6 +305,45 @@ fn open_dir(want: &Dir, target: Option<&Target>, rel: &str) -> Result<OwnedFd> {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Owner {
+    Uid,
+    Gid,
+}
+
+/// The id a `-S`/`-G` value asks for: `follow` is the owner of `/proc/PID` (the target's
+/// effective id), seen from inside the target's user namespace when `mapped`.
+fn resolve(
+    c: Option<Cred>,
+    target: Option<&Target>,
+    mapped: bool,
+    which: Owner,
+) -> Result<Option<u32>> {
+    let id = match c {
+        None => return Ok(None),
+        Some(Cred::Id(id)) => return Ok(Some(id)),
+        Some(Cred::Follow) => {
+            let t = need(target, "/proc/PID")?;
+            let (uid, gid) = t.owner()?;
+            match which {
+                Owner::Uid => uid,
+                Owner::Gid => gid,
+            }
+        }
+    };
+    if !mapped {
+        return Ok(Some(id));
+    }
+    let t = need(target, "/proc/PID")?;
+    let file = match which {
+        Owner::Uid => "uid_map",
+        Owner::Gid => "gid_map",
+    };
+    let map = String::from_utf8_lossy(&t.read(file)?).into_owned();
+    // Unmapped: keep the id, and let setuid/setgid report it.
+    Ok(Some(target::map_into(&map, id).unwrap_or(id)))
+}
+
 fn selinux_enabled() -> bool {
     std::path::Path::new("/sys/fs/selinux/enforce").exists()
 }
@@ -414,35 +453,10 @@ impl Prepared {
             uid.get_or_insert(Cred::Id(0));
             gid.get_or_insert(Cred::Id(0));
         }
-        let (uid, gid) = if matches!(uid, Some(Cred::Follow)) || matches!(gid, Some(Cred::Follow)) {
-            let t = need(target, "/proc/PID")?;
-            let (owner_uid, owner_gid) = t.owner()?;
-            // The owner as the target's own user namespace sees it, when that is the one we join.
-            let inside = |file: &str, id: u32| -> Result<u32> {
-                if !joins_target_user || o.user_parent {
-                    return Ok(id);
-                }
-                let map = String::from_utf8_lossy(&t.read(file)?).into_owned();
-                Ok(target::map_into(&map, id).unwrap_or(id))
-            };
-            let resolve = |c: Option<Cred>, file: &str, owner: u32| -> Result<Option<u32>> {
-                match c {
-                    Some(Cred::Follow) => inside(file, owner).map(Some),
-                    Some(Cred::Id(id)) => Ok(Some(id)),
-                    None => Ok(None),
-                }
-            };
-            (
-                resolve(uid, "uid_map", owner_uid)?,
-                resolve(gid, "gid_map", owner_gid)?,
-            )
-        } else {
-            let id = |c: Option<Cred>| match c {
-                Some(Cred::Id(id)) => Some(id),
-                _ => None,
-            };
-            (id(uid), id(gid))
-        };
+        // `follow` maps the target's ids into its user namespace when that is the one joined.
+        let mapped = joins_target_user && !o.user_parent;
+        let uid = resolve(uid, target, mapped, Owner::Uid)?;
+        let gid = resolve(gid, target, mapped, Owner::Gid)?;
 
         let cgroups = if o.join_cgroup {
             need(target, "cgroup")?.cgroup_joins()?
