@@ -179,6 +179,57 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     unsafe { sigaction(sig, &dfl) }.map(drop)
 }
 
+/// The arguments of a C `main`, as `OsString`s (for binaries with their own `main` symbol).
+///
+/// # Safety
+/// `argv` must point to `argc` valid NUL-terminated strings, as the C runtime passes to `main`.
+pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt;
+    (0..argc.max(0) as usize)
+        .map(|i| {
+            // SAFETY: the caller guarantees argv[0..argc] are valid C strings.
+            let s = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(s.to_bytes()).to_owned()
+        })
+        .collect()
+}
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `mount_setattr(2)` setting `MOUNT_ATTR_RDONLY` on the mount at `path` (and every mount below
+/// it when `recursive`), leaving its other flags alone, locked ones included.
+pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Result<()> {
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: `path` is NUL-terminated and `attr` is a valid struct of the size we pass; the
+    // kernel only reads both during the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
 /// `pidfd_getfd(2)`: a duplicate of the file descriptor `fd` of the process behind `pidfd`.
 pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> nix::Result<OwnedFd> {
     // SAFETY: integer arguments only; the call returns a new fd or -1.

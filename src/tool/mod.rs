@@ -2,4 +2,7 @@
 
 pub mod multicall;
 pub mod nsenter;
+pub mod nsidmap;
+pub mod nsmount_proc;
+pub mod nspivot;
 pub mod nsunshare;

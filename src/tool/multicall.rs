@@ -11,8 +11,14 @@ type Main = fn(std::vec::IntoIter<OsString>) -> !;
 
 /// Every tool, by the name it is called by.
 const TOOLS: &[(&str, Main)] = &[
-    ("nsenter", |a| super::nsenter::main(a)),
     ("nsunshare", |a| super::nsunshare::main(a)),
+    ("nsmount-proc", |a| super::nsmount_proc::main(a)),
+    ("nspivot", |a| super::nspivot::main(a)),
+    ("nsidmap", |a| super::nsidmap::main(a)),
+    // shadow's names: nsidmap takes their syntax when called by them.
+    ("newuidmap", |a| super::nsidmap::main(a)),
+    ("newgidmap", |a| super::nsidmap::main(a)),
+    ("nsenter", |a| super::nsenter::main(a)),
 ];
 
 fn find(name: &str) -> Option<Main> {

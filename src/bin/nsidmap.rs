@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nsidmap::main(std::env::args_os())
+}

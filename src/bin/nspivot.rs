@@ -1,0 +1,3 @@
+fn main() {
+    nstools::tool::nspivot::main(std::env::args_os())
+}
