@@ -1,121 +1,61 @@
 //! A running process whose namespaces, directories, environment, credentials or cgroups another
 //! process takes over (nsenter's `--target`).
 //!
-//! Race-freedom: the process is held by a pidfd first; `/proc/PID` is opened next, and only then
-//! is the pidfd checked to be still alive. A live pidfd means the pid was not reused in between,
-//! so the directory fd names the same process, and every later `/proc` read goes through it.
-//! `PID:INODE` (util-linux 2.42) also pins the pidfd itself: its pidfs inode must be the given
-//! one, or the pid belongs to another process than the one the caller meant.
+//! The process is held as a [`ProcDir`]: a pidfd first, then its `/proc/PID` directory, then proof
+//! that the pidfd's process is still alive, so the directory names the same process and every
+//! later `/proc` read goes through it. `PID:INODE` (util-linux 2.42) also pins the pidfd itself:
+//! its pidfs inode must be the given one, or the pid belongs to another process than the one the
+//! caller meant. A zombie is refused: it has no namespaces left.
 
 use std::ffi::OsString;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 
 use nix::errno::Errno;
 use nix::fcntl::{openat, OFlag};
-use nix::sys::stat::{fstat, Mode};
+use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
-use crate::sys;
+use crate::procdir::{self, ProcDir};
 
-/// `PID` or `PID:INODE` as given on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PidSpec {
-    pub pid: Pid,
-    /// The inode of the process's pidfd (pidfs), when the caller pinned it.
-    pub inode: Option<u64>,
+/// Parse `--target`'s `PID[:INODE]`, with util-linux's message on failure.
+pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
+    procdir::parse_pid(text)
+        .ok()
+        .filter(|(_, inode)| *inode != Some(0))
+        .ok_or_else(|| Error::new(format!("failed to parse PID argument '{text}'")))
 }
 
-/// Parse `PID[:INODE]` strictly: a positive pid that fits `pid_t`, a non-zero inode.
-pub fn parse_pid_spec(text: &str) -> Result<PidSpec> {
-    // glibc's wording, as util-linux prints it.
-    let bad = |errno: Errno| {
-        let why = match errno {
-            Errno::ERANGE => "Numerical result out of range",
-            _ => "Invalid argument",
-        };
-        Error::new(format!("failed to parse PID argument '{text}': {why}"))
-    };
-    let (pid, inode) = match text.split_once(':') {
-        Some((p, i)) => (p, Some(i)),
-        None => (text, None),
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(pid) || inode.is_some_and(|i| !digits(i)) {
-        return Err(bad(Errno::EINVAL));
-    }
-    let pid: i32 = match pid.parse() {
-        Ok(p) if p > 0 => p,
-        _ => return Err(bad(Errno::ERANGE)),
-    };
-    let inode = match inode.map(str::parse::<u64>) {
-        None => None,
-        Some(Ok(i)) if i > 0 => Some(i),
-        Some(_) => return Err(bad(Errno::ERANGE)),
-    };
-    Ok(PidSpec {
-        pid: Pid::from_raw(pid),
-        inode,
-    })
-}
-
-/// `PIDFS_MAGIC`: pidfds live on pidfs from Linux 6.9 on, where their inode identifies the
-/// process for the whole uptime of the system.
-const PIDFS_MAGIC: i64 = 0x5049_4446;
-
-/// A process held by a pidfd and an fd of its `/proc` directory.
+/// A live process held by a pidfd and an fd of its `/proc` directory.
 pub struct Target {
     pub pid: Pid,
-    pidfd: OwnedFd,
-    dir: OwnedFd,
+    proc: ProcDir,
 }
 
 impl Target {
-    /// Hold the process `spec` names, refusing a reused pid (`PID:INODE`) and a zombie.
-    pub fn open(spec: PidSpec) -> Result<Target> {
-        let pid = spec.pid;
-        let pidfd = sys::pidfd_open(pid).context(|| format!("cannot open PID {pid}"))?;
-        if let Some(want) = spec.inode {
-            let invalid = |e| {
-                Error::sys(
-                    format!("failed to obtain a valid file descriptor for PID {pid}"),
-                    e,
-                )
-            };
-            let fs = nix::sys::statfs::fstatfs(&pidfd).map_err(invalid)?;
-            if fs.filesystem_type().0 as i64 != PIDFS_MAGIC {
-                // Before pidfs, a pidfd has no inode of its own to compare.
-                return Err(invalid(Errno::ENOTSUP));
-            }
-            let ino = fstat(&pidfd).map_err(invalid)?.st_ino;
-            if ino != want {
-                return Err(invalid(Errno::ESRCH));
-            }
-        }
-        let path = format!("/proc/{pid}");
-        let dir = nix::fcntl::open(
-            path.as_str(),
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {path}"))?;
-        let target = Target { pid, pidfd, dir };
-        // Still running after the directory was opened: the directory is this process's. A
-        // pidfd turns readable once its process has ended (a zombie, or reaped).
+    /// Hold process `pid` (refusing a reused pid when `inode` is given, and a zombie).
+    pub fn open(pid: Pid, inode: Option<u64>) -> Result<Target> {
+        let target = Target {
+            pid,
+            proc: ProcDir::open(pid, inode)?,
+        };
+        // A pidfd turns readable once its process has ended (a zombie, or reaped).
         if target.has_ended()? {
             return Err(match target.is_zombie() {
                 Ok(true) => Error::new(format!(
                     "PID {pid} is a zombie: it has no namespaces to enter"
                 )),
-                _ => Error::sys(format!("cannot open PID {pid}"), Errno::ESRCH),
+                _ => Error::sys(format!("cannot open process {pid}"), Errno::ESRCH),
             });
         }
         Ok(target)
     }
 
-    pub fn pidfd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.pidfd.as_fd()
+    pub fn pidfd(&self) -> BorrowedFd<'_> {
+        self.proc
+            .pidfd()
+            .expect("a target opened by pid has a pidfd")
     }
 
     /// The path of `rel` below `/proc/PID`, for messages.
@@ -129,8 +69,13 @@ impl Target {
 
     /// Open `rel` below `/proc/PID` (`O_CLOEXEC` added).
     pub fn open_at(&self, rel: &str, flags: OFlag) -> Result<OwnedFd> {
-        openat(&self.dir, rel, flags | OFlag::O_CLOEXEC, Mode::empty())
-            .context(|| format!("cannot open {}", self.path(rel)))
+        openat(
+            self.proc.dir(),
+            rel,
+            flags | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .context(|| format!("cannot open {}", self.path(rel)))
     }
 
     /// The whole content of `rel` below `/proc/PID`.
@@ -146,7 +91,7 @@ impl Target {
 
     fn has_ended(&self) -> Result<bool> {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        let mut fds = [PollFd::new(self.pidfd.as_fd(), PollFlags::POLLIN)];
+        let mut fds = [PollFd::new(self.pidfd(), PollFlags::POLLIN)];
         let n = poll(&mut fds, PollTimeout::ZERO)
             .context(|| format!("cannot poll the pidfd of PID {}", self.pid))?;
         Ok(n > 0)
@@ -165,8 +110,7 @@ impl Target {
     /// The owner of `/proc/PID`: the process's effective uid and gid (as util-linux's
     /// `--setuid follow` reads them).
     pub fn owner(&self) -> Result<(u32, u32)> {
-        let st = fstat(&self.dir).context(|| format!("cannot stat {}", self.path("")))?;
-        Ok((st.st_uid, st.st_gid))
+        self.proc.owner()
     }
 
     /// The process's environment, `NAME=VALUE` entries in order (entries without `=` dropped).
@@ -362,24 +306,14 @@ mod tests {
 
     #[test]
     fn pid_specs() {
-        let s = parse_pid_spec("123").unwrap();
-        assert_eq!((s.pid.as_raw(), s.inode), (123, None));
-        let s = parse_pid_spec("123:4567").unwrap();
-        assert_eq!((s.pid.as_raw(), s.inode), (123, Some(4567)));
-        for (bad, why) in [
-            ("", "Invalid argument"),
-            ("x", "Invalid argument"),
-            ("12x", "Invalid argument"),
-            ("-1", "Invalid argument"),
-            ("1:", "Invalid argument"),
-            ("1:x", "Invalid argument"),
-            ("0", "Numerical result out of range"),
-            ("99999999999", "Numerical result out of range"),
-            ("1:0", "Numerical result out of range"),
-        ] {
+        assert_eq!(
+            parse_pid_spec("123:4567").unwrap(),
+            (Pid::from_raw(123), Some(4567))
+        );
+        for bad in ["", "x", "12x", "-1", "0", "1:", "1:x", "1:0", "99999999999"] {
             assert_eq!(
                 parse_pid_spec(bad).unwrap_err().to_string(),
-                format!("failed to parse PID argument '{bad}': {why}")
+                format!("failed to parse PID argument '{bad}'")
             );
         }
     }

@@ -26,7 +26,7 @@ use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
 use crate::process::{self, Fork, Supervise};
 use crate::sys;
-use crate::target::{self, CgroupJoin, PidSpec, Target};
+use crate::target::{self, CgroupJoin, Target};
 
 const NAME: &str = "nsenter";
 
@@ -118,7 +118,7 @@ enum Dir {
 
 #[derive(Default)]
 struct Opts {
-    target: Option<PidSpec>,
+    target: Option<(nix::unistd::Pid, Option<u64>)>,
     all: bool,
     /// Namespaces asked for, the last choice per kind winning.
     ns: Vec<(&'static Kind, NsWant)>,
@@ -360,7 +360,7 @@ impl Prepared {
                 return Err(Error::new("no target PID specified for --follow-context"));
             }
         }
-        let held = o.target.map(Target::open).transpose()?;
+        let held = o.target.map(|(p, i)| Target::open(p, i)).transpose()?;
         let target = held.as_ref();
         let no_target = || Error::new("no target PID specified");
         let mut plan = Plan::new();
@@ -649,10 +649,7 @@ mod tests {
             "ls",
             "-l",
         ]);
-        assert_eq!(
-            o.target.map(|t| (t.pid.as_raw(), t.inode)),
-            Some((12, Some(34)))
-        );
+        assert_eq!(o.target.map(|(p, i)| (p.as_raw(), i)), Some((12, Some(34))));
         assert!(o.all && o.env && o.no_fork && o.join_cgroup && o.follow_context);
         assert!(matches!(o.setuid, Some(Cred::Follow)));
         assert!(matches!(o.setgid, Some(Cred::Id(5))));
