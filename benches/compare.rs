@@ -115,6 +115,13 @@ fn jobs() -> Vec<Job> {
             .ours("{bin}/nsunshare -muinpCT -f {floor}/true")
             .reference("util-linux", "unshare -muinpCT -f {floor}/true")
             .floor("{floor}/floor_unshare all {floor}/true"),
+        // A target of our own in new net and mount namespaces (the pid is the sleep itself:
+        // unshare execs it without forking).
+        Job::new("nsenter -t PID -n -m true")
+            .once("unshare -n -m sleep 600 </dev/null >/dev/null 2>&1 & echo pid=$!; sleep 0.3")
+            .ours("{bin}/nsenter -t {pid} -n -m {floor}/true")
+            .reference("util-linux", "nsenter -t {pid} -n -m {floor}/true")
+            .finally("kill {pid}"),
     ]
 }
 
