@@ -1,3 +1,2 @@
-fn main() {
-    nstools::tool::nsidmap::main(std::env::args_os())
-}
+#![cfg_attr(not(test), no_main)]
+nstools::entry!(nstools::tool::nsidmap::main);

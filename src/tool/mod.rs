@@ -1,6 +1,7 @@
 //! The tools' front ends: option parsing and the order of operations, nothing more.
 
 pub mod multicall;
+pub mod nscgroup;
 pub mod nsenter;
 pub mod nsidmap;
 pub mod nsmount_proc;

@@ -18,6 +18,7 @@ const TOOLS: &[(&str, Main)] = &[
     // shadow's names: nsidmap takes their syntax when called by them.
     ("newuidmap", |a| super::nsidmap::main(a)),
     ("newgidmap", |a| super::nsidmap::main(a)),
+    ("nscgroup", |a| super::nscgroup::main(a)),
     ("nsenter", |a| super::nsenter::main(a)),
 ];
 
