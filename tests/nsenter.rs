@@ -252,6 +252,23 @@ fn pid_namespace_forks_and_returns_the_status() {
     assert_eq!((r.code, r.signal), (None, Some(15)));
     let reference = util_nsenter(&["-t", &pid, "-p", "sh", "-c", "kill -TERM $$"]);
     assert_eq!((reference.code, reference.signal), (None, Some(15)));
+    // A program that cannot be run: 127 / 126, with or without the fork.
+    for fork in [true, false] {
+        let mut args = vec!["-t", pid.as_str(), "-p", "-n"];
+        if !fork {
+            args.push("-F");
+        }
+        let r = nsenter(&[&args[..], &["nstools-no-such-program"]].concat());
+        assert_eq!(
+            r.fails(127),
+            "nsenter: failed to execute nstools-no-such-program: No such file or directory"
+        );
+        let r = nsenter(&[&args[..], &["/etc"]].concat());
+        assert_eq!(
+            r.fails(126),
+            "nsenter: failed to execute /etc: Permission denied"
+        );
+    }
 }
 
 /// A target in a user namespace where it (root outside) is uid and gid 1000: its ids differ
