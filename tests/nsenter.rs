@@ -635,7 +635,7 @@ fn user_parent_and_net_socket() {
     // A socket made in a network namespace by the target leads there.
     let mut c = Command::new("unshare");
     c.args(["-n", "busybox", "nc", "-l", "-p", "4321"]);
-    let mut t = spawn_until_socket(&mut c);
+    let t = spawn_until_socket(&mut c);
     let want = std::fs::read_link(format!("/proc/{}/ns/net", t.0.pid())).unwrap();
     let fd = t.1.to_string();
     let r = nsenter(&[
@@ -652,7 +652,6 @@ fn user_parent_and_net_socket() {
         r.fails(1),
         format!("nsenter: fd 0 of PID {} is not a socket", t.0.pid())
     );
-    let _ = t.0 .0.kill();
 }
 
 /// Spawn `c` and wait until it holds a socket; returns the guard and the socket's fd number.
