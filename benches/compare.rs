@@ -120,6 +120,12 @@ fn jobs() -> Vec<Job> {
             .ours("{bin}/nsunshare -muinpCT -f {floor}/true")
             .reference("util-linux", "unshare -muinpCT -f {floor}/true")
             .floor("{floor}/floor_unshare all {floor}/true"),
+        Job::new("nsenter -t PID -n -m true")
+            .once("unshare -n -m sleep 3600 >/dev/null 2>&1 & echo T=$!; sleep 0.05")
+            .finally("kill {T}")
+            .ours("{bin}/nsenter -t {T} -n -m {floor}/true")
+            .reference("util-linux", "nsenter -t {T} -n -m {floor}/true")
+            .floor("{floor}/floor_nsenter {T} {floor}/true"),
         // Our cgroup is `$M` in the memory hierarchy and `$P` in pids: libcgroup is given the
         // same places our relative paths resolve to.
         Job::new("cgroup exec --rm, memory+pids limits")

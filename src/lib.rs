@@ -9,6 +9,7 @@ pub mod error;
 pub mod idmap;
 pub mod join;
 pub mod mount;
+pub mod netlink;
 pub mod ns;
 pub mod procdir;
 pub mod process;
@@ -18,6 +19,7 @@ pub mod sys;
 pub mod target;
 pub mod tool;
 pub mod users;
+pub mod veth;
 
 #[cfg(test)]
 mod testutil;

@@ -230,6 +230,65 @@ pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Resu
     Errno::result(r).map(drop)
 }
 
+/// `socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol)`: a netlink socket, bound (by the
+/// kernel, on first use) to the network namespace of the calling thread at this moment.
+pub fn netlink_socket(protocol: i32) -> nix::Result<OwnedFd> {
+    let ty = libc::SOCK_RAW | libc::SOCK_CLOEXEC;
+    // SAFETY: integer arguments only; returns a new fd or -1.
+    let fd = unsafe { libc::socket(libc::AF_NETLINK, ty, protocol) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(fd).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `setsockopt(fd, level, name, &value, sizeof(int))` for an integer option.
+pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> nix::Result<()> {
+    let len = std::mem::size_of::<i32>() as libc::socklen_t;
+    // SAFETY: the pointer and length describe `value`, which lives across the call.
+    let r =
+        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    Errno::result(r).map(drop)
+}
+
+/// `sendto(2)` of one netlink datagram to the kernel (port id 0); returns the bytes sent.
+pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: an all-zero sockaddr_nl is a valid value of this plain C struct.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    let len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    // SAFETY: the pointers and lengths describe `buf` and `addr`, which the kernel only reads.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            0,
+            (&raw const addr).cast(),
+            len,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `recvfrom(2)` of one netlink datagram with `MSG_TRUNC`: the datagram's full length (larger
+/// than `buf` when it was truncated) and the port id of its sender (0: the kernel).
+pub fn recv_netlink(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usize, u32)> {
+    // SAFETY: an all-zero sockaddr_nl is a valid value of this plain C struct.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    // SAFETY: `buf` is writable for its length; `addr`/`len` describe a sockaddr_nl we own.
+    let r = unsafe {
+        libc::recvfrom(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+            (&raw mut addr).cast(),
+            &mut len,
+        )
+    };
+    Errno::result(r).map(|n| (n as usize, addr.nl_pid))
+}
+
 /// `pidfd_getfd(2)`: a duplicate of the file descriptor `fd` of the process behind `pidfd`.
 pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> nix::Result<OwnedFd> {
     // SAFETY: integer arguments only; the call returns a new fd or -1.

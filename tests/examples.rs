@@ -79,9 +79,12 @@ fn container_sh_builds_an_isolated_limited_container() {
         .args(["/bin/sh", "-c", INSIDE]);
     c.env("PATH", path_with_tools())
         .env("NSTOOLS_PID_FILE", &pid_file);
-    let script = Proc::spawn(&mut c);
+    let mut script = Proc::spawn(&mut c);
     let link = format!("nsv{}", script.pid());
-    let ready = common::wait_for(Duration::from_secs(20), || results.join("ready").exists());
+    common::wait_for(Duration::from_secs(20), || {
+        results.join("ready").exists() || script.0.try_wait().unwrap().is_some()
+    });
+    let ready = results.join("ready").exists();
     assert!(
         ready,
         "the container did not start; info: {}",
@@ -149,7 +152,6 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(current <= 20, "pids.current = {current}");
     // The memory limit: a 100M allocation is killed.
     std::fs::write(results.join("go2"), "").unwrap();
-    let mut script = script;
     let status = script.0.wait().unwrap();
     assert!(status.success(), "container.sh failed: {status:?}");
 

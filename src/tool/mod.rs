@@ -7,3 +7,4 @@ pub mod nsidmap;
 pub mod nsmount_proc;
 pub mod nspivot;
 pub mod nsunshare;
+pub mod nsveth;

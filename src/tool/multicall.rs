@@ -19,6 +19,7 @@ const TOOLS: &[(&str, Main)] = &[
     ("newuidmap", |a| super::nsidmap::main(a)),
     ("newgidmap", |a| super::nsidmap::main(a)),
     ("nscgroup", |a| super::nscgroup::main(a)),
+    ("nsveth", |a| super::nsveth::main(a)),
     ("nsenter", |a| super::nsenter::main(a)),
 ];
 
