@@ -176,6 +176,38 @@ pub fn owning_user_ns(fd: &OwnedFd, label: &str) -> Result<OwnedFd> {
     })
 }
 
+/// The namespace whose 64-bit id (`NS_GET_ID`, `lsns`) is `id`, opened through an nsfs file
+/// handle (Linux 6.18) and checked to be of `kind`: util-linux 2.42's `--net=:ID`.
+pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
+    use crate::error::Context;
+    let label = format!("namespace of id {id}");
+    // Any nsfs file tells the handle type; our own mount namespace always exists.
+    let own = ns::proc_ns_path(None, "mnt");
+    let nsfs = nix::fcntl::open(
+        own.as_str(),
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .context(|| format!("cannot open {own}"))?;
+    let handle_type = crate::sys::nsfs_handle_type(nsfs.as_fd())
+        .context(|| "failed to fill namespace file handle")?;
+    // util-linux sends the id alone; the kind is known here too. (Linux 6.18 also wants the
+    // inode in the handle and answers ESTALE without it.)
+    let fd = crate::sys::open_ns_by_id(nsfs.as_fd(), handle_type, id, kind.flag.bits())
+        .context(|| format!("cannot open {label}"))?;
+    match crate::sys::ns_get_nstype(fd.as_fd()) {
+        Ok(t) if t == kind.flag.bits() => Ok(NsFd { kind, fd, label }),
+        Ok(t) => {
+            let other = ns::by_flag(CloneFlags::from_bits_retain(t)).map_or("unknown", |k| k.name);
+            Err(Error::new(format!(
+                "{label} is a {other} namespace, not a {} namespace",
+                kind.name
+            )))
+        }
+        Err(e) => Err(Error::sys(format!("cannot inspect {label}"), e)),
+    }
+}
+
 /// `--keep-caps`: make the permitted capabilities ambient, so that they survive `execve` as a
 /// non-root user in the joined user namespace.
 pub fn permitted_to_ambient() -> Result<()> {

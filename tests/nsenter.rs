@@ -819,6 +819,19 @@ fn bad_input_runs_nothing() {
         assert_eq!(with(&a).fails(1), want, "{args:?}");
         assert!(!marker.exists(), "{args:?} ran the program");
     }
+    // A namespace by 64-bit id (util-linux 2.42): a bad one is refused, naming the id.
+    let r = with(&["--net=:99999"]);
+    assert!(
+        r.fails(1)
+            .starts_with("nsenter: cannot open namespace of id 99999: "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        with(&["-n:1x"]).fails(1),
+        "nsenter: failed to parse nsid: 1x"
+    );
+    assert!(!marker.exists());
     // Unknown options are usage errors.
     let r = with(&["--bogus"]);
     assert_eq!(

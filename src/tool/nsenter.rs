@@ -39,17 +39,17 @@ Run a program with namespaces of other processes.
 Options:
  -a, --all                     enter all namespaces
  -t, --target <PID>[:<inode>]  target process to get namespaces from
- -m, --mount[=<file>]          enter mount namespace
- -u, --uts[=<file>]            enter UTS namespace (hostname etc)
- -i, --ipc[=<file>]            enter System V IPC namespace
- -n, --net[=<file>]            enter network namespace
+ -m, --mount[=<file>|=:<nsid>] enter mount namespace
+ -u, --uts[=<file>|=:<nsid>]   enter UTS namespace (hostname etc)
+ -i, --ipc[=<file>|=:<nsid>]   enter System V IPC namespace
+ -n, --net[=<file>|=:<nsid>]   enter network namespace
      --netns <name>            enter network namespace /run/netns/<name>
  -N, --net-socket <fd>         enter socket's network namespace (needs --target)
- -p, --pid[=<file>]            enter pid namespace
- -C, --cgroup[=<file>]         enter cgroup namespace
- -U, --user[=<file>]           enter user namespace
+ -p, --pid[=<file>|=:<nsid>]   enter pid namespace
+ -C, --cgroup[=<file>|=:<nsid>]  enter cgroup namespace
+ -U, --user[=<file>|=:<nsid>]  enter user namespace
      --user-parent             enter parent user namespace
- -T, --time[=<file>]           enter time namespace
+ -T, --time[=<file>|=:<nsid>]  enter time namespace
  -S, --setuid <uid>|follow     set uid in entered namespace
  -G, --setgid <gid>|follow     set gid in entered namespace
      --preserve-credentials    do not touch uids or gids
@@ -101,6 +101,8 @@ const LONGS: &[&str] = &[
 enum NsWant {
     Target,
     File(PathBuf),
+    /// `=:ID`: the namespace's 64-bit id (util-linux 2.42, Linux 6.18).
+    Id(u64),
 }
 
 /// `-S`/`-G` values.
@@ -186,6 +188,12 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
         if let Some(kind) = kind {
             // An attached value only (`-nFILE`, `-n=FILE`, `--net=FILE`), as getopt's `n::`.
             let w = match p.optional_value() {
+                Some(f) if f.as_encoded_bytes().starts_with(b":") => {
+                    let text = f.to_string_lossy();
+                    let id = cli::number::<u64>(&text[1..], "failed to parse nsid")
+                        .map_err(|_| Error::new(format!("failed to parse nsid: {}", &text[1..])))?;
+                    NsWant::Id(id)
+                }
                 Some(f) if !f.is_empty() => NsWant::File(f.into()),
                 _ => NsWant::Target,
             };
@@ -371,6 +379,7 @@ impl Prepared {
                     let fd = ns::open_ns_file(&label, kind)?;
                     plan.with_fd(NsFd { kind, fd, label });
                 }
+                Some((_, NsWant::Id(id))) => plan.with_fd(join::open_by_id(*id, kind)?),
                 Some((_, NsWant::Target)) => {
                     target.ok_or_else(no_target)?;
                     plan.from_target(kind);
@@ -601,6 +610,7 @@ mod tests {
                 let f = match w {
                     NsWant::Target => None,
                     NsWant::File(p) => Some(p.display().to_string()),
+                    NsWant::Id(id) => Some(format!(":{id}")),
                 };
                 (k.name, f)
             })
@@ -628,6 +638,7 @@ mod tests {
             files(&opts(&["--netns", "blue"])),
             [("net", Some("/run/netns/blue".into()))]
         );
+        assert_eq!(files(&opts(&["-u:42"])), [("uts", Some(":42".into()))]);
         // A separate word is the program, not the file.
         let o = opts(&["-n", "/bin/true"]);
         assert_eq!(files(&o), [("net", None)]);
