@@ -55,6 +55,15 @@ impl ProcDir {
         let label = format!("/proc/{pid}");
         let pidfd = sys::pidfd_open(pid).context(|| format!("cannot open process {pid}"))?;
         if let Some(want) = inode {
+            // Before pidfs (Linux 6.9) every pidfd shares one anonymous inode: nothing to compare.
+            const PIDFS_MAGIC: i64 = 0x5049_4446;
+            let fs = nix::sys::statfs::fstatfs(pidfd.as_fd())
+                .context(|| format!("cannot statfs pidfd of {pid}"))?;
+            if fs.filesystem_type().0 as i64 != PIDFS_MAGIC {
+                return Err(Error::new(format!(
+                    "cannot check {pid}:{want}: pidfds have no inode of their own before Linux 6.9"
+                )));
+            }
             let got = fstat(pidfd.as_fd())
                 .context(|| format!("cannot stat pidfd of {pid}"))?
                 .st_ino;
@@ -164,6 +173,13 @@ impl ProcDir {
             .read_to_string(&mut text)
             .context(|| format!("cannot read {}", path()))?;
         Ok(text)
+    }
+}
+
+impl ProcDir {
+    /// The pidfd of a process opened by pid (`None` for an `fd:N` target).
+    pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
+        self.pidfd.as_ref().map(|fd| fd.as_fd())
     }
 }
 

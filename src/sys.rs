@@ -288,3 +288,88 @@ pub fn recv_netlink(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usize, u
     };
     Errno::result(r).map(|n| (n as usize, addr.nl_pid))
 }
+
+/// `pidfd_getfd(2)`: a duplicate of the file descriptor `fd` of the process behind `pidfd`.
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> nix::Result<OwnedFd> {
+    // SAFETY: integer arguments only; the call returns a new fd or -1.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `ioctl(sock, SIOCGSKNS)`: an fd of the network namespace a socket was created in.
+pub fn socket_netns(sock: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const SIOCGSKNS: libc::c_ulong = 0x894C;
+    // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(sock.as_raw_fd(), SIOCGSKNS as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A `struct file_handle` holding an nsfs handle (`struct nsfs_file_handle`: id, type, inode).
+#[repr(C)]
+struct NsfsHandle {
+    handle_bytes: u32,
+    handle_type: i32,
+    ns_id: u64,
+    ns_type: u32,
+    ns_inum: u32,
+}
+
+const NSFS_HANDLE_BYTES: u32 = 16;
+
+/// `name_to_handle_at(fd, "", …, AT_EMPTY_PATH | AT_HANDLE_FID)` on an nsfs file: the handle
+/// type nsfs uses (the kernel does not export it), to build handles by namespace id.
+pub fn nsfs_handle_type(nsfs: BorrowedFd<'_>) -> nix::Result<i32> {
+    const AT_HANDLE_FID: libc::c_int = 0x200;
+    let mut h = NsfsHandle {
+        handle_bytes: NSFS_HANDLE_BYTES,
+        handle_type: 0,
+        ns_id: 0,
+        ns_type: 0,
+        ns_inum: 0,
+    };
+    let mut mount_id: libc::c_int = 0;
+    // SAFETY: `h` has room for `handle_bytes` bytes after its header and `mount_id` is an int we
+    // own; the path is an empty NUL-terminated string; the kernel writes only into those.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_name_to_handle_at,
+            nsfs.as_raw_fd(),
+            c"".as_ptr(),
+            &mut h as *mut NsfsHandle,
+            &mut mount_id as *mut libc::c_int,
+            libc::AT_EMPTY_PATH | AT_HANDLE_FID,
+        )
+    };
+    Errno::result(r).map(|_| h.handle_type)
+}
+
+/// `open_by_handle_at(nsfs, {handle_type, ns_id, ns_type}, O_RDONLY | O_CLOEXEC)`: the
+/// namespace of kind `ns_type` (a `CLONE_NEW*` flag) whose 64-bit id is `id` (Linux 6.18).
+pub fn open_ns_by_id(
+    nsfs: BorrowedFd<'_>,
+    handle_type: i32,
+    id: u64,
+    ns_type: i32,
+) -> nix::Result<OwnedFd> {
+    let mut h = NsfsHandle {
+        handle_bytes: NSFS_HANDLE_BYTES,
+        handle_type,
+        ns_id: id,
+        ns_type: ns_type as u32,
+        ns_inum: 0,
+    };
+    // SAFETY: `h` is a complete handle of `handle_bytes` bytes that outlives the call; the kernel
+    // only reads it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_open_by_handle_at,
+            nsfs.as_raw_fd(),
+            &mut h as *mut NsfsHandle,
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

@@ -2,6 +2,7 @@
 
 pub mod multicall;
 pub mod nscgroup;
+pub mod nsenter;
 pub mod nsidmap;
 pub mod nsmount_proc;
 pub mod nspivot;

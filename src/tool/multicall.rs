@@ -20,6 +20,7 @@ const TOOLS: &[(&str, Main)] = &[
     ("newgidmap", |a| super::nsidmap::main(a)),
     ("nscgroup", |a| super::nscgroup::main(a)),
     ("nsveth", |a| super::nsveth::main(a)),
+    ("nsenter", |a| super::nsenter::main(a)),
 ];
 
 fn find(name: &str) -> Option<Main> {
