@@ -165,11 +165,6 @@ fn jobs() -> Vec<Job> {
             .reference("shadow newuidmap", "newuidmap {pid} 0 0 1"),
         // A target of our own in new net and mount namespaces (the pid is the sleep itself:
         // unshare execs it without forking).
-        Job::new("nsenter -t PID -n -m true")
-            .once("unshare -n -m sleep 600 </dev/null >/dev/null 2>&1 & echo pid=$!; sleep 0.3")
-            .ours("{bin}/nsenter -t {pid} -n -m {floor}/true")
-            .reference("util-linux", "nsenter -t {pid} -n -m {floor}/true")
-            .finally("kill {pid}"),
     ]
 }
 
