@@ -208,22 +208,6 @@ pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
     }
 }
 
-/// `--keep-caps`: make the permitted capabilities ambient, so that they survive `execve` as a
-/// non-root user in the joined user namespace.
-pub fn permitted_to_ambient() -> Result<()> {
-    use crate::error::Context;
-    use crate::sys;
-    let mut caps = sys::capget().context(|| "capget failed")?;
-    caps.inheritable = caps.permitted;
-    sys::capset(caps).context(|| "capset failed")?;
-    for cap in 0..64 {
-        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
-            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -577,7 +577,7 @@ impl Prepared {
             nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
         }
         if o.keep_caps && user {
-            join::permitted_to_ambient()?;
+            process::permitted_to_ambient()?;
         }
         if let Some(c) = &self.context {
             std::fs::write("/proc/thread-self/attr/exec", c).context(|| {
