@@ -12,4 +12,22 @@ for c in bench/c/*.c; do
   out="$target/bench-c/$(basename "$c" .c)"
   [ "$out" -nt "$c" ] || gcc -O2 -static -o "$out" "$c"
 done
-exec cargo bench --quiet --bench compare -- "$@"
+cargo bench --quiet --bench compare -- "$@"
+
+# Scale: per-container cost with many containers alive (skipped when a FILTER is given).
+quick=
+for a in "$@"; do
+	case $a in
+	--quick) quick=1 ;;
+	-*) ;;
+	*) exit 0 ;;
+	esac
+done
+echo
+echo "| scale | per container | against N=10 |"
+echo "|---|---:|---:|"
+if [ -n "$quick" ]; then
+	bench/scale.sh "$target/static" 10 100
+else
+	bench/scale.sh "$target/static" 10 100 500
+fi
