@@ -593,6 +593,30 @@ fn persist_failure_undoes_everything() {
     assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
     let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left, ["dir"]);
+    // With --fork too; and the program never runs with half of its setup.
+    let marker = d.join("marker");
+    let r = run(cmd(T).args(["-f", &uts, &net, "touch"]).arg(&marker));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["dir"]);
+    // A pid namespace has no file to persist before its first process (as in util-linux).
+    let pid = format!("--pid={}", d.join("pid").display());
+    let r = run(cmd(T).args([&uts, &pid, "touch"]).arg(&marker));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("nsunshare: mount /proc/")
+            && r.stderr.ends_with(&format!(
+                "/ns/pid_for_children on {} failed: No such file or directory\n",
+                d.join("pid").display()
+            )),
+        "{}",
+        r.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["dir"]);
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
 }
 
 #[test]
@@ -813,6 +837,7 @@ fn forward_signals() {
     let d = TempDir::new("fwd");
     let log = d.join("log");
     let script = r#"trap 'echo USR1 >> "$0"' USR1; trap 'echo HUP >> "$0"' HUP;
+        trap 'echo USR2 >> "$0"' USR2; trap 'echo INT >> "$0"' INT; trap 'echo ALRM >> "$0"' ALRM;
         trap 'echo TERM >> "$0"; exit 3' TERM; echo ready >> "$0";
         while :; do sleep 0.05; done"#;
     let mut p = Proc::spawn(
@@ -833,11 +858,15 @@ fn forward_signals() {
     assert!(has("USR1"), "USR1 not forwarded");
     kill(pid, Signal::SIGHUP).unwrap();
     assert!(has("HUP"), "HUP not forwarded");
+    for (sig, name) in [(Signal::SIGUSR2, "USR2"), (Signal::SIGINT, "INT"), (Signal::SIGALRM, "ALRM")] {
+        kill(pid, sig).unwrap();
+        assert!(has(name), "{name} not forwarded");
+    }
     kill(pid, Signal::SIGTERM).unwrap();
     assert!(has("TERM"), "TERM not forwarded");
     let status = p.0.wait().unwrap();
     assert_eq!(status.code(), Some(3));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "ready\nUSR1\nHUP\nTERM\n");
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "ready\nUSR1\nHUP\nUSR2\nINT\nALRM\nTERM\n");
 }
 
 #[test]
@@ -1121,4 +1150,117 @@ fn bad_input_gets_one_clear_line() {
     assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&*d.path().to_string_lossy()));
+}
+
+#[test]
+fn mount_proc_never_leaks_out_through_shared_propagation() {
+    if !common::root("mount_proc_never_leaks_out_through_shared_propagation") {
+        return;
+    }
+    // Outside (a shared root made by util-linux unshare), /proc is mounted once before and after.
+    for prop in ["shared", "slave", "unchanged", "private"] {
+        let script = format!(
+            r#"grep -c ' /proc ' /proc/self/mountinfo; "$0" -fp --mount-proc --propagation={prop} \
+               grep -c ' /proc ' /proc/self/mountinfo; grep -c ' /proc ' /proc/self/mountinfo"#
+        );
+        let r = run(Command::new("unshare")
+            .args(["-m", "--propagation", "shared", "--", "sh", "-c", &script])
+            .arg(common::bin(T)));
+        // Inside: the old /proc and the new one over it.
+        assert_eq!(r.ok(), "1\n2\n1\n", "--propagation={prop}");
+    }
+}
+
+#[test]
+fn inherited_ignored_sigchld_does_not_break_waiting() {
+    if !common::root("inherited_ignored_sigchld_does_not_break_waiting") {
+        return;
+    }
+    // dash's `trap '' CHLD` leaves SIGCHLD ignored across exec.
+    let r = run(Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' CHLD; exec "$0" -fp sh -c 'exit 7'"#)
+        .arg(common::bin(T)));
+    assert_eq!(r.code, Some(7), "{}", r.stderr);
+    let r = run(Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' CHLD; exec "$0" -r --map-users=1:100000:10 sh -c 'exit 5'"#)
+        .arg(common::bin(T)));
+    assert_eq!(r.code, Some(5), "{}", r.stderr);
+}
+
+#[test]
+fn fork_without_forwarding_is_a_patient_parent() {
+    let d = TempDir::new("patient");
+    let (mut p, child) = start_sleeper(&["--fork"], &d);
+    let pid = nix::unistd::Pid::from_raw(p.pid() as i32);
+    use nix::sys::signal::{kill, Signal};
+    // Like util-linux: INT and TERM are blocked in the parent, which keeps waiting.
+    kill(pid, Signal::SIGTERM).unwrap();
+    kill(pid, Signal::SIGINT).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(p.0.try_wait().unwrap().is_none(), "nsunshare left its child");
+    assert!(child.running());
+    // The child's death by a signal is re-raised on ourselves.
+    kill(nix::unistd::Pid::from_raw(child.0), Signal::SIGKILL).unwrap();
+    let status = p.0.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9));
+}
+
+#[test]
+fn mount_binfmt_and_load_interp() {
+    if !common::root("mount_binfmt_and_load_interp") {
+        return;
+    }
+    let r = tool(T, ["-rpf", "--mount-binfmt", "ls", "/proc/sys/fs/binfmt_misc"]);
+    assert_eq!(r.ok(), "register\nstatus\n");
+    // A file with the extension .nsut is run by /bin/cat, which prints it.
+    let d = TempDir::new("binfmt");
+    let file = d.join("hello.nsut");
+    std::fs::write(&file, "hello from binfmt\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run(cmd(T)
+        .args(["-rpf", "--load-interp", ":nsut:E::nsut::/bin/cat:", "--"])
+        .arg(&file));
+    assert_eq!(r.ok(), "hello from binfmt\n");
+    // Not registered outside.
+    let e = Command::new(&file).output().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOEXEC));
+}
+
+#[test]
+fn unprivileged_user_gets_a_full_sandbox() {
+    if !common::root("unprivileged_user_gets_a_full_sandbox") {
+        return;
+    }
+    let etc = FakeEtc::new();
+    let name = common::unique("nsu");
+    etc.add_user(&name, 23008);
+    let r = run(&mut etc.command_as(
+        23008,
+        &[
+            common::bin(T).to_str().unwrap(),
+            "-Urpf",
+            "--mount-proc",
+            "-un",
+            "--hostname=sandbox",
+            "--",
+            "sh",
+            "-c",
+            "ps -e -o pid=,comm=; echo $$; hostname; id -u; ip -o link show | wc -l",
+        ],
+    ));
+    assert_eq!(
+        words(r.ok()),
+        [
+            vec!["1", "sh"],
+            vec!["2", "ps"],
+            vec!["1"],
+            vec!["sandbox"],
+            vec!["0"],
+            vec!["1"],
+        ]
+    );
 }
