@@ -67,21 +67,38 @@ const NS_FILES: &[&str] = &[
 fn inodes_inside(args: &[&str]) -> BTreeMap<String, Option<u64>> {
     // One process only: with -p and no --fork, the first child would be the new namespace's
     // init, and no process could be forked there after it exits.
-    let files: Vec<String> = NS_FILES.iter().map(|f| format!("/proc/self/ns/{f}")).collect();
-    let r = run(cmd(T).args(args).args(["--", "stat", "-L", "-c", "%n %i"]).args(&files));
+    let files: Vec<String> = NS_FILES
+        .iter()
+        .map(|f| format!("/proc/self/ns/{f}"))
+        .collect();
+    let r = run(cmd(T)
+        .args(args)
+        .args(["--", "stat", "-L", "-c", "%n %i"])
+        .args(&files));
     let got: BTreeMap<String, u64> = r
         .stdout
         .lines()
         .map(|l| {
             let (name, ino) = l.split_once(' ').unwrap();
-            (name.trim_start_matches("/proc/self/ns/").to_string(), ino.parse().unwrap())
+            (
+                name.trim_start_matches("/proc/self/ns/").to_string(),
+                ino.parse().unwrap(),
+            )
         })
         .collect();
     // stat fails only for files it cannot follow, and says so.
     let missing = NS_FILES.len() - got.len();
     assert_eq!(r.stderr.lines().count(), missing, "{args:?}: {}", r.stderr);
-    assert_eq!(r.code, Some(if missing == 0 { 0 } else { 1 }), "{args:?}: {}", r.stderr);
-    NS_FILES.iter().map(|f| (f.to_string(), got.get(*f).copied())).collect()
+    assert_eq!(
+        r.code,
+        Some(if missing == 0 { 0 } else { 1 }),
+        "{args:?}: {}",
+        r.stderr
+    );
+    NS_FILES
+        .iter()
+        .map(|f| (f.to_string(), got.get(*f).copied()))
+        .collect()
 }
 
 /// The namespace files whose inode differs from the test process's own.
@@ -113,12 +130,12 @@ fn namespace_inodes_differ_for_exactly_the_kinds_asked() {
         (&["-T"], &["time", "time_for_children"]),
         (&["--mount"], &["mnt"]),
         (&["--uts", "--ipc", "--net"], &["ipc", "net", "uts"]),
-        (&["--cgroup", "--time"], &["cgroup", "time", "time_for_children"]),
-        (&["-Cmnuif"], &["cgroup", "ipc", "mnt", "net", "uts"]),
         (
-            &["-Urpf"],
-            &["pid", "pid_for_children", "user"],
+            &["--cgroup", "--time"],
+            &["cgroup", "time", "time_for_children"],
         ),
+        (&["-Cmnuif"], &["cgroup", "ipc", "mnt", "net", "uts"]),
+        (&["-Urpf"], &["pid", "pid_for_children", "user"]),
         (
             &["-mUuinpCTf"],
             &[
@@ -164,7 +181,12 @@ fn hostname_and_domainname_options() {
     let before = outside_hostname();
     let domain_before = std::fs::read_to_string("/proc/sys/kernel/domainname").unwrap();
     let r = nssh(
-        &["-u", "--hostname=inside.example", "--domainname", "nis.example"],
+        &[
+            "-u",
+            "--hostname=inside.example",
+            "--domainname",
+            "nis.example",
+        ],
         "hostname; cat /proc/sys/kernel/domainname",
     );
     assert_eq!(r.ok(), "inside.example\nnis.example\n");
@@ -286,7 +308,9 @@ fn id_maps_as_root() {
         return;
     }
     let full = ["0 0 4294967295"];
-    let cases: &[(&[&str], &[&str], &[&str], &str)] = &[
+    // (arguments, uid_map, gid_map, setgroups)
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a str);
+    let cases: &[Case] = &[
         (&["-r"], &["0 0 1"], &["0 0 1"], "deny"),
         (&["--map-root-user"], &["0 0 1"], &["0 0 1"], "deny"),
         (&["-c"], &["0 0 1"], &["0 0 1"], "deny"),
@@ -336,17 +360,30 @@ fn id_maps_as_root() {
             "allow",
         ),
         (
-            &["--setgroups=deny", "--map-users=0:100000:10", "--map-groups=0:100000:10"],
+            &[
+                "--setgroups=deny",
+                "--map-users=0:100000:10",
+                "--map-groups=0:100000:10",
+            ],
             &["0 100000 10"],
             &["0 100000 10"],
             "deny",
         ),
         (&["-U", "--setgroups=deny"], &[], &[], "deny"),
-        (&["-r", "--setgroups", "deny"], &["0 0 1"], &["0 0 1"], "deny"),
+        (
+            &["-r", "--setgroups", "deny"],
+            &["0 0 1"],
+            &["0 0 1"],
+            "deny",
+        ),
     ];
     for (args, uid, gid, setgroups) in cases {
         let got = maps(args);
-        assert_eq!(got, (v(uid), v(gid), setgroups.to_string()), "nsunshare {args:?}");
+        assert_eq!(
+            got,
+            (v(uid), v(gid), setgroups.to_string()),
+            "nsunshare {args:?}"
+        );
     }
 }
 
@@ -406,10 +443,16 @@ fn id_maps_unprivileged() {
     etc.add_subgid(&format!("{name}:400000:65536"));
     let me = format!("{uid} {uid} 1");
     let as_root = format!("0 {uid} 1");
-    let cases: Vec<(Vec<&str>, Vec<String>, Vec<String>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<String>, Vec<String>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec!["-r"], v(&[&as_root]), v(&[&as_root]), "deny"),
         (vec!["-c"], v(&[&me]), v(&[&me]), "deny"),
-        (vec!["--map-user=7", "--map-group=8"], v(&[&format!("7 {uid} 1")]), v(&[&format!("8 {uid} 1")]), "deny"),
+        (
+            vec!["--map-user=7", "--map-group=8"],
+            v(&[&format!("7 {uid} 1")]),
+            v(&[&format!("8 {uid} 1")]),
+            "deny",
+        ),
         // Ranges go through newuidmap/newgidmap and /etc/subuid, /etc/subgid.
         (
             vec!["-r", "--map-users=1:300000:10", "--map-groups=1:400000:10"],
@@ -432,21 +475,29 @@ fn id_maps_unprivileged() {
     ];
     for (args, want_uid, want_gid, sg) in cases {
         let r = maps_as(&etc, uid, &args);
-        assert_eq!(split_maps(r.ok()), (want_uid, want_gid, sg.to_string()), "{args:?}");
+        assert_eq!(
+            split_maps(r.ok()),
+            (want_uid, want_gid, sg.to_string()),
+            "{args:?}"
+        );
     }
     // A range the user does not own: newuidmap refuses, and so do we, loudly.
     let r = maps_as(&etc, uid, &["-r", "--map-users=1:900000:10"]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(r.stderr.starts_with("newuidmap: "), "{}", r.stderr);
     assert!(
-        r.stderr.ends_with("nsunshare: newuidmap failed with status 1\n"),
+        r.stderr
+            .ends_with("nsunshare: newuidmap failed with status 1\n"),
         "{}",
         r.stderr
     );
     assert_eq!(r.stdout, "");
     // Without a user namespace, nothing may be unshared.
     let r = run(&mut etc.command_as(uid, &[common::bin(T).to_str().unwrap(), "-n", "true"]));
-    assert_eq!(r.stderr, "nsunshare: unshare failed: Operation not permitted\n");
+    assert_eq!(
+        r.stderr,
+        "nsunshare: unshare failed: Operation not permitted\n"
+    );
     assert_eq!(r.code, Some(1));
 }
 
@@ -520,14 +571,28 @@ fn persisted_namespaces_are_joinable_with_nsenter() {
             .args(argv));
         r.ok().to_string()
     };
-    let out = nsenter("net", &d.join("net"), &["ip", "-o", "addr", "show", "dev", "lo"]);
+    let out = nsenter(
+        "net",
+        &d.join("net"),
+        &["ip", "-o", "addr", "show", "dev", "lo"],
+    );
     assert!(out.contains(" 192.0.2.7/32 "), "{out}");
-    assert_eq!(nsenter("uts", &d.join("uts"), &["hostname"]), format!("{host}\n"));
-    assert_eq!(queue_keys(&nsenter("ipc", &d.join("ipc"), &["ipcs", "-q"])).len(), 1);
-    let out = nsenter("mount", &d.join("mnt"), &["grep", "nsut-persist", "/proc/self/mountinfo"]);
+    assert_eq!(
+        nsenter("uts", &d.join("uts"), &["hostname"]),
+        format!("{host}\n")
+    );
+    assert_eq!(
+        queue_keys(&nsenter("ipc", &d.join("ipc"), &["ipcs", "-q"])).len(),
+        1
+    );
+    let out = nsenter(
+        "mount",
+        &d.join("mnt"),
+        &["grep", "nsut-persist", "/proc/self/mountinfo"],
+    );
     assert!(out.contains(" /mnt "), "{out}");
     // Outside: none of it.
-    assert_eq!(outside_hostname().trim() == host, false);
+    assert_ne!(outside_hostname().trim(), host);
     let r = run(Command::new("ip").args(["-o", "addr", "show", "dev", "lo"]));
     assert!(!r.ok().contains(" 192.0.2.7/32 "), "address leaked outside");
     files.release();
@@ -552,16 +617,15 @@ fn persisted_user_namespace_and_owner() {
     assert_eq!(lines[0], "0 0 1");
     assert_eq!(lines[1], file_inode(&files.0[0]).to_string());
     let enter_as = |uid: u32| {
-        run(Command::new("setpriv")
-            .args([
-                format!("--reuid={uid}"),
-                format!("--regid={uid}"),
-                "--clear-groups".into(),
-                "--".into(),
-                "nsenter".into(),
-                format!("--user={}", files.0[0].display()),
-                "true".into(),
-            ]))
+        run(Command::new("setpriv").args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+            "--".into(),
+            "nsenter".into(),
+            format!("--user={}", files.0[0].display()),
+            "true".into(),
+        ]))
     };
     let r = enter_as(23003);
     assert_eq!(r.code, Some(0), "owner cannot enter: {}", r.stderr);
@@ -591,14 +655,20 @@ fn persist_failure_undoes_everything() {
     );
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
-    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["dir"]);
     // With --fork too; and the program never runs with half of its setup.
     let marker = d.join("marker");
     let r = run(cmd(T).args(["-f", &uts, &net, "touch"]).arg(&marker));
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["dir"]);
     // A pid namespace has no file to persist before its first process (as in util-linux).
     let pid = format!("--pid={}", d.join("pid").display());
@@ -613,7 +683,10 @@ fn persist_failure_undoes_everything() {
         "{}",
         r.stderr
     );
-    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(left, ["dir"]);
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
@@ -626,11 +699,32 @@ fn time_offsets() {
     }
     let r = tool(
         T,
-        ["-T", "--monotonic=100", "--boottime", "-200", "cat", "/proc/self/timens_offsets"],
+        [
+            "-T",
+            "--monotonic=100",
+            "--boottime",
+            "-200",
+            "cat",
+            "/proc/self/timens_offsets",
+        ],
     );
-    assert_eq!(words(r.ok()), [vec!["monotonic", "100", "0"], vec!["boottime", "-200", "0"]]);
-    let r = tool(T, ["-Tf", "--boottime=86400", "cat", "/proc/self/timens_offsets"]);
-    assert_eq!(words(r.ok()), [vec!["monotonic", "0", "0"], vec!["boottime", "86400", "0"]]);
+    assert_eq!(
+        words(r.ok()),
+        [vec!["monotonic", "100", "0"], vec!["boottime", "-200", "0"]]
+    );
+    let r = tool(
+        T,
+        [
+            "-Tf",
+            "--boottime=86400",
+            "cat",
+            "/proc/self/timens_offsets",
+        ],
+    );
+    assert_eq!(
+        words(r.ok()),
+        [vec!["monotonic", "0", "0"], vec!["boottime", "86400", "0"]]
+    );
     // The clock itself: uptime inside is a day ahead of ours.
     let uptime = |s: &str| -> f64 { s.split_whitespace().next().unwrap().parse().unwrap() };
     let before = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
@@ -694,7 +788,10 @@ fn mount_propagation() {
     let d = TempDir::new("mnt");
     let r = nssh(
         &["-m"],
-        &format!("mount -t tmpfs nsut {0} && grep -c {0} /proc/self/mountinfo", d.path().display()),
+        &format!(
+            "mount -t tmpfs nsut {0} && grep -c {0} /proc/self/mountinfo",
+            d.path().display()
+        ),
     );
     assert_eq!(r.ok(), "1\n");
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
@@ -722,7 +819,10 @@ fn exit_statuses() {
     assert_eq!(shell(r#""$0" -f sh -c 'kill -TERM $$'; echo $?"#), "143\n");
     assert_eq!(shell(r#""$0" -f sh -c 'kill -USR1 $$'; echo $?"#), "138\n");
     assert_eq!(shell(r#""$0" -f sh -c 'kill -KILL $$'; echo $?"#), "137\n");
-    assert_eq!(shell(r#""$0" -fp --mount-proc sh -c 'exit 42'; echo $?"#), "42\n");
+    assert_eq!(
+        shell(r#""$0" -fp --mount-proc sh -c 'exit 42'; echo $?"#),
+        "42\n"
+    );
 }
 
 #[test]
@@ -734,14 +834,20 @@ fn exec_failures_are_126_and_127() {
     assert_eq!(r.code, Some(126));
     assert_eq!(
         r.stderr,
-        format!("nsunshare: failed to execute {}: Permission denied\n", file.display())
+        format!(
+            "nsunshare: failed to execute {}: Permission denied\n",
+            file.display()
+        )
     );
     let missing = d.join("missing");
     let r = run(cmd(T).arg(&missing));
     assert_eq!(r.code, Some(127));
     assert_eq!(
         r.stderr,
-        format!("nsunshare: failed to execute {}: No such file or directory\n", missing.display())
+        format!(
+            "nsunshare: failed to execute {}: No such file or directory\n",
+            missing.display()
+        )
     );
     let r = tool(T, ["nstools-no-such-program"]);
     assert_eq!(r.code, Some(127));
@@ -791,14 +897,23 @@ fn start_sleeper(args: &[&str], d: &TempDir) -> (Proc, Orphan) {
     let p = Proc::spawn(
         cmd(T)
             .args(args)
-            .args(["--", "sh", "-c", r#"echo $$ > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 60"#])
+            .args([
+                "--",
+                "sh",
+                "-c",
+                r#"echo $$ > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 60"#,
+            ])
             .arg(&pidfile),
     );
     assert!(
         common::wait_for(Duration::from_secs(10), || pidfile.exists()),
         "program did not start"
     );
-    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     let o = Orphan(pid, "sleep");
     assert!(common::wait_for(Duration::from_secs(5), || {
         std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c == "sleep\n")
@@ -858,7 +973,11 @@ fn forward_signals() {
     assert!(has("USR1"), "USR1 not forwarded");
     kill(pid, Signal::SIGHUP).unwrap();
     assert!(has("HUP"), "HUP not forwarded");
-    for (sig, name) in [(Signal::SIGUSR2, "USR2"), (Signal::SIGINT, "INT"), (Signal::SIGALRM, "ALRM")] {
+    for (sig, name) in [
+        (Signal::SIGUSR2, "USR2"),
+        (Signal::SIGINT, "INT"),
+        (Signal::SIGALRM, "ALRM"),
+    ] {
         kill(pid, sig).unwrap();
         assert!(has(name), "{name} not forwarded");
     }
@@ -866,7 +985,10 @@ fn forward_signals() {
     assert!(has("TERM"), "TERM not forwarded");
     let status = p.0.wait().unwrap();
     assert_eq!(status.code(), Some(3));
-    assert_eq!(std::fs::read_to_string(&log).unwrap(), "ready\nUSR1\nHUP\nUSR2\nINT\nALRM\nTERM\n");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "ready\nUSR1\nHUP\nUSR2\nINT\nALRM\nTERM\n"
+    );
 }
 
 #[test]
@@ -874,7 +996,19 @@ fn setuid_and_setgid() {
     if !common::root("setuid_and_setgid") {
         return;
     }
-    let r = tool(T, ["-S", "23005", "-G", "23006", "grep", "-E", "^(Uid|Gid|Groups)", "/proc/self/status"]);
+    let r = tool(
+        T,
+        [
+            "-S",
+            "23005",
+            "-G",
+            "23006",
+            "grep",
+            "-E",
+            "^(Uid|Gid|Groups)",
+            "/proc/self/status",
+        ],
+    );
     assert_eq!(
         words(r.ok()),
         [
@@ -996,9 +1130,15 @@ fn keep_caps_makes_capabilities_ambient() {
     let none = "0000000000000000".to_string();
     let c = caps(&["--map-user=1000", "--map-group=1000", "--keep-caps"]);
     assert_eq!(c["Uid"].split_whitespace().next(), Some("1000"));
-    assert_eq!((&c["CapPrm"], &c["CapEff"], &c["CapAmb"]), (&all, &all, &all));
+    assert_eq!(
+        (&c["CapPrm"], &c["CapEff"], &c["CapAmb"]),
+        (&all, &all, &all)
+    );
     let c = caps(&["--map-user=1000", "--map-group=1000"]);
-    assert_eq!((&c["CapPrm"], &c["CapEff"], &c["CapAmb"]), (&none, &none, &none));
+    assert_eq!(
+        (&c["CapPrm"], &c["CapEff"], &c["CapAmb"]),
+        (&none, &none, &none)
+    );
     // As an unprivileged user too.
     let etc = FakeEtc::new();
     let name = common::unique("nsu");
@@ -1052,7 +1192,9 @@ fn getopt_style_parsing() {
     assert!(help.ok().starts_with("Usage:\n nsunshare [options]"));
     assert_eq!(tool(T, ["-h"]).ok(), help.stdout);
     assert!(tool(T, ["-V"]).ok().starts_with("nsunshare from nstools "));
-    assert!(tool(T, ["--vers"]).ok().starts_with("nsunshare from nstools "));
+    assert!(tool(T, ["--vers"])
+        .ok()
+        .starts_with("nsunshare from nstools "));
     // Unique prefixes of long options.
     usage_error(
         &["--mo", "true"],
@@ -1065,14 +1207,23 @@ fn getopt_style_parsing() {
         &["--fo", "true"],
         "option '--fo' is ambiguous; possibilities: '--fork' '--forward-signals'",
     );
-    usage_error(&["--fork=yes", "true"], "option '--fork' doesn't allow an argument");
+    usage_error(
+        &["--fork=yes", "true"],
+        "option '--fork' doesn't allow an argument",
+    );
     if !common::root("getopt_style_parsing") {
         return;
     }
     // Bundled short flags.
-    let r = nssh(&["-Urpf", "--mount-proc"], "echo $$; cat /proc/self/uid_map");
+    let r = nssh(
+        &["-Urpf", "--mount-proc"],
+        "echo $$; cat /proc/self/uid_map",
+    );
     assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);
-    let r = nssh(&["--map-ro", "--fork", "--mount-p", "--pi"], "echo $$; cat /proc/self/uid_map");
+    let r = nssh(
+        &["--map-ro", "--fork", "--mount-p", "--pi"],
+        "echo $$; cat /proc/self/uid_map",
+    );
     assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);
     // A short namespace flag never takes a file: -mu is two flags.
     assert_eq!(changed(&["-mu"]), ["mnt", "uts"]);
@@ -1085,7 +1236,10 @@ fn bad_input_gets_one_clear_line() {
     usage_error(&["--bogus"], "unrecognized option '--bogus'");
     usage_error(&["-x", "true"], "invalid option -- 'x'");
     usage_error(&["-rx", "true"], "invalid option -- 'x'");
-    usage_error(&["--setgroups=maybe", "true"], "unsupported --setgroups argument 'maybe'");
+    usage_error(
+        &["--setgroups=maybe", "true"],
+        "unsupported --setgroups argument 'maybe'",
+    );
     let excl = "options --setgroups=allow and --map-group are mutually exclusive";
     one_line_error(&["--setgroups=allow", "--map-group=0", "true"], excl);
     one_line_error(&["-r", "--setgroups", "allow", "true"], excl);
@@ -1094,7 +1248,10 @@ fn bad_input_gets_one_clear_line() {
     one_line_error(&["--map-users=0:1:x", "true"], "invalid mapping '0:1:x'");
     one_line_error(&["--map-groups=a:b:c", "true"], "invalid mapping 'a:b:c'");
     one_line_error(&["--map-users=-1:0:1", "true"], "invalid mapping '-1:0:1'");
-    one_line_error(&["--map-users=0:1:2:3", "true"], "invalid mapping '0:1:2:3'");
+    one_line_error(
+        &["--map-users=0:1:2:3", "true"],
+        "invalid mapping '0:1:2:3'",
+    );
     one_line_error(
         &["--map-users=0:100000:0", "true"],
         "invalid mapping '0:100000:0': count is zero",
@@ -1108,7 +1265,11 @@ fn bad_input_gets_one_clear_line() {
         "mapping '5:200000:10' overlaps '0:100000:10' inside the namespace",
     );
     one_line_error(
-        &["--map-groups=0:100000:10", "--map-groups=20:100009:10", "true"],
+        &[
+            "--map-groups=0:100000:10",
+            "--map-groups=20:100009:10",
+            "true",
+        ],
         "mapping '20:100009:10' overlaps '0:100000:10' outside the namespace",
     );
     one_line_error(
@@ -1124,7 +1285,10 @@ fn bad_input_gets_one_clear_line() {
     let time = "options --monotonic and --boottime require unsharing of a time namespace (-T)";
     one_line_error(&["--monotonic=5", "true"], time);
     one_line_error(&["-n", "--boottime=5", "true"], time);
-    one_line_error(&["-T", "--monotonic=5s", "true"], "failed to parse monotonic offset: '5s'");
+    one_line_error(
+        &["-T", "--monotonic=5s", "true"],
+        "failed to parse monotonic offset: '5s'",
+    );
     let uts = "options --hostname and --domainname require unsharing of a UTS namespace (-u)";
     one_line_error(&["--hostname=x", "true"], uts);
     one_line_error(&["-n", "--domainname=x", "true"], uts);
@@ -1199,7 +1363,10 @@ fn fork_without_forwarding_is_a_patient_parent() {
     kill(pid, Signal::SIGTERM).unwrap();
     kill(pid, Signal::SIGINT).unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    assert!(p.0.try_wait().unwrap().is_none(), "nsunshare left its child");
+    assert!(
+        p.0.try_wait().unwrap().is_none(),
+        "nsunshare left its child"
+    );
     assert!(child.running());
     // The child's death by a signal is re-raised on ourselves.
     kill(nix::unistd::Pid::from_raw(child.0), Signal::SIGKILL).unwrap();
@@ -1213,7 +1380,10 @@ fn mount_binfmt_and_load_interp() {
     if !common::root("mount_binfmt_and_load_interp") {
         return;
     }
-    let r = tool(T, ["-rpf", "--mount-binfmt", "ls", "/proc/sys/fs/binfmt_misc"]);
+    let r = tool(
+        T,
+        ["-rpf", "--mount-binfmt", "ls", "/proc/sys/fs/binfmt_misc"],
+    );
     assert_eq!(r.ok(), "register\nstatus\n");
     // A file with the extension .nsut is run by /bin/cat, which prints it.
     let d = TempDir::new("binfmt");
