@@ -246,20 +246,65 @@ impl Gate {
 impl GateRx {
     /// Block until the go-ahead; false if the other side closed without giving it.
     pub fn wait(self) -> bool {
-        let mut b = [0u8; 1];
-        loop {
-            match nix::unistd::read(self.0.as_fd(), &mut b) {
+        self.recv().is_some()
+    }
+
+    /// Block until the go-ahead and return the number sent with it (0 from [`GateTx::open`]);
+    /// `None` if the other side closed without giving it.
+    pub fn recv(self) -> Option<u32> {
+        let mut b = [0u8; 5];
+        let mut got = 0;
+        while got < b.len() {
+            match nix::unistd::read(self.0.as_fd(), &mut b[got..]) {
                 Err(Errno::EINTR) => continue,
-                Ok(1) => return b[0] == GO,
-                _ => return false,
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
             }
         }
+        (got == b.len() && b[0] == GO).then(|| u32::from_ne_bytes([b[1], b[2], b[3], b[4]]))
     }
 }
 
 impl GateTx {
     pub fn open(self) -> Result<()> {
-        nix::unistd::write(&self.0, &[GO]).context(|| "cannot release the waiting process")?;
+        self.send(0)
+    }
+
+    /// Give the go-ahead with a number (a pid the other side needs). One write of 5 bytes, so it
+    /// arrives whole.
+    pub fn send(self, value: u32) -> Result<()> {
+        let v = value.to_ne_bytes();
+        nix::unistd::write(&self.0, &[GO, v[0], v[1], v[2], v[3]])
+            .context(|| "cannot release the waiting process")?;
         Ok(())
+    }
+}
+
+/// Be a minimal init (pid 1 of a pid namespace) for `program`: reap every child, forward every
+/// catchable signal to `program`, and leave with its status (128+n when signal n killed it, since
+/// pid 1 cannot re-raise a signal on itself). The caller blocked [`forwardable`] and SIGCHLD
+/// before forking `program`: blocked signals reach pid 1 even without handlers, and `sigwait`
+/// takes them in order.
+pub fn run_init(program: Pid) -> ! {
+    let mut set = forwardable();
+    set.add(Signal::SIGCHLD);
+    loop {
+        loop {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => break,
+                Err(Errno::EINTR) => continue,
+                Err(_) => std::process::exit(EXIT_FAILURE),
+                Ok(status) if status.pid() == Some(program) => {
+                    std::process::exit(status_code(status))
+                }
+                Ok(_) => {}
+            }
+        }
+        match set.wait() {
+            Ok(Signal::SIGCHLD) | Err(_) => {}
+            Ok(sig) => {
+                let _ = kill(program, sig);
+            }
+        }
     }
 }

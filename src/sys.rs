@@ -178,3 +178,18 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     // SAFETY: installing SIG_DFL runs no code of ours in signal context.
     unsafe { sigaction(sig, &dfl) }.map(drop)
 }
+
+/// The arguments of a C `main`, as `OsString`s (for binaries with their own `main` symbol).
+///
+/// # Safety
+/// `argv` must point to `argc` valid NUL-terminated strings, as the C runtime passes to `main`.
+pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStrExt;
+    (0..argc.max(0) as usize)
+        .map(|i| {
+            // SAFETY: the caller guarantees argv[0..argc] are valid C strings.
+            let s = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(s.to_bytes()).to_owned()
+        })
+        .collect()
+}

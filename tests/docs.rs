@@ -8,10 +8,11 @@ use std::path::Path;
 
 /// The binaries of this package (one file per tool in src/bin), except the multicall one.
 fn tools() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin"))
-        .unwrap()
-        .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
-        .collect();
+    let mut v: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_string))
+            .collect();
     v.sort();
     v
 }
@@ -25,10 +26,18 @@ fn options(help: &str) -> BTreeSet<String> {
         if !l.starts_with('-') {
             continue;
         }
-        for word in l.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == '=' || c == '<') {
+        for word in
+            l.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == '=' || c == '<')
+        {
             if word.starts_with("--") && word.len() > 2 {
-                set.insert(word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_string());
-            } else if word.len() == 2 && word.starts_with('-') && word.as_bytes()[1].is_ascii_alphanumeric() {
+                set.insert(
+                    word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                        .to_string(),
+                );
+            } else if word.len() == 2
+                && word.starts_with('-')
+                && word.as_bytes()[1].is_ascii_alphanumeric()
+            {
                 set.insert(word.to_string());
             } else if !word.is_empty() && !word.starts_with('-') {
                 break;
@@ -43,7 +52,10 @@ fn root() -> &'static Path {
 }
 
 fn man_page(tool: &str) -> Option<std::path::PathBuf> {
-    ["1", "8"].iter().map(|s| root().join(format!("man/{tool}.{s}"))).find(|p| p.exists())
+    ["1", "8"]
+        .iter()
+        .map(|s| root().join(format!("man/{tool}.{s}")))
+        .find(|p| p.exists())
 }
 
 fn completion_files(tool: &str) -> Vec<std::path::PathBuf> {
@@ -61,7 +73,10 @@ fn every_option_is_documented_and_completed() {
         let help = common::tool(&tool, ["--help"]);
         let help = help.ok().to_string();
         let opts = options(&help);
-        assert!(opts.contains("--help"), "{tool} --help lists no --help: {help}");
+        assert!(
+            opts.contains("--help"),
+            "{tool} --help lists no --help: {help}"
+        );
         let mut files = completion_files(&tool);
         match man_page(&tool) {
             Some(m) => files.push(m),
@@ -73,7 +88,11 @@ fn every_option_is_documented_and_completed() {
                 continue;
             };
             // Man pages escape dashes as \- ; fish writes long options as `-l name`.
-            let text = text.replace("\\-", "-").replace("\\fB", "").replace("\\fR", "").replace("\\fI", "");
+            let text = text
+                .replace("\\-", "-")
+                .replace("\\fB", "")
+                .replace("\\fR", "")
+                .replace("\\fI", "");
             for o in &opts {
                 let fish_form = o
                     .strip_prefix("--")
@@ -91,10 +110,21 @@ fn every_option_is_documented_and_completed() {
 #[test]
 fn man_pages_are_lint_clean() {
     for tool in tools() {
-        let Some(page) = man_page(&tool) else { continue };
-        let r = common::run(std::process::Command::new("groff").args(["-man", "-ww", "-z"]).arg(&page));
+        let Some(page) = man_page(&tool) else {
+            continue;
+        };
+        let r = common::run(
+            std::process::Command::new("groff")
+                .args(["-man", "-ww", "-z"])
+                .arg(&page),
+        );
         assert_eq!(r.code, Some(0), "{}: {}", page.display(), r.stderr);
-        assert!(r.stderr.trim().is_empty(), "{} has groff warnings:\n{}", page.display(), r.stderr);
+        assert!(
+            r.stderr.trim().is_empty(),
+            "{} has groff warnings:\n{}",
+            page.display(),
+            r.stderr
+        );
     }
 }
 
@@ -102,7 +132,11 @@ fn man_pages_are_lint_clean() {
 fn every_tool_has_version() {
     for tool in tools() {
         let r = common::tool(&tool, ["--version"]);
-        assert!(r.ok().starts_with(&format!("{tool} from nstools ")), "{tool}: {}", r.stdout);
+        assert!(
+            r.ok().starts_with(&format!("{tool} from nstools ")),
+            "{tool}: {}",
+            r.stdout
+        );
     }
 }
 
@@ -113,7 +147,10 @@ fn completions_load_in_their_shells() {
         for (shell, args) in [
             ("bash", vec!["-n".to_string(), bash.display().to_string()]),
             ("zsh", vec!["-n".to_string(), zsh.display().to_string()]),
-            ("fish", vec!["--no-execute".to_string(), fish.display().to_string()]),
+            (
+                "fish",
+                vec!["--no-execute".to_string(), fish.display().to_string()],
+            ),
         ] {
             if which(shell).is_none() {
                 if std::env::var_os("CI").is_some() {
@@ -123,13 +160,22 @@ fn completions_load_in_their_shells() {
                 continue;
             }
             let r = common::run(std::process::Command::new(shell).args(&args));
-            assert_eq!(r.code, Some(0), "{tool}: {shell} rejects its completion: {}", r.stderr);
+            assert_eq!(
+                r.code,
+                Some(0),
+                "{tool}: {shell} rejects its completion: {}",
+                r.stderr
+            );
         }
     }
 }
 
 fn which(prog: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(prog)).find(|p| p.exists())
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| Path::new(d).join(prog))
+        .find(|p| p.exists())
 }
 
 #[test]

@@ -1,3 +1,2 @@
-fn main() {
-    nstools::tool::multicall::main(std::env::args_os())
-}
+#![no_main]
+nstools::entry!(nstools::tool::multicall::main);

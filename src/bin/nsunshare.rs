@@ -1,3 +1,2 @@
-fn main() {
-    nstools::tool::nsunshare::main(std::env::args_os())
-}
+#![no_main]
+nstools::entry!(nstools::tool::nsunshare::main);

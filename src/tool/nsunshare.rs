@@ -77,6 +77,10 @@ Options:
  --clear-env               do not inherit environment variables from the calling process
  --whitelist-env <list>    clear environment except for specified variables
 
+ --setup <command>         run <command> with /bin/sh -c in the original namespaces, with
+                             NS_PID set, before <program> starts (repeatable)
+ --pid-file <file>         write the pid of the process in the namespaces to <file>
+ --init                    run <program> under a minimal init as pid 2 (needs --fork --pid)
  --hostname <name>         set the hostname in the new UTS namespace (needs --uts)
  --domainname <name>       set the NIS domain name in the new UTS namespace (needs --uts)
 
@@ -125,6 +129,9 @@ const LONGS: &[&str] = &[
     "whitelist-env",
     "hostname",
     "domainname",
+    "setup",
+    "pid-file",
+    "init",
 ];
 
 const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
@@ -157,6 +164,9 @@ struct Opts {
     keep_env: Option<Vec<(String, Option<OsString>)>>,
     hostname: Option<String>,
     domainname: Option<String>,
+    setup: Vec<String>,
+    pid_file: Option<PathBuf>,
+    init: bool,
     program: Vec<OsString>,
 }
 
@@ -189,6 +199,9 @@ impl Default for Opts {
             keep_env: None,
             hostname: None,
             domainname: None,
+            setup: Vec::new(),
+            pid_file: None,
+            init: false,
             program: Vec::new(),
         }
     }
@@ -379,6 +392,9 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
             }
             (_, Some("hostname")) => o.hostname = Some(cli::value(&mut p)?),
             (_, Some("domainname")) => o.domainname = Some(cli::value(&mut p)?),
+            (_, Some("setup")) => o.setup.push(cli::value(&mut p)?),
+            (_, Some("pid-file")) => o.pid_file = Some(cli::value_os(&mut p)?.into()),
+            (_, Some("init")) => o.init = true,
             (Value(v), _) => {
                 o.program = cli::rest(v, &mut p)?;
                 break;
@@ -464,15 +480,25 @@ impl Plan {
                 return Err(Error::new(format!("{what} is longer than 64 bytes")));
             }
         }
-        for (kind, file) in &o.persist {
+        if o.init && !(o.fork && o.flags.contains(CloneFlags::CLONE_NEWPID)) {
+            return Err(Error::new("option --init requires --fork and --pid"));
+        }
+        let persisted = o
+            .persist
+            .iter()
+            .map(|(k, f)| (format!("persist the {} namespace at", k.name), f));
+        let pid_file = o
+            .pid_file
+            .iter()
+            .map(|f| ("write the pid file".to_string(), f));
+        for (what, file) in persisted.chain(pid_file) {
             let dir = file
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
             if !dir.is_dir() {
                 return Err(Error::new(format!(
-                    "cannot persist the {} namespace at {}: directory {} does not exist",
-                    kind.name,
+                    "cannot {what} {}: directory {} does not exist",
                     file.display(),
                     dir.display()
                 )));
@@ -514,7 +540,11 @@ impl Plan {
     }
 
     fn needs_helper(&self) -> bool {
-        self.outside.uid.is_some() || self.outside.gid.is_some() || !self.o.persist.is_empty()
+        self.outside.uid.is_some()
+            || self.outside.gid.is_some()
+            || !self.o.persist.is_empty()
+            || !self.o.setup.is_empty()
+            || self.o.pid_file.is_some()
     }
 
     fn execute(self) -> Result<i32> {
@@ -537,7 +567,7 @@ impl Plan {
 
         if !self.o.fork {
             if let Some(h) = helper {
-                h.finish()?;
+                h.finish(me)?;
             }
             return Err(self.finish_in_child());
         }
@@ -562,7 +592,9 @@ impl Plan {
         };
         match process::fork()? {
             Fork::Child => {
-                process::restore_mask(&old_mask)?;
+                if !self.o.init {
+                    process::restore_mask(&old_mask)?;
+                }
                 if let Some(gate) = hold {
                     if !gate.receiver().wait() {
                         // The parent reports why; we only leave.
@@ -570,13 +602,22 @@ impl Plan {
                     }
                 }
                 self.kill_child_setup(parent_fd)?;
+                if self.o.init {
+                    let mut init_mask = process::forwardable();
+                    init_mask.add(Signal::SIGCHLD);
+                    process::block(&init_mask)?;
+                    if let Fork::Parent(program) = process::fork()? {
+                        process::run_init(program);
+                    }
+                    process::restore_mask(&old_mask)?;
+                }
                 Err(self.finish_in_child())
             }
             Fork::Parent(child) => {
                 drop(parent_fd);
                 if let Some(h) = helper {
                     let hold = hold.map(Gate::sender);
-                    if let Err(e) = h.finish() {
+                    if let Err(e) = h.finish(child) {
                         let _ = kill(child, Signal::SIGKILL);
                         let _ = process::wait(child);
                         return Err(e);
@@ -746,11 +787,10 @@ impl Plan {
         let gate = Gate::new()?;
         match process::fork()? {
             Fork::Child => {
-                let go = gate.receiver().wait();
-                if !go {
-                    std::process::exit(1);
-                }
-                let result = self.helper_work(target, proc_dir);
+                let Some(ns_pid) = gate.receiver().recv() else {
+                    std::process::exit(1)
+                };
+                let result = self.helper_work(target, Pid::from_raw(ns_pid as i32), proc_dir);
                 if let Err(e) = &result {
                     cli::report(NAME, e);
                 }
@@ -763,8 +803,10 @@ impl Plan {
         }
     }
 
-    /// What `H` does, from the original namespaces, once `P` has unshared (and forked `C`).
-    fn helper_work(&self, target: Pid, proc_dir: OwnedFd) -> Result<()> {
+    /// What `H` does, from the original namespaces, once `P` has unshared (and forked `C`):
+    /// maps, namespace files, pid file, setup commands, undoing its own work if a step fails.
+    /// `ns_pid` is the process that runs the program (`C`, or `P` without `--fork`).
+    fn helper_work(&self, target: Pid, ns_pid: Pid, proc_dir: OwnedFd) -> Result<()> {
         let label = format!("/proc/{target}");
         if self.outside.uid.is_some() || self.outside.gid.is_some() {
             if self.caller.euid == 0 {
@@ -775,18 +817,49 @@ impl Plan {
                 if let (Some(sg), Some(_)) = (self.outside.setgroups, &self.outside.gid) {
                     idmap::write_file(proc_dir.as_fd(), &label, "setgroups", sg.as_str())?;
                 }
-                idmap::write_maps_external(
-                    target,
-                    self.outside.uid.as_deref(),
-                    self.outside.gid.as_deref(),
-                )?;
+                let (uid, gid) = (self.outside.uid.as_deref(), self.outside.gid.as_deref());
+                idmap::write_maps_external(target, uid, gid)?;
             }
         }
         let mut made = Persisted::default();
+        let result = self.helper_steps(&label, target, ns_pid, &mut made);
+        if result.is_err() {
+            made.undo();
+        }
+        result
+    }
+
+    fn helper_steps(
+        &self,
+        label: &str,
+        target: Pid,
+        ns_pid: Pid,
+        made: &mut Persisted,
+    ) -> Result<()> {
         for (kind, file) in &self.o.persist {
-            if let Err(e) = made.bind(&label, kind, file) {
-                made.undo();
-                return Err(e);
+            made.bind(label, kind, file)?;
+        }
+        if let Some(file) = &self.o.pid_file {
+            write_pid_file(file, ns_pid)?;
+            made.created.push(file.clone());
+            remove_when_gone(target, file)?;
+        }
+        for cmd in &self.o.setup {
+            use std::os::unix::process::ExitStatusExt;
+            let status = std::process::Command::new("/bin/sh")
+                .arg("-c")
+                .arg(cmd)
+                .env("NS_PID", ns_pid.to_string())
+                .status()
+                .context(|| "cannot run the setup command with /bin/sh")?;
+            let code = status
+                .code()
+                .or(status.signal().map(|s| 128 + s))
+                .unwrap_or(1);
+            if code != 0 {
+                return Err(Error::new(format!(
+                    "setup command failed with status {code}"
+                )));
             }
         }
         Ok(())
@@ -837,15 +910,53 @@ struct Helper {
 }
 
 impl Helper {
-    /// Release the helper and wait for it; its failure (already reported by it) is ours.
-    fn finish(self) -> Result<()> {
-        self.go.open()?;
+    /// Release the helper, telling it which process runs the program, and wait for it; its
+    /// failure (already reported by it) is ours.
+    fn finish(self, ns_pid: Pid) -> Result<()> {
+        self.go.send(ns_pid.as_raw() as u32)?;
         let status = process::wait(self.pid)?;
         match process::status_code(status) {
             0 => Ok(()),
             _ => Err(Error::silent(1)),
         }
     }
+}
+
+/// Write `pid` to `file` atomically: a temporary file in the same directory, renamed over it.
+fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = file.with_file_name(format!(".{name}.{}", getpid()));
+    std::fs::write(&tmp, format!("{pid}\n"))
+        .and_then(|_| std::fs::rename(&tmp, file))
+        .inspect_err(|_| drop(std::fs::remove_file(&tmp)))
+        .context(|| format!("cannot write the pid file {}", file.display()))
+}
+
+/// Remove `file` once `pid` has exited, from a small detached process that stays in the original
+/// mount namespace (where the file is) and holds none of our standard streams.
+fn remove_when_gone(pid: Pid, file: &Path) -> Result<()> {
+    let pidfd = sys::pidfd_open(pid).context(|| format!("pidfd_open {pid} failed"))?;
+    if let Fork::Parent(_) = process::fork()? {
+        return Ok(());
+    }
+    let _ = nix::unistd::setsid();
+    if let Ok(null) = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        let _ = nix::unistd::dup2_stdin(&null);
+        let _ = nix::unistd::dup2_stdout(&null);
+        let _ = nix::unistd::dup2_stderr(&null);
+    }
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+    while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}
+    let _ = std::fs::remove_file(file);
+    std::process::exit(0)
 }
 
 /// A binfmt_misc definition with the `F` (fix binary) flag is loaded before `chroot`.

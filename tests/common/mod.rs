@@ -65,21 +65,36 @@ impl Ran {
     /// Assert success and return stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, Some(0), "command failed: stdout={:?} stderr={:?}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "command failed: stdout={:?} stderr={:?}",
+            self.stdout,
+            self.stderr
+        );
         &self.stdout
     }
 
     /// Assert a failure with `code` and exactly one line on stderr; return that line.
     #[track_caller]
     pub fn fails(&self, code: i32) -> &str {
-        assert_eq!(self.code, Some(code), "unexpected status: stdout={:?} stderr={:?}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(code),
+            "unexpected status: stdout={:?} stderr={:?}",
+            self.stdout,
+            self.stderr
+        );
         self.stderr.trim_end()
     }
 }
 
 /// Run a command to the end, with stdin closed.
 pub fn run(c: &mut Command) -> Ran {
-    c.stdin(Stdio::null()).output().expect("cannot run command").into()
+    c.stdin(Stdio::null())
+        .output()
+        .expect("cannot run command")
+        .into()
 }
 
 /// Run one of our binaries with `args`.
@@ -169,7 +184,9 @@ impl Drop for TempDir {
 /// The inode of `/proc/PID/ns/NAME` (PID "self" allowed).
 pub fn ns_inode(pid: &str, name: &str) -> u64 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(format!("/proc/{pid}/ns/{name}")).unwrap().ino()
+    std::fs::metadata(format!("/proc/{pid}/ns/{name}"))
+        .unwrap()
+        .ino()
 }
 
 /// A private copy of `/etc` with extra users and subordinate id lines, seen only by commands run
@@ -196,13 +213,19 @@ impl FakeEtc {
 
     fn append(&self, file: &str, line: &str) {
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().append(true).open(self.dir.join(file)).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.join(file))
+            .unwrap();
         writeln!(f, "{line}").unwrap();
     }
 
     /// Add a user `name` with uid and primary gid `id` (and its group).
     pub fn add_user(&self, name: &str, id: u32) {
-        self.append("passwd", &format!("{name}:x:{id}:{id}::/nonexistent:/bin/sh"));
+        self.append(
+            "passwd",
+            &format!("{name}:x:{id}:{id}::/nonexistent:/bin/sh"),
+        );
         self.append("group", &format!("{name}:x:{id}:"));
     }
 
@@ -218,7 +241,15 @@ impl FakeEtc {
     /// the test does not depend on the tool under test), as root.
     pub fn command<S: AsRef<OsStr>>(&self, argv: &[S]) -> Command {
         let mut c = Command::new("unshare");
-        c.args(["-m", "--propagation", "private", "--", "sh", "-c", r#"mount --bind "$0" /etc && exec "$@""#]);
+        c.args([
+            "-m",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            r#"mount --bind "$0" /etc && exec "$@""#,
+        ]);
         c.arg(self.dir.path());
         c.args(argv);
         c

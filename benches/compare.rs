@@ -1,0 +1,306 @@
+//! Side-by-side timing of nstools against the reference tools and a static C "floor" program
+//! doing only the job's system calls. Not a test: run through `bench/run.sh [--quick] [FILTER]`,
+//! which builds the release binaries and the floors first.
+//!
+//! For every job, the variants (ours, reference, floor) run interleaved, run by run, so drift in
+//! the machine's load hits them alike. Each run is one `fork`+`exec`+`wait4` of the command; the
+//! time is wall-clock around it and the peak RSS is the child's `ru_maxrss`. Per-run preparation
+//! and clean-up (a fresh namespace to attach to, deleting what the run made) are not timed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Ours,
+    Reference,
+    Floor,
+}
+
+struct Variant {
+    role: Role,
+    label: String,
+    /// argv template; `{n}` is the run number, `{KEY}` a value printed by the job's `once`.
+    argv: Vec<String>,
+}
+
+struct Job {
+    name: String,
+    /// `sh` script run once before the job; its `KEY=VALUE` output lines become substitutions.
+    once: Option<String>,
+    /// `sh` script run once after the job.
+    finally: Option<String>,
+    /// `sh` scripts run before / after every timed run (with substitutions).
+    pre: Option<String>,
+    post: Option<String>,
+    variants: Vec<Variant>,
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+impl Job {
+    fn new(name: &str) -> Job {
+        Job {
+            name: name.into(),
+            once: None,
+            finally: None,
+            pre: None,
+            post: None,
+            variants: vec![],
+        }
+    }
+    fn ours(mut self, argv: &str) -> Job {
+        self.variants.push(Variant {
+            role: Role::Ours,
+            label: "nstools".into(),
+            argv: words(argv),
+        });
+        self
+    }
+    fn reference(mut self, label: &str, argv: &str) -> Job {
+        self.variants.push(Variant {
+            role: Role::Reference,
+            label: label.into(),
+            argv: words(argv),
+        });
+        self
+    }
+    fn floor(mut self, argv: &str) -> Job {
+        self.variants.push(Variant {
+            role: Role::Floor,
+            label: "C floor".into(),
+            argv: words(argv),
+        });
+        self
+    }
+    fn once(mut self, script: &str) -> Job {
+        self.once = Some(script.into());
+        self
+    }
+    fn finally(mut self, script: &str) -> Job {
+        self.finally = Some(script.into());
+        self
+    }
+    fn pre(mut self, script: &str) -> Job {
+        self.pre = Some(script.into());
+        self
+    }
+    fn post(mut self, script: &str) -> Job {
+        self.post = Some(script.into());
+        self
+    }
+}
+
+/// The jobs, with `{bin}` our static release binaries and `{floor}` the floors' directory (which
+/// also holds the static `true` every job ends by executing).
+fn jobs() -> Vec<Job> {
+    vec![
+        Job::new("unshare -r true")
+            .ours("{bin}/nsunshare -r {floor}/true")
+            .reference("util-linux", "unshare -r {floor}/true")
+            .floor("{floor}/floor_unshare r {floor}/true"),
+        Job::new("unshare -Urpf --mount-proc true")
+            .ours("{bin}/nsunshare -Urpf --mount-proc {floor}/true")
+            .reference("util-linux", "unshare -Urpf --mount-proc {floor}/true")
+            .floor("{floor}/floor_unshare urpf {floor}/true"),
+        Job::new("unshare -n true")
+            .ours("{bin}/nsunshare -n {floor}/true")
+            .reference("util-linux", "unshare -n {floor}/true")
+            .floor("{floor}/floor_unshare n {floor}/true"),
+        Job::new("unshare -muinpCT -f true (7 kinds)")
+            .ours("{bin}/nsunshare -muinpCT -f {floor}/true")
+            .reference("util-linux", "unshare -muinpCT -f {floor}/true")
+            .floor("{floor}/floor_unshare all {floor}/true"),
+    ]
+}
+
+fn substitute(t: &str, vars: &HashMap<String, String>) -> String {
+    let mut s = t.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+fn sh(script: &str, vars: &HashMap<String, String>) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(substitute(script, vars))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cannot run sh");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// One timed run: (seconds, success).
+fn time_once(argv: &[String]) -> (f64, bool) {
+    let start = Instant::now();
+    let status = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
+    (start.elapsed().as_secs_f64(), status.success())
+}
+
+/// Peak RSS of one run, in KiB, measured through the static `peakrss` wrapper (a separate,
+/// untimed run: measuring it from this process would count the pages of our own fork).
+fn peak_rss(floor: &str, argv: &[String]) -> i64 {
+    let out = Command::new(format!("{floor}/peakrss"))
+        .args(argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .expect("cannot run peakrss");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("peakrss ")?.trim().parse().ok())
+        .unwrap_or(-1)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+struct Stats {
+    label: String,
+    role: Role,
+    median: f64,
+    min: f64,
+    max: f64,
+    rss: i64,
+    failures: usize,
+}
+
+fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats> {
+    let mut vars = base.clone();
+    if let Some(once) = &job.once {
+        for line in sh(once, &vars).lines() {
+            if let Some((k, v)) = line.split_once('=') {
+                vars.insert(k.trim().to_string(), v.trim().to_string());
+            }
+        }
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); job.variants.len()];
+    let mut rss = vec![0i64; job.variants.len()];
+    let mut failures = vec![0usize; job.variants.len()];
+    let mut n = 0usize;
+    for _ in 0..runs {
+        for (i, v) in job.variants.iter().enumerate() {
+            n += 1;
+            vars.insert("n".into(), n.to_string());
+            if let Some(pre) = &job.pre {
+                sh(pre, &vars);
+            }
+            let argv: Vec<String> = v.argv.iter().map(|a| substitute(a, &vars)).collect();
+            let (t, ok) = time_once(&argv);
+            if let Some(post) = &job.post {
+                sh(post, &vars);
+            }
+            times[i].push(t);
+            failures[i] += usize::from(!ok);
+            if n <= 3 * job.variants.len() {
+                if let Some(pre) = &job.pre {
+                    sh(pre, &vars);
+                }
+                rss[i] = rss[i].max(peak_rss(&vars["floor"], &argv));
+                if let Some(post) = &job.post {
+                    sh(post, &vars);
+                }
+            }
+        }
+    }
+    if let Some(f) = &job.finally {
+        sh(f, &vars);
+    }
+    job.variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let t = &mut times[i];
+            let (min, max) = t
+                .iter()
+                .fold((f64::MAX, 0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            Stats {
+                label: v.label.clone(),
+                role: v.role,
+                median: median(t),
+                min,
+                max,
+                rss: rss[i],
+                failures: failures[i],
+            }
+        })
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let filter = args.iter().find(|a| !a.starts_with("--")).cloned();
+    let runs = if quick { 10 } else { 50 };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
+    let mut base = HashMap::new();
+    // Ours as shipped for minimal images: static musl builds (bench/run.sh builds them).
+    let musl = target.join("x86_64-unknown-linux-musl/release");
+    base.insert("bin".to_string(), musl.display().to_string());
+    base.insert(
+        "floor".to_string(),
+        target.join("bench-c").display().to_string(),
+    );
+    base.insert("root".to_string(), root.display().to_string());
+
+    println!("{runs} runs per variant, interleaved; times are wall-clock per command.\n");
+    println!("| job | variant | median ms | min–max ms | peak RSS KiB | ours/this |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for job in jobs() {
+        if filter
+            .as_ref()
+            .is_some_and(|f| !job.name.contains(f.as_str()))
+        {
+            continue;
+        }
+        let stats = run_job(&job, runs, &base);
+        let ours = stats
+            .iter()
+            .find(|s| s.role == Role::Ours)
+            .map(|s| s.median);
+        for s in &stats {
+            let ratio = match (ours, s.role) {
+                (Some(o), Role::Reference | Role::Floor) => format!("{:.2}×", o / s.median),
+                _ => String::new(),
+            };
+            let failed = if s.failures > 0 {
+                format!(" ({} FAILED)", s.failures)
+            } else {
+                String::new()
+            };
+            println!(
+                "| {} | {}{} | {:.3} | {:.3}–{:.3} | {} | {} |",
+                job.name,
+                s.label,
+                failed,
+                s.median * 1e3,
+                s.min * 1e3,
+                s.max * 1e3,
+                s.rss,
+                ratio
+            );
+        }
+    }
+}

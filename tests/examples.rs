@@ -1,0 +1,172 @@
+//! The example scripts are tests: examples/container.sh (as root) and examples/rootless.sh (as a
+//! test user) build a real container from the tools, run with `dash` so they stay POSIX, and every
+//! effect is checked from inside and from the host; afterwards nothing they made is left.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Proc, TempDir};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// PATH with our freshly built binaries first.
+fn path_with_tools() -> String {
+    let bins = common::bin("nsunshare").parent().unwrap().display().to_string();
+    format!("{bins}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
+/// A busybox rootfs made by examples/make-rootfs.sh, with a `/results` directory the container's
+/// root (uid 100000 on the host) can write to, and `/mnt` for a tmpfs.
+fn rootfs(dir: &TempDir) -> PathBuf {
+    let root = dir.join("rootfs");
+    let r = common::run(Command::new("dash").arg(examples().join("make-rootfs.sh")).arg(&root));
+    assert_eq!(r.code, Some(0), "make-rootfs.sh failed: {}", r.stderr);
+    for d in ["results", "mnt"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    common::sh(&format!("chmod 777 {}/results", root.display()));
+    root
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// What the container does inside: report, wait for the host's checks, then the limits.
+const INSIDE: &str = r#"
+r=/results
+{ echo "pid=$$"; echo "hostname=$(hostname)"; echo "uid=$(id -u)"; echo "init=$(cat /proc/1/comm)"
+  echo "procs=$(ls /proc | grep -c '^[0-9]')"; } > $r/info
+mount -t tmpfs tmpfs /mnt && echo mounted > $r/tmpfs
+ping -c 1 -W 5 10.200.0.1 >/dev/null 2>&1 && echo ok > $r/ping-host
+echo ready > $r/ready
+while [ ! -e $r/go ]; do sleep 0.05; done
+i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null
+echo "$i" > $r/started
+while [ ! -e $r/go2 ]; do sleep 0.05; done
+dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo "$?" > $r/dd
+echo done > $r/done
+"#;
+
+#[test]
+fn container_sh_builds_an_isolated_limited_container() {
+    if !common::root("container_sh_builds_an_isolated_limited_container") {
+        return;
+    }
+    let dir = TempDir::new("container");
+    let root = rootfs(&dir);
+    let results = root.join("results");
+    let pid_file = dir.join("init.pid");
+    let host_name = common::sh("hostname");
+    let queues_before = common::sh("ipcs -q | grep -c '^0x' || true");
+
+    let mut c = Command::new("dash");
+    c.arg(examples().join("container.sh")).arg(&root).args(["/bin/sh", "-c", INSIDE]);
+    c.env("PATH", path_with_tools()).env("NSTOOLS_PID_FILE", &pid_file);
+    let script = Proc::spawn(&mut c);
+    let link = format!("nsv{}", script.pid());
+    let ready = common::wait_for(Duration::from_secs(20), || results.join("ready").exists());
+    assert!(ready, "the container did not start; info: {}", read(&results.join("info")));
+
+    // From the host, while it runs.
+    let init: u32 = read(&pid_file).trim().parse().expect("pid file");
+    let program = common::sh(&format!("cat /proc/{init}/task/{init}/children")).trim().to_string();
+    for ns in ["user", "pid", "mnt", "uts", "ipc", "net", "cgroup"] {
+        assert_ne!(common::ns_inode(&program, ns), common::ns_inode("self", ns), "{ns} namespace is the host's");
+    }
+    let status = read(Path::new(&format!("/proc/{program}/status")));
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(uid_line.split_whitespace().skip(1).all(|u| u == "100000"), "{uid_line}");
+    assert_eq!(common::sh("hostname"), host_name, "hostname changed on the host");
+    let r = common::run(Command::new("ping").args(["-c", "1", "-W", "5", "10.200.0.2"]));
+    assert_eq!(r.code, Some(0), "the host cannot ping the container: {}", r.stdout);
+    let mk = common::run(Command::new("nsenter").args(["-t", &program, "-i", "ipcmk", "-Q"]));
+    assert_eq!(mk.code, Some(0), "{}", mk.stderr);
+    assert_eq!(common::sh("ipcs -q | grep -c '^0x' || true"), queues_before, "the queue is visible outside");
+    let inside_queues = common::sh(&format!("nsenter -t {program} -i ipcs -q | grep -c '^0x' || true"));
+    assert_eq!(inside_queues.trim(), "1");
+    assert!(!read(Path::new("/proc/self/mountinfo")).contains(&format!("{}/mnt", root.display())));
+    let cgroup_line = read(Path::new(&format!("/proc/{program}/cgroup")));
+    let pids_cgroup = cgroup_line.lines().find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
+    let pids_cgroup = pids_cgroup.expect("no pids cgroup line");
+    assert!(pids_cgroup.contains("nstools-demo-"), "{cgroup_line}");
+
+    // The pids limit: 100 sleeps started, at most 20 processes in the cgroup.
+    std::fs::write(results.join("go"), "").unwrap();
+    assert!(common::wait_for(Duration::from_secs(30), || results.join("started").exists()));
+    let current = read(Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}/pids.current")));
+    let current: u32 = current.trim().parse().expect("pids.current");
+    assert!(current <= 20, "pids.current = {current}");
+    // The memory limit: a 100M allocation is killed.
+    std::fs::write(results.join("go2"), "").unwrap();
+    let mut script = script;
+    let status = script.0.wait().unwrap();
+    assert!(status.success(), "container.sh failed: {status:?}");
+
+    // From inside.
+    let info = read(&results.join("info"));
+    assert!(info.contains("pid=2\n"), "{info}");
+    assert!(info.contains("init=nsunshare\n"), "{info}");
+    assert!(info.contains("hostname=box\n"), "{info}");
+    assert!(info.contains("uid=0\n"), "{info}");
+    let procs: u32 = info.lines().find_map(|l| l.strip_prefix("procs=")).unwrap().parse().unwrap();
+    assert!(procs <= 5, "more than the container's processes in /proc: {info}");
+    assert_eq!(read(&results.join("tmpfs")).trim(), "mounted");
+    assert_eq!(read(&results.join("ping-host")).trim(), "ok", "the container cannot ping the host");
+    assert_eq!(read(&results.join("dd")).trim(), "137", "the 100M allocation was not OOM-killed");
+    assert_eq!(read(&results.join("done")).trim(), "done");
+
+    // Nothing left.
+    assert!(common::wait_for(Duration::from_secs(5), || !Path::new(&format!("/proc/{init}")).exists()));
+    assert!(!common::sh("ip -o link show").contains(&link), "{link} is left");
+    assert!(!Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}")).exists(), "the cgroup is left");
+    assert!(!pid_file.exists(), "the pid file is left");
+    assert!(!read(Path::new("/proc/self/mountinfo")).contains(&root.display().to_string()));
+}
+
+#[test]
+fn rootless_sh_builds_a_container_as_a_user() {
+    if !common::root("rootless_sh_builds_a_container_as_a_user") {
+        return;
+    }
+    let dir = TempDir::new("rootless");
+    common::sh(&format!("chmod 755 {}", dir.path().display()));
+    let root = rootfs(&dir);
+    let etc = common::FakeEtc::new();
+    let uid = 40000 + std::process::id() % 20000;
+    etc.add_user(&format!("nst{uid}"), uid);
+    etc.add_subuid(&format!("nst{uid}:300000:65536"));
+    etc.add_subgid(&format!("nst{uid}:300000:65536"));
+    let (_suid_dir, nsidmap) = common::setuid_copy("nsidmap", "nsidmap");
+    let path = format!("{}:{}", nsidmap.parent().unwrap().display(), path_with_tools());
+    let script = examples().join("rootless.sh");
+    let inside = "echo uid=$(id -u) host=$(hostname) lo=$(cat /sys/class/net/lo/operstate) pid=$$";
+    let argv: Vec<String> = vec![
+        "env".into(),
+        format!("PATH={path}"),
+        "dash".into(),
+        script.display().to_string(),
+        root.display().to_string(),
+        "/bin/sh".into(),
+        "-c".into(),
+        inside.into(),
+    ];
+    let r = common::run(&mut etc.command_as(uid, &argv));
+    assert_eq!(r.code, Some(0), "rootless.sh failed: {}", r.stderr);
+    assert!(r.stdout.contains("uid=0 host=box"), "{}", r.stdout);
+    assert!(r.stdout.contains("pid=2"), "{}", r.stdout);
+    assert!(!r.stdout.contains("lo=down"), "lo is not up: {}", r.stdout);
+}
+
+#[test]
+fn example_scripts_are_posix() {
+    for s in ["container.sh", "rootless.sh", "make-rootfs.sh", "demo.sh"] {
+        let r = common::run(Command::new("dash").arg("-n").arg(examples().join(s)));
+        assert_eq!(r.code, Some(0), "{s} is not POSIX sh: {}", r.stderr);
+    }
+}
