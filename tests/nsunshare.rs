@@ -1201,6 +1201,11 @@ fn getopt_style_parsing() {
         "option '--mo' is ambiguous; possibilities: '--mount' '--mount-proc' \
          '--mount-binfmt' '--monotonic'",
     );
+    // An exact name wins over the longer names it is a prefix of.
+    usage_error(
+        &["--pi", "true"],
+        "option '--pi' is ambiguous; possibilities: '--pid' '--pid-file'",
+    );
     usage_error(&["--setuid"], "option '--setuid' requires an argument");
     usage_error(&["-S"], "option requires an argument -- 'S'");
     usage_error(
@@ -1221,7 +1226,7 @@ fn getopt_style_parsing() {
     );
     assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);
     let r = nssh(
-        &["--map-ro", "--fork", "--mount-p", "--pi"],
+        &["--map-ro", "--fork", "--mount-p", "--pid"],
         "echo $$; cat /proc/self/uid_map",
     );
     assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);

@@ -6,7 +6,7 @@ function __nsunshare_no_program
     set -e tokens[1]
     set -l takes_value --propagation --setgroups -S --setuid -G --setgid -R --root -w --wd \
         --map-user --map-group --map-users --map-groups --owner --monotonic --boottime \
-        --whitelist-env --hostname --domainname -l --load-interp
+        --whitelist-env --hostname --domainname -l --load-interp --setup --pid-file
     set -l skip 0
     for t in $tokens
         if test $skip = 1
@@ -65,6 +65,9 @@ $c -l monotonic -x -d 'Set clock monotonic offset (seconds) in time namespaces'
 $c -l boottime -x -d 'Set clock boottime offset (seconds) in time namespaces'
 $c -l clear-env -d 'Do not inherit environment variables from the calling process'
 $c -l whitelist-env -x -a '(set -xn)' -d 'Clear environment except for specified variables'
+$c -l setup -x -a '(__fish_complete_command)' -d 'Run command with /bin/sh -c outside, NS_PID set, before program'
+$c -l pid-file -r -F -d 'Write the pid of the process in the namespaces to file'
+$c -l init -d 'Run program under a minimal init as pid 2 (needs --fork --pid)'
 $c -l hostname -x -d 'Set the hostname in the new UTS namespace (needs --uts)'
 $c -l domainname -x -d 'Set the NIS domain name in the new UTS namespace (needs --uts)'
 $c -s h -l help -d 'Display this help'
