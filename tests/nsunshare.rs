@@ -1439,3 +1439,206 @@ fn unprivileged_user_gets_a_full_sandbox() {
         ]
     );
 }
+
+#[test]
+fn setup_commands_run_outside_before_the_program() {
+    if !common::root("setup_commands_run_outside_before_the_program") {
+        return;
+    }
+    let d = TempDir::new("setup");
+    let log = d.join("log");
+    let log_s = log.to_str().unwrap();
+    let net = |pid: &str| format!("$(stat -L -c %i /proc/{pid}/ns/net)");
+    let setup1 = format!(
+        "echo \"setup1 $NS_PID {} {}\" >> {log_s}",
+        net("self"),
+        net("$NS_PID")
+    );
+    let setup2 = format!("echo setup2 >> {log_s}");
+    let program = format!("echo \"program $$ {}\" >> {log_s}", net("self"));
+    let outside = common::ns_inode("self", "net").to_string();
+    for extra in [&[][..], &["-f"], &["-fp"]] {
+        let _ = std::fs::remove_file(&log);
+        let mut args = vec!["-n", "--setup", &setup1, "--setup", &setup2];
+        args.extend(extra);
+        let r = nssh(&args, &program);
+        assert_eq!(r.ok(), "");
+        let lines = words(&std::fs::read_to_string(&log).unwrap());
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        let (s1, s2, p) = (&lines[0], &lines[1], &lines[2]);
+        assert_eq!(
+            (s1[0].as_str(), s2[0].as_str(), p[0].as_str()),
+            ("setup1", "setup2", "program")
+        );
+        // The setup command runs in our namespaces and sees the program's through NS_PID.
+        assert_eq!(s1[2], outside, "setup runs outside");
+        assert_eq!(s1[3], p[2], "NS_PID is the process in the new namespaces");
+        assert_ne!(p[2], outside);
+        // NS_PID is the program's pid, as seen from outside.
+        if extra == ["-fp"] {
+            assert_eq!(p[1], "1");
+            assert_ne!(s1[1], "1");
+        } else {
+            assert_eq!(s1[1], p[1]);
+        }
+    }
+    // A failing setup stops everything before the program runs, and undoes what was made.
+    let marker = d.join("marker");
+    let uts = format!("--uts={}", d.join("uts").display());
+    for (setup, status) in [("exit 3", 3), ("kill -TERM $$", 143)] {
+        for fork in [&[][..], &["-f"][..]] {
+            let r = run(cmd(T)
+                .args(fork)
+                .args([
+                    &uts, "--setup", "true", "--setup", setup, "--setup", "echo no",
+                ])
+                .arg("touch")
+                .arg(&marker));
+            assert_eq!(r.code, Some(1), "{}", r.stderr);
+            assert_eq!(
+                r.stderr,
+                format!("nsunshare: setup command failed with status {status}\n")
+            );
+            assert_eq!(r.stdout, "");
+            assert!(!marker.exists());
+            assert!(!d.join("uts").exists(), "the uts file was left behind");
+        }
+    }
+}
+
+#[test]
+fn pid_file_names_the_process_and_goes_with_it() {
+    if !common::root("pid_file_names_the_process_and_goes_with_it") {
+        return;
+    }
+    let d = TempDir::new("pidfile");
+    let file = d.join("box.pid");
+    let arg = format!("--pid-file={}", file.display());
+    // Without a pid namespace the program can check the pid itself.
+    for fork in [false, true] {
+        let mut args = vec!["-n", &arg];
+        if fork {
+            args.push("-f");
+        }
+        let r = run(cmd(T)
+            .args(&args)
+            .args(["--", "sh", "-c", r#"cat "$0"; echo $$"#])
+            .arg(&file));
+        let out = words(r.ok());
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0], out[1], "the pid file names the program");
+        assert!(
+            common::wait_for(Duration::from_secs(5), || !file.exists()),
+            "pid file left behind"
+        );
+    }
+    // In a new pid namespace it is the pid seen from outside, here while the program runs.
+    let mut p = Proc::spawn(cmd(T).args(["-fp", "--mount-proc", &arg, "sleep", "60"]));
+    assert!(common::wait_for(Duration::from_secs(5), || file.exists()));
+    let pid = std::fs::read_to_string(&file).unwrap();
+    let pid = pid.trim();
+    assert_eq!(
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap(),
+        "sleep\n"
+    );
+    let ppid = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let ppid = ppid
+        .rsplit_once(") ")
+        .unwrap()
+        .1
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(ppid, p.pid().to_string(), "the forked child of nsunshare");
+    assert_ne!(
+        common::ns_inode(pid, "pid"),
+        common::ns_inode("self", "pid")
+    );
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || !file.exists()));
+    let missing = d.join("missing/box.pid");
+    one_line_error(
+        &[&format!("--pid-file={}", missing.display()), "true"],
+        &format!(
+            "cannot write the pid file {}: directory {} does not exist",
+            missing.display(),
+            d.join("missing").display()
+        ),
+    );
+}
+
+#[test]
+fn init_runs_the_program_as_pid_2() {
+    if !common::root("init_runs_the_program_as_pid_2") {
+        return;
+    }
+    let r = nssh(
+        &["-fp", "--init", "--mount-proc"],
+        "echo $$; ps -e -o pid=,ppid=,comm=",
+    );
+    assert_eq!(
+        words(r.ok()),
+        [
+            vec!["2"],
+            vec!["1", "0", "nsunshare"],
+            vec!["2", "1", "sh"],
+            vec!["3", "2", "ps"],
+        ]
+    );
+    let shell = |script: &str| {
+        let r = run(Command::new("sh").arg("-c").arg(script).arg(common::bin(T)));
+        r.ok().to_string()
+    };
+    assert_eq!(shell(r#""$0" -fp --init sh -c 'exit 9'; echo $?"#), "9\n");
+    // Unlike pid 1, the program can be killed by its own signal; the init reports 128+n.
+    assert_eq!(
+        shell(r#""$0" -fp --init sh -c 'kill -TERM $$'; echo $?"#),
+        "143\n"
+    );
+    // Orphans are reaped: no zombie is left once they exit.
+    let r = nssh(
+        &["-fp", "--init", "--mount-proc"],
+        "(sleep 0.1 &); sleep 0.5; ps -e -o stat=,comm= | grep -c '^Z' || true",
+    );
+    assert_eq!(r.ok(), "0\n");
+    // Signals reach the program through nsunshare and the init.
+    let d = TempDir::new("init");
+    let log = d.join("log");
+    let script = r#"trap 'echo USR1 >> "$0"' USR1; trap 'echo TERM >> "$0"; exit 4' TERM;
+        echo ready >> "$0"; while :; do sleep 0.05; done"#;
+    let mut p = Proc::spawn(
+        cmd(T)
+            .args([
+                "-fp",
+                "--init",
+                "--forward-signals",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .arg(&log),
+    );
+    let has = |what: &str| {
+        common::wait_for(Duration::from_secs(10), || {
+            std::fs::read_to_string(&log).is_ok_and(|t| t.lines().any(|l| l == what))
+        })
+    };
+    assert!(has("ready"));
+    let pid = nix::unistd::Pid::from_raw(p.pid() as i32);
+    use nix::sys::signal::{kill, Signal};
+    kill(pid, Signal::SIGUSR1).unwrap();
+    assert!(has("USR1"));
+    kill(pid, Signal::SIGTERM).unwrap();
+    assert!(has("TERM"));
+    assert_eq!(p.0.wait().unwrap().code(), Some(4));
+    for args in [
+        &["--init", "true"][..],
+        &["-p", "--init", "true"],
+        &["-f", "--init", "true"],
+    ] {
+        one_line_error(args, "option --init requires --fork and --pid");
+    }
+}
