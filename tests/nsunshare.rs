@@ -1537,10 +1537,10 @@ fn pid_file_names_the_process_and_goes_with_it() {
     assert!(common::wait_for(Duration::from_secs(5), || file.exists()));
     let pid = std::fs::read_to_string(&file).unwrap();
     let pid = pid.trim();
-    assert_eq!(
-        std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap(),
-        "sleep\n"
-    );
+    // Written before the program starts, so it may not be sleep yet.
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c == "sleep\n")
+    }));
     let ppid = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let ppid = ppid
         .rsplit_once(") ")
