@@ -466,6 +466,19 @@ fn id_maps_unprivileged() {
             v(&[&as_root, "1 400000 65535"]),
             "allow",
         ),
+        // One side a range (newgidmap), the other a single id written by the process itself.
+        (
+            vec!["-r", "--map-groups=1:400000:10"],
+            v(&[&as_root]),
+            v(&[&as_root, "1 400000 10"]),
+            "allow",
+        ),
+        (
+            vec!["-rf", "--map-users=1:300000:10"],
+            v(&[&as_root, "1 300000 10"]),
+            v(&[&as_root]),
+            "deny",
+        ),
         (
             vec!["--map-subids"],
             v(&["300000 300000 65536"]),
