@@ -1547,7 +1547,8 @@ fn pid_file_names_the_process_and_goes_with_it() {
         );
     }
     // In a new pid namespace it is the pid seen from outside, here while the program runs.
-    let mut p = Proc::spawn(cmd(T).args(["-fp", "--mount-proc", &arg, "sleep", "60"]));
+    let mut p =
+        Proc::spawn(cmd(T).args(["-fp", "--mount-proc", "--kill-child", &arg, "sleep", "60"]));
     assert!(common::wait_for(Duration::from_secs(5), || file.exists()));
     let pid = std::fs::read_to_string(&file).unwrap();
     let pid = pid.trim();
@@ -1569,9 +1570,16 @@ fn pid_file_names_the_process_and_goes_with_it() {
         common::ns_inode(pid, "pid"),
         common::ns_inode("self", "pid")
     );
+    // With nsunshare, --kill-child ends the program, and the pid file goes with it.
     p.0.kill().unwrap();
     p.0.wait().unwrap();
     assert!(common::wait_for(Duration::from_secs(5), || !file.exists()));
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists() || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.contains(") Z ")
+        }
+    );
     let missing = d.join("missing/box.pid");
     one_line_error(
         &[&format!("--pid-file={}", missing.display()), "true"],
@@ -1655,4 +1663,27 @@ fn init_runs_the_program_as_pid_2() {
     ] {
         one_line_error(args, "option --init requires --fork and --pid");
     }
+}
+
+#[test]
+fn pid_file_lives_as_long_as_the_process_it_names() {
+    let d = TempDir::new("pidfile-orphan");
+    let file = d.join("box.pid");
+    let arg = format!("--pid-file={}", file.display());
+    // nsunshare dies, its child (without --kill-child) goes on: the pid file still names it.
+    let (mut p, child) = start_sleeper(&["--fork", &arg], &d);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("{}\n", child.0)
+    );
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.running());
+    assert!(file.exists(), "pid file removed while its process runs");
+    drop(child);
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !file.exists()),
+        "pid file left behind"
+    );
 }
