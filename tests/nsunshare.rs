@@ -971,7 +971,7 @@ fn forward_signals() {
         while :; do sleep 0.05; done"#;
     let mut p = Proc::spawn(
         cmd(T)
-            .args(["--forward-signals", "--", "sh", "-c", script])
+            .args(["--forward-signals", "--kill-child", "--", "sh", "-c", script])
             .arg(&log)
             .stdout(Stdio::null()),
     );
@@ -1636,6 +1636,7 @@ fn init_runs_the_program_as_pid_2() {
                 "-fp",
                 "--init",
                 "--forward-signals",
+                "--kill-child",
                 "--",
                 "sh",
                 "-c",
