@@ -971,7 +971,14 @@ fn forward_signals() {
         while :; do sleep 0.05; done"#;
     let mut p = Proc::spawn(
         cmd(T)
-            .args(["--forward-signals", "--kill-child", "--", "sh", "-c", script])
+            .args([
+                "--forward-signals",
+                "--kill-child",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
             .arg(&log)
             .stdout(Stdio::null()),
     );
