@@ -22,8 +22,10 @@ enum Role {
 struct Variant {
     role: Role,
     label: String,
-    /// argv template; `{n}` is the run number, `{KEY}` a value printed by the job's `once`.
-    argv: Vec<String>,
+    /// Commands run one after the other and timed together (a reference that needs several
+    /// commands for the job, like libcgroup's four). argv templates: `{n}` is the run number,
+    /// `{KEY}` a value printed as `KEY=VALUE` by the job's `once` or `pre` script.
+    commands: Vec<Vec<String>>,
 }
 
 struct Job {
@@ -32,14 +34,17 @@ struct Job {
     once: Option<String>,
     /// `sh` script run once after the job.
     finally: Option<String>,
-    /// `sh` scripts run before / after every timed run (with substitutions).
+    /// `sh` scripts run before / after every timed run (with substitutions); `KEY=VALUE` lines
+    /// printed by `pre` are substitutions for that run.
     pre: Option<String>,
     post: Option<String>,
     variants: Vec<Variant>,
 }
 
-fn words(s: &str) -> Vec<String> {
-    s.split_whitespace().map(str::to_string).collect()
+fn words(s: &str) -> Vec<Vec<String>> {
+    s.split(" && ")
+        .map(|c| c.split_whitespace().map(str::to_string).collect())
+        .collect()
 }
 
 impl Job {
@@ -57,7 +62,7 @@ impl Job {
         self.variants.push(Variant {
             role: Role::Ours,
             label: "nstools".into(),
-            argv: words(argv),
+            commands: words(argv),
         });
         self
     }
@@ -65,7 +70,7 @@ impl Job {
         self.variants.push(Variant {
             role: Role::Reference,
             label: label.into(),
-            argv: words(argv),
+            commands: words(argv),
         });
         self
     }
@@ -73,7 +78,7 @@ impl Job {
         self.variants.push(Variant {
             role: Role::Floor,
             label: "C floor".into(),
-            argv: words(argv),
+            commands: words(argv),
         });
         self
     }
@@ -115,8 +120,57 @@ fn jobs() -> Vec<Job> {
             .ours("{bin}/nsunshare -muinpCT -f {floor}/true")
             .reference("util-linux", "unshare -muinpCT -f {floor}/true")
             .floor("{floor}/floor_unshare all {floor}/true"),
+        Job::new("nsenter -t PID -n -m true")
+            .once("unshare -n -m sleep 3600 >/dev/null 2>&1 & echo T=$!; sleep 0.05")
+            .finally("kill {T}")
+            .ours("{bin}/nsenter -t {T} -n -m {floor}/true")
+            .reference("util-linux", "nsenter -t {T} -n -m {floor}/true")
+            .floor("{floor}/floor_nsenter {T} {floor}/true"),
+        // The iproute2 sequence creates the peer inside directly (its fastest form), then
+        // addresses, links up and the route, one command each.
+        Job::new("veth pair + addresses + up + gateway")
+            .pre("ip netns add nsvb{n}")
+            .post("ip link del vb{n} 2>/dev/null; ip netns del nsvb{n}")
+            .ours(
+                "{bin}/nsveth add --netns=nsvb{n} --host=vb{n} --host-addr=10.240.0.1/24 \
+                 --peer-addr=10.240.0.2/24 --gateway",
+            )
+            .reference(
+                "iproute2",
+                "ip link add vb{n} type veth peer name eth0 netns nsvb{n} \
+                 && ip link set vb{n} up && ip addr add 10.240.0.1/24 dev vb{n} \
+                 && ip -n nsvb{n} link set lo up && ip -n nsvb{n} link set eth0 up \
+                 && ip -n nsvb{n} addr add 10.240.0.2/24 dev eth0 \
+                 && ip -n nsvb{n} route add default via 10.240.0.1",
+            )
+            .floor("{floor}/floor_nsveth /run/netns/nsvb{n} vb{n} 10.240.0.1 10.240.0.2 24"),
+        // Our cgroup is `$M` in the memory hierarchy and `$P` in pids: libcgroup is given the
+        // same places our relative paths resolve to.
+        Job::new("cgroup exec --rm, memory+pids limits")
+            .once(CGROUP_ONCE)
+            .ours("{bin}/nscgroup exec --rm b{n} --memory=32M --pids=20 -- {floor}/true")
+            .reference(
+                "libcgroup",
+                "cgcreate -g memory:{M}/b{n} -g pids:{P}/b{n} \
+                 && cgset -r memory.limit_in_bytes=33554432 {M}/b{n} \
+                 && cgset -r pids.max=20 {P}/b{n} \
+                 && cgexec -g memory:{M}/b{n} -g pids:{P}/b{n} {floor}/true \
+                 && cgdelete -g memory:{M}/b{n} -g pids:{P}/b{n}",
+            )
+            .floor("{floor}/floor_cgroup rm b{n} {floor}/true"),
+        Job::new("uid map of a new user namespace (as root)")
+            .pre("unshare -U sleep 10 >/dev/null 2>&1 & echo pid=$!; sleep 0.01")
+            .post("kill {pid}")
+            .ours("{bin}/nsidmap --uid=0:0:1 {pid}")
+            .reference("shadow newuidmap", "newuidmap {pid} 0 0 1"),
+        // A target of our own in new net and mount namespaces (the pid is the sleep itself:
+        // unshare execs it without forking).
     ]
 }
+
+const CGROUP_ONCE: &str =
+    "echo M=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup | sed 's|/$||'); \
+    echo P=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup | sed 's|/$||')";
 
 fn substitute(t: &str, vars: &HashMap<String, String>) -> String {
     let mut s = t.to_string();
@@ -124,6 +178,15 @@ fn substitute(t: &str, vars: &HashMap<String, String>) -> String {
         s = s.replace(&format!("{{{k}}}"), v);
     }
     s
+}
+
+/// Run an `sh` script and add the `KEY=VALUE` lines it prints to `vars`.
+fn sh_vars(script: &str, vars: &mut HashMap<String, String>) {
+    for line in sh(script, vars).lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            vars.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
 }
 
 fn sh(script: &str, vars: &HashMap<String, String>) -> String {
@@ -136,31 +199,38 @@ fn sh(script: &str, vars: &HashMap<String, String>) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// One timed run: (seconds, success).
-fn time_once(argv: &[String]) -> (f64, bool) {
+/// One timed run of a sequence of commands (stopping at the first failure): (seconds, success).
+fn time_once(commands: &[Vec<String>]) -> (f64, bool) {
     let start = Instant::now();
-    let status = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]));
-    (start.elapsed().as_secs_f64(), status.success())
+    let ok = commands.iter().all(|argv| {
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", argv[0]))
+            .success()
+    });
+    (start.elapsed().as_secs_f64(), ok)
 }
 
 /// Peak RSS of one run, in KiB, measured through the static `peakrss` wrapper (a separate,
 /// untimed run: measuring it from this process would count the pages of our own fork).
-fn peak_rss(floor: &str, argv: &[String]) -> i64 {
-    let out = Command::new(format!("{floor}/peakrss"))
-        .args(argv)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .output()
-        .expect("cannot run peakrss");
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .find_map(|l| l.strip_prefix("peakrss ")?.trim().parse().ok())
-        .unwrap_or(-1)
+/// The largest of the commands' peak RSS.
+fn peak_rss(floor: &str, commands: &[Vec<String>]) -> i64 {
+    let one = |argv: &Vec<String>| {
+        let out = Command::new(format!("{floor}/peakrss"))
+            .args(argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .output()
+            .expect("cannot run peakrss");
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|l| l.strip_prefix("peakrss ")?.trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    commands.iter().map(one).max().unwrap_or(-1)
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -186,11 +256,7 @@ struct Stats {
 fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats> {
     let mut vars = base.clone();
     if let Some(once) = &job.once {
-        for line in sh(once, &vars).lines() {
-            if let Some((k, v)) = line.split_once('=') {
-                vars.insert(k.trim().to_string(), v.trim().to_string());
-            }
-        }
+        sh_vars(once, &mut vars);
     }
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); job.variants.len()];
     let mut rss = vec![0i64; job.variants.len()];
@@ -201,10 +267,14 @@ fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats>
             n += 1;
             vars.insert("n".into(), n.to_string());
             if let Some(pre) = &job.pre {
-                sh(pre, &vars);
+                sh_vars(pre, &mut vars);
             }
-            let argv: Vec<String> = v.argv.iter().map(|a| substitute(a, &vars)).collect();
-            let (t, ok) = time_once(&argv);
+            let commands: Vec<Vec<String>> = v
+                .commands
+                .iter()
+                .map(|argv| argv.iter().map(|a| substitute(a, &vars)).collect())
+                .collect();
+            let (t, ok) = time_once(&commands);
             if let Some(post) = &job.post {
                 sh(post, &vars);
             }
@@ -214,7 +284,7 @@ fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats>
                 if let Some(pre) = &job.pre {
                     sh(pre, &vars);
                 }
-                rss[i] = rss[i].max(peak_rss(&vars["floor"], &argv));
+                rss[i] = rss[i].max(peak_rss(&vars["floor"], &commands));
                 if let Some(post) = &job.post {
                     sh(post, &vars);
                 }
@@ -256,9 +326,11 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
     let mut base = HashMap::new();
-    // Ours as shipped for minimal images: static musl builds (bench/run.sh builds them).
-    let musl = target.join("x86_64-unknown-linux-musl/release");
-    base.insert("bin".to_string(), musl.display().to_string());
+    // Ours as shipped for minimal images: static builds (scripts/build-static.sh).
+    base.insert(
+        "bin".to_string(),
+        target.join("static").display().to_string(),
+    );
     base.insert(
         "floor".to_string(),
         target.join("bench-c").display().to_string(),

@@ -6,6 +6,7 @@
 #     nsidmap     ids 0-65535 inside are 100000-165535 outside
 #     nsveth      a veth pair: host 10.200.0.1/30 <-> container 10.200.0.2/30, default route
 #     nscgroup    a cgroup with at most 20 processes and 64M of memory, holding the container
+#   --setuid=0 --setgid=0  once mapped, the program becomes root inside (100000 on the host)
 #   --init      a tiny pid 1 reaps zombies and forwards signals to the program (pid 2)
 #   nspivot     inside: the root becomes ROOTFS with /proc, /sys, /dev; hostname "box"
 #
@@ -29,6 +30,7 @@ trap 'exit 143' TERM
 
 status=0
 nsunshare --user --pid --mount --uts --ipc --net --cgroup --fork --init --kill-child \
+	--setuid=0 --setgid=0 \
 	${NSTOOLS_PID_FILE:+--pid-file="$NSTOOLS_PID_FILE"} \
 	--setup "nsidmap --uid=0:100000:65536 --gid=0:100000:65536 \$NS_PID" \
 	--setup "nsveth add --netns=\$NS_PID --host=$link --host-addr=10.200.0.1/30 --peer-addr=10.200.0.2/30 --gateway" \

@@ -13,13 +13,15 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The entry point of a tool binary: a C `main` that hands argv to the tool's `main`.
 ///
-/// Binaries declare `#![no_main]` and call this macro. Skipping Rust's runtime start-up (stack
+/// Binaries declare `#![cfg_attr(not(test), no_main)]` and call this macro (under `cargo test`
+/// the test harness keeps its own `main`). Skipping Rust's runtime start-up (stack
 /// guard discovery through `/proc/self/maps`, an alternate signal stack, SIGPIPE ignored, a poll
 /// of the standard descriptors) saves a tenth of the start-up time of a tool, and nothing of it
 /// is needed: the tools are single-threaded, abort on panic, and reset signals before exec.
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {
+        #[cfg(not(test))]
         #[no_mangle]
         extern "C" fn main(argc: i32, argv: *const *const ::std::ffi::c_char) -> i32 {
             // SAFETY: these are the C runtime's own arguments to `main`.

@@ -123,6 +123,17 @@ impl<T> Context<T> for io::Result<T> {
     }
 }
 
+impl Error {
+    /// A failed system call with the kernel's own explanation (a netlink extended ack):
+    /// `what: strerror (detail)`.
+    pub fn sys_detail(what: impl Display, errno: Errno, detail: &str) -> Self {
+        Error {
+            errno: Some(errno),
+            ..Error::new(format!("{what}: {} ({detail})", errno.desc()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,9 +68,10 @@ impl Range {
         })
     }
 
-    /// Whether inner..inner+count and outer..outer+count fit in 32 bits.
+    /// Whether inner..inner+count and outer..outer+count stay below 4294967295, which is
+    /// `(uid_t) -1`, an id the kernel never maps.
     fn fits(&self) -> bool {
-        let end = |s: u32| u64::from(s) + u64::from(self.count) <= 1 << 32;
+        let end = |s: u32| u64::from(s) + u64::from(self.count) <= u64::from(u32::MAX);
         end(self.inner) && end(self.outer)
     }
 }
@@ -90,7 +91,7 @@ pub fn validate(ranges: &[Range]) -> Result<()> {
         }
         if !r.fits() {
             return Err(Error::new(format!(
-                "invalid mapping '{r}': ids past 4294967295"
+                "invalid mapping '{r}': ids past 4294967294"
             )));
         }
         for other in &ranges[..i] {
@@ -408,7 +409,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("past"));
-        validate(&[r(u32::MAX, 0, 1)]).unwrap();
+        validate(&[r(u32::MAX - 1, 0, 1)]).unwrap();
+        assert!(validate(&[r(u32::MAX, 0, 1)]).is_err());
         let many: Vec<Range> = (0..341).map(|i| r(i, i, 1)).collect();
         assert!(validate(&many)
             .unwrap_err()

@@ -3,15 +3,23 @@
 //! The library is organised by concern; each tool in [`tool`] parses its arguments, calls these
 //! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
 
+pub mod cgroup;
 pub mod cli;
 pub mod error;
 pub mod idmap;
+pub mod join;
 pub mod mount;
+pub mod netlink;
 pub mod ns;
+pub mod procdir;
 pub mod process;
+pub mod rootfs;
+pub mod subid;
 pub mod sys;
+pub mod target;
 pub mod tool;
 pub mod users;
+pub mod veth;
 
 #[cfg(test)]
 mod testutil;

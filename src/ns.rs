@@ -137,6 +137,76 @@ pub fn is_ns_file(file: &File) -> bool {
     crate::sys::ns_get_nstype(file.as_fd()).is_ok()
 }
 
+/// Whether the caller is in a namespace of type `name` (`mnt`, `uts`, …) other than the one it
+/// was started from: true when `/proc/1` (the init the mounted `/proc` shows) is in another one,
+/// or, when `/proc/1` is unreadable, when the nearest readable ancestor is. False when nothing
+/// shows a difference, so callers refuse rather than touch the original namespace. When `/proc`
+/// already shows a pid namespace whose init we are, someone mounted it for a new pid namespace,
+/// which only makes sense in a new mount namespace: that counts as a new mount namespace (and
+/// proves nothing about the others).
+pub fn is_new(name: &str) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let id = |pid: &str| -> std::io::Result<(u64, u64)> {
+        let md = std::fs::metadata(format!("/proc/{pid}/ns/{name}"))?;
+        Ok((md.dev(), md.ino()))
+    };
+    let ours = id("self").context(|| format!("cannot stat /proc/self/ns/{name}"))?;
+    let me = std::fs::read_link("/proc/self").context(|| "cannot read /proc/self")?;
+    if me.as_os_str() == "1" {
+        return Ok(name == "mnt");
+    }
+    if let Ok(init) = id("1") {
+        return Ok(init != ours);
+    }
+    // Pids as the mounted /proc sees them (getppid() is 0 for the init of a new pid namespace).
+    let mut pid = parent_of("self").unwrap_or(0);
+    while pid > 1 {
+        match id(&pid.to_string()) {
+            Ok(theirs) if theirs != ours => return Ok(true),
+            Ok(_) => {}
+            // An ancestor we may not inspect lives in an ancestor user namespace; a namespace
+            // owned by our own, non-initial user namespace was made after it, so it is new.
+            Err(e) if e.raw_os_error() == Some(libc::EACCES) => return owned_by_own_userns(name),
+            Err(_) => {}
+        }
+        pid = match parent_of(&pid.to_string()) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    Ok(false)
+}
+
+/// Whether the namespace `name` of the caller is owned by the caller's user namespace, and that
+/// is not the initial one.
+fn owned_by_own_userns(name: &str) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    /// `PROC_USER_INIT_INO`: the inode of the initial user namespace.
+    const USER_INIT_INO: u64 = 0xEFFF_FFFD;
+    let path = format!("/proc/self/ns/{name}");
+    let fd = open(
+        path.as_str(),
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .context(|| format!("cannot open {path}"))?;
+    let owner = crate::sys::ns_get_userns(fd.as_fd())
+        .context(|| format!("cannot get the owner of {path}"))?;
+    let owner = File::from(owner)
+        .metadata()
+        .context(|| format!("cannot stat the owner of {path}"))?;
+    let mine =
+        std::fs::metadata("/proc/self/ns/user").context(|| "cannot stat /proc/self/ns/user")?;
+    Ok(owner.ino() == mine.ino() && owner.dev() == mine.dev() && mine.ino() != USER_INIT_INO)
+}
+
+/// The parent pid of `pid`, from `/proc/PID/stat` (after the last `)` of the command name).
+fn parent_of(pid: &str) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

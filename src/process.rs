@@ -308,3 +308,17 @@ pub fn run_init(program: Pid) -> ! {
         }
     }
 }
+
+/// `--keep-caps`: make the permitted capabilities inheritable and ambient, so that they survive
+/// `execve` as a non-root user (in a user namespace we created or joined).
+pub fn permitted_to_ambient() -> Result<()> {
+    let mut caps = sys::capget().context(|| "capget failed")?;
+    caps.inheritable = caps.permitted;
+    sys::capset(caps).context(|| "capset failed")?;
+    for cap in 0..64 {
+        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
+            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
+        }
+    }
+    Ok(())
+}

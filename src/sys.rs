@@ -193,3 +193,183 @@ pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<st
         })
         .collect()
 }
+
+/// `struct mount_attr` of `mount_setattr(2)`.
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `mount_setattr(2)` setting `MOUNT_ATTR_RDONLY` on the mount at `path` (and every mount below
+/// it when `recursive`), leaving its other flags alone, locked ones included.
+pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Result<()> {
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let flags = if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: `path` is NUL-terminated and `attr` is a valid struct of the size we pass; the
+    // kernel only reads both during the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// `socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol)`: a netlink socket, bound (by the
+/// kernel, on first use) to the network namespace of the calling thread at this moment.
+pub fn netlink_socket(protocol: i32) -> nix::Result<OwnedFd> {
+    let ty = libc::SOCK_RAW | libc::SOCK_CLOEXEC;
+    // SAFETY: integer arguments only; returns a new fd or -1.
+    let fd = unsafe { libc::socket(libc::AF_NETLINK, ty, protocol) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(fd).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `setsockopt(fd, level, name, &value, sizeof(int))` for an integer option.
+pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> nix::Result<()> {
+    let len = std::mem::size_of::<i32>() as libc::socklen_t;
+    // SAFETY: the pointer and length describe `value`, which lives across the call.
+    let r =
+        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    Errno::result(r).map(drop)
+}
+
+/// `sendto(2)` of one netlink datagram to the kernel (port id 0); returns the bytes sent.
+pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: an all-zero sockaddr_nl is a valid value of this plain C struct.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    let len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    // SAFETY: the pointers and lengths describe `buf` and `addr`, which the kernel only reads.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            0,
+            (&raw const addr).cast(),
+            len,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `recvfrom(2)` of one netlink datagram with `MSG_TRUNC`: the datagram's full length (larger
+/// than `buf` when it was truncated) and the port id of its sender (0: the kernel).
+pub fn recv_netlink(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usize, u32)> {
+    // SAFETY: an all-zero sockaddr_nl is a valid value of this plain C struct.
+    let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+    // SAFETY: `buf` is writable for its length; `addr`/`len` describe a sockaddr_nl we own.
+    let r = unsafe {
+        libc::recvfrom(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+            (&raw mut addr).cast(),
+            &mut len,
+        )
+    };
+    Errno::result(r).map(|n| (n as usize, addr.nl_pid))
+}
+
+/// `pidfd_getfd(2)`: a duplicate of the file descriptor `fd` of the process behind `pidfd`.
+pub fn pidfd_getfd(pidfd: BorrowedFd<'_>, fd: RawFd) -> nix::Result<OwnedFd> {
+    // SAFETY: integer arguments only; the call returns a new fd or -1.
+    let r = unsafe { libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// `ioctl(sock, SIOCGSKNS)`: an fd of the network namespace a socket was created in.
+pub fn socket_netns(sock: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const SIOCGSKNS: libc::c_ulong = 0x894C;
+    // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(sock.as_raw_fd(), SIOCGSKNS as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A `struct file_handle` holding an nsfs handle (`struct nsfs_file_handle`: id, type, inode).
+#[repr(C)]
+struct NsfsHandle {
+    handle_bytes: u32,
+    handle_type: i32,
+    ns_id: u64,
+    ns_type: u32,
+    ns_inum: u32,
+}
+
+const NSFS_HANDLE_BYTES: u32 = 16;
+
+/// `name_to_handle_at(fd, "", …, AT_EMPTY_PATH | AT_HANDLE_FID)` on an nsfs file: the handle
+/// type nsfs uses (the kernel does not export it), to build handles by namespace id.
+pub fn nsfs_handle_type(nsfs: BorrowedFd<'_>) -> nix::Result<i32> {
+    const AT_HANDLE_FID: libc::c_int = 0x200;
+    let mut h = NsfsHandle {
+        handle_bytes: NSFS_HANDLE_BYTES,
+        handle_type: 0,
+        ns_id: 0,
+        ns_type: 0,
+        ns_inum: 0,
+    };
+    let mut mount_id: libc::c_int = 0;
+    // SAFETY: `h` has room for `handle_bytes` bytes after its header and `mount_id` is an int we
+    // own; the path is an empty NUL-terminated string; the kernel writes only into those.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_name_to_handle_at,
+            nsfs.as_raw_fd(),
+            c"".as_ptr(),
+            &mut h as *mut NsfsHandle,
+            &mut mount_id as *mut libc::c_int,
+            libc::AT_EMPTY_PATH | AT_HANDLE_FID,
+        )
+    };
+    Errno::result(r).map(|_| h.handle_type)
+}
+
+/// `open_by_handle_at(nsfs, {handle_type, ns_id, ns_type}, O_RDONLY | O_CLOEXEC)`: the
+/// namespace of kind `ns_type` (a `CLONE_NEW*` flag) whose 64-bit id is `id` (Linux 6.18).
+pub fn open_ns_by_id(
+    nsfs: BorrowedFd<'_>,
+    handle_type: i32,
+    id: u64,
+    ns_type: i32,
+) -> nix::Result<OwnedFd> {
+    let mut h = NsfsHandle {
+        handle_bytes: NSFS_HANDLE_BYTES,
+        handle_type,
+        ns_id: id,
+        ns_type: ns_type as u32,
+        ns_inum: 0,
+    };
+    // SAFETY: `h` is a complete handle of `handle_bytes` bytes that outlives the call; the kernel
+    // only reads it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_open_by_handle_at,
+            nsfs.as_raw_fd(),
+            &mut h as *mut NsfsHandle,
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}

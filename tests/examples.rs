@@ -16,7 +16,11 @@ fn examples() -> PathBuf {
 
 /// PATH with our freshly built binaries first.
 fn path_with_tools() -> String {
-    let bins = common::bin("nsunshare").parent().unwrap().display().to_string();
+    let bins = common::bin("nsunshare")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
     format!("{bins}:{}", std::env::var("PATH").unwrap_or_default())
 }
 
@@ -24,12 +28,27 @@ fn path_with_tools() -> String {
 /// root (uid 100000 on the host) can write to, and `/mnt` for a tmpfs.
 fn rootfs(dir: &TempDir) -> PathBuf {
     let root = dir.join("rootfs");
-    let r = common::run(Command::new("dash").arg(examples().join("make-rootfs.sh")).arg(&root));
+    let r = common::run(
+        Command::new("dash")
+            .arg(examples().join("make-rootfs.sh"))
+            .arg(&root),
+    );
     assert_eq!(r.code, Some(0), "make-rootfs.sh failed: {}", r.stderr);
     for d in ["results", "mnt"] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
-    common::sh(&format!("chmod 777 {}/results", root.display()));
+    let results = root.join("results");
+    for fifo in ["go", "go2"] {
+        nix::unistd::mkfifo(
+            &results.join(fifo),
+            nix::sys::stat::Mode::from_bits_truncate(0o666),
+        )
+        .unwrap();
+    }
+    common::sh(&format!(
+        "chmod 777 {0} && chmod 666 {0}/go {0}/go2",
+        results.display()
+    ));
     root
 }
 
@@ -37,7 +56,9 @@ fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
 }
 
-/// What the container does inside: report, wait for the host's checks, then the limits.
+/// What the container does inside: report, wait for the host's checks, then the limits. Once the
+/// pids limit is reached no fork succeeds, so from there on it uses builtins only: it waits on
+/// fifos with `read` and finds its sleeps through `/proc`.
 const INSIDE: &str = r#"
 r=/results
 { echo "pid=$$"; echo "hostname=$(hostname)"; echo "uid=$(id -u)"; echo "init=$(cat /proc/1/comm)"
@@ -45,13 +66,31 @@ r=/results
 mount -t tmpfs tmpfs /mnt && echo mounted > $r/tmpfs
 ping -c 1 -W 5 10.200.0.1 >/dev/null 2>&1 && echo ok > $r/ping-host
 echo ready > $r/ready
-while [ ! -e $r/go ]; do sleep 0.05; done
-i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null
-echo "$i" > $r/started
-while [ ! -e $r/go2 ]; do sleep 0.05; done
+read x < $r/go
+( i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done ) 2>/dev/null
+echo started > $r/started
+read x < $r/go2
+for d in /proc/[0-9]*; do
+  read c < $d/comm 2>/dev/null && [ "$c" = sleep ] && kill -9 ${d#/proc/} 2>/dev/null
+done
+sleep 0.2
 dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo "$?" > $r/dd
 echo done > $r/done
 "#;
+
+/// Write a line to a fifo the container waits on (giving up after 30 s without a reader).
+fn poke(fifo: &Path) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = common::wait_for(Duration::from_secs(30), || {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo);
+        f.and_then(|mut f| f.write_all(b"go\n")).is_ok()
+    });
+    assert!(opened, "nobody reads {}", fifo.display());
+}
 
 #[test]
 fn container_sh_builds_an_isolated_limited_container() {
@@ -66,45 +105,84 @@ fn container_sh_builds_an_isolated_limited_container() {
     let queues_before = common::sh("ipcs -q | grep -c '^0x' || true");
 
     let mut c = Command::new("dash");
-    c.arg(examples().join("container.sh")).arg(&root).args(["/bin/sh", "-c", INSIDE]);
-    c.env("PATH", path_with_tools()).env("NSTOOLS_PID_FILE", &pid_file);
-    let script = Proc::spawn(&mut c);
+    c.arg(examples().join("container.sh"))
+        .arg(&root)
+        .args(["/bin/sh", "-c", INSIDE]);
+    c.env("PATH", path_with_tools())
+        .env("NSTOOLS_PID_FILE", &pid_file);
+    let mut script = Proc::spawn(&mut c);
     let link = format!("nsv{}", script.pid());
-    let ready = common::wait_for(Duration::from_secs(20), || results.join("ready").exists());
-    assert!(ready, "the container did not start; info: {}", read(&results.join("info")));
+    common::wait_for(Duration::from_secs(20), || {
+        results.join("ready").exists() || script.0.try_wait().unwrap().is_some()
+    });
+    let ready = results.join("ready").exists();
+    assert!(
+        ready,
+        "the container did not start; info: {}",
+        read(&results.join("info"))
+    );
 
     // From the host, while it runs.
     let init: u32 = read(&pid_file).trim().parse().expect("pid file");
-    let program = common::sh(&format!("cat /proc/{init}/task/{init}/children")).trim().to_string();
+    let program = common::sh(&format!("cat /proc/{init}/task/{init}/children"))
+        .trim()
+        .to_string();
     for ns in ["user", "pid", "mnt", "uts", "ipc", "net", "cgroup"] {
-        assert_ne!(common::ns_inode(&program, ns), common::ns_inode("self", ns), "{ns} namespace is the host's");
+        assert_ne!(
+            common::ns_inode(&program, ns),
+            common::ns_inode("self", ns),
+            "{ns} namespace is the host's"
+        );
     }
     let status = read(Path::new(&format!("/proc/{program}/status")));
     let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
-    assert!(uid_line.split_whitespace().skip(1).all(|u| u == "100000"), "{uid_line}");
-    assert_eq!(common::sh("hostname"), host_name, "hostname changed on the host");
+    assert!(
+        uid_line.split_whitespace().skip(1).all(|u| u == "100000"),
+        "{uid_line}"
+    );
+    assert_eq!(
+        common::sh("hostname"),
+        host_name,
+        "hostname changed on the host"
+    );
     let r = common::run(Command::new("ping").args(["-c", "1", "-W", "5", "10.200.0.2"]));
-    assert_eq!(r.code, Some(0), "the host cannot ping the container: {}", r.stdout);
+    assert_eq!(
+        r.code,
+        Some(0),
+        "the host cannot ping the container: {}",
+        r.stdout
+    );
     let mk = common::run(Command::new("nsenter").args(["-t", &program, "-i", "ipcmk", "-Q"]));
     assert_eq!(mk.code, Some(0), "{}", mk.stderr);
-    assert_eq!(common::sh("ipcs -q | grep -c '^0x' || true"), queues_before, "the queue is visible outside");
-    let inside_queues = common::sh(&format!("nsenter -t {program} -i ipcs -q | grep -c '^0x' || true"));
+    assert_eq!(
+        common::sh("ipcs -q | grep -c '^0x' || true"),
+        queues_before,
+        "the queue is visible outside"
+    );
+    let inside_queues = common::sh(&format!(
+        "nsenter -t {program} -i ipcs -q | grep -c '^0x' || true"
+    ));
     assert_eq!(inside_queues.trim(), "1");
     assert!(!read(Path::new("/proc/self/mountinfo")).contains(&format!("{}/mnt", root.display())));
     let cgroup_line = read(Path::new(&format!("/proc/{program}/cgroup")));
-    let pids_cgroup = cgroup_line.lines().find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
+    let pids_cgroup = cgroup_line
+        .lines()
+        .find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
     let pids_cgroup = pids_cgroup.expect("no pids cgroup line");
     assert!(pids_cgroup.contains("nstools-demo-"), "{cgroup_line}");
 
     // The pids limit: 100 sleeps started, at most 20 processes in the cgroup.
-    std::fs::write(results.join("go"), "").unwrap();
-    assert!(common::wait_for(Duration::from_secs(30), || results.join("started").exists()));
-    let current = read(Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}/pids.current")));
+    poke(&results.join("go"));
+    assert!(common::wait_for(Duration::from_secs(30), || results
+        .join("started")
+        .exists()));
+    let current = read(Path::new(&format!(
+        "/sys/fs/cgroup/pids{pids_cgroup}/pids.current"
+    )));
     let current: u32 = current.trim().parse().expect("pids.current");
     assert!(current <= 20, "pids.current = {current}");
     // The memory limit: a 100M allocation is killed.
-    std::fs::write(results.join("go2"), "").unwrap();
-    let mut script = script;
+    poke(&results.join("go2"));
     let status = script.0.wait().unwrap();
     assert!(status.success(), "container.sh failed: {status:?}");
 
@@ -114,17 +192,42 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(info.contains("init=nsunshare\n"), "{info}");
     assert!(info.contains("hostname=box\n"), "{info}");
     assert!(info.contains("uid=0\n"), "{info}");
-    let procs: u32 = info.lines().find_map(|l| l.strip_prefix("procs=")).unwrap().parse().unwrap();
-    assert!(procs <= 5, "more than the container's processes in /proc: {info}");
+    let procs: u32 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("procs="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        procs <= 5,
+        "more than the container's processes in /proc: {info}"
+    );
     assert_eq!(read(&results.join("tmpfs")).trim(), "mounted");
-    assert_eq!(read(&results.join("ping-host")).trim(), "ok", "the container cannot ping the host");
-    assert_eq!(read(&results.join("dd")).trim(), "137", "the 100M allocation was not OOM-killed");
+    assert_eq!(
+        read(&results.join("ping-host")).trim(),
+        "ok",
+        "the container cannot ping the host"
+    );
+    assert_eq!(
+        read(&results.join("dd")).trim(),
+        "137",
+        "the 100M allocation was not OOM-killed"
+    );
     assert_eq!(read(&results.join("done")).trim(), "done");
 
     // Nothing left.
-    assert!(common::wait_for(Duration::from_secs(5), || !Path::new(&format!("/proc/{init}")).exists()));
-    assert!(!common::sh("ip -o link show").contains(&link), "{link} is left");
-    assert!(!Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}")).exists(), "the cgroup is left");
+    assert!(common::wait_for(Duration::from_secs(5), || !Path::new(
+        &format!("/proc/{init}")
+    )
+    .exists()));
+    assert!(
+        !common::sh("ip -o link show").contains(&link),
+        "{link} is left"
+    );
+    assert!(
+        !Path::new(&format!("/sys/fs/cgroup/pids{pids_cgroup}")).exists(),
+        "the cgroup is left"
+    );
     assert!(!pid_file.exists(), "the pid file is left");
     assert!(!read(Path::new("/proc/self/mountinfo")).contains(&root.display().to_string()));
 }
@@ -143,7 +246,11 @@ fn rootless_sh_builds_a_container_as_a_user() {
     etc.add_subuid(&format!("nst{uid}:300000:65536"));
     etc.add_subgid(&format!("nst{uid}:300000:65536"));
     let (_suid_dir, nsidmap) = common::setuid_copy("nsidmap", "nsidmap");
-    let path = format!("{}:{}", nsidmap.parent().unwrap().display(), path_with_tools());
+    let path = format!(
+        "{}:{}",
+        nsidmap.parent().unwrap().display(),
+        path_with_tools()
+    );
     let script = examples().join("rootless.sh");
     let inside = "echo uid=$(id -u) host=$(hostname) lo=$(cat /sys/class/net/lo/operstate) pid=$$";
     let argv: Vec<String> = vec![

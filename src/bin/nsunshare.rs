@@ -1,2 +1,2 @@
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 nstools::entry!(nstools::tool::nsunshare::main);

@@ -10,7 +10,18 @@ use crate::error::Error;
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
 
 /// Every tool, by the name it is called by.
-const TOOLS: &[(&str, Main)] = &[("nsunshare", |a| super::nsunshare::main(a))];
+const TOOLS: &[(&str, Main)] = &[
+    ("nsunshare", |a| super::nsunshare::main(a)),
+    ("nsmount-proc", |a| super::nsmount_proc::main(a)),
+    ("nspivot", |a| super::nspivot::main(a)),
+    ("nsidmap", |a| super::nsidmap::main(a)),
+    // shadow's names: nsidmap takes their syntax when called by them.
+    ("newuidmap", |a| super::nsidmap::main(a)),
+    ("newgidmap", |a| super::nsidmap::main(a)),
+    ("nscgroup", |a| super::nscgroup::main(a)),
+    ("nsveth", |a| super::nsveth::main(a)),
+    ("nsenter", |a| super::nsenter::main(a)),
+];
 
 fn find(name: &str) -> Option<Main> {
     TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)

@@ -769,7 +769,7 @@ impl Plan {
             nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
-            permitted_to_ambient()?;
+            process::permitted_to_ambient()?;
         }
         if o.clear_env || o.keep_env.is_some() {
             sys::clearenv();
@@ -963,17 +963,4 @@ fn is_fixed(def: &str) -> bool {
 fn load_interp(dir: &Path, def: &str) -> Result<()> {
     let path = dir.join("register");
     std::fs::write(&path, def).context(|| format!("write failed {}", path.display()))
-}
-
-/// `--keep-caps`: make the permitted capabilities ambient, so they survive exec as non-root.
-fn permitted_to_ambient() -> Result<()> {
-    let mut caps = sys::capget().context(|| "capget failed")?;
-    caps.inheritable = caps.permitted;
-    sys::capset(caps).context(|| "capset failed")?;
-    for cap in 0..64 {
-        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
-            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
-        }
-    }
-    Ok(())
 }

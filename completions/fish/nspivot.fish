@@ -1,0 +1,13 @@
+# fish completion for nspivot
+complete -c nspivot -l no-proc -d 'do not mount a fresh /proc'
+complete -c nspivot -l no-sys -d 'do not mount /sys'
+complete -c nspivot -l no-dev -d 'do not build /dev'
+complete -c nspivot -l ro -d 'make the new root read-only'
+complete -c nspivot -l tmpfs -r -d 'mount a tmpfs on a directory of the new root'
+complete -c nspivot -l bind -r -F -d 'bind-mount SRC:DST in the new root'
+complete -c nspivot -l ro-bind -r -F -d 'bind-mount SRC:DST read-only'
+complete -c nspivot -l hostname -x -d 'set the hostname (needs a new UTS namespace)'
+complete -c nspivot -l wd -r -d 'working directory in the new root'
+complete -c nspivot -s h -l help -d 'display help'
+complete -c nspivot -s V -l version -d 'display version'
+complete -c nspivot -x -a '(__fish_complete_directories)'

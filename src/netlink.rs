@@ -1,0 +1,989 @@
+//! A small rtnetlink client: just what the tools need to make veth pairs, bridges, addresses and
+//! routes, over a raw `AF_NETLINK` socket.
+//!
+//! Messages are built byte by byte (native endian, attributes aligned to 4 bytes, nested
+//! attributes patched with their length when closed), so there is no `unsafe` here: the four
+//! socket calls live in [`crate::sys`]. Every request carries a fresh sequence number and every
+//! reply is checked against it; `NLMSG_ERROR` becomes an [`Errno`], with the kernel's extended
+//! acknowledgement message (`NETLINK_EXT_ACK`, `NLMSGERR_ATTR_MSG`) when it sent one.
+//!
+//! A netlink socket stays bound to the network namespace it was *created* in, whatever the
+//! process does afterwards. [`Socket::open_in`] uses that: it enters the target namespace with
+//! `setns`, creates the socket, and returns to our own namespace through a saved fd, all on our
+//! only thread.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sched::{setns, CloneFlags};
+
+use crate::error::{Context, Error, Result};
+use crate::sys;
+
+// <linux/netlink.h>
+const NETLINK_ROUTE: i32 = 0;
+const SOL_NETLINK: i32 = 270;
+const NETLINK_CAP_ACK: i32 = 10;
+const NETLINK_EXT_ACK: i32 = 11;
+const NLMSG_HDRLEN: usize = 16;
+const NLMSG_NOOP: u16 = 1;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 0x1;
+const NLM_F_MULTI: u16 = 0x2;
+const NLM_F_ACK: u16 = 0x4;
+const NLM_F_DUMP: u16 = 0x300;
+const NLM_F_EXCL: u16 = 0x200;
+const NLM_F_CREATE: u16 = 0x400;
+/// On an `NLMSG_ERROR`: the request's payload was left out (`NETLINK_CAP_ACK`).
+const NLM_F_CAPPED: u16 = 0x100;
+/// On an `NLMSG_ERROR`: extended-ack attributes follow the request's header.
+const NLM_F_ACK_TLVS: u16 = 0x200;
+const NLMSGERR_ATTR_MSG: u16 = 1;
+const NLA_F_NESTED: u16 = 0x8000;
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+// <linux/rtnetlink.h>
+const RTM_NEWLINK: u16 = 16;
+const RTM_DELLINK: u16 = 17;
+const RTM_GETLINK: u16 = 18;
+const RTM_SETLINK: u16 = 19;
+const RTM_NEWADDR: u16 = 20;
+const RTM_NEWROUTE: u16 = 24;
+const RTM_NEWNSID: u16 = 88;
+const RTM_GETNSID: u16 = 90;
+const RT_TABLE_MAIN: u8 = 254;
+const RTPROT_BOOT: u8 = 3;
+const RT_SCOPE_UNIVERSE: u8 = 0;
+const RT_SCOPE_LINK: u8 = 253;
+const RTN_UNICAST: u8 = 1;
+const RTA_DST: u16 = 1;
+const RTA_OIF: u16 = 4;
+const RTA_GATEWAY: u16 = 5;
+const NETNSA_NSID: u16 = 1;
+const NETNSA_FD: u16 = 3;
+
+// <linux/if_link.h>, <linux/veth.h>
+const IFLA_ADDRESS: u16 = 1;
+const IFLA_IFNAME: u16 = 3;
+const IFLA_MTU: u16 = 4;
+const IFLA_LINK: u16 = 5;
+const IFLA_MASTER: u16 = 10;
+const IFLA_LINKINFO: u16 = 18;
+const IFLA_NET_NS_FD: u16 = 28;
+const IFLA_LINK_NETNSID: u16 = 37;
+const IFLA_INFO_KIND: u16 = 1;
+const IFLA_INFO_DATA: u16 = 2;
+const VETH_INFO_PEER: u16 = 1;
+pub const IFF_UP: u32 = 0x1;
+
+// <linux/if_addr.h>
+const IFA_ADDRESS: u16 = 1;
+const IFA_LOCAL: u16 = 2;
+const IFA_FLAGS: u16 = 8;
+/// Skip duplicate address detection: an IPv6 address is usable at once.
+pub const IFA_F_NODAD: u32 = 0x02;
+
+/// The loopback device has this index in every network namespace.
+pub const LOOPBACK_INDEX: u32 = 1;
+
+/// The longest interface name (`IFNAMSIZ - 1`).
+pub const IFNAME_MAX: usize = 15;
+
+const fn align(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+/// A failed request: the errno the kernel answered with, and its extended-ack message if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NlError {
+    pub errno: Errno,
+    pub msg: Option<String>,
+}
+
+impl From<Errno> for NlError {
+    fn from(errno: Errno) -> NlError {
+        NlError { errno, msg: None }
+    }
+}
+
+pub type NlResult<T> = std::result::Result<T, NlError>;
+
+impl<T> Context<T> for NlResult<T> {
+    fn context<D: fmt::Display>(self, what: impl FnOnce() -> D) -> Result<T> {
+        self.map_err(|e| match e.msg {
+            Some(m) => Error::sys_detail(what(), e.errno, &m),
+            None => Error::sys(what(), e.errno),
+        })
+    }
+}
+
+/// One request being built: a netlink header, a fixed family header, then attributes.
+pub struct Msg {
+    buf: Vec<u8>,
+}
+
+/// An open nested attribute: its offset in the message, closed by [`Msg::end`].
+#[must_use]
+pub struct Nest(usize);
+
+impl Msg {
+    /// A request of type `ty` with `flags` (`NLM_F_REQUEST` is added) and its fixed header.
+    pub fn new(ty: u16, flags: u16, header: &[u8]) -> Msg {
+        let mut buf = Vec::with_capacity(256);
+        buf.extend_from_slice(&[0; 4]); // length, set by `finish`
+        buf.extend_from_slice(&ty.to_ne_bytes());
+        buf.extend_from_slice(&(flags | NLM_F_REQUEST).to_ne_bytes());
+        buf.extend_from_slice(&[0; 8]); // sequence number (set by `finish`), port id 0
+        let mut m = Msg { buf };
+        m.raw(header);
+        m
+    }
+
+    fn pad(&mut self) {
+        self.buf.resize(align(self.buf.len()), 0);
+    }
+
+    fn raw(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+        self.pad();
+    }
+
+    /// An attribute with `data` as its payload.
+    pub fn attr(&mut self, ty: u16, data: &[u8]) -> &mut Msg {
+        let len = (4 + data.len()) as u16;
+        self.buf.extend_from_slice(&len.to_ne_bytes());
+        self.buf.extend_from_slice(&ty.to_ne_bytes());
+        self.raw(data);
+        self
+    }
+
+    pub fn u32(&mut self, ty: u16, v: u32) -> &mut Msg {
+        self.attr(ty, &v.to_ne_bytes())
+    }
+
+    /// A NUL-terminated string attribute.
+    pub fn str(&mut self, ty: u16, s: &str) -> &mut Msg {
+        let mut data = Vec::with_capacity(s.len() + 1);
+        data.extend_from_slice(s.as_bytes());
+        data.push(0);
+        self.attr(ty, &data)
+    }
+
+    pub fn addr(&mut self, ty: u16, a: IpAddr) -> &mut Msg {
+        match a {
+            IpAddr::V4(v) => self.attr(ty, &v.octets()),
+            IpAddr::V6(v) => self.attr(ty, &v.octets()),
+        }
+    }
+
+    /// Open a nested attribute; everything added until [`Msg::end`] goes inside it.
+    pub fn nest(&mut self, ty: u16) -> Nest {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[0, 0]);
+        self.buf
+            .extend_from_slice(&(ty | NLA_F_NESTED).to_ne_bytes());
+        Nest(at)
+    }
+
+    /// Bytes inside a nested attribute that are not attributes (the peer's `ifinfomsg`).
+    pub fn nested_header(&mut self, header: &[u8]) -> &mut Msg {
+        self.raw(header);
+        self
+    }
+
+    pub fn end(&mut self, nest: Nest) {
+        let len = (self.buf.len() - nest.0) as u16;
+        self.buf[nest.0..nest.0 + 2].copy_from_slice(&len.to_ne_bytes());
+    }
+
+    /// Ask for an acknowledgement even on success.
+    fn want_ack(&mut self) {
+        let flags = ne_u16(&self.buf[6..]) | NLM_F_ACK;
+        self.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+    }
+
+    /// Bring a link up (or down) and optionally enslave it (`RTM_SETLINK`, with `IFLA_MASTER`).
+    pub fn set_link(index: u32, up: bool, master: Option<u32>) -> Msg {
+        let flags = if up { IFF_UP } else { 0 };
+        let mut m = Msg::new(RTM_SETLINK, 0, &ifinfomsg(index, flags, IFF_UP));
+        if let Some(master) = master {
+            m.u32(IFLA_MASTER, master);
+        }
+        m
+    }
+
+    /// Add an address to a link, with `IFA_F_NODAD` (usable at once, no duplicate detection).
+    pub fn add_addr(index: u32, c: &Cidr) -> Msg {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWADDR, flags, &ifaddrmsg(c, IFA_F_NODAD as u8, index));
+        m.addr(IFA_LOCAL, c.addr);
+        m.addr(IFA_ADDRESS, c.addr);
+        m.u32(IFA_FLAGS, IFA_F_NODAD);
+        m
+    }
+
+    /// Add a route out of link `oif`.
+    pub fn add_route(r: &Route, oif: u32) -> Msg {
+        let scope = match (r.via, r.dst.addr) {
+            (Some(_), _) | (None, IpAddr::V6(_)) => RT_SCOPE_UNIVERSE,
+            (None, IpAddr::V4(_)) => RT_SCOPE_LINK,
+        };
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWROUTE, flags, &rtmsg(&r.dst, scope));
+        if r.dst.prefix > 0 {
+            m.addr(RTA_DST, r.dst.addr);
+        }
+        if let Some(gw) = r.via {
+            m.addr(RTA_GATEWAY, gw);
+        }
+        m.u32(RTA_OIF, oif);
+        m
+    }
+
+    /// The finished message with sequence number `seq`.
+    fn finish(&mut self, seq: u32) -> &[u8] {
+        let len = self.buf.len() as u32;
+        self.buf[0..4].copy_from_slice(&len.to_ne_bytes());
+        self.buf[8..12].copy_from_slice(&seq.to_ne_bytes());
+        &self.buf
+    }
+}
+
+/// `struct ifinfomsg`.
+pub fn ifinfomsg(index: u32, flags: u32, change: u32) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[0] = libc::AF_UNSPEC as u8;
+    h[4..8].copy_from_slice(&index.to_ne_bytes());
+    h[8..12].copy_from_slice(&flags.to_ne_bytes());
+    h[12..16].copy_from_slice(&change.to_ne_bytes());
+    h
+}
+
+fn family(a: IpAddr) -> u8 {
+    match a {
+        IpAddr::V4(_) => libc::AF_INET as u8,
+        IpAddr::V6(_) => libc::AF_INET6 as u8,
+    }
+}
+
+/// `struct ifaddrmsg`.
+fn ifaddrmsg(c: &Cidr, flags: u8, index: u32) -> [u8; 8] {
+    let mut h = [0u8; 8];
+    h[0] = family(c.addr);
+    h[1] = c.prefix;
+    h[2] = flags;
+    h[3] = RT_SCOPE_UNIVERSE;
+    h[4..8].copy_from_slice(&index.to_ne_bytes());
+    h
+}
+
+/// `struct rtmsg` for a unicast route in the main table.
+fn rtmsg(dst: &Cidr, scope: u8) -> [u8; 12] {
+    [
+        family(dst.addr),
+        dst.prefix,
+        0,
+        0,
+        RT_TABLE_MAIN,
+        RTPROT_BOOT,
+        scope,
+        RTN_UNICAST,
+        0,
+        0,
+        0,
+        0,
+    ]
+}
+
+/// One message of a reply.
+struct Reply<'a> {
+    ty: u16,
+    flags: u16,
+    seq: u32,
+    payload: &'a [u8],
+}
+
+fn ne_u16(b: &[u8]) -> u16 {
+    u16::from_ne_bytes([b[0], b[1]])
+}
+
+fn ne_u32(b: &[u8]) -> u32 {
+    u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Split a datagram into its messages; a malformed one is `EBADMSG`.
+fn messages(mut buf: &[u8]) -> NlResult<Vec<Reply<'_>>> {
+    let mut out = Vec::new();
+    while buf.len() >= NLMSG_HDRLEN {
+        let len = ne_u32(buf) as usize;
+        if len < NLMSG_HDRLEN || len > buf.len() {
+            return Err(Errno::EBADMSG.into());
+        }
+        out.push(Reply {
+            ty: ne_u16(&buf[4..]),
+            flags: ne_u16(&buf[6..]),
+            seq: ne_u32(&buf[8..]),
+            payload: &buf[NLMSG_HDRLEN..len],
+        });
+        buf = &buf[align(len).min(buf.len())..];
+    }
+    Ok(out)
+}
+
+/// The attributes in `buf`: (type without flags, payload).
+pub fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        if buf.len() < 4 {
+            return None;
+        }
+        let len = ne_u16(buf) as usize;
+        if len < 4 || len > buf.len() {
+            return None;
+        }
+        let item = (ne_u16(&buf[2..]) & NLA_TYPE_MASK, &buf[4..len]);
+        buf = &buf[align(len).min(buf.len())..];
+        Some(item)
+    })
+}
+
+fn c_string(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
+/// The errno of an `NLMSG_ERROR` payload (`None`: an acknowledgement), with the extended-ack
+/// message.
+fn parse_error(flags: u16, p: &[u8]) -> NlResult<Option<NlError>> {
+    if p.len() < 4 + NLMSG_HDRLEN {
+        return Err(Errno::EBADMSG.into());
+    }
+    let code = i32::from_ne_bytes([p[0], p[1], p[2], p[3]]);
+    if code == 0 {
+        return Ok(None);
+    }
+    let mut err = NlError {
+        errno: Errno::from_raw(-code),
+        msg: None,
+    };
+    if flags & NLM_F_ACK_TLVS != 0 {
+        let request = if flags & NLM_F_CAPPED != 0 {
+            NLMSG_HDRLEN
+        } else {
+            align(ne_u32(&p[4..]) as usize)
+        };
+        if let Some(tlvs) = p.get(4 + request..) {
+            err.msg = attrs(tlvs)
+                .find(|(t, _)| *t == NLMSGERR_ATTR_MSG)
+                .map(|(_, m)| c_string(m))
+                .filter(|m| !m.is_empty());
+        }
+    }
+    Ok(Some(err))
+}
+
+/// A link as the kernel describes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: String,
+    pub flags: u32,
+    /// `IFLA_LINKINFO`/`IFLA_INFO_KIND`: `veth`, `bridge`, …
+    pub kind: Option<String>,
+    pub master: Option<u32>,
+    /// `IFLA_LINK`: for a veth, the peer's index (in the peer's namespace).
+    pub link: Option<u32>,
+    /// `IFLA_LINK_NETNSID`: the id, in our namespace, of the namespace the peer is in.
+    pub link_netnsid: Option<i32>,
+    pub mtu: Option<u32>,
+}
+
+fn parse_link(p: &[u8]) -> Option<Link> {
+    let mut l = Link {
+        index: ne_u32(p.get(4..8)?),
+        flags: ne_u32(p.get(8..12)?),
+        ..Link::default()
+    };
+    for (ty, data) in attrs(p.get(16..)?) {
+        let u32_of = |d: &[u8]| (d.len() >= 4).then(|| ne_u32(d));
+        match ty {
+            IFLA_IFNAME => l.name = c_string(data),
+            IFLA_MTU => l.mtu = u32_of(data),
+            IFLA_MASTER => l.master = u32_of(data),
+            IFLA_LINK => l.link = u32_of(data),
+            IFLA_LINK_NETNSID => l.link_netnsid = u32_of(data).map(|v| v as i32),
+            IFLA_LINKINFO => {
+                l.kind = attrs(data)
+                    .find(|(t, _)| *t == IFLA_INFO_KIND)
+                    .map(|(_, k)| c_string(k));
+            }
+            _ => {}
+        }
+    }
+    Some(l)
+}
+
+/// An address with its prefix length: `10.0.0.1/24`, `fd00::1/64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub addr: IpAddr,
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// `ADDR/PREFIX`, or a bare address (a host route: /32 or /128).
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            None => max,
+            Some(p) if !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) => {
+                p.parse().ok().filter(|n| *n <= max)?
+            }
+            Some(_) => return None,
+        };
+        Some(Cidr { addr, prefix })
+    }
+
+    /// The default route of this address's family.
+    pub fn default_of(a: IpAddr) -> Cidr {
+        let addr = match a {
+            IpAddr::V4(_) => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        };
+        Cidr { addr, prefix: 0 }
+    }
+
+    /// Whether the bits after the prefix are all zero (a network, as a route needs).
+    pub fn is_network(&self) -> bool {
+        let bits = match self.addr {
+            IpAddr::V4(v) => u128::from(u32::from(v)) << 96,
+            IpAddr::V6(v) => u128::from(v),
+        };
+        self.prefix == 0 || bits << self.prefix == 0
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+/// A route: a destination network and an optional gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub dst: Cidr,
+    pub via: Option<IpAddr>,
+}
+
+impl Route {
+    /// `DEST[,via=GW]`, DEST a network in CIDR form or `default` (then GW decides the family).
+    pub fn parse(s: &str) -> Option<Route> {
+        let (dst, via) = match s.split_once(',') {
+            Some((d, rest)) => (d, Some(rest.strip_prefix("via=")?.parse::<IpAddr>().ok()?)),
+            None => (s, None),
+        };
+        let dst = match dst {
+            "default" => Cidr::default_of(via?),
+            d => Cidr::parse(d).filter(Cidr::is_network)?,
+        };
+        if via.is_some_and(|v| v.is_ipv4() != dst.addr.is_ipv4()) {
+            return None;
+        }
+        Some(Route { dst, via })
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dst.prefix == 0 {
+            f.write_str("default")?;
+        } else {
+            write!(f, "{}", self.dst)?;
+        }
+        match self.via {
+            Some(v) => write!(f, " via {v}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a veth pair is made of: the host end is created up, the peer already in `peer_netns`.
+pub struct Veth<'a> {
+    pub host: &'a str,
+    pub peer: &'a str,
+    pub peer_netns: BorrowedFd<'a>,
+    pub mtu: Option<u32>,
+    pub peer_mac: Option<[u8; 6]>,
+    /// Enslave the host end to this device (a bridge) as it is created.
+    pub master: Option<u32>,
+}
+
+/// Requests sent by [`Socket::send_all`], whose acknowledgements are still to be read.
+#[must_use]
+pub struct Batch {
+    first: u32,
+    count: u32,
+}
+
+/// Whether reply sequence number `got` is from before request `want` (serial number order).
+fn stale(got: u32, want: u32) -> bool {
+    (want.wrapping_sub(got) as i32) > 0
+}
+
+fn out_of_sequence(got: u32, want: u32) -> NlError {
+    NlError {
+        errno: Errno::EPROTO,
+        msg: Some(format!(
+            "netlink reply out of sequence: {got} instead of {want}"
+        )),
+    }
+}
+
+/// A route-netlink socket in one network namespace.
+pub struct Socket {
+    fd: OwnedFd,
+    seq: u32,
+    buf: Vec<u8>,
+}
+
+impl Socket {
+    /// A socket in the calling thread's network namespace.
+    pub fn open() -> Result<Socket> {
+        let fd = sys::netlink_socket(NETLINK_ROUTE).context(|| "cannot open netlink socket")?;
+        // Extended acks give the kernel's reason; capped acks keep error replies small. Both are
+        // optional: an old kernel without them still works, with bare errnos.
+        let _ = sys::setsockopt_int(fd.as_fd(), SOL_NETLINK, NETLINK_EXT_ACK, 1);
+        let _ = sys::setsockopt_int(fd.as_fd(), SOL_NETLINK, NETLINK_CAP_ACK, 1);
+        Ok(Socket {
+            fd,
+            seq: 0,
+            buf: vec![0; 64 * 1024],
+        })
+    }
+
+    /// A socket in the network namespace `netns`: enter it, open the socket, come back (through
+    /// a saved fd of our own namespace). The socket keeps working in `netns` afterwards.
+    pub fn open_in(netns: BorrowedFd<'_>) -> Result<Socket> {
+        let net = crate::ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is in the table");
+        let own = crate::ns::open_ns_file("/proc/thread-self/ns/net", net)?;
+        setns(netns, CloneFlags::CLONE_NEWNET).context(|| "cannot enter network namespace")?;
+        let sock = Socket::open();
+        setns(own.as_fd(), CloneFlags::CLONE_NEWNET)
+            .context(|| "cannot return to our network namespace")?;
+        sock
+    }
+
+    fn send(&mut self, msg: &mut Msg) -> NlResult<u32> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let bytes = msg.finish(seq);
+        let n = sys::send_netlink(self.fd.as_fd(), bytes)?;
+        if n != bytes.len() {
+            return Err(Errno::EMSGSIZE.into());
+        }
+        Ok(seq)
+    }
+
+    /// Receive the replies to request `seq`, handing each data message to `each`, until the
+    /// acknowledgement (`want_ack`), the end of a dump, or the one answer of a `GET`.
+    fn receive(
+        &mut self,
+        seq: u32,
+        want_ack: bool,
+        mut each: impl FnMut(u16, &[u8]),
+    ) -> NlResult<()> {
+        loop {
+            let len = self.datagram()?;
+            for m in messages(&self.buf[..len])? {
+                if stale(m.seq, seq) {
+                    continue; // a late answer to an earlier request we gave up on
+                }
+                if m.seq != seq {
+                    return Err(out_of_sequence(m.seq, seq));
+                }
+                match m.ty {
+                    NLMSG_ERROR => {
+                        return match parse_error(m.flags, m.payload)? {
+                            Some(e) => Err(e),
+                            None => Ok(()),
+                        }
+                    }
+                    NLMSG_DONE => {
+                        let code = m.payload.get(..4).map_or(0, ne_u32) as i32;
+                        if code < 0 {
+                            return Err(Errno::from_raw(-code).into());
+                        }
+                        if !want_ack {
+                            return Ok(());
+                        }
+                    }
+                    NLMSG_NOOP => {}
+                    ty => {
+                        each(ty, m.payload);
+                        if m.flags & NLM_F_MULTI == 0 && !want_ack {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Receive one datagram from the kernel into `self.buf`; its length.
+    fn datagram(&mut self) -> NlResult<usize> {
+        loop {
+            let (len, sender) = match sys::recv_netlink(self.fd.as_fd(), &mut self.buf) {
+                Err(Errno::EINTR) => continue,
+                r => r?,
+            };
+            if len > self.buf.len() {
+                return Err(Errno::EMSGSIZE.into());
+            }
+            if sender == 0 {
+                return Ok(len);
+            } // else not from the kernel: ignore it
+        }
+    }
+
+    /// Send a request that changes something and wait for its acknowledgement.
+    pub fn request(&mut self, msg: &mut Msg) -> NlResult<()> {
+        msg.want_ack();
+        let seq = self.send(msg)?;
+        self.receive(seq, true, |_, _| {})
+    }
+
+    /// Send requests together in one datagram; the kernel handles them in order and
+    /// acknowledges each. Collect the acknowledgements with [`Socket::wait_all`].
+    pub fn send_all(&mut self, msgs: &mut [Msg]) -> NlResult<Batch> {
+        let batch = Batch {
+            first: self.seq.wrapping_add(1),
+            count: msgs.len() as u32,
+        };
+        let mut bytes = Vec::new();
+        for m in msgs {
+            m.want_ack();
+            self.seq = self.seq.wrapping_add(1);
+            bytes.extend_from_slice(m.finish(self.seq));
+        }
+        if !bytes.is_empty() && sys::send_netlink(self.fd.as_fd(), &bytes)? != bytes.len() {
+            return Err(Errno::EMSGSIZE.into());
+        }
+        Ok(batch)
+    }
+
+    /// Wait for every acknowledgement of `batch`. On failure: the position of the first request
+    /// (in sending order) that failed, and why.
+    pub fn wait_all(&mut self, batch: Batch) -> std::result::Result<(), (usize, NlError)> {
+        let mut acked = 0;
+        let mut failed: Option<(usize, NlError)> = None;
+        while acked < batch.count {
+            let len = self.datagram().map_err(|e| (0, e))?;
+            for m in messages(&self.buf[..len]).map_err(|e| (0, e))? {
+                if stale(m.seq, batch.first) {
+                    continue;
+                }
+                let at = m.seq.wrapping_sub(batch.first);
+                if at >= batch.count {
+                    return Err((0, out_of_sequence(m.seq, batch.first)));
+                }
+                if m.ty != NLMSG_ERROR {
+                    continue;
+                }
+                acked += 1;
+                let at = at as usize;
+                if let Some(e) = parse_error(m.flags, m.payload).map_err(|e| (at, e))? {
+                    if failed.as_ref().is_none_or(|(i, _)| at < *i) {
+                        failed = Some((at, e));
+                    }
+                }
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Send a `GET` and collect the payloads of the answers (one, or all of a dump).
+    pub fn query(&mut self, msg: &mut Msg) -> NlResult<Vec<(u16, Vec<u8>)>> {
+        let seq = self.send(msg)?;
+        let mut out = Vec::new();
+        self.receive(seq, false, |ty, p| out.push((ty, p.to_vec())))?;
+        Ok(out)
+    }
+
+    /// The link called `name`, or `None`.
+    pub fn link_by_name(&mut self, name: &str) -> NlResult<Option<Link>> {
+        let mut m = Msg::new(RTM_GETLINK, 0, &ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, name);
+        match self.query(&mut m) {
+            Ok(replies) => Ok(replies
+                .iter()
+                .filter(|(t, _)| *t == RTM_NEWLINK)
+                .find_map(|(_, p)| parse_link(p))),
+            Err(e) if e.errno == Errno::ENODEV => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every link (`RTM_GETLINK` dump).
+    pub fn links(&mut self) -> NlResult<Vec<Link>> {
+        let mut m = Msg::new(RTM_GETLINK, NLM_F_DUMP, &ifinfomsg(0, 0, 0));
+        let replies = self.query(&mut m)?;
+        Ok(replies
+            .iter()
+            .filter(|(t, _)| *t == RTM_NEWLINK)
+            .filter_map(|(_, p)| parse_link(p))
+            .collect())
+    }
+
+    /// Create a veth pair in one `RTM_NEWLINK`: the host end here and up, the peer directly in
+    /// its namespace (`IFLA_NET_NS_FD` inside `VETH_INFO_PEER`). The peer stays down: the kernel
+    /// configures it before the two ends know each other, and opening a veth without its peer
+    /// fails with `ENOTCONN`; bring it up from a socket in its namespace.
+    pub fn new_veth(&mut self, v: &Veth<'_>) -> NlResult<()> {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, IFF_UP, IFF_UP));
+        m.str(IFLA_IFNAME, v.host);
+        if let Some(mtu) = v.mtu {
+            m.u32(IFLA_MTU, mtu);
+        }
+        if let Some(master) = v.master {
+            m.u32(IFLA_MASTER, master);
+        }
+        let info = m.nest(IFLA_LINKINFO);
+        m.str(IFLA_INFO_KIND, "veth");
+        let data = m.nest(IFLA_INFO_DATA);
+        let peer = m.nest(VETH_INFO_PEER);
+        m.nested_header(&ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, v.peer);
+        m.u32(IFLA_NET_NS_FD, v.peer_netns.as_raw_fd() as u32);
+        if let Some(mtu) = v.mtu {
+            m.u32(IFLA_MTU, mtu);
+        }
+        if let Some(mac) = v.peer_mac {
+            m.attr(IFLA_ADDRESS, &mac);
+        }
+        m.end(peer);
+        m.end(data);
+        m.end(info);
+        self.request(&mut m)
+    }
+
+    /// Create a bridge, up.
+    pub fn new_bridge(&mut self, name: &str) -> NlResult<()> {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, IFF_UP, IFF_UP));
+        m.str(IFLA_IFNAME, name);
+        let info = m.nest(IFLA_LINKINFO);
+        m.str(IFLA_INFO_KIND, "bridge");
+        m.end(info);
+        self.request(&mut m)
+    }
+
+    /// Bring a link up (or down) and optionally enslave it.
+    pub fn set_link(&mut self, index: u32, up: bool, master: Option<u32>) -> NlResult<()> {
+        self.request(&mut Msg::set_link(index, up, master))
+    }
+
+    /// Delete a link (for a veth: both ends).
+    pub fn del_link(&mut self, index: u32) -> NlResult<()> {
+        let mut m = Msg::new(RTM_DELLINK, 0, &ifinfomsg(index, 0, 0));
+        self.request(&mut m)
+    }
+
+    /// Add an address to a link (`IFA_F_NODAD`).
+    pub fn add_addr(&mut self, index: u32, c: &Cidr) -> NlResult<()> {
+        self.request(&mut Msg::add_addr(index, c))
+    }
+
+    /// Add a route out of link `oif`.
+    pub fn add_route(&mut self, r: &Route, oif: u32) -> NlResult<()> {
+        self.request(&mut Msg::add_route(r, oif))
+    }
+
+    /// The id this namespace gives the network namespace `netns`, if it has one.
+    pub fn nsid_of(&mut self, netns: BorrowedFd<'_>) -> NlResult<Option<i32>> {
+        let mut m = Msg::new(RTM_GETNSID, 0, &[libc::AF_UNSPEC as u8, 0, 0, 0]);
+        m.u32(NETNSA_FD, netns.as_raw_fd() as u32);
+        let replies = self.query(&mut m)?;
+        let id = replies
+            .iter()
+            .filter(|(t, _)| *t == RTM_NEWNSID)
+            .flat_map(|(_, p)| attrs(p.get(4..).unwrap_or_default()))
+            .find(|(t, _)| *t == NETNSA_NSID)
+            .filter(|(_, d)| d.len() >= 4)
+            .map(|(_, d)| ne_u32(d) as i32);
+        Ok(id.filter(|id| *id >= 0))
+    }
+}
+
+/// Check an interface name as the kernel would (`dev_valid_name`), before asking it.
+pub fn valid_ifname(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= IFNAME_MAX
+        && name != "."
+        && name != ".."
+        && !name
+            .bytes()
+            .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace() || b == 0)
+}
+
+/// A unicast Ethernet address `aa:bb:cc:dd:ee:ff` (not multicast, not all zero).
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in &mut mac {
+        let p = parts.next()?;
+        if p.len() != 2 {
+            return None;
+        }
+        *b = u8::from_str_radix(p, 16).ok()?;
+    }
+    let unicast = mac[0] & 1 == 0 && mac != [0; 6];
+    (parts.next().is_none() && unicast).then_some(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_aligned_and_nests_sized() {
+        let mut m = Msg::new(RTM_NEWLINK, NLM_F_CREATE, &ifinfomsg(7, IFF_UP, IFF_UP));
+        m.str(IFLA_IFNAME, "ab"); // 4 + 3 bytes, padded to 8
+        let n = m.nest(IFLA_LINKINFO);
+        m.str(IFLA_INFO_KIND, "veth"); // 4 + 5, padded to 12
+        m.end(n);
+        let seq = 42;
+        let b = m.finish(seq).to_vec();
+        assert_eq!(b.len(), 16 + 16 + 8 + 4 + 12);
+        assert_eq!(ne_u32(&b), b.len() as u32);
+        assert_eq!(ne_u16(&b[4..]), RTM_NEWLINK);
+        assert_eq!(ne_u16(&b[6..]), NLM_F_CREATE | NLM_F_REQUEST);
+        assert_eq!(ne_u32(&b[8..]), 42);
+        assert_eq!(ne_u32(&b[20..]), 7);
+        let top: Vec<_> = attrs(&b[32..]).collect();
+        assert_eq!(top.len(), 2);
+        assert_eq!(top[0], (IFLA_IFNAME, &b"ab\0"[..]));
+        assert_eq!(top[1].0, IFLA_LINKINFO);
+        assert_eq!(ne_u16(&b[42..]), NLA_F_NESTED | IFLA_LINKINFO);
+        assert_eq!(ne_u16(&b[40..]), 16);
+        let inner: Vec<_> = attrs(top[1].1).collect();
+        assert_eq!(inner, [(IFLA_INFO_KIND, &b"veth\0"[..])]);
+    }
+
+    fn error_msg(code: i32, ext: Option<&str>) -> Vec<u8> {
+        let mut p = code.to_ne_bytes().to_vec();
+        let mut req = [0u8; 16];
+        req[0..4].copy_from_slice(&40u32.to_ne_bytes()); // request was 40 bytes, capped
+        p.extend_from_slice(&req);
+        if let Some(s) = ext {
+            let mut m = Msg { buf: Vec::new() };
+            m.str(NLMSGERR_ATTR_MSG, s);
+            p.extend_from_slice(&m.buf);
+        }
+        p
+    }
+
+    #[test]
+    fn errors_map_to_errno_with_extack() {
+        let flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+        let p = error_msg(-libc::EEXIST, Some("Address already assigned"));
+        assert_eq!(
+            parse_error(flags, &p).unwrap(),
+            Some(NlError {
+                errno: Errno::EEXIST,
+                msg: Some("Address already assigned".into())
+            })
+        );
+        let p = error_msg(-libc::ENODEV, None);
+        assert_eq!(
+            parse_error(NLM_F_CAPPED, &p).unwrap(),
+            Some(Errno::ENODEV.into())
+        );
+        assert_eq!(parse_error(0, &error_msg(0, None)).unwrap(), None);
+        assert!(parse_error(0, &[0; 8]).is_err());
+    }
+
+    #[test]
+    fn messages_split_and_reject_bad_lengths() {
+        let mut a = Msg::new(NLMSG_DONE, 0, &[0; 4]);
+        let mut buf = a.finish(3).to_vec();
+        buf.extend_from_slice(&buf.clone());
+        let ms = messages(&buf).unwrap();
+        assert_eq!(ms.len(), 2);
+        assert_eq!(
+            (ms[1].ty, ms[1].seq, ms[1].payload.len()),
+            (NLMSG_DONE, 3, 4)
+        );
+        buf[0] = 200;
+        assert!(messages(&buf).is_err());
+    }
+
+    #[test]
+    fn stale_replies_are_told_from_future_ones() {
+        assert!(stale(4, 5));
+        assert!(!stale(5, 5));
+        assert!(!stale(6, 5));
+        assert!(stale(u32::MAX, 1), "sequence numbers wrap");
+        let e = out_of_sequence(9, 5);
+        assert_eq!(e.errno, Errno::EPROTO);
+    }
+
+    #[test]
+    fn cidrs_and_routes() {
+        let c = Cidr::parse("10.0.0.1/24").unwrap();
+        assert_eq!((c.to_string(), c.prefix), ("10.0.0.1/24".into(), 24));
+        assert_eq!(Cidr::parse("fd00::1").unwrap().prefix, 128);
+        for bad in [
+            "10.0.0.1/33",
+            "10.0.0/24",
+            "10.0.0.1/",
+            "10.0.0.1/+4",
+            "x",
+            "::1/129",
+        ] {
+            assert_eq!(Cidr::parse(bad), None, "{bad}");
+        }
+        let r = Route::parse("default,via=10.0.0.1").unwrap();
+        assert_eq!(r.to_string(), "default via 10.0.0.1");
+        assert_eq!(r.dst, Cidr::parse("0.0.0.0/0").unwrap());
+        let r = Route::parse("fd01::/64,via=fd00::1").unwrap();
+        assert_eq!(r.to_string(), "fd01::/64 via fd00::1");
+        assert_eq!(
+            Route::parse("10.1.0.0/16").unwrap().to_string(),
+            "10.1.0.0/16"
+        );
+        for bad in [
+            "10.1.0.1/16",
+            "default",
+            "10.1.0.0/16,via=fd00::1",
+            "10.1.0.0/16,gw=1.2.3.4",
+        ] {
+            assert_eq!(Route::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_macs() {
+        assert!(valid_ifname("veth123456789ab"));
+        for bad in ["", ".", "..", "a/b", "a b", "a:b", "veth123456789abc"] {
+            assert!(!valid_ifname(bad), "{bad}");
+        }
+        assert_eq!(parse_mac("02:00:00:00:00:01"), Some([2, 0, 0, 0, 0, 1]));
+        for bad in [
+            "01:00:00:00:00:01",
+            "00:00:00:00:00:00",
+            "02:00:00:00:00",
+            "2:0:0:0:0:1",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{bad}");
+        }
+    }
+}

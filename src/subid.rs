@@ -1,0 +1,394 @@
+//! Who may map which ids: shadow's rules for `newuidmap`/`newgidmap`, applied when an
+//! unprivileged user writes the maps of a user namespace through a setuid-root (or
+//! file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
+//! so the rules are unit-tested on fixtures and a static binary behaves like a dynamic one.
+//!
+//! The rules (shadow 4.x, `GRANT_AUX_GROUP_SUBIDS` off, which is its default):
+//! - the caller's real uid has a passwd entry, and the caller's real gid is that entry's gid;
+//! - the target process (its `/proc/PID` directory) belongs to the caller's uid and real gid;
+//! - every range is non-empty and lies within the caller's lines of `/etc/subuid`
+//!   (`/etc/subgid`), named by user name or uid, possibly spanning adjacent lines; or it is
+//!   exactly the caller's own id (its passwd uid, its real gid) with count 1;
+//! - for gid maps (CVE-2018-7169), `setgroups` is set to `deny` unless some range came from
+//!   `/etc/subgid`: a user who maps only their own gid must not be able to drop groups.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::idmap::{self, Range, SubId};
+use crate::users::{self, Entry};
+
+/// Which map: uids or gids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    Uid,
+    Gid,
+}
+
+impl Which {
+    /// The map file in `/proc/PID`.
+    pub fn map_file(self) -> &'static str {
+        match self {
+            Which::Uid => "uid_map",
+            Which::Gid => "gid_map",
+        }
+    }
+
+    /// `uid` or `gid`, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Uid => "uid",
+            Which::Gid => "gid",
+        }
+    }
+
+    /// The subordinate id file below `etc`.
+    pub fn subid_file(self, etc: &Path) -> PathBuf {
+        etc.join(match self {
+            Which::Uid => "subuid",
+            Which::Gid => "subgid",
+        })
+    }
+}
+
+/// The unprivileged caller: its real ids and its passwd entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    pub ruid: u32,
+    pub rgid: u32,
+    pub user: Entry,
+}
+
+impl Caller {
+    /// Look up the caller by real uid in `etc/passwd` and require its real gid to be the entry's.
+    pub fn lookup(etc: &Path, ruid: u32, rgid: u32) -> Result<Caller> {
+        let passwd = etc.join("passwd");
+        let user = users::user_by_id(etc, ruid)?.ok_or_else(|| {
+            Error::new(format!(
+                "cannot determine your user name: uid {ruid} is not in {}",
+                passwd.display()
+            ))
+        })?;
+        if user.gid != rgid {
+            return Err(Error::new(format!(
+                "your real gid {rgid} is not the gid {} of user '{}' in {}",
+                user.gid,
+                user.name,
+                passwd.display()
+            )));
+        }
+        Ok(Caller { ruid, rgid, user })
+    }
+
+    /// The caller's own id of this kind (newuidmap: the passwd uid; newgidmap: the real gid).
+    pub fn own(&self, which: Which) -> u32 {
+        match which {
+            Which::Uid => self.user.id,
+            Which::Gid => self.rgid,
+        }
+    }
+
+    /// The target (owner `uid`:`gid` of its `/proc/PID`) must be the caller's.
+    pub fn check_owner(&self, label: &str, uid: u32, gid: u32) -> Result<()> {
+        if uid != self.user.id || gid != self.rgid {
+            return Err(Error::new(format!(
+                "target process {label} is owned by {uid}:{gid}, not by you ({}:{})",
+                self.user.id, self.rgid
+            )));
+        }
+        Ok(())
+    }
+
+    /// The caller's lines of the subordinate id file for `which`.
+    pub fn subids(&self, etc: &Path, which: Which) -> Result<Vec<SubId>> {
+        idmap::subids(&which.subid_file(etc), &self.user.name, self.user.id)
+    }
+
+    /// Check every range against the caller's `lines` (from `file`) and own id. Returns whether
+    /// some range was granted by the file (for gid maps: whether `setgroups` may stay allowed).
+    pub fn check_ranges(
+        &self,
+        which: Which,
+        file: &Path,
+        lines: &[SubId],
+        ranges: &[Range],
+    ) -> Result<bool> {
+        let mut from_file = false;
+        for r in ranges {
+            if r.count > 0 && covered(lines, r.outer, r.count) {
+                from_file = true;
+            } else if !(r.count == 1 && r.outer == self.own(which)) {
+                return Err(Error::new(format!(
+                    "{} range {} not allowed: not within the lines of '{}' in {} nor your own {} {}",
+                    which.name(),
+                    shown(r),
+                    self.user.name,
+                    file.display(),
+                    which.name(),
+                    self.own(which),
+                )));
+            }
+        }
+        Ok(from_file)
+    }
+}
+
+/// A range as shadow shows it: `[inner-end) -> [outer-end)`.
+pub fn shown(r: &Range) -> String {
+    let end = |s: u32| u64::from(s) + u64::from(r.count);
+    format!(
+        "[{}-{}) -> [{}-{})",
+        r.inner,
+        end(r.inner),
+        r.outer,
+        end(r.outer)
+    )
+}
+
+/// Whether `start .. start+count` lies within the union of `lines` (a range may span lines that
+/// touch, as shadow allows).
+pub fn covered(lines: &[SubId], start: u32, count: u32) -> bool {
+    let end = u64::from(start) + u64::from(count);
+    let mut at = u64::from(start);
+    while at < end {
+        let next = lines
+            .iter()
+            .map(|l| (u64::from(l.start), u64::from(l.start) + u64::from(l.count)))
+            .filter(|(s, e)| *s <= at && at < *e)
+            .map(|(_, e)| e)
+            .max();
+        match next {
+            Some(e) => at = e,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The kernel refuses the id 4294967295 (`(u32)-1`) on either side, and so does shadow
+/// ("subuid overflow"): every range must end at or below it.
+pub fn check_overflow(which: Which, ranges: &[Range]) -> Result<()> {
+    for r in ranges {
+        let end = |s: u32| u64::from(s) + u64::from(r.count);
+        if end(r.inner) > u64::from(u32::MAX) || end(r.outer) > u64::from(u32::MAX) {
+            return Err(Error::new(format!(
+                "{} range {} not allowed: ids past 4294967294",
+                which.name(),
+                shown(r)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Capability numbers (`linux/capability.h`).
+pub const CAP_SETGID: u32 = 6;
+pub const CAP_SETUID: u32 = 7;
+pub const CAP_SETFCAP: u32 = 31;
+
+/// The start of a setuid helper: trust nothing inherited. The environment is cleared (no
+/// locale, `PATH` or `IFS` reaches anything), and descriptors 0, 1 and 2 are made to exist, so a
+/// file we open later can never become "stderr" and receive our messages.
+pub fn sanitize() {
+    crate::sys::clearenv();
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let null = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+    };
+    while let Ok(f) = null() {
+        if f.as_raw_fd() > 2 {
+            break;
+        }
+        // It filled a closed standard descriptor: keep it open for good.
+        let _ = f.into_raw_fd();
+    }
+}
+
+/// Before writing as an unprivileged caller: become the caller (real, effective and saved uid,
+/// so no root uid is left to return to) and keep only the capabilities in `keep` (a mask of
+/// `1 << CAP_*`) among those permitted. The kernel then checks the writes against the caller's
+/// uid, which owns the target namespace, plus `CAP_SETUID`/`CAP_SETGID` in the parent namespace.
+pub fn lockdown(ruid: u32, keep: u64) -> Result<()> {
+    use crate::error::Context;
+    use crate::sys::{self, Caps};
+    use nix::unistd::{geteuid, setresuid, Uid};
+    let permitted = sys::capget().context(|| "capget failed")?.permitted;
+    let uid = Uid::from_raw(ruid);
+    if geteuid() != uid {
+        sys::set_keepcaps(true).context(|| "cannot keep capabilities")?;
+        setresuid(uid, uid, uid).context(|| format!("cannot set uid {ruid}"))?;
+        sys::set_keepcaps(false).context(|| "cannot clear keep-capabilities")?;
+    }
+    let caps = Caps {
+        effective: keep & permitted,
+        permitted: keep & permitted,
+        inheritable: 0,
+    };
+    sys::capset(caps).context(|| "could not set capabilities")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::TempDir;
+
+    fn r(inner: u32, outer: u32, count: u32) -> Range {
+        Range {
+            inner,
+            outer,
+            count,
+        }
+    }
+
+    fn etc() -> TempDir {
+        let d = TempDir::new("subid");
+        std::fs::write(
+            d.path().join("passwd"),
+            "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/:/bin/sh\nbob:x:1001:1001::/:/bin/sh\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.path().join("subuid"),
+            "alice:100000:65536\n1000:300000:10\n1000:300010:10\nbob:200000:65536\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("subgid"), "alice:100000:65536\n").unwrap();
+        d
+    }
+
+    #[test]
+    fn caller_must_match_passwd() {
+        let d = etc();
+        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        assert_eq!(alice.user.name, "alice");
+        let e = Caller::lookup(d.path(), 4242, 4242)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot determine your user name: uid 4242"),
+            "{e}"
+        );
+        let e = Caller::lookup(d.path(), 1000, 0).unwrap_err().to_string();
+        assert!(
+            e.contains("real gid 0 is not the gid 1000 of user 'alice'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn owner_check() {
+        let d = etc();
+        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        alice.check_owner("/proc/1", 1000, 1000).unwrap();
+        let e = alice.check_owner("/proc/1", 1001, 1000).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "target process /proc/1 is owned by 1001:1000, not by you (1000:1000)"
+        );
+        assert!(alice.check_owner("/proc/1", 1000, 0).is_err());
+    }
+
+    #[test]
+    fn ranges_by_name_uid_and_own_id() {
+        let d = etc();
+        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let file = Which::Uid.subid_file(d.path());
+        let lines = alice.subids(d.path(), Which::Uid).unwrap();
+        let ok = |rs: &[Range]| alice.check_ranges(Which::Uid, &file, &lines, rs);
+        // By name, by uid, spanning two adjacent lines, and the own uid alone.
+        assert!(ok(&[r(0, 100000, 65536)]).unwrap());
+        assert!(ok(&[r(0, 300005, 10)]).unwrap());
+        assert!(!ok(&[r(0, 1000, 1)]).unwrap());
+        assert!(ok(&[r(0, 1000, 1), r(1, 100000, 65535)]).unwrap());
+        // Outside, one past the end, bob's, empty, own uid with count 2.
+        for bad in [
+            r(0, 165536, 1),
+            r(0, 100000, 65537),
+            r(0, 200000, 1),
+            r(0, 100000, 0),
+            r(0, 1000, 2),
+        ] {
+            let e = ok(&[bad]).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("uid range {} not allowed", shown(&bad))));
+            assert!(
+                e.contains(&format!("of 'alice' in {}", file.display())),
+                "{e}"
+            );
+        }
+        assert_eq!(shown(&r(0, 100000, 65536)), "[0-65536) -> [100000-165536)");
+    }
+
+    #[test]
+    fn own_gid_is_the_real_gid_and_setgroups_rule() {
+        let d = etc();
+        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let file = Which::Gid.subid_file(d.path());
+        let lines = alice.subids(d.path(), Which::Gid).unwrap();
+        // Only the own gid: allowed, but setgroups must be denied.
+        assert!(!alice
+            .check_ranges(Which::Gid, &file, &lines, &[r(0, 1000, 1)])
+            .unwrap());
+        assert!(alice
+            .check_ranges(Which::Gid, &file, &lines, &[r(1, 100000, 10)])
+            .unwrap());
+        // bob has no subgid line at all.
+        let bob = Caller::lookup(d.path(), 1001, 1001).unwrap();
+        let none = bob.subids(d.path(), Which::Gid).unwrap();
+        assert!(bob
+            .check_ranges(Which::Gid, &file, &none, &[r(0, 100000, 1)])
+            .is_err());
+    }
+
+    #[test]
+    fn coverage() {
+        let l = |start, count| SubId { start, count };
+        let lines = [l(10, 10), l(20, 5), l(30, 5)];
+        assert!(covered(&lines, 10, 15));
+        assert!(covered(&lines, 24, 1));
+        assert!(!covered(&lines, 24, 2));
+        assert!(!covered(&lines, 9, 2));
+        assert!(covered(&[l(u32::MAX - 1, 1)], u32::MAX - 1, 1));
+    }
+
+    /// In a forked child (the change is process-wide; the child allocates nothing on the success
+    /// path): as root, lockdown leaves no root uid and only the kept capability.
+    #[test]
+    fn lockdown_keeps_only_what_is_asked() {
+        use crate::process::{fork, status_code, wait, Fork};
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIPPED lockdown_keeps_only_what_is_asked: needs root");
+            return;
+        }
+        match fork().unwrap() {
+            Fork::Child => {
+                let ok = lockdown(65534, 1 << CAP_SETUID).is_ok()
+                    && nix::unistd::getresuid().is_ok_and(|r| {
+                        [r.real, r.effective, r.saved]
+                            .iter()
+                            .all(|u| u.as_raw() == 65534)
+                    })
+                    && crate::sys::capget().is_ok_and(|c| {
+                        c.effective == 1 << CAP_SETUID
+                            && c.permitted == 1 << CAP_SETUID
+                            && c.inheritable == 0
+                    });
+                std::process::exit(if ok { 0 } else { 1 });
+            }
+            Fork::Parent(child) => assert_eq!(status_code(wait(child).unwrap()), 0),
+        }
+    }
+
+    #[test]
+    fn overflow() {
+        check_overflow(Which::Uid, &[r(0, u32::MAX - 1, 1)]).unwrap();
+        let e = check_overflow(Which::Uid, &[r(u32::MAX, 0, 1)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "uid range [4294967295-4294967296) -> [0-1) not allowed: ids past 4294967294"
+        );
+        assert!(check_overflow(Which::Gid, &[r(0, 4294967290, 10)]).is_err());
+    }
+}

@@ -1,0 +1,336 @@
+//! `nscgroup`: create cgroups with resource limits, run or move processes into them, watch,
+//! freeze, kill and delete them, on cgroup v2 and v1 alike, by plain file I/O on cgroupfs.
+//!
+//! `exec --rm` keeps us outside the cgroup: a forked child moves itself in and executes the
+//! program, while we wait (forwarding signals), then kill what is left and delete the cgroup.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::{getpid, Pid};
+
+use crate::cgroup::{self, Cgroupfs, Limits, Mode, SelfCgroup};
+use crate::cli;
+use crate::error::{Error, Result};
+use crate::process::{self, Fork, Supervise};
+
+const NAME: &str = "nscgroup";
+
+const HELP: &str = "\
+Usage:
+ nscgroup create <path> [limits]
+ nscgroup set <path> <limits>
+ nscgroup attach <path> <pid>...
+ nscgroup exec <path> [limits] [--rm] [--] <program> [<argument>...]
+ nscgroup stat <path> [--json]
+ nscgroup kill <path> [<signal>]
+ nscgroup freeze|thaw <path>
+ nscgroup delete <path> [--kill]
+ nscgroup list [<path>]
+
+Manage control groups (v2 or v1) by their cgroupfs files. A relative <path> lives
+under the caller's own cgroup; one starting with / is taken from the hierarchy root.
+
+Limits:
+     --memory <size>        memory limit (memory.max, memory.limit_in_bytes)
+     --memory-high <size>   memory throttling point (memory.high, v1 soft limit)
+     --swap <size>          swap limit (memory.swap.max; v1: memory plus swap)
+     --pids <number>        maximum number of processes (pids.max)
+     --cpus <number>        CPU bandwidth in CPUs, e.g. 0.5 (cpu.max, cfs quota)
+     --cpu-weight <number>  CPU weight 1-10000 (cpu.weight, v1 cpu.shares)
+     --cpuset <list>        CPUs to run on, e.g. 0-1 (cpuset.cpus)
+     --io-max <maj:min,key=value...>
+                            I/O limits: rbps, wbps, riops, wiops (io.max, blkio)
+     --set <file=value>     write any other knob file
+   Sizes take K, M, G, T suffixes; 'max' removes a limit.
+
+Options:
+     --controllers <list>   v1 hierarchies to use as well (comma-separated)
+     --root <dir>           cgroupfs mount point (default /sys/fs/cgroup)
+     --rm                   exec: wait for the program, then kill what is left and delete
+     --kill                 delete: kill the processes first
+     --json                 stat: print one JSON object
+
+ -h, --help                 display this help
+ -V, --version              display version
+
+For more details see nscgroup(1).
+";
+
+const LONGS: &[&str] = &[
+    "help",
+    "version",
+    "memory",
+    "memory-high",
+    "swap",
+    "pids",
+    "cpus",
+    "cpu-weight",
+    "cpuset",
+    "io-max",
+    "set",
+    "controllers",
+    "root",
+    "rm",
+    "kill",
+    "json",
+];
+
+const COMMANDS: &[&str] = &[
+    "create", "set", "attach", "exec", "stat", "kill", "freeze", "thaw", "delete", "list",
+];
+
+#[derive(Default)]
+struct Opts {
+    command: String,
+    operands: Vec<String>,
+    limits: Limits,
+    controllers: Vec<String>,
+    root: Option<PathBuf>,
+    rm: bool,
+    kill: bool,
+    json: bool,
+    program: Vec<OsString>,
+}
+
+pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
+    cli::exit(NAME, run(args))
+}
+
+fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
+    let o = match parse(args)? {
+        Some(o) => o,
+        None => return Ok(0),
+    };
+    let root = o
+        .root
+        .clone()
+        .unwrap_or_else(|| cgroup::DEFAULT_ROOT.into());
+    let fs = Cgroupfs::open(&root, SelfCgroup::read()?)?;
+    let path = o.operands.first().map(String::as_str).unwrap_or(".");
+    let only = &o.controllers;
+    match o.command.as_str() {
+        "create" => fs.apply(path, &o.limits, only, true).map(drop)?,
+        "set" => fs.apply(path, &o.limits, only, false).map(drop)?,
+        "attach" => {
+            let pids = o.operands[1..]
+                .iter()
+                .map(|p| match cli::number::<i32>(p, "invalid pid") {
+                    Ok(n) if n > 0 => Ok(Pid::from_raw(n)),
+                    _ => Err(Error::new(format!("invalid pid: '{p}'"))),
+                })
+                .collect::<Result<Vec<Pid>>>()?;
+            cgroup::attach(&fs.existing(path, only)?, &pids)?
+        }
+        "exec" => return exec(&fs, path, &o),
+        "stat" => {
+            let groups = fs.existing(path, only)?;
+            let figures = cgroup::stat(&groups);
+            cli::print(&cgroup::format_stat(path, &figures, o.json))?
+        }
+        "kill" => {
+            let sig = match o.operands.get(1) {
+                None => Signal::SIGTERM,
+                Some(s) => {
+                    cli::signal(s).ok_or_else(|| Error::new(format!("unknown signal: {s}")))?
+                }
+            };
+            fs.kill(path, sig, only)?
+        }
+        "freeze" => cgroup::freeze(&fs, path, true)?,
+        "thaw" => cgroup::freeze(&fs, path, false)?,
+        "delete" => fs.delete(path, o.kill, only)?,
+        "list" => {
+            let list = cgroup::list(&fs.existing(path, only)?, path)?;
+            cli::print(&list.iter().map(|l| format!("{l}\n")).collect::<String>())?
+        }
+        _ => unreachable!("commands are checked by parse"),
+    }
+    Ok(0)
+}
+
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
+    use lexopt::prelude::*;
+    let mut o = Opts::default();
+    let mut p = lexopt::Parser::from_iter(args);
+    let mut given: Vec<&'static str> = Vec::new();
+    while let Some(arg) = p.next()? {
+        let long = match &arg {
+            Long(l) => Some(cli::long(l, LONGS)?),
+            _ => None,
+        };
+        if let Some(l) = long {
+            given.push(l);
+        }
+        let lim = &mut o.limits;
+        match (arg, long) {
+            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
+            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
+            (_, Some("memory")) => {
+                lim.memory = Some(cgroup::parse_size("memory", &cli::value(&mut p)?)?)
+            }
+            (_, Some("memory-high")) => {
+                lim.memory_high = Some(cgroup::parse_size("memory-high", &cli::value(&mut p)?)?)
+            }
+            (_, Some("swap")) => lim.swap = Some(cgroup::parse_size("swap", &cli::value(&mut p)?)?),
+            (_, Some("pids")) => {
+                lim.pids = Some(cgroup::parse_count("pids", &cli::value(&mut p)?)?)
+            }
+            (_, Some("cpus")) => lim.cpus = Some(cgroup::parse_cpus(&cli::value(&mut p)?)?),
+            (_, Some("cpu-weight")) => {
+                lim.cpu_weight = Some(cgroup::parse_weight(&cli::value(&mut p)?)?)
+            }
+            (_, Some("cpuset")) => lim.cpuset = Some(cgroup::parse_cpuset(&cli::value(&mut p)?)?),
+            (_, Some("io-max")) => lim.io_max.push(cgroup::parse_io_max(&cli::value(&mut p)?)?),
+            (_, Some("set")) => lim.set.push(cgroup::parse_set(&cli::value(&mut p)?)?),
+            (_, Some("controllers")) => {
+                for c in cli::value(&mut p)?.split(',').filter(|c| !c.is_empty()) {
+                    if !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                        return Err(Error::new(format!("invalid controller: '{c}'")));
+                    }
+                    o.controllers.push(c.to_string());
+                }
+            }
+            (_, Some("root")) => o.root = Some(cli::value_os(&mut p)?.into()),
+            (_, Some("rm")) => o.rm = true,
+            (_, Some("kill")) => o.kill = true,
+            (_, Some("json")) => o.json = true,
+            (Value(v), _) if o.command == "exec" && o.operands.len() == 1 => {
+                o.program = cli::rest(v, &mut p)?;
+                break;
+            }
+            (Value(v), _) => {
+                let v = v.into_string().map_err(|v| {
+                    Error::usage(format!("invalid argument '{}'", v.to_string_lossy()))
+                })?;
+                if o.command.is_empty() {
+                    if !COMMANDS.contains(&v.as_str()) {
+                        return Err(Error::usage(format!("unknown command '{v}'")));
+                    }
+                    o.command = v;
+                } else {
+                    o.operands.push(v);
+                }
+            }
+            (arg, _) => return Err(cli::unknown(arg)),
+        }
+    }
+    check(&o, &given)?;
+    Ok(Some(o))
+}
+
+/// Each command takes its own operands and options.
+fn check(o: &Opts, given: &[&str]) -> Result<()> {
+    let cmd = o.command.as_str();
+    if cmd.is_empty() {
+        return Err(Error::usage("no command given"));
+    }
+    let n = o.operands.len();
+    let operands_ok = match cmd {
+        "list" => n <= 1,
+        "attach" => n >= 2,
+        "kill" => (1..=2).contains(&n),
+        "exec" => n == 1 && !o.program.is_empty(),
+        _ => n == 1,
+    };
+    if !operands_ok {
+        let what = match (cmd, n) {
+            (_, 0) if cmd != "list" => "no cgroup path given".to_string(),
+            ("attach", 1) => "no pid given".to_string(),
+            ("exec", 1) => "no program given".to_string(),
+            _ => format!("unexpected argument '{}'", o.operands[n - 1]),
+        };
+        return Err(Error::usage(what));
+    }
+    for opt in given {
+        let allowed = match *opt {
+            "root" | "controllers" => true,
+            "rm" => cmd == "exec",
+            "kill" => cmd == "delete",
+            "json" => cmd == "stat",
+            _ => matches!(cmd, "create" | "set" | "exec"),
+        };
+        if !allowed {
+            return Err(Error::usage(format!(
+                "option '--{opt}' does not apply to {cmd}"
+            )));
+        }
+    }
+    if cmd == "set" && o.limits.is_empty() {
+        return Err(Error::usage("set: no limit given"));
+    }
+    Ok(())
+}
+
+/// `exec PATH [--rm] PROGRAM`: create the cgroup if missing, then run the program in it.
+fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
+    // v1 without limits: join the hierarchies where PATH already exists.
+    let create = !(fs.mode == Mode::V1 && o.limits.is_empty() && o.controllers.is_empty());
+    let made = fs.apply(path, &o.limits, &o.controllers, create)?;
+    if !o.rm {
+        cgroup::attach(&made.groups, &[getpid()])?;
+        let e = process::exec(&o.program);
+        // Not run: go back where we were and take back what we made.
+        cgroup::go_home(&made);
+        return Err(e);
+    }
+    let mut blocked = process::forwardable();
+    blocked.add(Signal::SIGCHLD);
+    let old_mask = process::block(&blocked)?;
+    let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
+    let child = match process::fork() {
+        Ok(Fork::Child) => {
+            let e = match process::restore_mask(&old_mask)
+                .and_then(|_| cgroup::attach(&made.groups, &[getpid()]))
+            {
+                Ok(()) => process::exec(&o.program),
+                Err(e) => e,
+            };
+            cli::report(NAME, &e);
+            std::process::exit(e.code());
+        }
+        Ok(Fork::Parent(child)) => child,
+        Err(e) => {
+            let _ = cleanup(&made, path);
+            return Err(e);
+        }
+    };
+    let status = process::supervise(
+        child,
+        Supervise {
+            forward: true,
+            follow_stops: false,
+        },
+    );
+    let ooms = cgroup::oom_kills(&made.groups)
+        .unwrap_or(0)
+        .saturating_sub(oom_before);
+    let cleaned = cleanup(&made, path);
+    let status = status?;
+    if ooms > 0 {
+        let prog = o.program[0].to_string_lossy();
+        eprintln!(
+            "{NAME}: {prog}: out of memory: the OOM killer killed {ooms} process(es) in {path}"
+        );
+        if matches!(status, WaitStatus::Signaled(_, Signal::SIGKILL, _)) {
+            cleaned?;
+            return Ok(137);
+        }
+    }
+    cleaned?;
+    match status {
+        WaitStatus::Signaled(_, sig, _) => process::reraise(sig),
+        other => Ok(process::status_code(other)),
+    }
+}
+
+/// Kill what is left, delete the cgroup, and the parents `exec` created for it.
+fn cleanup(made: &cgroup::Made, path: &str) -> Result<()> {
+    cgroup::delete(&made.groups, path, true)?;
+    for dir in made.created.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
+    Ok(())
+}

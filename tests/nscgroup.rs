@@ -1,0 +1,630 @@
+//! Black-box tests of `nscgroup` on the real kernel (cgroup v1 with the hybrid cgroup2 mount at
+//! /sys/fs/cgroup/unified here) and on v2 fixture trees given with `--root`.
+//!
+//! Every cgroup is a relative path, so it lives under the test process's own cgroup in each
+//! hierarchy; its name is unique, and a guard kills the processes the test started in it and
+//! removes it even when the test fails. Effects are read back with `cat` and /proc.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Proc, TempDir};
+
+const ROOT: &str = "/sys/fs/cgroup";
+const V1: &[&str] = &[
+    "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "pids",
+];
+
+/// Our own cgroup in a hierarchy (`""`: the cgroup2 one), from /proc/self/cgroup.
+fn own(controller: &str) -> String {
+    let text = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrls, path) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
+        let hit = if controller.is_empty() {
+            ctrls.is_empty()
+        } else {
+            ctrls.split(',').any(|c| c == controller)
+        };
+        if hit {
+            return path.to_string();
+        }
+    }
+    panic!("no {controller} line in /proc/self/cgroup");
+}
+
+/// The directory of the relative cgroup `name` in a hierarchy (`unified` for cgroup2).
+fn dir(hier: &str, name: &str) -> PathBuf {
+    let key = if hier == "unified" { "" } else { hier };
+    let own = own(key);
+    Path::new(ROOT)
+        .join(hier)
+        .join(own.trim_start_matches('/'))
+        .join(name)
+}
+
+fn cat(p: &Path) -> String {
+    let r = common::run(Command::new("cat").arg(p));
+    r.ok().trim_end().to_string()
+}
+
+/// The hierarchies mounted here (v1 controllers and the unified one).
+fn hierarchies() -> Vec<&'static str> {
+    V1.iter()
+        .copied()
+        .chain(["unified"])
+        .filter(|h| Path::new(ROOT).join(h).is_dir())
+        .collect()
+}
+
+fn v1_here() -> bool {
+    Path::new(ROOT).join("memory").is_dir() && !Path::new(ROOT).join("cgroup.controllers").exists()
+}
+
+/// The hierarchies in which the cgroup `name` exists.
+fn found(name: &str) -> Vec<&'static str> {
+    hierarchies()
+        .into_iter()
+        .filter(|h| dir(h, name).exists())
+        .collect()
+}
+
+/// A unique relative cgroup name, removed from every hierarchy on drop (processes in it were
+/// started by the test and are killed first).
+struct Cg(String);
+
+impl Cg {
+    fn new(tag: &str) -> Cg {
+        Cg(common::unique(&format!("nscg-{tag}-")))
+    }
+}
+
+impl std::ops::Deref for Cg {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Cg {
+    fn drop(&mut self) {
+        for h in hierarchies() {
+            let d = dir(h, &self.0);
+            if !d.exists() {
+                continue;
+            }
+            let _ = std::fs::write(d.join("freezer.state"), "THAWED");
+            let _ = std::fs::write(d.join("cgroup.freeze"), "0");
+            common::wait_for(Duration::from_secs(5), || {
+                let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+                procs.trim().is_empty()
+            });
+            common::wait_for(Duration::from_secs(5), || std::fs::remove_dir(&d).is_ok());
+        }
+    }
+}
+
+fn ng<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> common::Ran {
+    common::tool("nscgroup", args)
+}
+
+fn python() -> &'static str {
+    if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    }
+}
+
+/// Swap cannot absorb an allocation: no swap is on, or memory+swap is limited too.
+fn memsw_available() -> bool {
+    dir("memory", "")
+        .join("memory.memsw.limit_in_bytes")
+        .exists()
+}
+
+fn no_swap() -> bool {
+    std::fs::read_to_string("/proc/swaps")
+        .unwrap()
+        .lines()
+        .count()
+        <= 1
+}
+
+#[test]
+fn pids_limit_stops_a_fork_bomb() {
+    if !common::root("pids_limit_stops_a_fork_bomb") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("pids");
+    ng(["create", &cg, "--pids=20"]).ok();
+    assert_eq!(found(&cg), ["pids"], "only the pids hierarchy is touched");
+    assert_eq!(cat(&dir("pids", &cg).join("pids.max")), "20");
+    // dash gives up at the first failed fork; the sleeps it started stay in the cgroup.
+    let script = "i=0; while [ $i -lt 100 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done";
+    let r = ng(["exec", &cg, "--", "sh", "-c", script]);
+    assert_eq!(r.code, Some(2), "stderr: {}", r.stderr);
+    assert!(r.stderr.contains("Cannot fork"), "{}", r.stderr);
+    let current: u32 = cat(&dir("pids", &cg).join("pids.current")).parse().unwrap();
+    assert!((15..=20).contains(&current), "pids.current {current}");
+    let events = cat(&dir("pids", &cg).join("pids.events"));
+    let failures: u32 = events.strip_prefix("max ").unwrap().parse().unwrap();
+    assert!(failures >= 1, "{events}");
+    let st = ng(["stat", &cg]);
+    assert!(
+        st.ok()
+            .contains(&format!("pids.current {current}\npids.max 20\n")),
+        "{}",
+        st.stdout
+    );
+
+    // Busy: refused, nothing changed.
+    let r = ng(["delete", &cg]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot delete {}: {current} process(es) in {} (use --kill)",
+            &*cg,
+            dir("pids", &cg).display()
+        )
+    );
+    assert_eq!(
+        cat(&dir("pids", &cg).join("pids.current")),
+        current.to_string()
+    );
+
+    ng(["delete", &cg, "--kill"]).ok();
+    assert!(found(&cg).is_empty());
+}
+
+#[test]
+fn memory_limit_oom_kills_and_stat_reports_it() {
+    if !common::root("memory_limit_oom_kills_and_stat_reports_it") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("oom");
+    let mut args = vec!["create", &cg, "--memory=32M"];
+    if memsw_available() {
+        args.push("--swap=0");
+    } else {
+        assert!(
+            no_swap(),
+            "swap is on without memsw accounting: the test cannot OOM"
+        );
+    }
+    ng(&args).ok();
+    assert_eq!(found(&cg), ["memory"]);
+    let mem = dir("memory", &cg);
+    assert_eq!(cat(&mem.join("memory.limit_in_bytes")), "33554432");
+    if memsw_available() {
+        assert_eq!(cat(&mem.join("memory.memsw.limit_in_bytes")), "33554432");
+    }
+    let alloc = "b = b'x' * (64 << 20); print('survived')";
+    let r = ng(["exec", &cg, "--", python(), "-c", alloc]);
+    assert_eq!(r.signal, Some(9), "code {:?} stderr {}", r.code, r.stderr);
+    assert!(r.stdout.is_empty());
+    assert!(cat(&mem.join("memory.oom_control")).contains("oom_kill 1"));
+    let st = ng(["stat", &cg]);
+    let out = st.ok();
+    assert!(out.contains("memory.max 33554432\n"), "{out}");
+    assert!(out.contains("memory.oom_kills 1\n"), "{out}");
+    let js = ng(["stat", &cg, "--json"]);
+    assert!(js.ok().contains("\"memory.oom_kills\":1"), "{}", js.stdout);
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty());
+}
+
+#[test]
+fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
+    if !common::root("exec_rm_reports_oom_with_137_and_leaves_nothing") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("oomrm");
+    let mut args = vec!["exec", "--rm", &cg, "--memory=32M"];
+    if memsw_available() {
+        args.push("--swap=0");
+    } else {
+        assert!(no_swap());
+    }
+    let alloc = "b = b'x' * (64 << 20); print('survived')";
+    args.extend(["--", python(), "-c", alloc]);
+    let r = ng(&args);
+    assert_eq!(
+        r.fails(137),
+        format!(
+            "nscgroup: {}: out of memory: the OOM killer killed 1 process(es) in {}",
+            python(),
+            &*cg
+        )
+    );
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+#[test]
+fn exec_rm_applies_v1_limits_and_returns_the_status() {
+    if !common::root("exec_rm_applies_v1_limits_and_returns_the_status") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("rm");
+    let files = [
+        ("pids", "pids.max"),
+        ("cpu", "cpu.cfs_period_us"),
+        ("cpu", "cpu.cfs_quota_us"),
+        ("cpu", "cpu.shares"),
+        ("cpuset", "cpuset.cpus"),
+        ("cpuset", "cpuset.mems"),
+        ("memory", "memory.soft_limit_in_bytes"),
+        ("memory", "memory.swappiness"),
+    ];
+    let mut script = String::from("cat /proc/self/cgroup");
+    for (h, f) in files {
+        script.push_str(&format!("; cat {}", dir(h, &cg).join(f).display()));
+    }
+    script.push_str("; exit 7");
+    let r = ng([
+        "exec",
+        &cg,
+        "--pids=10",
+        "--cpus=0.5",
+        "--cpu-weight=50",
+        "--cpuset=0",
+        "--memory-high=64M",
+        "--set=memory.swappiness=10",
+        "--rm",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    assert_eq!(r.code, Some(7), "stderr {}", r.stderr);
+    let parent_mems = cat(&dir("cpuset", "").join("cpuset.mems"));
+    let values: Vec<&str> = r.stdout.lines().rev().take(files.len()).collect();
+    let mut values: Vec<String> = values.into_iter().map(str::to_string).collect();
+    values.reverse();
+    assert_eq!(
+        values,
+        [
+            "10",
+            "100000",
+            "50000",
+            "512",
+            "0",
+            &parent_mems,
+            "67108864",
+            "10"
+        ]
+    );
+    for h in ["pids", "cpu", "cpuset", "memory"] {
+        let line = format!("{}/{}", own(h).trim_end_matches('/'), &*cg);
+        assert!(
+            r.stdout
+                .lines()
+                .any(|l| l.ends_with(&format!(":{h}:{line}"))),
+            "{h}: {}",
+            r.stdout
+        );
+    }
+    // Untouched hierarchies keep the program where it was.
+    let blkio = format!(":blkio:{}", own("blkio"));
+    assert!(
+        r.stdout.lines().any(|l| l.ends_with(&blkio)),
+        "{}",
+        r.stdout
+    );
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+#[test]
+fn attach_moves_a_pid() {
+    if !common::root("attach_moves_a_pid") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("attach");
+    ng(["create", &cg, "--controllers=pids"]).ok();
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng(["attach", &cg, &pid]).ok();
+    let want = format!(":pids:{}/{}", own("pids").trim_end_matches('/'), &*cg);
+    let text = cat(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(text.lines().any(|l| l.ends_with(&want)), "{text}");
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), pid);
+    // A pid that does not exist: one line, nothing moved.
+    let r = ng(["attach", &cg, "2147483647"]);
+    assert_eq!(
+        r.fails(1),
+        "nscgroup: cannot attach 2147483647: No such process"
+    );
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), pid);
+    ng(["delete", &cg, "--kill"]).ok();
+    assert!(found(&cg).is_empty());
+    drop(sleeper);
+}
+
+#[test]
+fn kill_freeze_thaw_v1() {
+    if !common::root("kill_freeze_thaw_v1") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("frz");
+    ng(["create", &cg, "--controllers=freezer"]).ok();
+    let mut p = Proc::spawn(common::cmd("nscgroup").args(["exec", &cg, "--", "sleep", "100"]));
+    let procs = dir("freezer", &cg).join("cgroup.procs");
+    let pid = p.pid().to_string();
+    assert!(common::wait_for(Duration::from_secs(5), || cat(&procs) == pid));
+    ng(["freeze", &cg]).ok();
+    assert_eq!(cat(&dir("freezer", &cg).join("freezer.state")), "FROZEN");
+    assert!(ng(["stat", &cg]).ok().contains("frozen 1\n"));
+    ng(["thaw", &cg]).ok();
+    assert_eq!(cat(&dir("freezer", &cg).join("freezer.state")), "THAWED");
+    ng(["kill", &cg]).ok();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(p.0.wait().unwrap().signal(), Some(15));
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty());
+}
+
+#[test]
+fn kill_freeze_thaw_v2_on_the_unified_mount() {
+    if !common::root("kill_freeze_thaw_v2_on_the_unified_mount") {
+        return;
+    }
+    let unified = Path::new(ROOT).join("unified");
+    if !unified.join("cgroup.controllers").exists() {
+        eprintln!("SKIPPED: no cgroup2 mount at {}", unified.display());
+        return;
+    }
+    let root = format!("--root={}", unified.display());
+    let cg = Cg::new("v2");
+    let mut p =
+        Proc::spawn(common::cmd("nscgroup").args([&root, "exec", &cg, "--", "sleep", "100"]));
+    let d = dir("unified", &cg);
+    let pid = p.pid().to_string();
+    assert!(common::wait_for(Duration::from_secs(5), || d
+        .join("cgroup.procs")
+        .exists()
+        && cat(&d.join("cgroup.procs")) == pid));
+    assert_eq!(found(&cg), ["unified"]);
+    ng([&root, "freeze", &cg]).ok();
+    assert!(cat(&d.join("cgroup.events")).contains("frozen 1"));
+    ng([&root, "thaw", &cg]).ok();
+    assert!(cat(&d.join("cgroup.events")).contains("frozen 0"));
+    // Busy without --kill: refused.
+    let r = ng([&root, "delete", &cg]);
+    assert!(r
+        .fails(1)
+        .starts_with(&format!("nscgroup: cannot delete {}: 1 process(es)", &*cg)));
+    ng([&root, "freeze", &cg]).ok();
+    ng([&root, "delete", &cg, "--kill"]).ok();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(p.0.wait().unwrap().signal(), Some(9));
+    assert!(!d.exists());
+    // exec --rm: the status comes back and the cgroup goes.
+    let r = ng([
+        &root,
+        "exec",
+        "--rm",
+        &cg,
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/self/cgroup; exit 3",
+    ]);
+    assert_eq!(r.code, Some(3));
+    let want = format!("0::{}/{}", own("").trim_end_matches('/'), &*cg);
+    assert!(r.stdout.lines().any(|l| l == want), "{}", r.stdout);
+    assert!(!d.exists());
+    // attach: a process the test started moves into the test's new cgroup.
+    ng([&root, "create", &cg]).ok();
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng([&root, "attach", &cg, &pid]).ok();
+    let text = cat(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(text.lines().any(|l| l == want), "{text}");
+    ng([&root, "kill", &cg, "KILL"]).ok();
+    ng([&root, "delete", &cg, "--kill"]).ok();
+    assert!(!d.exists());
+    drop(sleeper);
+}
+
+#[test]
+fn list_and_signal_status() {
+    if !common::root("list_and_signal_status") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("list");
+    let sub = format!("{}/sub", &*cg);
+    ng(["create", &sub, "--pids=5"]).ok();
+    assert_eq!(ng(["list", &cg]).ok(), format!("{sub}\n"));
+    assert_eq!(found(&cg), ["pids"]);
+    // The whole subtree goes, deepest first.
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty());
+    // exec --rm dies of the program's signal.
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=5",
+        "--",
+        "sh",
+        "-c",
+        "kill -TERM $$",
+    ]);
+    assert_eq!((r.code, r.signal), (None, Some(15)), "{}", r.stderr);
+    assert!(found(&cg).is_empty());
+}
+
+#[test]
+fn exec_failure_leaves_nothing() {
+    if !common::root("exec_failure_leaves_nothing") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("noexec");
+    for rm in [false, true] {
+        let mut args = vec!["exec", &cg, "--pids=5"];
+        if rm {
+            args.push("--rm");
+        }
+        args.extend(["--", "/nonexistent/prog"]);
+        let r = ng(&args);
+        assert_eq!(
+            r.fails(127),
+            "nscgroup: failed to execute /nonexistent/prog: No such file or directory"
+        );
+        assert!(found(&cg).is_empty(), "rm={rm}: left {:?}", found(&cg));
+    }
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    if !common::root("bad_input_changes_nothing") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("bad");
+    let cases: &[(&[&str], String)] = &[
+        (
+            &["create", "../x", "--pids=1"],
+            "nscgroup: invalid cgroup path '../x': '..' is not allowed".into(),
+        ),
+        (
+            &["create", "/../x", "--pids=1"],
+            "nscgroup: invalid cgroup path '/../x': '..' is not allowed".into(),
+        ),
+        (
+            &["create", &cg, "--memory=12Q"],
+            "nscgroup: invalid --memory value: '12Q'".into(),
+        ),
+        (
+            &["create", &cg, "--cpus=-1"],
+            "nscgroup: invalid --cpus value: '-1'".into(),
+        ),
+        (
+            &["create", &cg, "--set=bogus.x=1"],
+            "nscgroup: unknown knob 'bogus.x'".into(),
+        ),
+        (
+            &["create", &cg, "--set=memory.bogus=1"],
+            format!(
+                "nscgroup: unknown knob 'memory.bogus': no such file in {}",
+                dir("memory", &cg).display()
+            ),
+        ),
+        (
+            &["create", &cg],
+            format!(
+                "nscgroup: no controller to create {} in: give a limit or --controllers",
+                &*cg
+            ),
+        ),
+    ];
+    for (args, want) in cases {
+        let r = ng(*args);
+        let got = r.fails(1);
+        let first = got.lines().next().unwrap();
+        assert_eq!(first, want, "{args:?}");
+        assert!(found(&cg).is_empty(), "{args:?} left {:?}", found(&cg));
+    }
+    // Nothing outside: the caller's own cgroup is never deleted, killed or frozen.
+    for cmd in ["delete", "kill", "freeze"] {
+        let r = ng([cmd, "."]);
+        assert!(
+            r.fails(1).starts_with(&format!(
+                "nscgroup: cannot {cmd} .: it contains the caller's own cgroup"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+    let r = ng(["delete", &cg]);
+    assert_eq!(
+        r.fails(1),
+        format!("nscgroup: cgroup {}: No such file or directory", &*cg)
+    );
+    let r = ng(["bogus"]);
+    assert_eq!(
+        r.fails(1),
+        "nscgroup: unknown command 'bogus'\nTry 'nscgroup --help' for more information."
+    );
+    let r = ng(["stat", &cg, "--rm"]);
+    assert_eq!(
+        r.fails(1).lines().next().unwrap(),
+        "nscgroup: option '--rm' does not apply to stat"
+    );
+}
+
+/// A v2 tree as the kernel lays it out, under a temp dir.
+fn v2_fixture() -> TempDir {
+    let t = TempDir::new("cgv2");
+    std::fs::write(t.join("cgroup.controllers"), "cpuset cpu io memory pids\n").unwrap();
+    std::fs::write(t.join("cgroup.subtree_control"), "").unwrap();
+    let b = t.join("box");
+    std::fs::create_dir(&b).unwrap();
+    for (f, v) in [
+        ("cgroup.controllers", ""),
+        ("cgroup.subtree_control", ""),
+        ("cgroup.procs", ""),
+        ("cgroup.events", "populated 0\nfrozen 0\n"),
+        ("pids.max", "max\n"),
+        ("pids.current", "0\n"),
+        ("memory.max", "max\n"),
+        ("cpu.max", "max 100000\n"),
+    ] {
+        std::fs::write(b.join(f), v).unwrap();
+    }
+    t
+}
+
+#[test]
+fn v2_fixture_through_root() {
+    let t = v2_fixture();
+    let root = format!("--root={}", t.path().display());
+    ng([
+        &root,
+        "set",
+        "/box",
+        "--pids=5",
+        "--cpus=1.5",
+        "--memory=1G",
+    ])
+    .ok();
+    let read = |f: &str| std::fs::read_to_string(t.join(f)).unwrap();
+    assert_eq!(read("cgroup.subtree_control"), "+cpu +memory +pids");
+    assert_eq!(read("box/pids.max"), "5");
+    assert_eq!(read("box/cpu.max"), "150000 100000");
+    assert_eq!(read("box/memory.max"), "1073741824");
+    assert_eq!(read("box/cgroup.subtree_control"), "");
+    let st = ng([&root, "stat", "/box", "--json"]);
+    assert_eq!(
+        st.ok(),
+        "{\"path\":\"/box\",\"memory.max\":1073741824,\"pids.current\":0,\"pids.max\":5,\
+         \"populated\":0,\"frozen\":0}\n"
+    );
+    // Refused before anything is written.
+    let r = ng([&root, "set", "/box", "--pids=5", "--set=memory.nope=1"]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: unknown knob 'memory.nope': no such file in {}",
+            t.join("box").display()
+        )
+    );
+    let r = ng([&root, "set", "/nothere", "--pids=5"]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cgroup /nothere ({}): No such file or directory",
+            t.join("nothere").display()
+        )
+    );
+    assert!(!t.join("nothere").exists());
+    assert_eq!(ng([&root, "list", "/"]).ok(), "/box\n");
+}

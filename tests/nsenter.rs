@@ -1,0 +1,1040 @@
+//! Black-box tests of `nsenter` against the real kernel. Every target is a process the test
+//! starts itself (with util-linux `unshare`, a client we did not write), held in a guard that
+//! kills it; every effect is checked from outside, and cross-checked with util-linux `nsenter`.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Proc, Ran, TempDir};
+
+/// A target process: `proc` is what we spawned, `pid` the process whose namespaces we join.
+struct Target {
+    _proc: Proc,
+    pid: u32,
+}
+
+impl Target {
+    fn pid(&self) -> String {
+        self.pid.to_string()
+    }
+}
+
+/// The comm of `pid`, if it exists.
+fn comm(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+/// Spawn `c` and wait until the process it runs (the command itself, or with `child`, its
+/// only child) has become `sleep`, i.e. its setup is done.
+fn spawn_until_sleep(c: &mut Command, child: bool) -> Target {
+    let proc = Proc::spawn(c.stdout(Stdio::null()));
+    let parent = proc.pid();
+    let mut pid = None;
+    let found = common::wait_for(Duration::from_secs(10), || {
+        let candidate = if child {
+            std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
+        } else {
+            Some(parent)
+        };
+        pid = candidate.filter(|p| comm(*p).as_deref() == Some("sleep"));
+        pid.is_some()
+    });
+    assert!(found, "the target did not start: {c:?}");
+    Target {
+        _proc: proc,
+        pid: pid.unwrap(),
+    }
+}
+
+const SETUP: &str = "hostname nsenter-tgt && ip link add nstgt0 type veth peer name nstgt1 \
+                     && ipcmk -Q >/dev/null && exec sleep 1000";
+
+/// A target in its own user (root mapped to root), cgroup, ipc, uts, net, pid, mount and time
+/// namespaces, with a hostname, a veth pair, a SysV queue, its own /proc and clock offsets.
+fn full_target() -> Target {
+    let mut c = Command::new("unshare");
+    c.args([
+        "--fork",
+        "--kill-child",
+        "--pid",
+        "--mount-proc",
+        "-U",
+        "-r",
+        "-muinTC",
+        "--monotonic",
+        "500",
+        "--boottime",
+        "1000",
+        "sh",
+        "-c",
+        SETUP,
+    ]);
+    spawn_until_sleep(&mut c, true)
+}
+
+fn nsenter<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Ran {
+    common::tool("nsenter", args)
+}
+
+fn util_nsenter<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Ran {
+    common::run(Command::new("nsenter").args(args))
+}
+
+/// What a process sees of the target's namespaces, one line per kind.
+const PROBE: &str = "hostname; ip -o link show | cut -d: -f2 | tr -d ' ' | sort | tr '\\n' ' '; \
+     echo; ipcs -q | grep -c 0x; cat /proc/self/uid_map; grep -E '^(0|[0-9]+:memory):' \
+     /proc/self/cgroup; cat /proc/self/timens_offsets; ls /proc | grep -c '^[0-9]'";
+
+fn expected_probe() -> String {
+    let uid0 = format!("{:>10} {:>10} {:>10}\n", 0, 0, 1);
+    // The target's cgroup namespace was made in our cgroups: it sees each of them as its root.
+    let cgroups: String = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let (id, rest) = l.split_once(':')?;
+            let (controllers, _) = rest.split_once(':')?;
+            let shown =
+                id == "0" || (id.bytes().all(|b| b.is_ascii_digit()) && controllers == "memory");
+            shown.then(|| format!("{id}:{controllers}:/\n"))
+        })
+        .collect();
+    format!(
+        "nsenter-tgt\nlo nstgt0@nstgt1 nstgt1@nstgt0 \n1\n{uid0}{cgroups}\
+         monotonic         500         0\nboottime         1000         0\n"
+    )
+}
+
+/// The probe's output without its last line (the number of processes, which varies), checked
+/// to be a handful: the target's /proc, not ours.
+#[track_caller]
+fn check_probe(out: &str) {
+    let (head, count) = out.trim_end().rsplit_once('\n').unwrap();
+    let want = expected_probe();
+    let want_lines: Vec<&str> = want.lines().collect();
+    let head_lines: Vec<&str> = head.lines().collect();
+    assert_eq!(head_lines, want_lines, "probe output: {out}");
+    let n: u32 = count.trim().parse().unwrap();
+    assert!(
+        n <= 4,
+        "the target's /proc has {n} processes: not the target's /proc"
+    );
+}
+
+#[test]
+fn joins_every_namespace_of_a_pid() {
+    if !common::root("joins_every_namespace_of_a_pid") {
+        return;
+    }
+    let t = full_target();
+    let pid = t.pid();
+    let all = nsenter(&["-t", &pid, "-a", "sh", "-c", PROBE]);
+    check_probe(all.ok());
+    let each = nsenter(&[
+        "--target", &pid, "-U", "-C", "-i", "-u", "-n", "-p", "-m", "-T", "sh", "-c", PROBE,
+    ]);
+    check_probe(each.ok());
+    // util-linux agrees on every line.
+    let reference = util_nsenter(&["-t", &pid, "-a", "sh", "-c", PROBE]);
+    check_probe(reference.ok());
+    // And the namespaces are the target's, by inode.
+    for ns in ["user", "cgroup", "ipc", "uts", "net", "pid", "mnt", "time"] {
+        let r = nsenter(&["-t", &pid, "-a", "readlink", &format!("/proc/self/ns/{ns}")]);
+        let want = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).unwrap();
+        assert_eq!(r.ok().trim(), want.to_str().unwrap(), "{ns}");
+    }
+}
+
+#[test]
+fn joins_namespace_files_in_every_spelling() {
+    if !common::root("joins_namespace_files_in_every_spelling") {
+        return;
+    }
+    let t = full_target();
+    let f = |ns: &str| format!("/proc/{}/ns/{ns}", t.pid);
+    let long: Vec<String> = [
+        ("user", "user"),
+        ("cgroup", "cgroup"),
+        ("ipc", "ipc"),
+        ("uts", "uts"),
+        ("net", "net"),
+        ("pid", "pid"),
+        ("mount", "mnt"),
+        ("time", "time"),
+    ]
+    .iter()
+    .map(|(opt, ns)| format!("--{opt}={}", f(ns)))
+    .collect();
+    let mut args = long.clone();
+    args.extend(["sh", "-c", PROBE].map(String::from));
+    check_probe(nsenter(&args).ok());
+    // util-linux's attached short form: -n/path, and -n=/path.
+    let short: Vec<String> = [
+        ("U", "user"),
+        ("C", "cgroup"),
+        ("i", "ipc"),
+        ("u", "uts"),
+        ("n", "net"),
+        ("p", "pid"),
+        ("m", "mnt"),
+        ("T", "time"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (opt, ns))| {
+        let sep = if i % 2 == 0 { "" } else { "=" };
+        format!("-{opt}{sep}{}", f(ns))
+    })
+    .collect();
+    let mut args = short.clone();
+    args.extend(["sh", "-c", PROBE].map(String::from));
+    check_probe(nsenter(&args).ok());
+    let mut args = long;
+    args.extend(["sh", "-c", PROBE].map(String::from));
+    check_probe(util_nsenter(&args).ok());
+}
+
+#[test]
+fn pid_namespace_forks_and_returns_the_status() {
+    if !common::root("pid_namespace_forks_and_returns_the_status") {
+        return;
+    }
+    let t = full_target();
+    let pid = t.pid();
+    // The shell runs inside the target's pid namespace, where the target is pid 1.
+    let r = nsenter(&[
+        "-t",
+        &pid,
+        "-p",
+        "-m",
+        "sh",
+        "-c",
+        "echo $$; cat /proc/1/comm",
+    ]);
+    let out = r.ok();
+    let (inner, init) = out.trim().split_once('\n').unwrap();
+    let inner: u32 = inner.parse().unwrap();
+    assert!(
+        inner > 1 && inner < 100,
+        "pid {inner} is not inside the target's namespace"
+    );
+    assert_eq!(init, "sleep");
+    // -F: no fork, so we stay where we are and only our children would enter.
+    let r = nsenter(&[
+        "-t",
+        &pid,
+        "-p",
+        "-F",
+        "sh",
+        "-c",
+        "readlink /proc/$$/ns/pid /proc/$$/ns/pid_for_children",
+    ]);
+    let ours = std::fs::read_link("/proc/self/ns/pid").unwrap();
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/pid")).unwrap();
+    assert_eq!(
+        r.ok(),
+        format!("{}\n{}\n", ours.display(), theirs.display())
+    );
+    // The child's exit status and terminating signal come back to the caller.
+    assert_eq!(
+        nsenter(&["-t", &pid, "-p", "sh", "-c", "exit 7"]).code,
+        Some(7)
+    );
+    let r = nsenter(&["-t", &pid, "-p", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!((r.code, r.signal), (None, Some(15)));
+    let reference = util_nsenter(&["-t", &pid, "-p", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!((reference.code, reference.signal), (None, Some(15)));
+    // A program that cannot be run: 127 / 126, with or without the fork.
+    for fork in [true, false] {
+        let mut args = vec!["-t", pid.as_str(), "-p", "-n"];
+        if !fork {
+            args.push("-F");
+        }
+        let r = nsenter(&[&args[..], &["nstools-no-such-program"]].concat());
+        assert_eq!(
+            r.fails(127),
+            "nsenter: failed to execute nstools-no-such-program: No such file or directory"
+        );
+        let r = nsenter(&[&args[..], &["/etc"]].concat());
+        assert_eq!(
+            r.fails(126),
+            "nsenter: failed to execute /etc: Permission denied"
+        );
+    }
+}
+
+/// A target in a user namespace where it (root outside) is uid and gid 1000: its ids differ
+/// inside and outside, and root inside is not mapped.
+fn mapped_target() -> Target {
+    let mut c = Command::new("unshare");
+    c.args([
+        "-U",
+        "-u",
+        "--map-user=1000",
+        "--map-group=1000",
+        "sleep",
+        "1000",
+    ]);
+    spawn_until_sleep(&mut c, false)
+}
+
+#[test]
+fn credentials_follow_or_are_set_or_preserved() {
+    if !common::root("credentials_follow_or_are_set_or_preserved") {
+        return;
+    }
+    let ids = "echo $(id -u) $(id -g) $(id -G)";
+    // A target without a user namespace, running as 1234:2345.
+    let mut c = Command::new("setpriv");
+    c.args([
+        "--reuid=1234",
+        "--regid=2345",
+        "--clear-groups",
+        "sleep",
+        "1000",
+    ]);
+    let plain = spawn_until_sleep(&mut c, false);
+    let p = plain.pid();
+    let r = nsenter(&[
+        "-t", &p, "-u", "-S", "follow", "-G", "follow", "sh", "-c", ids,
+    ]);
+    assert_eq!(r.ok(), "1234 2345 2345\n");
+    let r = nsenter(&[
+        "-t",
+        &p,
+        "-u",
+        "--setuid=77",
+        "--setgid=88",
+        "sh",
+        "-c",
+        ids,
+    ]);
+    assert_eq!(r.ok(), "77 88 88\n");
+    // Without -S/-G and without a user namespace, credentials stay ours.
+    let r = nsenter(&["-t", &p, "-u", "sh", "-c", "id -u"]);
+    assert_eq!(r.ok(), "0\n");
+
+    // In a user namespace: root by default (not mapped here, as util-linux finds too), the
+    // target's ids as it sees them with follow, and our own with --preserve-credentials.
+    let mapped = mapped_target();
+    let m = mapped.pid();
+    let r = nsenter(&["-t", &m, "-U", "sh", "-c", ids]);
+    assert_eq!(r.fails(1), "nsenter: setgid() failed: Invalid argument");
+    // (2.38 words it "setgid failed", 2.42 as we do.)
+    let r = util_nsenter(&["-t", &m, "-U", "sh", "-c", ids]);
+    let line = r.fails(1);
+    assert!(
+        line.starts_with("nsenter: setgid") && line.ends_with(": Invalid argument"),
+        "{line}"
+    );
+    let r = nsenter(&[
+        "-t", &m, "-U", "-S", "follow", "-G", "follow", "sh", "-c", ids,
+    ]);
+    assert_eq!(r.ok(), "1000 1000 1000\n");
+    let r = nsenter(&[
+        "-t",
+        &m,
+        "-U",
+        "--preserve-credentials",
+        "sh",
+        "-c",
+        "id -u; id -g",
+    ]);
+    assert_eq!(r.ok(), "1000\n1000\n");
+    let r = util_nsenter(&[
+        "-t",
+        &m,
+        "-U",
+        "--preserve-credentials",
+        "sh",
+        "-c",
+        "id -u; id -g",
+    ]);
+    assert_eq!(r.ok(), "1000\n1000\n");
+    // --keep-caps: the capabilities we hold in the namespace survive exec as a non-root id.
+    let amb = "grep CapAmb /proc/self/status | tr -d '\\t'";
+    let r = nsenter(&["-t", &m, "-U", "--preserve-credentials", "sh", "-c", amb]);
+    assert_eq!(r.ok(), "CapAmb:0000000000000000\n");
+    let r = nsenter(&[
+        "-t",
+        &m,
+        "-U",
+        "--preserve-credentials",
+        "--keep-caps",
+        "sh",
+        "-c",
+        amb,
+    ]);
+    assert_ne!(r.ok(), "CapAmb:0000000000000000\n");
+}
+
+/// A root filesystem with a static busybox and a marker file.
+fn busybox_root(tag: &str) -> TempDir {
+    let d = TempDir::new(tag);
+    std::fs::copy("/bin/busybox", d.join("busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", d.join("sleep")).unwrap();
+    std::fs::write(d.join("marker"), format!("{tag}\n")).unwrap();
+    std::fs::create_dir(d.join("inner")).unwrap();
+    d
+}
+
+#[test]
+fn root_and_working_directories() {
+    if !common::root("root_and_working_directories") {
+        return;
+    }
+    let dir = busybox_root("root");
+    let d = dir.path().to_str().unwrap().to_string();
+    // A target chrooted into the directory, working in /inner, in its own mount namespace
+    // where a tmpfs hides /inner's content and holds a directory only it sees.
+    let script = format!(
+        "mount -t tmpfs none {d}/inner && mkdir {d}/inner/only-here && cd {d}/inner/only-here \
+         && exec chroot {d} /busybox sh -c 'cd /inner/only-here && exec /sleep 1000'"
+    );
+    let mut c = Command::new("unshare");
+    c.args(["-m", "--propagation", "private", "sh", "-c", &script]);
+    let t = spawn_until_sleep(&mut c, false);
+    let pid = t.pid();
+    // -r: the target's root; the working directory is kept (it is outside that root, so the
+    // shell reports it by the path the kernel can still give).
+    let r = nsenter(&["-t", &pid, "-m", "-r", "/busybox", "cat", "/marker"]);
+    assert_eq!(r.ok(), "root\n");
+    // -w: the target's working directory.
+    let r = nsenter(&["-t", &pid, "-m", "-r", "-w", "/busybox", "pwd"]);
+    assert_eq!(r.ok(), "/inner/only-here\n");
+    let r = util_nsenter(&["-t", &pid, "-m", "-r", "-w", "/busybox", "pwd"]);
+    assert_eq!(r.ok(), "/inner/only-here\n");
+    // -r DIR / -w DIR are opened in our mount namespace, before joining.
+    let r = nsenter(&[
+        "-t",
+        &pid,
+        "-m",
+        &format!("-r{d}"),
+        &format!("--wd={d}/inner"),
+        "/busybox",
+        "ls",
+        "-a",
+    ]);
+    assert_eq!(r.ok(), ".\n..\n", "our {d}/inner is empty");
+    // -W DIR is opened after joining (and after -r): it sees the target's tmpfs.
+    let r = nsenter(&[
+        "-t",
+        &pid,
+        "-m",
+        "-r",
+        "-W/inner/only-here",
+        "/busybox",
+        "pwd",
+    ]);
+    assert_eq!(r.ok(), "/inner/only-here\n");
+    let r = nsenter(&["-t", &pid, "-m", &format!("-W{d}/inner/only-here"), "pwd"]);
+    assert_eq!(r.ok(), format!("{d}/inner/only-here\n"));
+    // The same path given to -w does not exist where we are.
+    let r = nsenter(&["-t", &pid, "-m", &format!("-w{d}/inner/only-here"), "pwd"]);
+    assert_eq!(
+        r.fails(1),
+        format!("nsenter: cannot open {d}/inner/only-here: No such file or directory")
+    );
+    let r = nsenter(&["-t", &pid, "-m", "-w", "-W/x", "pwd"]);
+    assert_eq!(
+        r.fails(1),
+        "nsenter: mutually exclusive arguments: --wd --wdns"
+    );
+}
+
+#[test]
+fn environment_of_the_target() {
+    if !common::root("environment_of_the_target") {
+        return;
+    }
+    let mut c = Command::new("unshare");
+    c.args(["-u", "sleep", "1000"])
+        .env_clear()
+        .env("NSTGT_A", "one two")
+        .env("PATH", "/usr/bin:/bin");
+    let t = spawn_until_sleep(&mut c, false);
+    let r = common::run(
+        common::cmd("nsenter")
+            .args(["-t", &t.pid(), "-u", "-e", "env"])
+            .env("NSTGT_OURS", "x"),
+    );
+    let mut got: Vec<&str> = r.ok().lines().collect();
+    got.sort();
+    assert_eq!(got, ["NSTGT_A=one two", "PATH=/usr/bin:/bin"]);
+}
+
+/// A namespace file bound by `bind`: unmounted and removed on drop (by the TempDir).
+#[test]
+fn persisted_namespace_files_cross_check() {
+    if !common::root("persisted_namespace_files_cross_check") {
+        return;
+    }
+    let dir = TempDir::new("nsfile");
+    // util-linux makes the file, we join it.
+    let theirs = dir.join("theirs");
+    let script = "ip link add nsfile0 type veth peer name nsfile1";
+    std::fs::write(&theirs, "").unwrap();
+    let r = common::run(
+        Command::new("unshare")
+            .arg(format!("--net={}", theirs.display()))
+            .args(["sh", "-c", script]),
+    );
+    r.ok();
+    let r = nsenter(&[
+        &format!("--net={}", theirs.display()),
+        "ip",
+        "-o",
+        "link",
+        "show",
+        "nsfile0",
+    ]);
+    assert!(r.ok().contains("nsfile0@nsfile1"), "{}", r.stdout);
+    let r = nsenter(&[
+        &format!("-n{}", theirs.display()),
+        "readlink",
+        "/proc/self/ns/net",
+    ]);
+    let ino = std::fs::metadata(&theirs).unwrap().ino();
+    assert_eq!(r.ok(), format!("net:[{ino}]\n"));
+    // Ours makes the file, util-linux joins it.
+    let ours = dir.join("ours");
+    let r = common::tool(
+        "nsunshare",
+        [
+            format!("--uts={}", ours.display()),
+            "hostname".into(),
+            "nsfile-uts".into(),
+        ],
+    );
+    r.ok();
+    let r = util_nsenter(&[&format!("--uts={}", ours.display()), "hostname"]);
+    assert_eq!(r.ok(), "nsfile-uts\n");
+    let r = nsenter(&[&format!("--uts={}", ours.display()), "hostname"]);
+    assert_eq!(r.ok(), "nsfile-uts\n");
+    for f in [&theirs, &ours] {
+        nix::mount::umount2(f.as_path(), nix::mount::MntFlags::MNT_DETACH).unwrap();
+        std::fs::remove_file(f).unwrap();
+    }
+}
+
+/// `ip netns add NAME`, deleted on drop.
+struct IpNetns(String);
+
+impl Drop for IpNetns {
+    fn drop(&mut self) {
+        let _ = common::run(Command::new("ip").args(["netns", "delete", &self.0]));
+    }
+}
+
+#[test]
+fn netns_name_joins_run_netns() {
+    if !common::root("netns_name_joins_run_netns") {
+        return;
+    }
+    let name = common::unique("nsenter");
+    common::run(Command::new("ip").args(["netns", "add", &name])).ok();
+    let _guard = IpNetns(name.clone());
+    common::run(Command::new("ip").args([
+        "-n", &name, "link", "add", "nn0", "type", "veth", "peer", "name", "nn1",
+    ]))
+    .ok();
+    let r = nsenter(&[
+        &format!("--netns={name}"),
+        "ip",
+        "-o",
+        "link",
+        "show",
+        "nn0",
+    ]);
+    assert!(r.ok().contains("nn0@nn1"), "{}", r.stdout);
+    let ino = std::fs::metadata(format!("/run/netns/{name}"))
+        .unwrap()
+        .ino();
+    let r = nsenter(&["--netns", &name, "readlink", "/proc/self/ns/net"]);
+    assert_eq!(r.ok(), format!("net:[{ino}]\n"));
+    let r = nsenter(&["--netns=../etc", "true"]);
+    assert_eq!(
+        r.fails(1),
+        "nsenter: invalid network namespace name '../etc'"
+    );
+}
+
+#[test]
+fn all_skips_our_own_user_namespace() {
+    if !common::root("all_skips_our_own_user_namespace") {
+        return;
+    }
+    let mut c = Command::new("unshare");
+    c.args(["-u", "sh", "-c", "hostname nsenter-all && exec sleep 1000"]);
+    let t = spawn_until_sleep(&mut c, false);
+    let r = nsenter(&["-t", &t.pid(), "-a", "hostname"]);
+    assert_eq!(r.ok(), "nsenter-all\n");
+    // Asked for explicitly, re-entering our own user namespace is the kernel's refusal.
+    let r = nsenter(&["-t", &t.pid(), "-U", "true"]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsenter: reassociate to namespace '/proc/{}/ns/user' failed: Invalid argument",
+            t.pid
+        )
+    );
+}
+
+#[test]
+fn user_parent_and_net_socket() {
+    if !common::root("user_parent_and_net_socket") {
+        return;
+    }
+    // Two nested user namespaces in one process; the outer one is printed before entering the
+    // inner one.
+    let mut c = Command::new("unshare");
+    c.args([
+        "-U",
+        "-r",
+        "sh",
+        "-c",
+        "readlink /proc/self/ns/user; exec unshare -U -r sleep 1000",
+    ]);
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    {
+        use std::io::BufRead;
+        let out = child.stdout.take().unwrap();
+        std::io::BufReader::new(out).read_line(&mut line).unwrap();
+    }
+    let proc = Proc(child);
+    let pid = proc.pid();
+    assert!(common::wait_for(Duration::from_secs(10), || comm(pid)
+        .as_deref()
+        == Some("sleep")));
+    let p = pid.to_string();
+    let r = nsenter(&["-t", &p, "--user-parent", "readlink", "/proc/self/ns/user"]);
+    assert_eq!(r.ok(), line);
+    let r = nsenter(&[
+        "-t",
+        &p,
+        "-U",
+        "--user-parent",
+        "readlink",
+        "/proc/self/ns/user",
+    ]);
+    assert_eq!(r.ok(), line);
+
+    // A socket made in a network namespace by the target leads there.
+    let mut c = Command::new("unshare");
+    c.args(["-n", "busybox", "nc", "-l", "-p", "4321"]);
+    let t = spawn_until_socket(&mut c);
+    let want = std::fs::read_link(format!("/proc/{}/ns/net", t.0.pid())).unwrap();
+    let fd = t.1.to_string();
+    let r = nsenter(&[
+        "-t",
+        &t.0.pid().to_string(),
+        "-N",
+        &fd,
+        "readlink",
+        "/proc/self/ns/net",
+    ]);
+    assert_eq!(r.ok().trim(), want.to_str().unwrap());
+    let r = nsenter(&["-t", &t.0.pid().to_string(), "--net-socket=0", "true"]);
+    assert_eq!(
+        r.fails(1),
+        format!("nsenter: fd 0 of PID {} is not a socket", t.0.pid())
+    );
+}
+
+/// Spawn `c` and wait until it holds a socket; returns the guard and the socket's fd number.
+fn spawn_until_socket(c: &mut Command) -> (Proc, u32) {
+    let proc = Proc::spawn(c.stdout(Stdio::null()));
+    let pid = proc.pid();
+    let mut fd = None;
+    let ok = common::wait_for(Duration::from_secs(10), || {
+        let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            return false;
+        };
+        fd = dir.flatten().find_map(|e| {
+            let link = std::fs::read_link(e.path()).ok()?;
+            link.to_str()?
+                .starts_with("socket:")
+                .then(|| e.file_name().to_str()?.parse().ok())?
+        });
+        fd.is_some() && comm(pid).as_deref() == Some("busybox")
+    });
+    assert!(ok, "the target never opened a socket");
+    (proc, fd.unwrap())
+}
+
+/// A cgroup directory (v1 memory or v2) below our own, removed on drop.
+struct Cgroup(std::path::PathBuf);
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        common::wait_for(Duration::from_secs(5), || {
+            std::fs::remove_dir(&self.0).is_ok()
+        });
+    }
+}
+
+fn our_cgroup(controllers: &str) -> Option<String> {
+    std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let _id = f.next()?;
+            (f.next()? == controllers).then(|| f.next().unwrap().to_string())
+        })
+}
+
+#[test]
+fn join_cgroup_of_the_target() {
+    if !common::root("join_cgroup_of_the_target") {
+        return;
+    }
+    let name = common::unique("nsenter-cg");
+    let mut made = Vec::new();
+    for (mount, controllers) in [
+        ("/sys/fs/cgroup/memory", "memory"),
+        ("/sys/fs/cgroup/unified", ""),
+    ] {
+        let Some(ours) = our_cgroup(controllers) else {
+            continue;
+        };
+        if !Path::new(mount).join("cgroup.procs").exists() {
+            continue;
+        }
+        let dir = Path::new(mount)
+            .join(ours.trim_start_matches('/'))
+            .join(&name);
+        std::fs::create_dir(&dir).unwrap();
+        made.push((
+            Cgroup(dir),
+            controllers,
+            format!("{}/{name}", ours.trim_end_matches('/')),
+        ));
+    }
+    assert!(!made.is_empty(), "no cgroup hierarchy to test with");
+    let mut c = Command::new("sleep");
+    c.arg("1000");
+    let t = spawn_until_sleep(&mut c, false);
+    for (cg, _, _) in &made {
+        std::fs::write(cg.0.join("cgroup.procs"), t.pid()).unwrap();
+    }
+    let r = nsenter(&["-t", &t.pid(), "-u", "-c", "cat", "/proc/self/cgroup"]);
+    let out = r.ok();
+    for (_, controllers, path) in &made {
+        let line = format!(":{controllers}:{path}");
+        assert!(
+            out.lines().any(|l| l.ends_with(&line)),
+            "{line} not in {out}"
+        );
+    }
+    drop(t);
+}
+
+#[test]
+fn bad_input_runs_nothing() {
+    if !common::root("bad_input_runs_nothing") {
+        return;
+    }
+    let dir = TempDir::new("bad");
+    let marker = dir.join("ran");
+    let touch = ["touch", marker.to_str().unwrap()];
+    let t = full_target();
+    let pid = t.pid();
+    let with = |args: &[&str]| {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(touch.iter().map(|s| s.to_string()));
+        nsenter(&v)
+    };
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["-t".into(), "2147483647".into(), "-n".into()],
+            "nsenter: cannot open process 2147483647: No such process".into(),
+        ),
+        (
+            vec!["-t".into(), "0".into(), "-n".into()],
+            "nsenter: failed to parse PID argument '0'".into(),
+        ),
+        (
+            vec!["-t".into(), "12ab".into(), "-n".into()],
+            "nsenter: failed to parse PID argument '12ab'".into(),
+        ),
+        (
+            vec![format!("--net={}", dir.path().display())],
+            format!("nsenter: {} is not a namespace file", dir.path().display()),
+        ),
+        (
+            vec![format!("--net=/proc/{pid}/ns/uts")],
+            format!("nsenter: /proc/{pid}/ns/uts is a uts namespace, not a net namespace"),
+        ),
+        (
+            vec!["--mount=/nonexistent/ns".into()],
+            "nsenter: cannot open /nonexistent/ns: No such file or directory".into(),
+        ),
+        (vec!["-n".into()], "nsenter: no target PID specified".into()),
+        (vec![], "nsenter: no namespace specified".into()),
+        (
+            vec!["-t".into(), pid.clone(), "-mnp".into()],
+            "nsenter: cannot open np: No such file or directory".into(),
+        ),
+        (
+            vec!["-t".into(), pid.clone(), "-n".into(), "-Z".into()],
+            "nsenter: --follow-context: SELinux is not enabled on this system".into(),
+        ),
+        (
+            vec![
+                "-t".into(),
+                pid.clone(),
+                "-S".into(),
+                "x".into(),
+                "-n".into(),
+            ],
+            "nsenter: failed to parse uid: 'x'".into(),
+        ),
+        (
+            vec![
+                "-t".into(),
+                pid.clone(),
+                "-t".into(),
+                pid.clone(),
+                "-n".into(),
+            ],
+            "nsenter: option --target may be given only once".into(),
+        ),
+    ];
+    for (args, want) in cases {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(with(&a).fails(1), want, "{args:?}");
+        assert!(!marker.exists(), "{args:?} ran the program");
+    }
+    // A namespace by 64-bit id (util-linux 2.42): a bad one is refused, naming the id.
+    let r = with(&["--net=:99999"]);
+    assert!(
+        r.fails(1)
+            .starts_with("nsenter: cannot open namespace of id 99999: "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        with(&["-n:1x"]).fails(1),
+        "nsenter: failed to parse nsid: 1x"
+    );
+    assert!(!marker.exists());
+    // Unknown options are usage errors.
+    let r = with(&["--bogus"]);
+    assert_eq!(
+        r.fails(1),
+        "nsenter: unrecognized option '--bogus'\nTry 'nsenter --help' for more information."
+    );
+    let r = with(&["-q"]);
+    assert_eq!(
+        r.fails(1),
+        "nsenter: invalid option -- 'q'\nTry 'nsenter --help' for more information."
+    );
+    assert!(!marker.exists());
+}
+
+/// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
+fn pidfd_inode(pid: u32) -> u64 {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: integer arguments; a new fd or -1 comes back.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    assert!(fd >= 0, "pidfd_open failed");
+    // SAFETY: the kernel just returned this fd, and nobody else owns it.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    nix::sys::stat::fstat(&fd).unwrap().st_ino
+}
+
+#[test]
+fn pid_with_inode_and_zombies() {
+    if !common::root("pid_with_inode_and_zombies") {
+        return;
+    }
+    let mut c = Command::new("unshare");
+    c.args(["-u", "sh", "-c", "hostname nsenter-ino && exec sleep 1000"]);
+    let t = spawn_until_sleep(&mut c, false);
+    let ino = pidfd_inode(t.pid);
+    let r = nsenter(&["-t", &format!("{}:{ino}", t.pid), "-u", "hostname"]);
+    assert_eq!(r.ok(), "nsenter-ino\n");
+    let r = nsenter(&["-t", &format!("{}:{}", t.pid, ino + 1), "-u", "hostname"]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsenter: process {0} is not {0}:{1} (its pidfd inode is {2}: the pid was reused)",
+            t.pid,
+            ino + 1,
+            ino
+        )
+    );
+    assert_eq!(r.stdout, "");
+
+    // A zombie: a child of ours that exited and is not reaped yet.
+    let mut z = Command::new("true").spawn().unwrap();
+    let zpid = z.id();
+    let state = |p: u32| {
+        let s = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        s.rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next())
+    };
+    assert!(common::wait_for(Duration::from_secs(5), || state(zpid) == Some('Z')));
+    let r = nsenter(&["-t", &zpid.to_string(), "-n", "true"]);
+    let line = r.fails(1).to_string();
+    z.wait().unwrap();
+    assert_eq!(
+        line,
+        format!("nsenter: PID {zpid} is a zombie: it has no namespaces to enter")
+    );
+}
+
+/// A copy of our nsenter that any user can run, wherever the build tree is.
+fn public_nsenter() -> (TempDir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("pub");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dst = dir.join("nsenter");
+    std::fs::copy(common::bin("nsenter"), &dst).unwrap();
+    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (dir, dst)
+}
+
+fn as_user(uid: u32) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args([
+        format!("--reuid={uid}"),
+        format!("--regid={uid}"),
+        "--clear-groups".into(),
+    ]);
+    c
+}
+
+#[test]
+fn unprivileged_user_joins_its_own_container() {
+    if !common::root("unprivileged_user_joins_its_own_container") {
+        return;
+    }
+    let (_dir, ours) = public_nsenter();
+    let mut c = as_user(4321);
+    c.args([
+        "unshare",
+        "-U",
+        "-r",
+        "-u",
+        "-n",
+        "sh",
+        "-c",
+        "hostname nsenter-unpriv && exec sleep 1000",
+    ]);
+    let t = spawn_until_sleep(&mut c, false);
+    let pid = t.pid();
+    // Joining raises privilege: the user namespace must go first. (Without
+    // --preserve-credentials, setgroups is refused in a namespace made by an unprivileged user,
+    // before and after joining: util-linux fails there too.)
+    let probe = "hostname; id -u; readlink /proc/self/ns/net";
+    let keep = "--preserve-credentials";
+    let want = format!(
+        "nsenter-unpriv\n0\n{}\n",
+        std::fs::read_link(format!("/proc/{pid}/ns/net"))
+            .unwrap()
+            .display()
+    );
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(["-t", &pid, "-U", "-n", "-u", "true"]),
+    );
+    assert_eq!(
+        r.fails(1),
+        "nsenter: setgroups failed: Operation not permitted"
+    );
+    // The same through files, and with util-linux.
+    let f = |ns: &str| format!("/proc/{pid}/ns/{ns}");
+    let files = [
+        format!("--net={}", f("net")),
+        format!("--uts={}", f("uts")),
+        format!("--user={}", f("user")),
+    ];
+    let r = common::run(
+        as_user(4321)
+            .arg(&ours)
+            .args(&files)
+            .args([keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    let r = common::run(
+        as_user(4321)
+            .arg("nsenter")
+            .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
+    );
+    assert_eq!(r.ok(), want);
+    // Another user may not.
+    let r = common::run(as_user(4322).arg(&ours).args(["-t", &pid, "-n", "true"]));
+    assert_eq!(
+        r.fails(1),
+        format!("nsenter: reassociate to namespaces of PID {pid} failed: Operation not permitted")
+    );
+}
+
+fn state(pid: u32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    s.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+#[test]
+fn a_stopped_child_stops_us_and_continues_with_us() {
+    if !common::root("a_stopped_child_stops_us_and_continues_with_us") {
+        return;
+    }
+    let t = full_target();
+    let child = common::cmd("nsenter")
+        .args([
+            "-t",
+            &t.pid(),
+            "-p",
+            "sh",
+            "-c",
+            "kill -STOP $$; echo resumed",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ns = Proc(child);
+    let pid = ns.pid();
+    assert!(
+        common::wait_for(Duration::from_secs(10), || state(pid) == Some('T')),
+        "nsenter did not stop with its child"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGCONT,
+    )
+    .unwrap();
+    let mut ns = ns;
+    let mut out = String::new();
+    use std::io::Read;
+    ns.0.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let status = ns.0.wait().unwrap();
+    assert_eq!((out.as_str(), status.code()), ("resumed\n", Some(0)));
+}

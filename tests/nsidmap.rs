@@ -1,0 +1,811 @@
+//! nsidmap: as root (maps written directly, only validated) and as test users through a
+//! setuid-root copy (shadow's rules), also under shadow's names newuidmap/newgidmap, driven by
+//! util-linux `unshare --map-users` and by our nsunshare. Maps are read back from
+//! `/proc/PID/uid_map` of a target process in a new user namespace.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{FakeEtc, Proc, Ran, TempDir};
+
+/// A map file as `inner outer count` lines with single spaces.
+fn map(pid: u32, file: &str) -> String {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap();
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
+        .collect()
+}
+
+fn setgroups(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/setgroups"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// Both maps of `pid` are still empty.
+#[track_caller]
+fn untouched(pid: u32) {
+    assert_eq!(map(pid, "uid_map"), "", "uid_map was written");
+    assert_eq!(map(pid, "gid_map"), "", "gid_map was written");
+}
+
+fn user_ns(pid: &str) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/ns/user"))
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// Wait until `p` runs in a user namespace of its own.
+fn settled(p: Proc) -> Proc {
+    let me = user_ns("self");
+    let pid = p.pid().to_string();
+    assert!(
+        common::wait_for(Duration::from_secs(10), || {
+            user_ns(&pid).is_some_and(|n| Some(n) != me)
+        }),
+        "target never entered its user namespace"
+    );
+    p
+}
+
+/// A target owned by root: `sleep` in a new user namespace.
+fn root_target() -> Proc {
+    settled(Proc::spawn(
+        Command::new("unshare").args(["-U", "sleep", "1000"]),
+    ))
+}
+
+/// A target owned by the test user `uid`.
+fn user_target(etc: &FakeEtc, uid: u32) -> Proc {
+    settled(Proc::spawn(
+        &mut etc.command_as(uid, &["unshare", "-U", "sleep", "1000"]),
+    ))
+}
+
+/// A private /etc with users `uids` (named `t<uid>`), each given subordinate ids: by name in
+/// subuid, by uid in subgid, 65536 of them from [`sub`]`(uid)`, apart from each other's.
+fn fake_etc(uids: &[u32]) -> FakeEtc {
+    let etc = FakeEtc::new();
+    for &u in uids {
+        etc.add_user(&format!("t{u}"), u);
+        etc.add_subuid(&format!("t{u}:{}:65536", sub(u)));
+        etc.add_subgid(&format!("{u}:{}:65536", sub(u)));
+    }
+    etc
+}
+
+fn sub(uid: u32) -> u32 {
+    (uid - 62000) * 100_000 + 1_000_000
+}
+
+/// The setuid-root copy, and a `newgidmap` beside a `newuidmap` one.
+fn helpers() -> (TempDir, PathBuf) {
+    let (dir, path) = common::setuid_copy("nsidmap", "newuidmap");
+    std::os::unix::fs::symlink("newuidmap", dir.join("newgidmap")).unwrap();
+    std::os::unix::fs::symlink("newuidmap", dir.join("nsidmap")).unwrap();
+    let _ = path;
+    let p = dir.path().to_path_buf();
+    (dir, p)
+}
+
+/// Run `tool` of the setuid copy in `dir` as `uid` with `args`.
+fn as_user(etc: &FakeEtc, uid: u32, dir: &Path, tool: &str, args: &[String]) -> Ran {
+    let mut argv = vec![dir.join(tool).display().to_string()];
+    argv.extend(args.iter().cloned());
+    common::run(&mut etc.command_as(uid, &argv))
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|a| a.to_string()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// As root: written directly, validated only.
+
+#[test]
+fn root_writes_any_valid_maps() {
+    if !common::root("root_writes_any_valid_maps") {
+        return;
+    }
+    let t = root_target();
+    let pid = t.pid().to_string();
+    let r = common::tool(
+        "nsidmap",
+        [
+            "-u",
+            "0:100000:65536",
+            "--uid=70000:5000:10",
+            "-g",
+            "0:100000:1000",
+            "--setgroups=deny",
+            "--show",
+            &pid,
+        ],
+    );
+    assert_eq!(
+        r.ok(),
+        "uid 0:100000:65536\nuid 70000:5000:10\ngid 0:100000:1000\nsetgroups deny\n"
+    );
+    assert_eq!(map(t.pid(), "uid_map"), "0 100000 65536\n70000 5000 10\n");
+    assert_eq!(map(t.pid(), "gid_map"), "0 100000 1000\n");
+    assert_eq!(setgroups(t.pid()), "deny");
+    // Maps are written once: a second write is the kernel's refusal, exit 1.
+    let r = common::tool("nsidmap", ["-u", "0:0:1", &pid]);
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: write failed /proc/{pid}/uid_map: Operation not permitted")
+    );
+}
+
+#[test]
+fn root_map_root_and_show_only() {
+    if !common::root("root_map_root_and_show_only") {
+        return;
+    }
+    let t = root_target();
+    let pid = t.pid().to_string();
+    assert_eq!(
+        common::tool("nsidmap", ["--show", &pid]).ok(),
+        "setgroups allow\n"
+    );
+    common::tool("nsidmap", ["-r", &pid]).ok();
+    assert_eq!(map(t.pid(), "uid_map"), "0 0 1\n");
+    assert_eq!(map(t.pid(), "gid_map"), "0 0 1\n");
+    // Root keeps setgroups as it is unless asked.
+    assert_eq!(setgroups(t.pid()), "allow");
+}
+
+#[test]
+fn root_refuses_invalid_ranges() {
+    if !common::root("root_refuses_invalid_ranges") {
+        return;
+    }
+    let t = root_target();
+    let pid = t.pid().to_string();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (
+            vec!["-u", "0:100000:10", "-u", "10:100005:10"],
+            format!(
+                "nsidmap: /proc/{pid}/uid_map: mapping '10:100005:10' overlaps '0:100000:10' outside the namespace"
+            ),
+        ),
+        (
+            vec!["-g", "0:100000:10", "-g", "5:200000:10"],
+            format!(
+                "nsidmap: /proc/{pid}/gid_map: mapping '5:200000:10' overlaps '0:100000:10' inside the namespace"
+            ),
+        ),
+        (
+            vec!["-u", "0:4294967290:10"],
+            "nsidmap: uid range [0-10) -> [4294967290-4294967300) not allowed: ids past 4294967294"
+                .to_string(),
+        ),
+        (
+            vec!["-u", "4294967290:0:6"],
+            "nsidmap: uid range [4294967290-4294967296) -> [0-6) not allowed: ids past 4294967294"
+                .to_string(),
+        ),
+        (
+            vec!["-u", "0:100000:0"],
+            format!("nsidmap: /proc/{pid}/uid_map: invalid mapping '0:100000:0': count is zero"),
+        ),
+        (vec!["-u", "0:1x:1"], "nsidmap: invalid mapping '0:1x:1'".to_string()),
+        (
+            vec!["-u", "0:4294967296:1"],
+            "nsidmap: invalid mapping '0:4294967296:1'".to_string(),
+        ),
+        (vec!["-u", "-1:0:1"], "nsidmap: invalid mapping '-1:0:1'".to_string()),
+    ];
+    for (args, want) in cases {
+        let mut argv = args.clone();
+        argv.push(&pid);
+        let r = common::tool("nsidmap", &argv);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+        assert_eq!(r.fails(1), want, "{args:?}");
+    }
+    // 341 lines: more than the kernel takes.
+    let mut many = Vec::new();
+    for i in 0..341 {
+        many.push("-u".to_string());
+        many.push(format!("{i}:{}:1", 100000 + i));
+    }
+    many.push(pid.clone());
+    let r = common::tool("nsidmap", &many);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsidmap: /proc/{pid}/uid_map: too many mappings: 341 (the kernel accepts at most 340)"
+        )
+    );
+    untouched(t.pid());
+}
+
+#[test]
+fn bad_targets_and_usage() {
+    // Needs no privilege: every case fails before any write.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id().to_string();
+    gone.wait().unwrap();
+    let r = common::tool("nsidmap", ["-r", &dead]);
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: cannot open process {dead}: No such process")
+    );
+    let me = std::process::id().to_string();
+    let r = common::tool("nsidmap", ["--show", &format!("{me}:1")]);
+    assert!(
+        r.fails(1).starts_with(&format!(
+            "nsidmap: process {me} is not {me}:1 (its pidfd inode is "
+        )),
+        "{}",
+        r.stderr
+    );
+    for (args, want) in [
+        (vec!["-r"], "nsidmap: no process specified"),
+        (vec!["1x"], "nsidmap: invalid process '1x'"),
+        (
+            vec!["--bogus", "1"],
+            "nsidmap: unrecognized option '--bogus'",
+        ),
+        (
+            vec!["--setgroups=maybe", "1"],
+            "nsidmap: unsupported --setgroups argument 'maybe'",
+        ),
+    ] {
+        let r = common::tool("nsidmap", &args);
+        let err = r.fails(1);
+        assert_eq!(err.lines().next().unwrap(), want, "{args:?}");
+    }
+    let r = common::tool("nsidmap", ["--bogus", "1"]);
+    assert_eq!(
+        r.stderr,
+        "nsidmap: unrecognized option '--bogus'\nTry 'nsidmap --help' for more information.\n"
+    );
+    assert!(common::tool("nsidmap", ["--help"])
+        .ok()
+        .starts_with("Usage:\n nsidmap [options]"));
+    assert_eq!(
+        common::tool("nsidmap", ["-V"]).ok(),
+        format!("nsidmap from nstools {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn root_through_shadow_names_and_multicall() {
+    if !common::root("root_through_shadow_names_and_multicall") {
+        return;
+    }
+    let t = root_target();
+    let pid = t.pid().to_string();
+    let dir = TempDir::new("names");
+    let nstools = common::bin("nstools");
+    std::os::unix::fs::symlink(&nstools, dir.join("newgidmap")).unwrap();
+    // `nstools newuidmap ARGS` and a symlink named newgidmap to the multicall binary.
+    let r = common::run(Command::new(&nstools).args([
+        "newuidmap",
+        &pid,
+        "0",
+        "1000",
+        "1",
+        "1",
+        "200000",
+        "10",
+    ]));
+    r.ok();
+    let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1000", "1"]));
+    r.ok();
+    assert_eq!(map(t.pid(), "uid_map"), "0 1000 1\n1 200000 10\n");
+    assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n");
+    // shadow's syntax errors, exit 1.
+    let usage = "newgidmap: usage: newgidmap <pid>|fd:<fd> <gid> <lowergid> <count> [<gid> <lowergid> <count>]...";
+    for args in [
+        vec![],
+        vec![pid.as_str()],
+        vec![pid.as_str(), "0", "1"],
+        vec!["fd:x", "0", "0", "1"],
+    ] {
+        let r = common::run(Command::new(dir.join("newgidmap")).args(&args));
+        assert_eq!(r.fails(1), usage, "{args:?}");
+    }
+    let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1", "4294967296"]));
+    assert_eq!(
+        r.fails(1),
+        "newgidmap: gid range 0 1 4294967296 not allowed: ids past 4294967294"
+    );
+    let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1", "+1"]));
+    assert_eq!(r.fails(1), "newgidmap: invalid number '+1'");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unprivileged, through a setuid-root copy.
+
+#[test]
+fn user_maps_own_and_subordinate_ranges() {
+    if !common::root("user_maps_own_and_subordinate_ranges") {
+        return;
+    }
+    let u = 62001;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&[
+            "-u",
+            &format!("0:{u}:1"),
+            "-u",
+            &format!("1:{}:65536", sub(u)),
+            "-g",
+            &format!("0:{}:100", sub(u) + 10),
+            &pid,
+        ]),
+    );
+    r.ok();
+    assert_eq!(r.stderr, "");
+    assert_eq!(
+        map(t.pid(), "uid_map"),
+        format!("0 {u} 1\n1 {} 65536\n", sub(u))
+    );
+    assert_eq!(map(t.pid(), "gid_map"), format!("0 {} 100\n", sub(u) + 10));
+    // A subgid range was mapped: setgroups stays allowed.
+    assert_eq!(setgroups(t.pid()), "allow");
+}
+
+#[test]
+fn user_auto_and_map_root() {
+    if !common::root("user_auto_and_map_root") {
+        return;
+    }
+    let u = 62002;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let t = user_target(&etc, u);
+    as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["--auto", &t.pid().to_string()]),
+    )
+    .ok();
+    let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
+    assert_eq!(map(t.pid(), "uid_map"), want);
+    assert_eq!(map(t.pid(), "gid_map"), want);
+    assert_eq!(setgroups(t.pid()), "allow");
+
+    // --map-root alone: the own ids, and setgroups denied (CVE-2018-7169).
+    let t = user_target(&etc, u);
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["-r", "--show", &t.pid().to_string()]),
+    );
+    assert_eq!(
+        r.ok(),
+        format!("uid 0:{u}:1\ngid 0:{u}:1\nsetgroups deny\n")
+    );
+    assert_eq!(setgroups(t.pid()), "deny");
+}
+
+#[test]
+fn user_forbidden_cases_leave_maps_empty() {
+    if !common::root("user_forbidden_cases_leave_maps_empty") {
+        return;
+    }
+    let (u, other) = (62003, 62004);
+    let etc = fake_etc(&[u, other]);
+    let (_guard, dir) = helpers();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    let subuid = "/etc/subuid";
+    let outside = |tool: &str, which: &str, range: &str, file: &str, own: u32| {
+        format!(
+            "{tool}: {which} range {range} not allowed: not within the lines of 't{u}' in {file} nor your own {which} {own}"
+        )
+    };
+    let sub_u = sub(u);
+    let cases: Vec<(Vec<String>, String)> = vec![
+        // Outside the subuid lines; one past their end; someone else's lines.
+        (
+            s(&["-u", "0:500:1"]),
+            outside("nsidmap", "uid", "[0-1) -> [500-501)", subuid, u),
+        ),
+        (
+            s(&["-u", &format!("0:{sub_u}:65537")]),
+            outside(
+                "nsidmap",
+                "uid",
+                &format!("[0-65537) -> [{sub_u}-{})", sub_u + 65537),
+                subuid,
+                u,
+            ),
+        ),
+        (
+            s(&["-g", &format!("0:{}:1", sub(other))]),
+            outside(
+                "nsidmap",
+                "gid",
+                &format!("[0-1) -> [{}-{})", sub(other), sub(other) + 1),
+                "/etc/subgid",
+                u,
+            ),
+        ),
+        // The own uid, but more than one.
+        (
+            s(&["-u", &format!("0:{u}:2")]),
+            outside("nsidmap", "uid", &format!("[0-2) -> [{u}-{})", u + 2), subuid, u),
+        ),
+        // Overlapping ranges, each allowed alone.
+        (
+            s(&["-u", &format!("0:{sub_u}:10"), "-u", &format!("10:{}:10", sub_u + 5)]),
+            format!(
+                "nsidmap: /proc/{pid}/uid_map: mapping '10:{}:10' overlaps '0:{sub_u}:10' outside the namespace",
+                sub_u + 5
+            ),
+        ),
+        // Overflow, malformed numbers.
+        (
+            s(&["-u", "0:4294967295:1"]),
+            "nsidmap: uid range [0-1) -> [4294967295-4294967296) not allowed: ids past 4294967294"
+                .into(),
+        ),
+        (
+            s(&["-u", "0:99999999999:1"]),
+            "nsidmap: invalid mapping '0:99999999999:1'".into(),
+        ),
+        (s(&["-g", "0:1e3:1"]), "nsidmap: invalid mapping '0:1e3:1'".into()),
+        // setgroups may only stay allowed with a subgid range.
+        (
+            s(&["-g", &format!("0:{u}:1"), "--setgroups=allow"]),
+            format!("nsidmap: --setgroups=allow refused: no range of /proc/{pid}/gid_map is from /etc/subgid"),
+        ),
+        // Under shadow's names.
+    ];
+    for (mut args, want) in cases {
+        args.push(pid.clone());
+        let r = as_user(&etc, u, &dir, "nsidmap", &args);
+        assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+        assert_eq!(r.fails(1), want, "{args:?}");
+    }
+    let r = as_user(&etc, u, &dir, "newuidmap", &s(&[&pid, "0", "500", "1"]));
+    assert_eq!(
+        r.fails(1),
+        outside("newuidmap", "uid", "[0-1) -> [500-501)", subuid, u)
+    );
+    let r = as_user(&etc, u, &dir, "newgidmap", &s(&[&pid, "0", "0", "1"]));
+    assert_eq!(
+        r.fails(1),
+        outside("newgidmap", "gid", "[0-1) -> [0-1)", "/etc/subgid", u)
+    );
+    untouched(t.pid());
+    assert_eq!(setgroups(t.pid()), "allow");
+
+    // A target owned by another user, even with ranges that are the caller's.
+    let theirs = user_target(&etc, other);
+    let tp = theirs.pid().to_string();
+    for tool in ["nsidmap", "newuidmap"] {
+        let args = if tool == "nsidmap" {
+            s(&["-u", &format!("0:{u}:1"), &tp])
+        } else {
+            s(&[&tp, "0", &u.to_string(), "1"])
+        };
+        let r = as_user(&etc, u, &dir, tool, &args);
+        assert_eq!(
+            r.fails(1),
+            format!("{tool}: target process /proc/{tp} is owned by {other}:{other}, not by you ({u}:{u})")
+        );
+    }
+    // Root's own processes too.
+    let roots = root_target();
+    let rp = roots.pid().to_string();
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["-u", &format!("0:{u}:1"), &rp]),
+    );
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: target process /proc/{rp} is owned by 0:0, not by you ({u}:{u})")
+    );
+    untouched(theirs.pid());
+    untouched(roots.pid());
+
+    // A target that exited.
+    let gone = user_target(&etc, u);
+    let gp = gone.pid().to_string();
+    drop(gone);
+    let r = as_user(&etc, u, &dir, "nsidmap", &s(&["-r", &gp]));
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: cannot open process {gp}: No such process")
+    );
+}
+
+#[test]
+fn user_not_in_passwd_or_wrong_gid() {
+    if !common::root("user_not_in_passwd_or_wrong_gid") {
+        return;
+    }
+    let u = 62005;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    // A uid without a passwd entry.
+    let stranger = 62999;
+    let r = as_user(&etc, stranger, &dir, "nsidmap", &s(&["-r", &pid]));
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: cannot determine your user name: uid {stranger} is not in /etc/passwd")
+    );
+    // The right uid with another real gid.
+    let mut argv = vec![
+        "setpriv".to_string(),
+        format!("--reuid={u}"),
+        "--regid=0".into(),
+        "--clear-groups".into(),
+        "--".into(),
+    ];
+    argv.push(dir.join("nsidmap").display().to_string());
+    argv.extend(s(&["-r", &pid]));
+    let r = common::run(&mut etc.command(&argv));
+    assert_eq!(
+        r.fails(1),
+        format!("nsidmap: your real gid 0 is not the gid {u} of user 't{u}' in /etc/passwd")
+    );
+    untouched(t.pid());
+}
+
+#[test]
+fn user_shadow_syntax_and_fd_target() {
+    if !common::root("user_shadow_syntax_and_fd_target") {
+        return;
+    }
+    let u = 62006;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    let script = format!(
+        "exec 3</proc/{pid} && {d}/newuidmap fd:3 0 {u} 1 1 {sub} 1000 && {d}/newgidmap fd:3 0 {u} 1",
+        d = dir.display(),
+        sub = sub(u)
+    );
+    let r = common::run(&mut etc.command_as(u, &["sh", "-c", &script]));
+    r.ok();
+    assert_eq!(
+        map(t.pid(), "uid_map"),
+        format!("0 {u} 1\n1 {} 1000\n", sub(u))
+    );
+    assert_eq!(map(t.pid(), "gid_map"), format!("0 {u} 1\n"));
+    // newgidmap mapped only the own gid: setgroups denied, as shadow does.
+    assert_eq!(setgroups(t.pid()), "deny");
+    // fd:N that is not a /proc/PID directory.
+    let r = common::run(&mut etc.command_as(
+        u,
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "exec 3</etc/passwd && {}/newuidmap fd:3 0 {u} 1",
+                dir.display()
+            ),
+        ],
+    ));
+    assert_eq!(
+        r.fails(1),
+        "newuidmap: fd 3 is not a /proc/PID directory: it is /etc/passwd"
+    );
+}
+
+/// util-linux's real `unshare`, unprivileged, finds our setuid copy first in PATH under shadow's
+/// names.
+#[test]
+fn util_linux_unshare_uses_our_newuidmap() {
+    if !common::root("util_linux_unshare_uses_our_newuidmap") {
+        return;
+    }
+    let u = 62007;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let path = format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", dir.display());
+    let sub_u = sub(u);
+    let argv = [
+        "env".to_string(),
+        path.clone(),
+        "unshare".into(),
+        format!("--map-users={sub_u},0,65536"),
+        format!("--map-groups={sub_u},0,65536"),
+        "sh".into(),
+        "-c".into(),
+        "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
+    ];
+    let r = common::run(&mut etc.command_as(u, &argv));
+    let out: Vec<String> = r
+        .ok()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let line = format!("0 {sub_u} 65536");
+    // The user's own uid is not mapped: it shows as the overflow uid.
+    assert_eq!(out, [line.as_str(), line.as_str(), "allow", "65534"]);
+    // A range outside the user's lines is refused by our helper (its message), and unshare fails.
+    let argv = [
+        "env".to_string(),
+        path,
+        "unshare".into(),
+        format!("--map-users={},0,1", sub_u + 65536),
+        "true".into(),
+    ];
+    let r = common::run(&mut etc.command_as(u, &argv));
+    assert_ne!(r.code, Some(0));
+    assert!(
+        r.stderr.contains(&format!(
+            "newuidmap: uid range [0-1) -> [{}-{}) not allowed: not within the lines of 't{u}' in /etc/subuid",
+            sub_u + 65536,
+            sub_u + 65537
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Our nsunshare, unprivileged, calls newuidmap/newgidmap from PATH: here our setuid copy.
+#[test]
+fn nsunshare_uses_our_newuidmap() {
+    if !common::root("nsunshare_uses_our_newuidmap") {
+        return;
+    }
+    let u = 62008;
+    let etc = fake_etc(&[u]);
+    let (_guard, dir) = helpers();
+    let sub_u = sub(u);
+    let argv = [
+        "env".to_string(),
+        format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", dir.display()),
+        common::bin("nsunshare").display().to_string(),
+        format!("--map-users=0:{sub_u}:65536"),
+        format!("--map-groups=0:{sub_u}:65536"),
+        "--setgroups=deny".into(),
+        "sh".into(),
+        "-c".into(),
+        "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups".into(),
+    ];
+    let r = common::run(&mut etc.command_as(u, &argv));
+    let out: Vec<String> = r
+        .ok()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let line = format!("0 {sub_u} 65536");
+    assert_eq!(out, [line.as_str(), line.as_str(), "deny"]);
+    // The README's rootless example: the subordinate ranges, and the user as root.
+    let argv = [
+        "env".to_string(),
+        format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", dir.display()),
+        common::bin("nsunshare").display().to_string(),
+        "--map-auto".into(),
+        "--map-root-user".into(),
+        "sh".into(),
+        "-c".into(),
+        "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
+    ];
+    let r = common::run(&mut etc.command_as(u, &argv));
+    let out: Vec<String> = r
+        .ok()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let (own, rest) = (format!("0 {u} 1"), format!("1 {sub_u} 65535"));
+    assert_eq!(out, [&own, &rest, &own, &rest, "allow", "0"]);
+}
+
+/// Installed with file capabilities instead of setuid-root: the same rules, the same result.
+#[test]
+fn user_through_file_capabilities() {
+    if !common::root("user_through_file_capabilities") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let u = 62009;
+    let etc = fake_etc(&[u]);
+    let dir = TempDir::new("fcaps");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(common::bin("nsidmap"), dir.join("nsidmap")).unwrap();
+    let r = common::run(
+        Command::new("setcap")
+            .args(["cap_setuid,cap_setgid+ep"])
+            .arg(dir.join("nsidmap")),
+    );
+    r.ok();
+    let t = user_target(&etc, u);
+    let pid = t.pid().to_string();
+    let r = as_user(&etc, u, dir.path(), "nsidmap", &s(&["-u", "0:500:1", &pid]));
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsidmap: uid range [0-1) -> [500-501) not allowed: not within the lines of 't{u}' in /etc/subuid nor your own uid {u}"
+        )
+    );
+    untouched(t.pid());
+    as_user(&etc, u, dir.path(), "nsidmap", &s(&["--auto", &pid])).ok();
+    let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
+    assert_eq!(map(t.pid(), "uid_map"), want);
+    assert_eq!(map(t.pid(), "gid_map"), want);
+}
+
+/// Under shadow's names, the same outcome as shadow's own setuid helpers (installed by the
+/// `uidmap` package) on the same cases: exit status, resulting map, and `setgroups`.
+#[test]
+fn same_outcome_as_shadow() {
+    if !common::root("same_outcome_as_shadow") {
+        return;
+    }
+    let shadow = Path::new("/usr/bin");
+    if !shadow.join("newuidmap").exists() {
+        if std::env::var_os("CI").is_some() {
+            panic!("shadow's newuidmap is not installed, and CI is set");
+        }
+        eprintln!("SKIPPED same_outcome_as_shadow: /usr/bin/newuidmap not installed");
+        return;
+    }
+    let (u, other) = (62010, 62011);
+    let etc = fake_etc(&[u, other]);
+    let (_guard, ours) = helpers();
+    let (sub_u, us) = (sub(u).to_string(), u.to_string());
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("newuidmap", vec!["0", &us, "1"]),
+        ("newuidmap", vec!["0", &us, "1", "1", &sub_u, "65536"]),
+        ("newuidmap", vec!["0", "500", "1"]),
+        ("newuidmap", vec!["0", &sub_u, "65537"]),
+        ("newuidmap", vec!["0", &us, "2"]),
+        ("newuidmap", vec!["0", "4294967295", "1"]),
+        ("newuidmap", vec!["0", "1x", "1"]),
+        ("newuidmap", vec!["0", &us]),
+        ("newgidmap", vec!["0", &us, "1"]),
+        ("newgidmap", vec!["0", &sub_u, "10"]),
+        ("newgidmap", vec!["0", "0", "1"]),
+    ];
+    for (tool, args) in &cases {
+        let mut seen = Vec::new();
+        for dir in [shadow, ours.as_path()] {
+            let t = user_target(&etc, u);
+            let mut argv = vec![t.pid().to_string()];
+            argv.extend(args.iter().map(|a| a.to_string()));
+            let r = as_user(&etc, u, dir, tool, &argv);
+            let file = if *tool == "newuidmap" {
+                "uid_map"
+            } else {
+                "gid_map"
+            };
+            seen.push((r.code, map(t.pid(), file), setgroups(t.pid())));
+        }
+        assert_eq!(seen[0], seen[1], "{tool} {args:?}: shadow, then ours");
+    }
+    // Another user's target: both refuse.
+    let theirs = user_target(&etc, other);
+    for dir in [shadow, ours.as_path()] {
+        let r = as_user(
+            &etc,
+            u,
+            dir,
+            "newuidmap",
+            &s(&[&theirs.pid().to_string(), "0", &us, "1"]),
+        );
+        assert_eq!(r.code, Some(1), "{}: {}", dir.display(), r.stderr);
+    }
+    untouched(theirs.pid());
+}
