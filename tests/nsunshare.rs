@@ -1284,7 +1284,12 @@ fn bad_input_gets_one_clear_line() {
     );
     one_line_error(
         &["--map-users=4294967295:0:2", "true"],
-        "invalid mapping '4294967295:0:2': ids past 4294967295",
+        "invalid mapping '4294967295:0:2': ids past 4294967294",
+    );
+    // 4294967295 is (uid_t) -1, which the kernel never maps.
+    one_line_error(
+        &["--map-users=0:4294967295:1", "true"],
+        "invalid mapping '0:4294967295:1': ids past 4294967294",
     );
     one_line_error(
         &["--map-users=0:100000:10", "--map-users=5:200000:10", "true"],
