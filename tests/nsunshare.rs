@@ -1700,3 +1700,29 @@ fn pid_file_lives_as_long_as_the_process_it_names() {
         "pid file left behind"
     );
 }
+
+#[test]
+fn multicall_binary_runs_nsunshare() {
+    // `nstools nsunshare ARGS` and a link named nsunshare behave as the tool itself.
+    let d = TempDir::new("multicall");
+    let link = d.join("nsunshare");
+    std::os::unix::fs::symlink(common::bin("nstools"), &link).unwrap();
+    for mut c in [cmd("nstools"), Command::new(&link)] {
+        if c.get_program() == common::bin("nstools") {
+            c.arg("nsunshare");
+        }
+        let r = run(c.args(["--bogus"]));
+        assert_eq!(r.code, Some(1));
+        assert_eq!(
+            r.stderr,
+            format!("nsunshare: unrecognized option '--bogus'\n{TRY}\n")
+        );
+    }
+    if !common::root("multicall_binary_runs_nsunshare") {
+        return;
+    }
+    let r = run(cmd("nstools").args(["nsunshare", "-r", "cat", "/proc/self/uid_map"]));
+    assert_eq!(map_lines(r.ok()), ["0 0 1"]);
+    let r = run(Command::new(&link).args(["-fp", "--mount-proc", "sh", "-c", "echo $$"]));
+    assert_eq!(r.ok(), "1\n");
+}
