@@ -1726,3 +1726,33 @@ fn multicall_binary_runs_nsunshare() {
     let r = run(Command::new(&link).args(["-fp", "--mount-proc", "sh", "-c", "echo $$"]));
     assert_eq!(r.ok(), "1\n");
 }
+
+#[test]
+fn persisted_pid_namespace_is_joinable_while_its_init_lives() {
+    if !common::root("persisted_pid_namespace_is_joinable_while_its_init_lives") {
+        return;
+    }
+    let d = TempDir::new("persist-pid");
+    let mut files = Persisted(vec![d.join("pid")]);
+    let arg = format!("--pid={}", files.0[0].display());
+    let mut p = Proc::spawn(cmd(T).args(["--kill-child", &arg, "sleep", "60"]));
+    let path = files.0[0].to_string_lossy().into_owned();
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string("/proc/self/mountinfo").is_ok_and(|m| m.contains(&path))
+    }));
+    // nsenter forks into it: the second process of the namespace, after our sleep.
+    let r = run(Command::new("nsenter")
+        .arg(format!("--pid={path}"))
+        .args(["sh", "-c", "echo $$"]));
+    assert_eq!(r.ok(), "2\n");
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    // Its init gone, the namespace takes no new process, though the file still names it.
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let r = run(Command::new("nsenter")
+            .arg(format!("--pid={path}"))
+            .arg("true"));
+        r.code != Some(0)
+    }));
+    files.release();
+}
