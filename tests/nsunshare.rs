@@ -863,7 +863,10 @@ fn exec_failures_are_126_and_127() {
             missing.display()
         )
     );
-    let r = tool(T, ["nstools-no-such-program"]);
+    // A PATH we can search (an unreadable directory in PATH makes it EACCES, 126, as in execvp).
+    let r = run(cmd(T)
+        .env("PATH", "/usr/bin:/bin")
+        .arg("nstools-no-such-program"));
     assert_eq!(r.code, Some(127));
     assert_eq!(
         r.stderr,
