@@ -950,7 +950,7 @@ fn kill_child_kills_the_child_when_nsunshare_is_killed() {
         "child {} survived",
         child.0
     );
-    // With another signal, and with a pid namespace.
+    // With another signal.
     let (mut p, child) = start_sleeper(&["--kill-child=SIGTERM"], &d);
     p.0.kill().unwrap();
     p.0.wait().unwrap();
