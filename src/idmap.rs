@@ -258,7 +258,8 @@ impl Setgroups {
         match text {
             "allow" => Ok(Setgroups::Allow),
             "deny" => Ok(Setgroups::Deny),
-            _ => Err(Error::usage(format!(
+            // One line without the Try line, as util-linux's errx().
+            _ => Err(Error::new(format!(
                 "unsupported --setgroups argument '{text}'"
             ))),
         }

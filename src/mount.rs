@@ -13,9 +13,8 @@ pub fn parse_propagation(text: &str) -> Result<Option<MsFlags>> {
         "shared" => Ok(Some(MsFlags::MS_REC | MsFlags::MS_SHARED)),
         "slave" => Ok(Some(MsFlags::MS_REC | MsFlags::MS_SLAVE)),
         "unchanged" => Ok(None),
-        _ => Err(Error::usage(format!(
-            "unsupported propagation mode: {text}"
-        ))),
+        // One line without the Try line, as util-linux's errx().
+        _ => Err(Error::new(format!("unsupported propagation mode: {text}"))),
     }
 }
 

@@ -822,27 +822,22 @@ impl Plan {
             }
         }
         let mut made = Persisted::default();
-        let result = self.helper_steps(&label, target, ns_pid, &mut made);
+        let result = self.helper_steps(&label, ns_pid, &mut made);
         if result.is_err() {
             made.undo();
         }
         result
     }
 
-    fn helper_steps(
-        &self,
-        label: &str,
-        target: Pid,
-        ns_pid: Pid,
-        made: &mut Persisted,
-    ) -> Result<()> {
+    fn helper_steps(&self, label: &str, ns_pid: Pid, made: &mut Persisted) -> Result<()> {
         for (kind, file) in &self.o.persist {
             made.bind(label, kind, file)?;
         }
         if let Some(file) = &self.o.pid_file {
             write_pid_file(file, ns_pid)?;
             made.created.push(file.clone());
-            remove_when_gone(target, file)?;
+            // Tied to the process the file names (with --fork it may outlive us).
+            remove_when_gone(ns_pid, file)?;
         }
         for cmd in &self.o.setup {
             use std::os::unix::process::ExitStatusExt;

@@ -1,0 +1,1761 @@
+//! Black-box tests of `nsunshare` against the real kernel: every effect is checked from outside
+//! (the test's own namespaces, util-linux `nsenter`/`ipcs`/`setpriv`, iproute2) or from the
+//! /proc files of the program it ran.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{cmd, run, tool, FakeEtc, Proc, Ran, TempDir};
+
+const T: &str = "nsunshare";
+const TRY: &str = "Try 'nsunshare --help' for more information.";
+
+/// `nsunshare ARGS... -- sh -c SCRIPT`.
+fn nssh(args: &[&str], script: &str) -> Ran {
+    run(cmd(T).args(args).args(["--", "sh", "-c", script]))
+}
+
+/// Assert a usage error: exactly the message line and the Try line, exit 1.
+#[track_caller]
+fn usage_error(args: &[&str], msg: &str) {
+    let r = tool(T, args);
+    assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+    assert_eq!(r.stderr, format!("nsunshare: {msg}\n{TRY}\n"), "{args:?}");
+    assert_eq!(r.stdout, "");
+}
+
+/// Assert a plain error: exactly one line, exit 1, nothing on stdout.
+#[track_caller]
+fn one_line_error(args: &[&str], msg: &str) {
+    let r = tool(T, args);
+    assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
+    assert_eq!(r.stderr, format!("nsunshare: {msg}\n"), "{args:?}");
+    assert_eq!(r.stdout, "");
+}
+
+/// Lines split into whitespace-separated words (for /proc maps printed with padding).
+fn words(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+/// The kernel's map lines, normalised: `["0 0 1", ...]`.
+fn map_lines(text: &str) -> Vec<String> {
+    words(text).into_iter().map(|w| w.join(" ")).collect()
+}
+
+const NS_FILES: &[&str] = &[
+    "cgroup",
+    "ipc",
+    "mnt",
+    "net",
+    "pid",
+    "pid_for_children",
+    "time",
+    "time_for_children",
+    "user",
+    "uts",
+];
+
+/// The namespace inodes of a program run by `nsunshare ARGS`, as `stat -L` sees them from
+/// inside (None where the file cannot be followed, e.g. `pid_for_children` before its init).
+fn inodes_inside(args: &[&str]) -> BTreeMap<String, Option<u64>> {
+    // One process only: with -p and no --fork, the first child would be the new namespace's
+    // init, and no process could be forked there after it exits.
+    let files: Vec<String> = NS_FILES
+        .iter()
+        .map(|f| format!("/proc/self/ns/{f}"))
+        .collect();
+    let r = run(cmd(T)
+        .args(args)
+        .args(["--", "stat", "-L", "-c", "%n %i"])
+        .args(&files));
+    let got: BTreeMap<String, u64> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let (name, ino) = l.split_once(' ').unwrap();
+            (
+                name.trim_start_matches("/proc/self/ns/").to_string(),
+                ino.parse().unwrap(),
+            )
+        })
+        .collect();
+    // stat fails only for files it cannot follow, and says so.
+    let missing = NS_FILES.len() - got.len();
+    assert_eq!(r.stderr.lines().count(), missing, "{args:?}: {}", r.stderr);
+    assert_eq!(
+        r.code,
+        Some(if missing == 0 { 0 } else { 1 }),
+        "{args:?}: {}",
+        r.stderr
+    );
+    NS_FILES
+        .iter()
+        .map(|f| (f.to_string(), got.get(*f).copied()))
+        .collect()
+}
+
+/// The namespace files whose inode differs from the test process's own.
+fn changed(args: &[&str]) -> Vec<String> {
+    inodes_inside(args)
+        .into_iter()
+        .filter(|(name, ino)| *ino != Some(common::ns_inode("self", name)))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+#[test]
+fn namespace_inodes_differ_for_exactly_the_kinds_asked() {
+    if !common::root("namespace_inodes_differ_for_exactly_the_kinds_asked") {
+        return;
+    }
+    let cases: &[(&[&str], &[&str])] = &[
+        (&[], &[]),
+        (&["-m"], &["mnt"]),
+        (&["-u"], &["uts"]),
+        (&["-i"], &["ipc"]),
+        (&["-n"], &["net"]),
+        (&["-U"], &["user"]),
+        (&["-C"], &["cgroup"]),
+        // The caller stays in its pid namespace; the first child is the init of the new one.
+        (&["-p"], &["pid_for_children"]),
+        (&["-p", "-f"], &["pid", "pid_for_children"]),
+        // exec() moves the caller into its time_for_children namespace.
+        (&["-T"], &["time", "time_for_children"]),
+        (&["--mount"], &["mnt"]),
+        (&["--uts", "--ipc", "--net"], &["ipc", "net", "uts"]),
+        (
+            &["--cgroup", "--time"],
+            &["cgroup", "time", "time_for_children"],
+        ),
+        (&["-Cmnuif"], &["cgroup", "ipc", "mnt", "net", "uts"]),
+        (&["-Urpf"], &["pid", "pid_for_children", "user"]),
+        (
+            &["-mUuinpCTf"],
+            &[
+                "cgroup",
+                "ipc",
+                "mnt",
+                "net",
+                "pid",
+                "pid_for_children",
+                "time",
+                "time_for_children",
+                "user",
+                "uts",
+            ],
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(changed(args), *want, "nsunshare {args:?}");
+    }
+}
+
+fn outside_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap()
+}
+
+#[test]
+fn hostname_set_inside_is_invisible_outside() {
+    if !common::root("hostname_set_inside_is_invisible_outside") {
+        return;
+    }
+    let before = outside_hostname();
+    let name = common::unique("nsut");
+    let r = nssh(&["-u"], &format!("hostname {name} && hostname"));
+    assert_eq!(r.ok(), format!("{name}\n"));
+    assert_eq!(outside_hostname(), before);
+}
+
+#[test]
+fn hostname_and_domainname_options() {
+    if !common::root("hostname_and_domainname_options") {
+        return;
+    }
+    let before = outside_hostname();
+    let domain_before = std::fs::read_to_string("/proc/sys/kernel/domainname").unwrap();
+    let r = nssh(
+        &[
+            "-u",
+            "--hostname=inside.example",
+            "--domainname",
+            "nis.example",
+        ],
+        "hostname; cat /proc/sys/kernel/domainname",
+    );
+    assert_eq!(r.ok(), "inside.example\nnis.example\n");
+    // With --fork the names belong to the namespace, so the child sees them too.
+    let r = nssh(&["-uf", "--hostname", "forked"], "hostname");
+    assert_eq!(r.ok(), "forked\n");
+    assert_eq!(outside_hostname(), before);
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/domainname").unwrap(),
+        domain_before
+    );
+}
+
+/// The keys of the SysV message queues `ipcs -q` lists.
+fn queue_keys(ipcs: &str) -> Vec<String> {
+    ipcs.lines()
+        .filter(|l| l.starts_with("0x"))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn message_queue_made_inside_is_invisible_outside() {
+    if !common::root("message_queue_made_inside_is_invisible_outside") {
+        return;
+    }
+    // The queue dies with the namespace when the program exits; nothing to clean up outside.
+    let r = nssh(&["-i"], "ipcmk -Q >/dev/null && ipcs -q");
+    let inside = queue_keys(r.ok());
+    assert_eq!(inside.len(), 1, "one queue inside: {}", r.stdout);
+    let outside = queue_keys(&common::sh("ipcs -q"));
+    assert!(
+        !outside.contains(&inside[0]),
+        "queue {} visible outside",
+        inside[0]
+    );
+}
+
+#[test]
+fn new_net_namespace_has_only_a_down_lo() {
+    if !common::root("new_net_namespace_has_only_a_down_lo") {
+        return;
+    }
+    let r = tool(T, ["-n", "ip", "-o", "link", "show"]);
+    let out = r.ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].starts_with("1: lo: <LOOPBACK>"), "{out}");
+    assert!(lines[0].contains(" state DOWN "), "{out}");
+    let r = tool(T, ["-n", "ip", "-o", "addr", "show"]);
+    assert_eq!(r.ok(), "", "no addresses in a new netns");
+}
+
+#[test]
+fn fork_pid_mount_proc_sees_only_our_processes() {
+    if !common::root("fork_pid_mount_proc_sees_only_our_processes") {
+        return;
+    }
+    let r = nssh(
+        &["--fork", "--pid", "--mount-proc"],
+        "echo $$; ps -e -o pid=,comm=",
+    );
+    assert_eq!(words(r.ok()), [vec!["1"], vec!["1", "sh"], vec!["2", "ps"]]);
+    // The numeric directories of the new /proc are exactly those two processes.
+    let r = nssh(
+        &["-fp", "--mount-proc"],
+        "for d in /proc/[0-9]*; do echo ${d#/proc/}; done",
+    );
+    assert_eq!(r.ok(), "1\n");
+    // The machine's /proc is untouched: our own pid is still there.
+    assert!(Path::new(&format!("/proc/{}", std::process::id())).exists());
+}
+
+#[test]
+fn mount_proc_at_a_custom_dir() {
+    if !common::root("mount_proc_at_a_custom_dir") {
+        return;
+    }
+    let d = TempDir::new("proc");
+    let dir = d.join("p");
+    std::fs::create_dir(&dir).unwrap();
+    let arg = format!("--mount-proc={}", dir.display());
+    let r = run(cmd(T)
+        .args(["-fp", &arg, "--", "cat"])
+        .arg(dir.join("1/comm")));
+    assert_eq!(r.ok(), "cat\n");
+    // Mounted only in the new mount namespace.
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*dir.to_string_lossy()));
+}
+
+/// uid_map, gid_map and setgroups of a program run by `nsunshare ARGS`.
+fn maps(args: &[&str]) -> (Vec<String>, Vec<String>, String) {
+    let r = nssh(
+        args,
+        "cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; \
+         cat /proc/self/setgroups",
+    );
+    split_maps(r.ok())
+}
+
+fn split_maps(out: &str) -> (Vec<String>, Vec<String>, String) {
+    let parts: Vec<&str> = out.split("--\n").collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    (
+        map_lines(parts[0]),
+        map_lines(parts[1]),
+        parts[2].trim().to_string(),
+    )
+}
+
+fn v(lines: &[&str]) -> Vec<String> {
+    lines.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn id_maps_as_root() {
+    if !common::root("id_maps_as_root") {
+        return;
+    }
+    let full = ["0 0 4294967295"];
+    // (arguments, uid_map, gid_map, setgroups)
+    type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a str);
+    let cases: &[Case] = &[
+        (&["-r"], &["0 0 1"], &["0 0 1"], "deny"),
+        (&["--map-root-user"], &["0 0 1"], &["0 0 1"], "deny"),
+        (&["-c"], &["0 0 1"], &["0 0 1"], "deny"),
+        (&["--map-user=1000"], &["1000 0 1"], &[], "allow"),
+        (&["--map-group=1000"], &[], &["1000 0 1"], "deny"),
+        (
+            &["--map-user", "1000", "--map-group", "2000"],
+            &["1000 0 1"],
+            &["2000 0 1"],
+            "deny",
+        ),
+        (
+            &["--map-users=0:100000:65536", "--map-groups=0:100000:65536"],
+            &["0 100000 65536"],
+            &["0 100000 65536"],
+            "allow",
+        ),
+        // util-linux's alternative OUTER,INNER,COUNT form.
+        (
+            &["--map-users=100000,0,10", "--map-groups=100000,0,10"],
+            &["0 100000 10"],
+            &["0 100000 10"],
+            "allow",
+        ),
+        // Repeated ranges, in the order given.
+        (
+            &[
+                "--map-users=0:100000:10",
+                "--map-users=10:200000:5",
+                "--map-groups=0:300000:1",
+            ],
+            &["0 100000 10", "10 200000 5"],
+            &["0 300000 1"],
+            "allow",
+        ),
+        // A range next to the single mapping: the single one comes first.
+        (
+            &["-r", "--map-users=1:100000:10", "--map-groups=1:100000:10"],
+            &["0 0 1", "1 100000 10"],
+            &["0 0 1", "1 100000 10"],
+            "allow",
+        ),
+        (
+            &["--map-users=all", "--map-groups=all"],
+            &full,
+            &full,
+            "allow",
+        ),
+        (
+            &[
+                "--setgroups=deny",
+                "--map-users=0:100000:10",
+                "--map-groups=0:100000:10",
+            ],
+            &["0 100000 10"],
+            &["0 100000 10"],
+            "deny",
+        ),
+        (&["-U", "--setgroups=deny"], &[], &[], "deny"),
+        (
+            &["-r", "--setgroups", "deny"],
+            &["0 0 1"],
+            &["0 0 1"],
+            "deny",
+        ),
+    ];
+    for (args, uid, gid, setgroups) in cases {
+        let got = maps(args);
+        assert_eq!(
+            got,
+            (v(uid), v(gid), setgroups.to_string()),
+            "nsunshare {args:?}"
+        );
+    }
+}
+
+#[test]
+fn map_user_and_group_by_name() {
+    if !common::root("map_user_and_group_by_name") {
+        return;
+    }
+    let etc = FakeEtc::new();
+    let name = common::unique("nsu");
+    etc.add_user(&name, 23001);
+    let user = format!("--map-user={name}");
+    let group = format!("--map-group={name}");
+    let r = run(&mut etc.command(&[
+        common::bin(T).to_str().unwrap(),
+        &user,
+        &group,
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; \
+         cat /proc/self/setgroups",
+    ]));
+    assert_eq!(
+        split_maps(r.ok()),
+        (v(&["23001 0 1"]), v(&["23001 0 1"]), "deny".to_string())
+    );
+}
+
+/// `nsunshare ARGS` as the unprivileged user `uid` of `etc`, printing its maps.
+fn maps_as(etc: &FakeEtc, uid: u32, args: &[&str]) -> Ran {
+    let mut argv: Vec<String> = vec![common::bin(T).to_string_lossy().into_owned()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    argv.extend(
+        [
+            "--",
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map; echo --; cat /proc/self/gid_map; echo --; \
+             cat /proc/self/setgroups",
+        ]
+        .map(String::from),
+    );
+    run(&mut etc.command_as(uid, &argv))
+}
+
+#[test]
+fn id_maps_unprivileged() {
+    if !common::root("id_maps_unprivileged") {
+        return;
+    }
+    let etc = FakeEtc::new();
+    let name = common::unique("nsu");
+    let uid = 23002;
+    etc.add_user(&name, uid);
+    etc.add_subuid(&format!("{name}:300000:65536"));
+    etc.add_subgid(&format!("{name}:400000:65536"));
+    let me = format!("{uid} {uid} 1");
+    let as_root = format!("0 {uid} 1");
+    type Case<'a> = (Vec<&'a str>, Vec<String>, Vec<String>, &'a str);
+    let cases: Vec<Case> = vec![
+        (vec!["-r"], v(&[&as_root]), v(&[&as_root]), "deny"),
+        (vec!["-c"], v(&[&me]), v(&[&me]), "deny"),
+        (
+            vec!["--map-user=7", "--map-group=8"],
+            v(&[&format!("7 {uid} 1")]),
+            v(&[&format!("8 {uid} 1")]),
+            "deny",
+        ),
+        // Ranges go through newuidmap/newgidmap and /etc/subuid, /etc/subgid.
+        (
+            vec!["-r", "--map-users=1:300000:10", "--map-groups=1:400000:10"],
+            v(&[&as_root, "1 300000 10"]),
+            v(&[&as_root, "1 400000 10"]),
+            "allow",
+        ),
+        (
+            vec!["-r", "--map-auto"],
+            v(&[&as_root, "1 300000 65535"]),
+            v(&[&as_root, "1 400000 65535"]),
+            "allow",
+        ),
+        // One side a range (newgidmap), the other a single id written by the process itself.
+        (
+            vec!["-r", "--map-groups=1:400000:10"],
+            v(&[&as_root]),
+            v(&[&as_root, "1 400000 10"]),
+            "allow",
+        ),
+        (
+            vec!["-rf", "--map-users=1:300000:10"],
+            v(&[&as_root, "1 300000 10"]),
+            v(&[&as_root]),
+            "deny",
+        ),
+        (
+            vec!["--map-subids"],
+            v(&["300000 300000 65536"]),
+            v(&["400000 400000 65536"]),
+            "allow",
+        ),
+    ];
+    for (args, want_uid, want_gid, sg) in cases {
+        let r = maps_as(&etc, uid, &args);
+        assert_eq!(
+            split_maps(r.ok()),
+            (want_uid, want_gid, sg.to_string()),
+            "{args:?}"
+        );
+    }
+    // A range the user does not own: newuidmap refuses, and so do we, loudly.
+    let r = maps_as(&etc, uid, &["-r", "--map-users=1:900000:10"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.starts_with("newuidmap: "), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .ends_with("nsunshare: newuidmap failed with status 1\n"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
+    // Without a user namespace, nothing may be unshared.
+    let r = run(&mut etc.command_as(uid, &[common::bin(T).to_str().unwrap(), "-n", "true"]));
+    assert_eq!(
+        r.stderr,
+        "nsunshare: unshare failed: Operation not permitted\n"
+    );
+    assert_eq!(r.code, Some(1));
+}
+
+/// Guard: unmount (with util-linux `umount`) and remove persisted namespace files.
+struct Persisted(Vec<std::path::PathBuf>);
+
+impl Persisted {
+    fn release(&mut self) {
+        for f in self.0.drain(..) {
+            let r = run(Command::new("umount").arg(&f));
+            assert_eq!(r.code, Some(0), "umount {}: {}", f.display(), r.stderr);
+            std::fs::remove_file(&f).unwrap();
+        }
+    }
+}
+
+impl Drop for Persisted {
+    fn drop(&mut self) {
+        for f in &self.0 {
+            let _ = nix::mount::umount2(f, nix::mount::MntFlags::MNT_DETACH);
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+fn file_inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
+}
+
+#[test]
+fn persisted_namespaces_are_joinable_with_nsenter() {
+    if !common::root("persisted_namespaces_are_joinable_with_nsenter") {
+        return;
+    }
+    let d = TempDir::new("persist");
+    let kinds = ["mnt", "uts", "ipc", "net", "pid", "cgroup", "time"];
+    let longs = ["mount", "uts", "ipc", "net", "pid", "cgroup", "time"];
+    let mut files = Persisted(kinds.iter().map(|k| d.join(k)).collect());
+    let mut args: Vec<String> = longs
+        .iter()
+        .zip(&files.0)
+        .map(|(l, f)| format!("--{l}={}", f.display()))
+        .collect();
+    args.push("--fork".into());
+    let host = common::unique("persist");
+    let mut script = format!(
+        "hostname {host} && ip addr add 192.0.2.7/32 dev lo && ipcmk -Q >/dev/null && \
+         mount -t tmpfs nsut-persist /mnt"
+    );
+    for k in kinds {
+        script.push_str(&format!(" && stat -L -c '{k} %i' /proc/self/ns/{k}"));
+    }
+    let r = run(cmd(T).args(&args).args(["--", "sh", "-c", &script]));
+    let inside: BTreeMap<String, u64> = r
+        .ok()
+        .lines()
+        .map(|l| {
+            let (k, i) = l.split_once(' ').unwrap();
+            (k.to_string(), i.parse().unwrap())
+        })
+        .collect();
+    for (k, f) in kinds.iter().zip(&files.0) {
+        assert_eq!(file_inode(f), inside[*k], "{k} file is the namespace");
+        assert_ne!(inside[*k], common::ns_inode("self", k), "{k} is new");
+    }
+    // Joined by a client we did not write, after the program has exited.
+    let nsenter = |opt: &str, file: &Path, argv: &[&str]| {
+        let r = run(Command::new("nsenter")
+            .arg(format!("--{opt}={}", file.display()))
+            .args(argv));
+        r.ok().to_string()
+    };
+    let out = nsenter(
+        "net",
+        &d.join("net"),
+        &["ip", "-o", "addr", "show", "dev", "lo"],
+    );
+    assert!(out.contains(" 192.0.2.7/32 "), "{out}");
+    assert_eq!(
+        nsenter("uts", &d.join("uts"), &["hostname"]),
+        format!("{host}\n")
+    );
+    assert_eq!(
+        queue_keys(&nsenter("ipc", &d.join("ipc"), &["ipcs", "-q"])).len(),
+        1
+    );
+    let out = nsenter(
+        "mount",
+        &d.join("mnt"),
+        &["grep", "nsut-persist", "/proc/self/mountinfo"],
+    );
+    assert!(out.contains(" /mnt "), "{out}");
+    // Outside: none of it.
+    assert_ne!(outside_hostname().trim(), host);
+    let r = run(Command::new("ip").args(["-o", "addr", "show", "dev", "lo"]));
+    assert!(!r.ok().contains(" 192.0.2.7/32 "), "address leaked outside");
+    files.release();
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn persisted_user_namespace_and_owner() {
+    if !common::root("persisted_user_namespace_and_owner") {
+        return;
+    }
+    let d = TempDir::new("owner");
+    let mut files = Persisted(vec![d.join("user")]);
+    let user = format!("--user={}", files.0[0].display());
+    // Owned by uid 23003: that user may enter it, another may not.
+    let r = nssh(
+        &[&user, "--owner=23003:23003", "-r"],
+        "cat /proc/self/uid_map; stat -L -c %i /proc/self/ns/user",
+    );
+    let out = r.ok();
+    let lines = map_lines(out);
+    assert_eq!(lines[0], "0 0 1");
+    assert_eq!(lines[1], file_inode(&files.0[0]).to_string());
+    let enter_as = |uid: u32| {
+        run(Command::new("setpriv").args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+            "--".into(),
+            "nsenter".into(),
+            format!("--user={}", files.0[0].display()),
+            "true".into(),
+        ]))
+    };
+    let r = enter_as(23003);
+    assert_eq!(r.code, Some(0), "owner cannot enter: {}", r.stderr);
+    let r = enter_as(23004);
+    assert_eq!(r.code, Some(1), "non-owner entered");
+    assert!(r.stderr.contains("Operation not permitted"), "{}", r.stderr);
+    files.release();
+}
+
+#[test]
+fn persist_failure_undoes_everything() {
+    if !common::root("persist_failure_undoes_everything") {
+        return;
+    }
+    let d = TempDir::new("undo");
+    std::fs::create_dir(d.join("dir")).unwrap();
+    // The uts file is bound first; binding the net namespace over a directory then fails.
+    let uts = format!("--uts={}", d.join("uts").display());
+    let net = format!("--net={}", d.join("dir").display());
+    let r = tool(T, [&uts, &net, "true"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("nsunshare: ") && r.stderr.contains(&*d.join("dir").to_string_lossy()),
+        "{}",
+        r.stderr
+    );
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["dir"]);
+    // With --fork too; and the program never runs with half of its setup.
+    let marker = d.join("marker");
+    let r = run(cmd(T).args(["-f", &uts, &net, "touch"]).arg(&marker));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["dir"]);
+    // A pid namespace has no file to persist before its first process (as in util-linux).
+    let pid = format!("--pid={}", d.join("pid").display());
+    let r = run(cmd(T).args([&uts, &pid, "touch"]).arg(&marker));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("nsunshare: mount /proc/")
+            && r.stderr.ends_with(&format!(
+                "/ns/pid_for_children on {} failed: No such file or directory\n",
+                d.join("pid").display()
+            )),
+        "{}",
+        r.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["dir"]);
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
+}
+
+#[test]
+fn time_offsets() {
+    if !common::root("time_offsets") {
+        return;
+    }
+    let r = tool(
+        T,
+        [
+            "-T",
+            "--monotonic=100",
+            "--boottime",
+            "-200",
+            "cat",
+            "/proc/self/timens_offsets",
+        ],
+    );
+    assert_eq!(
+        words(r.ok()),
+        [vec!["monotonic", "100", "0"], vec!["boottime", "-200", "0"]]
+    );
+    let r = tool(
+        T,
+        [
+            "-Tf",
+            "--boottime=86400",
+            "cat",
+            "/proc/self/timens_offsets",
+        ],
+    );
+    assert_eq!(
+        words(r.ok()),
+        [vec!["monotonic", "0", "0"], vec!["boottime", "86400", "0"]]
+    );
+    // The clock itself: uptime inside is a day ahead of ours.
+    let uptime = |s: &str| -> f64 { s.split_whitespace().next().unwrap().parse().unwrap() };
+    let before = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    let r = tool(T, ["-T", "--boottime=86400", "cat", "/proc/uptime"]);
+    let inside = uptime(r.ok());
+    let after = uptime(&std::fs::read_to_string("/proc/uptime").unwrap());
+    assert!(
+        inside >= before + 86400.0 && inside <= after + 86400.0,
+        "{before} {inside} {after}"
+    );
+}
+
+/// The optional fields (`shared:N`, `master:N`) of the mount at `/` in a mountinfo text.
+fn root_tags(mountinfo: &str) -> Vec<String> {
+    let line = mountinfo
+        .lines()
+        .find(|l| l.split_whitespace().nth(4) == Some("/"))
+        .unwrap();
+    line.split_whitespace()
+        .skip(6)
+        .take_while(|w| *w != "-")
+        .map(|w| w.split(':').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn mount_propagation() {
+    if !common::root("mount_propagation") {
+        return;
+    }
+    // Start from a shared root (util-linux unshare), so each setting is visible. The shell stays
+    // (no exec) so that namespace, and the peers of our mounts, live on.
+    let inside = |args: &[&str]| {
+        let r = run(Command::new("unshare")
+            .args(["-m", "--propagation", "shared", "--", "sh", "-c"])
+            .arg(r#""$0" "$@"; s=$?; exit $s"#)
+            .arg(common::bin(T))
+            .args(args)
+            .args(["cat", "/proc/self/mountinfo"]));
+        r.ok().to_string()
+    };
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["-m"], &[]),
+        (&["-m", "--propagation=private"], &[]),
+        (&["-m", "--propagation", "shared"], &["shared"]),
+        (&["-m", "--propagation=slave"], &["master"]),
+        (&["-m", "--propagation=unchanged"], &["shared"]),
+    ];
+    for (args, want) in cases {
+        let text = inside(args);
+        assert_eq!(root_tags(&text), *want, "{args:?}");
+        if args.len() == 1 || args[1].ends_with("private") {
+            // Recursive: no mount is shared or a slave.
+            assert!(
+                !text.contains(" shared:") && !text.contains(" master:"),
+                "{args:?}: {text}"
+            );
+        }
+    }
+    // A mount made inside the new namespace stays there.
+    let d = TempDir::new("mnt");
+    let r = nssh(
+        &["-m"],
+        &format!(
+            "mount -t tmpfs nsut {0} && grep -c {0} /proc/self/mountinfo",
+            d.path().display()
+        ),
+    );
+    assert_eq!(r.ok(), "1\n");
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*d.path().to_string_lossy()));
+    // util-linux prints one line for a bad value, without the Try line.
+    one_line_error(
+        &["-m", "--propagation=bogus"],
+        "unsupported propagation mode: bogus",
+    );
+}
+
+#[test]
+fn exit_statuses() {
+    let shell = |script: &str| {
+        let r = run(Command::new("sh").arg("-c").arg(script).arg(common::bin(T)));
+        r.ok().to_string()
+    };
+    assert_eq!(shell(r#""$0" sh -c 'exit 7'; echo $?"#), "7\n");
+    assert_eq!(shell(r#""$0" true; echo $?"#), "0\n");
+    // A signal: the shell sees 128+n, with and without --fork (re-raised on ourselves).
+    assert_eq!(shell(r#""$0" sh -c 'kill -TERM $$'; echo $?"#), "143\n");
+    if !common::root("exit_statuses") {
+        return;
+    }
+    assert_eq!(shell(r#""$0" -f sh -c 'exit 7'; echo $?"#), "7\n");
+    assert_eq!(shell(r#""$0" -f sh -c 'kill -TERM $$'; echo $?"#), "143\n");
+    assert_eq!(shell(r#""$0" -f sh -c 'kill -USR1 $$'; echo $?"#), "138\n");
+    assert_eq!(shell(r#""$0" -f sh -c 'kill -KILL $$'; echo $?"#), "137\n");
+    assert_eq!(
+        shell(r#""$0" -fp --mount-proc sh -c 'exit 42'; echo $?"#),
+        "42\n"
+    );
+}
+
+#[test]
+fn exec_failures_are_126_and_127() {
+    let d = TempDir::new("exec");
+    let file = d.join("not-executable");
+    std::fs::write(&file, "#!/bin/sh\n").unwrap();
+    let r = run(cmd(T).arg(&file));
+    assert_eq!(r.code, Some(126));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nsunshare: failed to execute {}: Permission denied\n",
+            file.display()
+        )
+    );
+    let missing = d.join("missing");
+    let r = run(cmd(T).arg(&missing));
+    assert_eq!(r.code, Some(127));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "nsunshare: failed to execute {}: No such file or directory\n",
+            missing.display()
+        )
+    );
+    // A PATH we can search (an unreadable directory in PATH makes it EACCES, 126, as in execvp).
+    let r = run(cmd(T)
+        .env("PATH", "/usr/bin:/bin")
+        .arg("nstools-no-such-program"));
+    assert_eq!(r.code, Some(127));
+    assert_eq!(
+        r.stderr,
+        "nsunshare: failed to execute nstools-no-such-program: No such file or directory\n"
+    );
+    if !common::root("exec_failures_are_126_and_127") {
+        return;
+    }
+    let r = run(cmd(T).arg("-f").arg(&file));
+    assert_eq!(r.code, Some(126), "{}", r.stderr);
+    let r = run(cmd(T).args(["-fp", "--mount-proc"]).arg(&missing));
+    assert_eq!(r.code, Some(127), "{}", r.stderr);
+}
+
+/// A process the test started indirectly (the program run by nsunshare), killed on drop if it is
+/// still that program.
+struct Orphan(i32, &'static str);
+
+impl Orphan {
+    fn running(&self) -> bool {
+        // Gone, or a zombie waiting for whoever adopted it.
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.0)) {
+            Ok(stat) => {
+                let state = stat.rsplit_once(") ").map(|(_, r)| r.chars().next());
+                state != Some(Some('Z'))
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        let comm = std::fs::read_to_string(format!("/proc/{}/comm", self.0)).unwrap_or_default();
+        if comm.trim() == self.1 {
+            let pid = nix::unistd::Pid::from_raw(self.0);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+}
+
+/// Start `nsunshare ARGS -- sh -c 'echo $$ > FILE; exec sleep 60'`, return it and the program.
+fn start_sleeper(args: &[&str], d: &TempDir) -> (Proc, Orphan) {
+    let pidfile = d.join(&common::unique("pid"));
+    let p = Proc::spawn(
+        cmd(T)
+            .args(args)
+            .args([
+                "--",
+                "sh",
+                "-c",
+                r#"echo $$ > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 60"#,
+            ])
+            .arg(&pidfile),
+    );
+    assert!(
+        common::wait_for(Duration::from_secs(10), || pidfile.exists()),
+        "program did not start"
+    );
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let o = Orphan(pid, "sleep");
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c == "sleep\n")
+    }));
+    (p, o)
+}
+
+#[test]
+fn kill_child_kills_the_child_when_nsunshare_is_killed() {
+    let d = TempDir::new("kill");
+    let (mut p, child) = start_sleeper(&["--kill-child"], &d);
+    assert!(child.running());
+    p.0.kill().unwrap(); // SIGKILL, to the nsunshare we started
+    p.0.wait().unwrap();
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !child.running()),
+        "child {} survived",
+        child.0
+    );
+    // With another signal.
+    let (mut p, child) = start_sleeper(&["--kill-child=SIGTERM"], &d);
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || !child.running()));
+    // Without --kill-child the child outlives us (and the guard ends it).
+    let (mut p, child) = start_sleeper(&["--fork"], &d);
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(child.running(), "control: a plain --fork child survives");
+    one_line_error(&["--kill-child=SIGNOPE", "true"], "unknown signal: SIGNOPE");
+}
+
+#[test]
+fn forward_signals() {
+    let d = TempDir::new("fwd");
+    let log = d.join("log");
+    let script = r#"trap 'echo USR1 >> "$0"' USR1; trap 'echo HUP >> "$0"' HUP;
+        trap 'echo USR2 >> "$0"' USR2; trap 'echo INT >> "$0"' INT; trap 'echo ALRM >> "$0"' ALRM;
+        trap 'echo TERM >> "$0"; exit 3' TERM; echo ready >> "$0";
+        while :; do sleep 0.05; done"#;
+    let mut p = Proc::spawn(
+        cmd(T)
+            .args([
+                "--forward-signals",
+                "--kill-child",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .arg(&log)
+            .stdout(Stdio::null()),
+    );
+    let has = |what: &str| {
+        common::wait_for(Duration::from_secs(10), || {
+            std::fs::read_to_string(&log).is_ok_and(|t| t.lines().any(|l| l == what))
+        })
+    };
+    assert!(has("ready"));
+    let pid = nix::unistd::Pid::from_raw(p.pid() as i32);
+    use nix::sys::signal::{kill, Signal};
+    kill(pid, Signal::SIGUSR1).unwrap();
+    assert!(has("USR1"), "USR1 not forwarded");
+    kill(pid, Signal::SIGHUP).unwrap();
+    assert!(has("HUP"), "HUP not forwarded");
+    for (sig, name) in [
+        (Signal::SIGUSR2, "USR2"),
+        (Signal::SIGINT, "INT"),
+        (Signal::SIGALRM, "ALRM"),
+    ] {
+        kill(pid, sig).unwrap();
+        assert!(has(name), "{name} not forwarded");
+    }
+    kill(pid, Signal::SIGTERM).unwrap();
+    assert!(has("TERM"), "TERM not forwarded");
+    let status = p.0.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "ready\nUSR1\nHUP\nUSR2\nINT\nALRM\nTERM\n"
+    );
+}
+
+#[test]
+fn setuid_and_setgid() {
+    if !common::root("setuid_and_setgid") {
+        return;
+    }
+    let r = tool(
+        T,
+        [
+            "-S",
+            "23005",
+            "-G",
+            "23006",
+            "grep",
+            "-E",
+            "^(Uid|Gid|Groups)",
+            "/proc/self/status",
+        ],
+    );
+    assert_eq!(
+        words(r.ok()),
+        [
+            vec!["Uid:", "23005", "23005", "23005", "23005"],
+            vec!["Gid:", "23006", "23006", "23006", "23006"],
+            vec!["Groups:"],
+        ]
+    );
+    // Inside a user namespace, as a mapped id.
+    let r = nssh(
+        &[
+            "--setuid=1000",
+            "--setgid=1000",
+            "--map-users=0:100000:65536",
+            "--map-groups=0:100000:65536",
+        ],
+        "id -u; id -g; id -G",
+    );
+    assert_eq!(r.ok(), "1000\n1000\n1000\n");
+    // Like util-linux: number errors are one line, without the Try line.
+    one_line_error(&["-S", "x", "true"], "failed to parse uid: 'x'");
+    one_line_error(&["-G", "1x", "true"], "failed to parse gid: '1x'");
+}
+
+#[test]
+fn root_and_working_directory() {
+    if !common::root("root_and_working_directory") {
+        return;
+    }
+    let r = tool(T, ["-w", "/usr/share", "pwd"]);
+    assert_eq!(r.ok(), "/usr/share\n");
+    let r = tool(T, ["--wd=/", "pwd"]);
+    assert_eq!(r.ok(), "/\n");
+    // A new root made of /usr only, bound in a private mount namespace of util-linux unshare.
+    let d = TempDir::new("root");
+    std::fs::create_dir(d.join("usr")).unwrap();
+    for l in ["bin", "lib", "lib64", "sbin"] {
+        std::os::unix::fs::symlink(format!("usr/{l}"), d.join(l)).unwrap();
+    }
+    std::fs::write(d.join("nsut-marker"), "").unwrap();
+    let in_root = |args: &[&str]| {
+        run(Command::new("unshare")
+            .args(["-m", "--propagation", "private", "--", "sh", "-c"])
+            .arg(r#"mount --bind /usr "$0/usr" && exec "$@""#)
+            .arg(d.path())
+            .arg(common::bin(T))
+            .args(args))
+    };
+    let root = d.path().to_str().unwrap();
+    let r = in_root(&["-R", root, "sh", "-c", "pwd; ls /"]);
+    assert_eq!(r.ok(), "/\nbin\nlib\nlib64\nnsut-marker\nsbin\nusr\n");
+    let r = in_root(&["--root", root, "-w", "/usr", "pwd"]);
+    assert_eq!(r.ok(), "/usr\n");
+    let r = tool(T, ["-w", "/nonexistent-nstools", "true"]);
+    assert_eq!(
+        r.stderr,
+        "nsunshare: cannot change directory to /nonexistent-nstools: No such file or directory\n"
+    );
+    assert_eq!(r.code, Some(1));
+    let r = tool(T, ["-R", "/nonexistent-nstools", "true"]);
+    assert_eq!(
+        r.stderr,
+        "nsunshare: cannot change root directory to '/nonexistent-nstools': \
+         No such file or directory\n"
+    );
+    assert_eq!(r.code, Some(1));
+}
+
+#[test]
+fn clear_and_whitelist_env() {
+    let env = |args: &[&str]| {
+        run(cmd(T)
+            .env_clear()
+            .env("FOO", "1")
+            .env("BAR", "2")
+            .env("PATH", "/usr/bin:/bin")
+            .args(args)
+            .arg("/usr/bin/env"))
+    };
+    assert_eq!(env(&["--clear-env"]).ok(), "");
+    let r = env(&["--whitelist-env=FOO,PATH,UNSET"]);
+    let mut lines: Vec<&str> = r.ok().lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["FOO=1", "PATH=/usr/bin:/bin"]);
+    let r = env(&["--whitelist-env", "BAR", "--whitelist-env", "FOO"]);
+    let mut lines: Vec<&str> = r.ok().lines().collect();
+    lines.sort();
+    assert_eq!(lines, ["BAR=2", "FOO=1"]);
+    let r = env(&[]);
+    assert_eq!(r.ok().lines().count(), 3);
+    // With a cleared environment a program is still found on the default path.
+    let r = run(cmd(T).env("FOO", "1").args(["--clear-env", "env"]));
+    assert_eq!(r.ok(), "");
+}
+
+/// The capability sets of the program, from /proc/self/status.
+fn caps(args: &[&str]) -> BTreeMap<String, String> {
+    let r = nssh(args, "grep -E '^(Cap(Prm|Eff|Amb)|Uid):' /proc/self/status");
+    r.ok()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once(':').unwrap();
+            (k.to_string(), v.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn keep_caps_makes_capabilities_ambient() {
+    if !common::root("keep_caps_makes_capabilities_ambient") {
+        return;
+    }
+    let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let all = format!("{:016x}", (1u64 << (last + 1)) - 1);
+    let none = "0000000000000000".to_string();
+    let c = caps(&["--map-user=1000", "--map-group=1000", "--keep-caps"]);
+    assert_eq!(c["Uid"].split_whitespace().next(), Some("1000"));
+    assert_eq!(
+        (&c["CapPrm"], &c["CapEff"], &c["CapAmb"]),
+        (&all, &all, &all)
+    );
+    let c = caps(&["--map-user=1000", "--map-group=1000"]);
+    assert_eq!(
+        (&c["CapPrm"], &c["CapEff"], &c["CapAmb"]),
+        (&none, &none, &none)
+    );
+    // As an unprivileged user too.
+    let etc = FakeEtc::new();
+    let name = common::unique("nsu");
+    etc.add_user(&name, 23007);
+    let r = run(&mut etc.command_as(
+        23007,
+        &[
+            common::bin(T).to_str().unwrap(),
+            "-c",
+            "--keep-caps",
+            "grep",
+            "^CapAmb:",
+            "/proc/self/status",
+        ],
+    ));
+    assert_eq!(words(r.ok()), [vec!["CapAmb:".to_string(), all]]);
+}
+
+#[test]
+fn getopt_style_parsing() {
+    // Parsing stops at the first operand: the program's own options are left alone.
+    assert_eq!(tool(T, ["echo", "-n", "-r", "--fork"]).ok(), "-r --fork");
+    assert_eq!(tool(T, ["--", "echo", "-U", "--help"]).ok(), "-U --help\n");
+    // No program: $SHELL, else /bin/sh, started as a login shell like util-linux does.
+    let shell = |set: Option<&str>| {
+        let mut c = cmd(T);
+        match set {
+            Some(s) => c.env("SHELL", s),
+            None => c.env_remove("SHELL"),
+        };
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"echo \"$0\"\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(shell(Some("/bin/bash")), "-bash\n");
+    assert_eq!(shell(None), "-sh\n");
+    // --help, --version and their prefixes.
+    let help = tool(T, ["--he"]);
+    assert!(help.ok().starts_with("Usage:\n nsunshare [options]"));
+    assert_eq!(tool(T, ["-h"]).ok(), help.stdout);
+    assert!(tool(T, ["-V"]).ok().starts_with("nsunshare from nstools "));
+    assert!(tool(T, ["--vers"])
+        .ok()
+        .starts_with("nsunshare from nstools "));
+    // Unique prefixes of long options.
+    usage_error(
+        &["--mo", "true"],
+        "option '--mo' is ambiguous; possibilities: '--mount' '--mount-proc' \
+         '--mount-binfmt' '--monotonic'",
+    );
+    // An exact name wins over the longer names it is a prefix of.
+    usage_error(
+        &["--pi", "true"],
+        "option '--pi' is ambiguous; possibilities: '--pid' '--pid-file'",
+    );
+    usage_error(&["--setuid"], "option '--setuid' requires an argument");
+    usage_error(&["-S"], "option requires an argument -- 'S'");
+    usage_error(
+        &["--fo", "true"],
+        "option '--fo' is ambiguous; possibilities: '--fork' '--forward-signals'",
+    );
+    usage_error(
+        &["--fork=yes", "true"],
+        "option '--fork' doesn't allow an argument",
+    );
+    if !common::root("getopt_style_parsing") {
+        return;
+    }
+    // Bundled short flags.
+    let r = nssh(
+        &["-Urpf", "--mount-proc"],
+        "echo $$; cat /proc/self/uid_map",
+    );
+    assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);
+    let r = nssh(
+        &["--map-ro", "--fork", "--mount-p", "--pid"],
+        "echo $$; cat /proc/self/uid_map",
+    );
+    assert_eq!(words(r.ok()), [vec!["1"], vec!["0", "0", "1"]]);
+    // A short namespace flag never takes a file: -mu is two flags.
+    assert_eq!(changed(&["-mu"]), ["mnt", "uts"]);
+    // Later options still count after a namespace file.
+    assert_eq!(changed(&["--net", "-u"]), ["net", "uts"]);
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    usage_error(&["--bogus"], "unrecognized option '--bogus'");
+    usage_error(&["-x", "true"], "invalid option -- 'x'");
+    usage_error(&["-rx", "true"], "invalid option -- 'x'");
+    one_line_error(
+        &["--setgroups=maybe", "true"],
+        "unsupported --setgroups argument 'maybe'",
+    );
+    let excl = "options --setgroups=allow and --map-group are mutually exclusive";
+    one_line_error(&["--setgroups=allow", "--map-group=0", "true"], excl);
+    one_line_error(&["-r", "--setgroups", "allow", "true"], excl);
+    one_line_error(&["-c", "--setgroups=allow", "true"], excl);
+    one_line_error(&["--map-users=0:1", "true"], "invalid mapping '0:1'");
+    one_line_error(&["--map-users=0:1:x", "true"], "invalid mapping '0:1:x'");
+    one_line_error(&["--map-groups=a:b:c", "true"], "invalid mapping 'a:b:c'");
+    one_line_error(&["--map-users=-1:0:1", "true"], "invalid mapping '-1:0:1'");
+    one_line_error(
+        &["--map-users=0:1:2:3", "true"],
+        "invalid mapping '0:1:2:3'",
+    );
+    one_line_error(
+        &["--map-users=0:100000:0", "true"],
+        "invalid mapping '0:100000:0': count is zero",
+    );
+    one_line_error(
+        &["--map-users=4294967295:0:2", "true"],
+        "invalid mapping '4294967295:0:2': ids past 4294967294",
+    );
+    // 4294967295 is (uid_t) -1, which the kernel never maps.
+    one_line_error(
+        &["--map-users=0:4294967295:1", "true"],
+        "invalid mapping '0:4294967295:1': ids past 4294967294",
+    );
+    one_line_error(
+        &["--map-users=0:100000:10", "--map-users=5:200000:10", "true"],
+        "mapping '5:200000:10' overlaps '0:100000:10' inside the namespace",
+    );
+    one_line_error(
+        &[
+            "--map-groups=0:100000:10",
+            "--map-groups=20:100009:10",
+            "true",
+        ],
+        "mapping '20:100009:10' overlaps '0:100000:10' outside the namespace",
+    );
+    one_line_error(
+        &["--map-user=nstools-no-such-user", "true"],
+        "unknown user 'nstools-no-such-user'",
+    );
+    one_line_error(
+        &["--map-group=nstools-no-such-group", "true"],
+        "unknown group 'nstools-no-such-group'",
+    );
+    one_line_error(&["--owner=1", "true"], "failed to parse owner: '1'");
+    one_line_error(&["--owner=a:b", "true"], "failed to parse owner: 'a:b'");
+    let time = "options --monotonic and --boottime require unsharing of a time namespace (-T)";
+    one_line_error(&["--monotonic=5", "true"], time);
+    one_line_error(&["-n", "--boottime=5", "true"], time);
+    one_line_error(
+        &["-T", "--monotonic=5s", "true"],
+        "failed to parse monotonic offset: '5s'",
+    );
+    let uts = "options --hostname and --domainname require unsharing of a UTS namespace (-u)";
+    one_line_error(&["--hostname=x", "true"], uts);
+    one_line_error(&["-n", "--domainname=x", "true"], uts);
+    one_line_error(
+        &["-u", &format!("--hostname={}", "h".repeat(65)), "true"],
+        "hostname is longer than 64 bytes",
+    );
+    // A persist target in a missing directory: refused before anything is made.
+    let d = TempDir::new("bad");
+    for opt in ["net", "uts", "pid", "mount", "user"] {
+        let target = d.join("missing").join(opt);
+        let arg = format!("--{opt}={}", target.display());
+        let kind = if opt == "mount" { "mnt" } else { opt };
+        one_line_error(
+            &[&arg, "true"],
+            &format!(
+                "cannot persist the {kind} namespace at {}: directory {} does not exist",
+                target.display(),
+                d.join("missing").display()
+            ),
+        );
+    }
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*d.path().to_string_lossy()));
+}
+
+#[test]
+fn mount_proc_never_leaks_out_through_shared_propagation() {
+    if !common::root("mount_proc_never_leaks_out_through_shared_propagation") {
+        return;
+    }
+    // Outside (a shared root made by util-linux unshare), /proc is mounted once before and after.
+    for prop in ["shared", "slave", "unchanged", "private"] {
+        let script = format!(
+            r#"grep -c ' /proc ' /proc/self/mountinfo; "$0" -fp --mount-proc --propagation={prop} \
+               grep -c ' /proc ' /proc/self/mountinfo; grep -c ' /proc ' /proc/self/mountinfo"#
+        );
+        let r = run(Command::new("unshare")
+            .args(["-m", "--propagation", "shared", "--", "sh", "-c", &script])
+            .arg(common::bin(T)));
+        // Inside: the old /proc and the new one over it.
+        assert_eq!(r.ok(), "1\n2\n1\n", "--propagation={prop}");
+    }
+}
+
+#[test]
+fn inherited_ignored_sigchld_does_not_break_waiting() {
+    if !common::root("inherited_ignored_sigchld_does_not_break_waiting") {
+        return;
+    }
+    // dash's `trap '' CHLD` leaves SIGCHLD ignored across exec.
+    let r = run(Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' CHLD; exec "$0" -fp sh -c 'exit 7'"#)
+        .arg(common::bin(T)));
+    assert_eq!(r.code, Some(7), "{}", r.stderr);
+    let r = run(Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' CHLD; exec "$0" -r --map-users=1:100000:10 sh -c 'exit 5'"#)
+        .arg(common::bin(T)));
+    assert_eq!(r.code, Some(5), "{}", r.stderr);
+}
+
+#[test]
+fn fork_without_forwarding_is_a_patient_parent() {
+    let d = TempDir::new("patient");
+    let (mut p, child) = start_sleeper(&["--fork"], &d);
+    let pid = nix::unistd::Pid::from_raw(p.pid() as i32);
+    use nix::sys::signal::{kill, Signal};
+    // Like util-linux: INT and TERM are blocked in the parent, which keeps waiting.
+    kill(pid, Signal::SIGTERM).unwrap();
+    kill(pid, Signal::SIGINT).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        p.0.try_wait().unwrap().is_none(),
+        "nsunshare left its child"
+    );
+    assert!(child.running());
+    // The child's death by a signal is re-raised on ourselves.
+    kill(nix::unistd::Pid::from_raw(child.0), Signal::SIGKILL).unwrap();
+    let status = p.0.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9));
+}
+
+#[test]
+fn mount_binfmt_and_load_interp() {
+    if !common::root("mount_binfmt_and_load_interp") {
+        return;
+    }
+    let r = tool(
+        T,
+        ["-rpf", "--mount-binfmt", "ls", "/proc/sys/fs/binfmt_misc"],
+    );
+    assert_eq!(r.ok(), "register\nstatus\n");
+    // A file with the extension .nsut is run by /bin/cat, which prints it.
+    let d = TempDir::new("binfmt");
+    let file = d.join("hello.nsut");
+    std::fs::write(&file, "hello from binfmt\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = run(cmd(T)
+        .args(["-rpf", "--load-interp", ":nsut:E::nsut::/bin/cat:", "--"])
+        .arg(&file));
+    assert_eq!(r.ok(), "hello from binfmt\n");
+    // Not registered outside.
+    let e = Command::new(&file).output().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(libc::ENOEXEC));
+}
+
+#[test]
+fn unprivileged_user_gets_a_full_sandbox() {
+    if !common::root("unprivileged_user_gets_a_full_sandbox") {
+        return;
+    }
+    let etc = FakeEtc::new();
+    let name = common::unique("nsu");
+    etc.add_user(&name, 23008);
+    let r = run(&mut etc.command_as(
+        23008,
+        &[
+            common::bin(T).to_str().unwrap(),
+            "-Urpf",
+            "--mount-proc",
+            "-un",
+            "--hostname=sandbox",
+            "--",
+            "sh",
+            "-c",
+            "ps -e -o pid=,comm=; echo $$; hostname; id -u; ip -o link show | wc -l",
+        ],
+    ));
+    assert_eq!(
+        words(r.ok()),
+        [
+            vec!["1", "sh"],
+            vec!["2", "ps"],
+            vec!["1"],
+            vec!["sandbox"],
+            vec!["0"],
+            vec!["1"],
+        ]
+    );
+}
+
+#[test]
+fn setup_commands_run_outside_before_the_program() {
+    if !common::root("setup_commands_run_outside_before_the_program") {
+        return;
+    }
+    let d = TempDir::new("setup");
+    let log = d.join("log");
+    let log_s = log.to_str().unwrap();
+    let net = |pid: &str| format!("$(stat -L -c %i /proc/{pid}/ns/net)");
+    let setup1 = format!(
+        "echo \"setup1 $NS_PID {} {}\" >> {log_s}",
+        net("self"),
+        net("$NS_PID")
+    );
+    let setup2 = format!("echo setup2 >> {log_s}");
+    let program = format!("echo \"program $$ {}\" >> {log_s}", net("self"));
+    let outside = common::ns_inode("self", "net").to_string();
+    for extra in [&[][..], &["-f"], &["-fp"]] {
+        let _ = std::fs::remove_file(&log);
+        let mut args = vec!["-n", "--setup", &setup1, "--setup", &setup2];
+        args.extend(extra);
+        let r = nssh(&args, &program);
+        assert_eq!(r.ok(), "");
+        let lines = words(&std::fs::read_to_string(&log).unwrap());
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        let (s1, s2, p) = (&lines[0], &lines[1], &lines[2]);
+        assert_eq!(
+            (s1[0].as_str(), s2[0].as_str(), p[0].as_str()),
+            ("setup1", "setup2", "program")
+        );
+        // The setup command runs in our namespaces and sees the program's through NS_PID.
+        assert_eq!(s1[2], outside, "setup runs outside");
+        assert_eq!(s1[3], p[2], "NS_PID is the process in the new namespaces");
+        assert_ne!(p[2], outside);
+        // NS_PID is the program's pid, as seen from outside.
+        if extra == ["-fp"] {
+            assert_eq!(p[1], "1");
+            assert_ne!(s1[1], "1");
+        } else {
+            assert_eq!(s1[1], p[1]);
+        }
+    }
+    // A failing setup stops everything before the program runs, and undoes what was made.
+    let marker = d.join("marker");
+    let uts = format!("--uts={}", d.join("uts").display());
+    for (setup, status) in [("exit 3", 3), ("kill -TERM $$", 143)] {
+        for fork in [&[][..], &["-f"][..]] {
+            let r = run(cmd(T)
+                .args(fork)
+                .args([
+                    &uts, "--setup", "true", "--setup", setup, "--setup", "echo no",
+                ])
+                .arg("touch")
+                .arg(&marker));
+            assert_eq!(r.code, Some(1), "{}", r.stderr);
+            assert_eq!(
+                r.stderr,
+                format!("nsunshare: setup command failed with status {status}\n")
+            );
+            assert_eq!(r.stdout, "");
+            assert!(!marker.exists());
+            assert!(!d.join("uts").exists(), "the uts file was left behind");
+        }
+    }
+}
+
+#[test]
+fn pid_file_names_the_process_and_goes_with_it() {
+    if !common::root("pid_file_names_the_process_and_goes_with_it") {
+        return;
+    }
+    let d = TempDir::new("pidfile");
+    let file = d.join("box.pid");
+    let arg = format!("--pid-file={}", file.display());
+    // Without a pid namespace the program can check the pid itself.
+    for fork in [false, true] {
+        let mut args = vec!["-n", &arg];
+        if fork {
+            args.push("-f");
+        }
+        let r = run(cmd(T)
+            .args(&args)
+            .args(["--", "sh", "-c", r#"cat "$0"; echo $$"#])
+            .arg(&file));
+        let out = words(r.ok());
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0], out[1], "the pid file names the program");
+        assert!(
+            common::wait_for(Duration::from_secs(5), || !file.exists()),
+            "pid file left behind"
+        );
+    }
+    // In a new pid namespace it is the pid seen from outside, here while the program runs.
+    let mut p =
+        Proc::spawn(cmd(T).args(["-fp", "--mount-proc", "--kill-child", &arg, "sleep", "60"]));
+    assert!(common::wait_for(Duration::from_secs(5), || file.exists()));
+    let pid = std::fs::read_to_string(&file).unwrap();
+    let pid = pid.trim();
+    // Written before the program starts, so it may not be sleep yet.
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c == "sleep\n")
+    }));
+    let ppid = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let ppid = ppid
+        .rsplit_once(") ")
+        .unwrap()
+        .1
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(ppid, p.pid().to_string(), "the forked child of nsunshare");
+    assert_ne!(
+        common::ns_inode(pid, "pid"),
+        common::ns_inode("self", "pid")
+    );
+    // With nsunshare, --kill-child ends the program, and the pid file goes with it.
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || !file.exists()));
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists() || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            stat.contains(") Z ")
+        }
+    );
+    let missing = d.join("missing/box.pid");
+    one_line_error(
+        &[&format!("--pid-file={}", missing.display()), "true"],
+        &format!(
+            "cannot write the pid file {}: directory {} does not exist",
+            missing.display(),
+            d.join("missing").display()
+        ),
+    );
+}
+
+#[test]
+fn init_runs_the_program_as_pid_2() {
+    if !common::root("init_runs_the_program_as_pid_2") {
+        return;
+    }
+    let r = nssh(
+        &["-fp", "--init", "--mount-proc"],
+        "echo $$; ps -e -o pid=,ppid=,comm=",
+    );
+    assert_eq!(
+        words(r.ok()),
+        [
+            vec!["2"],
+            vec!["1", "0", "nsunshare"],
+            vec!["2", "1", "sh"],
+            vec!["3", "2", "ps"],
+        ]
+    );
+    let shell = |script: &str| {
+        let r = run(Command::new("sh").arg("-c").arg(script).arg(common::bin(T)));
+        r.ok().to_string()
+    };
+    assert_eq!(shell(r#""$0" -fp --init sh -c 'exit 9'; echo $?"#), "9\n");
+    // Unlike pid 1, the program can be killed by its own signal; the init reports 128+n.
+    assert_eq!(
+        shell(r#""$0" -fp --init sh -c 'kill -TERM $$'; echo $?"#),
+        "143\n"
+    );
+    // Orphans are reaped: no zombie is left once they exit.
+    let r = nssh(
+        &["-fp", "--init", "--mount-proc"],
+        "(sleep 0.1 &); sleep 0.5; ps -e -o stat=,comm= | grep -c '^Z' || true",
+    );
+    assert_eq!(r.ok(), "0\n");
+    // Signals reach the program through nsunshare and the init.
+    let d = TempDir::new("init");
+    let log = d.join("log");
+    let script = r#"trap 'echo USR1 >> "$0"' USR1; trap 'echo TERM >> "$0"; exit 4' TERM;
+        echo ready >> "$0"; while :; do sleep 0.05; done"#;
+    let mut p = Proc::spawn(
+        cmd(T)
+            .args([
+                "-fp",
+                "--init",
+                "--forward-signals",
+                "--kill-child",
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .arg(&log),
+    );
+    let has = |what: &str| {
+        common::wait_for(Duration::from_secs(10), || {
+            std::fs::read_to_string(&log).is_ok_and(|t| t.lines().any(|l| l == what))
+        })
+    };
+    assert!(has("ready"));
+    let pid = nix::unistd::Pid::from_raw(p.pid() as i32);
+    use nix::sys::signal::{kill, Signal};
+    kill(pid, Signal::SIGUSR1).unwrap();
+    assert!(has("USR1"));
+    kill(pid, Signal::SIGTERM).unwrap();
+    assert!(has("TERM"));
+    assert_eq!(p.0.wait().unwrap().code(), Some(4));
+    for args in [
+        &["--init", "true"][..],
+        &["-p", "--init", "true"],
+        &["-f", "--init", "true"],
+    ] {
+        one_line_error(args, "option --init requires --fork and --pid");
+    }
+}
+
+#[test]
+fn pid_file_lives_as_long_as_the_process_it_names() {
+    let d = TempDir::new("pidfile-orphan");
+    let file = d.join("box.pid");
+    let arg = format!("--pid-file={}", file.display());
+    // nsunshare dies, its child (without --kill-child) goes on: the pid file still names it.
+    let (mut p, child) = start_sleeper(&["--fork", &arg], &d);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        format!("{}\n", child.0)
+    );
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.running());
+    assert!(file.exists(), "pid file removed while its process runs");
+    drop(child);
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !file.exists()),
+        "pid file left behind"
+    );
+}
+
+#[test]
+fn multicall_binary_runs_nsunshare() {
+    // `nstools nsunshare ARGS` and a link named nsunshare behave as the tool itself.
+    let d = TempDir::new("multicall");
+    let link = d.join("nsunshare");
+    std::os::unix::fs::symlink(common::bin("nstools"), &link).unwrap();
+    for mut c in [cmd("nstools"), Command::new(&link)] {
+        if c.get_program() == common::bin("nstools") {
+            c.arg("nsunshare");
+        }
+        let r = run(c.args(["--bogus"]));
+        assert_eq!(r.code, Some(1));
+        assert_eq!(
+            r.stderr,
+            format!("nsunshare: unrecognized option '--bogus'\n{TRY}\n")
+        );
+    }
+    if !common::root("multicall_binary_runs_nsunshare") {
+        return;
+    }
+    let r = run(cmd("nstools").args(["nsunshare", "-r", "cat", "/proc/self/uid_map"]));
+    assert_eq!(map_lines(r.ok()), ["0 0 1"]);
+    let r = run(Command::new(&link).args(["-fp", "--mount-proc", "sh", "-c", "echo $$"]));
+    assert_eq!(r.ok(), "1\n");
+}
+
+#[test]
+fn persisted_pid_namespace_is_joinable_while_its_init_lives() {
+    if !common::root("persisted_pid_namespace_is_joinable_while_its_init_lives") {
+        return;
+    }
+    let d = TempDir::new("persist-pid");
+    let mut files = Persisted(vec![d.join("pid")]);
+    let arg = format!("--pid={}", files.0[0].display());
+    let mut p = Proc::spawn(cmd(T).args(["--kill-child", &arg, "sleep", "60"]));
+    let path = files.0[0].to_string_lossy().into_owned();
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string("/proc/self/mountinfo").is_ok_and(|m| m.contains(&path))
+    }));
+    // nsenter forks into it: the second process of the namespace, after our sleep.
+    let r = run(Command::new("nsenter")
+        .arg(format!("--pid={path}"))
+        .args(["sh", "-c", "echo $$"]));
+    assert_eq!(r.ok(), "2\n");
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    // Its init gone, the namespace takes no new process, though the file still names it.
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let r = run(Command::new("nsenter")
+            .arg(format!("--pid={path}"))
+            .arg("true"));
+        r.code != Some(0)
+    }));
+    files.release();
+}
