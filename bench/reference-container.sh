@@ -63,7 +63,7 @@ cgexec -g "memory:$M/$cg" -g "pids:$P/$cg" \
 	hostname box
 	cd "$r"
 	pivot_root . .
-	umount -l .
+	umount -l -c .
 	exec "$@"
 ' sh "$rootfs" "$@" || status=$?
 exit "$status"

@@ -162,9 +162,18 @@ fn jobs() -> Vec<Job> {
             .pre("unshare -U sleep 10 >/dev/null 2>&1 & echo pid=$!; sleep 0.01")
             .post("kill {pid}")
             .ours("{bin}/nsidmap --uid=0:0:1 {pid}")
-            .reference("shadow newuidmap", "newuidmap {pid} 0 0 1"),
-        // A target of our own in new net and mount namespaces (the pid is the sleep itself:
-        // unshare execs it without forking).
+            .reference("shadow newuidmap", "newuidmap {pid} 0 0 1")
+            .floor("{floor}/floor_idmap {pid} 0 0 1"),
+        // The whole container of examples/container.sh running `true`, against the same built
+        // with util-linux + iproute2 + libcgroup (bench/reference-container.sh).
+        Job::new("composed container running true")
+            .once(
+                "r=$(mktemp -d /tmp/nstools-bench.XXXXXX); chmod 755 $r; \
+                 {root}/examples/make-rootfs.sh $r/rootfs >/dev/null; echo R=$r",
+            )
+            .finally("rm -rf {R}")
+            .ours("env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin dash {root}/examples/container.sh {R}/rootfs /bin/true")
+            .reference("util-linux+iproute2+libcgroup", "dash {root}/bench/reference-container.sh {R}/rootfs /bin/true"),
     ]
 }
 

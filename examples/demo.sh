@@ -11,6 +11,7 @@ PATH=$top/target/release:$PATH
 export PATH
 
 work=$(mktemp -d /tmp/nstools-demo.XXXXXX)
+chmod 755 "$work" # the container's root is uid 100000 on the host: it must reach the rootfs
 trap 'rm -rf "$work"' EXIT
 examples/make-rootfs.sh "$work/rootfs" >/dev/null
 
