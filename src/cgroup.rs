@@ -1277,31 +1277,16 @@ pub fn format_stat(path: &str, figures: &[(&str, String)], json: bool) -> String
     if !json {
         return figures.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
     }
-    let mut s = format!("{{\"path\":\"{}\"", json_escape(path));
+    let mut s = format!("{{\"path\":{}", crate::cli::json_string(path));
     for (k, v) in figures {
         if v.parse::<u64>().is_ok() {
             let _ = write!(s, ",\"{k}\":{v}");
         } else {
-            let _ = write!(s, ",\"{k}\":\"{}\"", json_escape(v));
+            let _ = write!(s, ",\"{k}\":{}", crate::cli::json_string(v));
         }
     }
     s.push_str("}\n");
     s
-}
-
-fn json_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The cgroups below `path`, as paths usable on our command line (`path/child/...`), sorted and

@@ -110,6 +110,40 @@ pub fn long(given: &str, names: &[&'static str]) -> Result<&'static str> {
     }
 }
 
+/// The next command-line argument, with a long option resolved to its full name among `names`
+/// (see [`long`]): `while let Some((arg, long)) = cli::next(&mut p, LONGS)? { match (arg, long)`.
+pub fn next<'a>(
+    p: &'a mut lexopt::Parser,
+    names: &[&'static str],
+) -> Result<Option<(lexopt::Arg<'a>, Option<&'static str>)>> {
+    let Some(arg) = p.next()? else {
+        return Ok(None);
+    };
+    let resolved = match &arg {
+        lexopt::Arg::Long(l) => Some(long(l, names)?),
+        _ => None,
+    };
+    Ok(Some((arg, resolved)))
+}
+
+/// `text` as a JSON string literal (for the tools' `--json` output).
+pub fn json_string(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// The error getopt gives for an option it does not know.
 pub fn unknown(arg: lexopt::Arg<'_>) -> Error {
     match arg {
@@ -265,6 +299,11 @@ mod tests {
             long("bogus", &names).unwrap_err().to_string(),
             "unrecognized option '--bogus'"
         );
+    }
+
+    #[test]
+    fn json_strings() {
+        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
     }
 
     #[test]

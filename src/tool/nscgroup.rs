@@ -156,11 +156,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
     let mut o = Opts::default();
     let mut p = lexopt::Parser::from_iter(args);
     let mut given: Vec<&'static str> = Vec::new();
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         if let Some(l) = long {
             given.push(l);
         }

@@ -175,11 +175,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
     let mut o = Opts::default();
     let mut p = lexopt::Parser::from_iter(args);
     let (mut wd_given, mut wdns_given) = (false, false);
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         let kind = match (&arg, long) {
             (Short(c), _) => ns::by_short(*c),
             (_, Some(l)) => ns::by_long(l),

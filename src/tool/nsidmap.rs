@@ -109,11 +109,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Request>> {
     use lexopt::prelude::*;
     let mut req = Request::default();
     let mut p = lexopt::Parser::from_iter(args);
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         match (arg, long) {
             (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
             (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),

@@ -97,11 +97,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
     let mut layout = Layout::default();
     let (mut hostname, mut wd, mut root) = (None, None, None);
     let mut program = Vec::new();
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         match (arg, long) {
             (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
             (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),

@@ -241,11 +241,7 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
     let mut o = Opts::default();
     let mut p = lexopt::Parser::from_iter(args);
     let etc = Path::new("/etc");
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         // Namespace flags: short or long, the long form with an optional `=FILE` to persist it.
         let kind = match (&arg, long) {
             (Short(c), _) => ns::by_short(*c),

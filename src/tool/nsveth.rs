@@ -114,11 +114,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
     use lexopt::prelude::*;
     let mut o = Opts::default();
     let mut p = lexopt::Parser::from_iter(args);
-    while let Some(arg) = p.next()? {
-        let long = match &arg {
-            Long(l) => Some(cli::long(l, LONGS)?),
-            _ => None,
-        };
+    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
         match (arg, long) {
             (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
             (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
@@ -237,34 +233,20 @@ fn add(o: &Opts) -> Result<i32> {
     Ok(0)
 }
 
-/// A JSON string literal.
-fn js(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn js_list<T: ToString>(items: &[T]) -> String {
-    let v: Vec<String> = items.iter().map(|i| js(&i.to_string())).collect();
+    let v: Vec<String> = items
+        .iter()
+        .map(|i| cli::json_string(&i.to_string()))
+        .collect();
     format!("[{}]", v.join(","))
 }
 
 fn added_json(netns: &str, p: &Plan) -> String {
     format!(
         "{{\"host\":{},\"peer\":{},\"netns\":{},\"host_addrs\":{},\"peer_addrs\":{},\"routes\":{}}}\n",
-        js(&p.host),
-        js(&p.peer),
-        js(netns),
+        cli::json_string(&p.host),
+        cli::json_string(&p.peer),
+        cli::json_string(netns),
         js_list(&p.host_addrs),
         js_list(&p.peer_addrs),
         js_list(&p.routes),
@@ -307,12 +289,14 @@ fn list(json: bool) -> Result<i32> {
 fn listed_json(l: &Listed) -> String {
     format!(
         "{{\"name\":{},\"index\":{},\"up\":{},\"peer_index\":{},\"netnsid\":{},\"netns\":{}}}",
-        js(&l.name),
+        cli::json_string(&l.name),
         l.index,
         l.up,
         opt(l.peer_index, "null"),
         opt(l.netnsid, "null"),
-        l.netns.as_deref().map_or_else(|| "null".to_string(), js),
+        l.netns
+            .as_deref()
+            .map_or_else(|| "null".to_string(), cli::json_string),
     )
 }
 
@@ -372,6 +356,5 @@ mod tests {
             "{\"host\":\"veth1\",\"peer\":\"eth0\",\"netns\":\"x\",\"host_addrs\":[\"10.0.0.1/24\"],\
              \"peer_addrs\":[\"10.0.0.2/24\"],\"routes\":[\"default via 10.0.0.1\"]}\n"
         );
-        assert_eq!(js("a\"b\\\n"), "\"a\\\"b\\\\\\u000a\"");
     }
 }
