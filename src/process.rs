@@ -280,12 +280,29 @@ impl GateTx {
     }
 }
 
+/// The init only reaps and forwards signals, but it keeps the credentials it was started with
+/// (host root, for a container started by root) while everything else in the container runs as
+/// mapped ids. So it gives up all it does not need: every capability but CAP_KILL (to signal
+/// the program whatever its uid), and dumpability, so that the container's root cannot ptrace it
+/// or open its `/proc/1` files. Best effort: failing to harden is not a reason not to run.
+fn harden_init() {
+    const CAP_KILL: u32 = 5;
+    let _ = sys::set_dumpable(false);
+    let keep = 1u64 << CAP_KILL;
+    let _ = sys::capset(sys::Caps {
+        effective: keep,
+        permitted: keep,
+        inheritable: 0,
+    });
+}
+
 /// Be a minimal init (pid 1 of a pid namespace) for `program`: reap every child, forward every
 /// catchable signal to `program`, and leave with its status (128+n when signal n killed it, since
 /// pid 1 cannot re-raise a signal on itself). The caller blocked [`forwardable`] and SIGCHLD
 /// before forking `program`: blocked signals reach pid 1 even without handlers, and `sigwait`
 /// takes them in order.
 pub fn run_init(program: Pid) -> ! {
+    harden_init();
     let mut set = forwardable();
     set.add(Signal::SIGCHLD);
     loop {

@@ -373,3 +373,11 @@ pub fn open_ns_by_id(
     // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
     Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
+
+/// `prctl(PR_SET_DUMPABLE, on)`: a non-dumpable process can only be ptraced (or have its
+/// `/proc/PID` files opened) by holders of CAP_SYS_PTRACE in the initial user namespace.
+pub fn set_dumpable(on: bool) -> nix::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0) };
+    Errno::result(r).map(drop)
+}

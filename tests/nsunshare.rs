@@ -1759,3 +1759,28 @@ fn persisted_pid_namespace_is_joinable_while_its_init_lives() {
     }));
     files.release();
 }
+
+#[test]
+fn init_keeps_only_cap_kill_and_cannot_be_inspected_by_the_container() {
+    if !common::root("init_keeps_only_cap_kill_and_cannot_be_inspected_by_the_container") {
+        return;
+    }
+    // The container's root (uid 0 inside, 100000 outside) against an init that kept host root's
+    // credentials: only CAP_KILL, not dumpable, and signals still reach the program.
+    let args = [
+        "-Upf",
+        "--mount-proc",
+        "--map-users=0:100000:65536",
+        "--map-groups=0:100000:65536",
+        "-S",
+        "0",
+        "-G",
+        "0",
+        "--init",
+    ];
+    let script = "grep CapEff /proc/1/status; cat /proc/1/environ >/dev/null 2>&1 || echo sealed; \
+                  kill -USR1 $$";
+    let r = nssh(&args, script);
+    assert_eq!(r.code, Some(128 + 10), "{}", r.stderr);
+    assert_eq!(r.stdout, "CapEff:\t0000000000000020\nsealed\n");
+}
