@@ -17,7 +17,7 @@ examples/make-rootfs.sh "$work/rootfs" >/dev/null
 
 examples/container.sh "$work/rootfs" /bin/sh -c '
 	echo "hostname: $(hostname)    id: $(id -u)    pid: $$"
-	echo "processes:"; ps -o pid,user,args
+	echo "processes:"; ps -o pid,user,comm
 	echo "addresses:"; ip -o -4 addr show | sed "s/^/  /"
 	echo "route:"; ip route | sed "s/^/  /"
 	ping -c 1 -W 2 10.200.0.1 >/dev/null && echo "the host answers ping at 10.200.0.1"
