@@ -21,9 +21,7 @@ pub enum Fork {
 
 /// `fork(2)`.
 pub fn fork() -> Result<Fork> {
-    // SAFETY: every nstools process is single-threaded, so the child cannot inherit a lock held
-    // by another thread; it only runs our own code up to exec or exit.
-    match unsafe { nix::unistd::fork() } {
+    match sys::fork() {
         Ok(nix::unistd::ForkResult::Parent { child }) => Ok(Fork::Parent(child)),
         Ok(nix::unistd::ForkResult::Child) => Ok(Fork::Child),
         Err(e) => Err(Error::sys("fork failed", e)),

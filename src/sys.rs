@@ -381,3 +381,10 @@ pub fn set_dumpable(on: bool) -> nix::Result<()> {
     let r = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, libc::c_ulong::from(on), 0, 0, 0) };
     Errno::result(r).map(drop)
 }
+
+/// `fork(2)`.
+pub fn fork() -> nix::Result<nix::unistd::ForkResult> {
+    // SAFETY: every nstools process is single-threaded, so the child cannot inherit a lock held
+    // by another thread; it only runs our own code up to exec or exit.
+    unsafe { nix::unistd::fork() }
+}

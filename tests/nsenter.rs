@@ -848,12 +848,7 @@ fn bad_input_runs_nothing() {
 
 /// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
 fn pidfd_inode(pid: u32) -> u64 {
-    use std::os::fd::{FromRawFd, OwnedFd};
-    // SAFETY: integer arguments; a new fd or -1 comes back.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    assert!(fd >= 0, "pidfd_open failed");
-    // SAFETY: the kernel just returned this fd, and nobody else owns it.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    let fd = nstools::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).expect("pidfd_open");
     nix::sys::stat::fstat(&fd).unwrap().st_ino
 }
 
