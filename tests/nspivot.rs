@@ -19,7 +19,7 @@ fn rootfs(dir: &TempDir, dirs: &[&str]) -> PathBuf {
     if !busybox.exists() {
         std::fs::copy("/bin/busybox", &busybox).expect("busybox-static is not installed");
     }
-    let list = common::run(Command::new(&busybox).arg("--list"));
+    let list = common::run(Command::new("/bin/busybox").arg("--list"));
     for applet in list
         .ok()
         .lines()

@@ -91,10 +91,25 @@ impl Ran {
 
 /// Run a command to the end, with stdin closed.
 pub fn run(c: &mut Command) -> Ran {
-    c.stdin(Stdio::null())
-        .output()
-        .expect("cannot run command")
-        .into()
+    c.stdin(Stdio::null());
+    retry_busy(|| c.output()).expect("cannot run command").into()
+}
+
+/// Retry an exec that failed with ETXTBSY. Tests copy binaries (setuid copies, busybox) and run
+/// them while other test threads fork: a child forked while the copy was still open for writing
+/// holds that descriptor until its own exec, and the kernel refuses to execute a file open for
+/// writing. The window is short; waiting it out is the standard remedy.
+pub fn retry_busy<T>(mut f: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    let mut tries = 0;
+    loop {
+        match f() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
 }
 
 /// Run one of our binaries with `args`.
@@ -118,7 +133,8 @@ pub struct Proc(pub Child);
 
 impl Proc {
     pub fn spawn(c: &mut Command) -> Proc {
-        Proc(c.stdin(Stdio::null()).spawn().expect("cannot spawn"))
+        c.stdin(Stdio::null());
+        Proc(retry_busy(|| c.spawn()).expect("cannot spawn"))
     }
 
     pub fn pid(&self) -> u32 {
