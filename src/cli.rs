@@ -264,6 +264,32 @@ pub fn size(text: &str) -> Option<u64> {
     Some(value)
 }
 
+/// A signal number by name or number, real-time signals included as util-linux spells them:
+/// `KILL`, `SIGKILL`, `9`, `RTMIN`, `RTMIN+1`, `SIGRTMAX-2`.
+pub fn signal_number(text: &str) -> Option<i32> {
+    let (min, max) = crate::sys::rt_signal_range();
+    let upper = text.to_ascii_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    // `RTMIN+n` counts up from SIGRTMIN, `RTMAX-n` down from SIGRTMAX.
+    let offset = |rest: &str, sign: char| -> Option<i32> {
+        match rest {
+            "" => Some(0),
+            _ => rest.strip_prefix(sign)?.parse().ok(),
+        }
+    };
+    let in_range = |n: i32| Some(n).filter(|n| (min..=max).contains(n));
+    if let Some(rest) = name.strip_prefix("RTMIN") {
+        return in_range(min + offset(rest, '+')?);
+    }
+    if let Some(rest) = name.strip_prefix("RTMAX") {
+        return in_range(max - offset(rest, '-')?);
+    }
+    match text.parse::<i32>() {
+        Ok(n) if (min..=max).contains(&n) => Some(n),
+        _ => signal(text).map(|s| s as i32),
+    }
+}
+
 /// A signal by name (`KILL`, `SIGKILL`, `kill`) or number (`9`).
 pub fn signal(text: &str) -> Option<Signal> {
     if let Ok(n) = text.parse::<i32>() {
@@ -334,6 +360,20 @@ mod tests {
         assert_eq!(size(""), None);
         assert_eq!(size("1.5"), None);
         assert_eq!(size("99999999999E"), None);
+    }
+
+    #[test]
+    fn signal_numbers_with_real_time_ones() {
+        let (min, max) = crate::sys::rt_signal_range();
+        assert_eq!(signal_number("KILL"), Some(9));
+        assert_eq!(signal_number("RTMIN"), Some(min));
+        assert_eq!(signal_number("SIGRTMIN+1"), Some(min + 1));
+        assert_eq!(signal_number("rtmax-2"), Some(max - 2));
+        assert_eq!(signal_number(&min.to_string()), Some(min));
+        assert_eq!(signal_number("RTMIN-1"), None);
+        assert_eq!(signal_number("RTMAX+1"), None);
+        assert_eq!(signal_number("RTMIN+99"), None);
+        assert_eq!(signal_number("NOPE"), None);
     }
 
     #[test]

@@ -388,3 +388,15 @@ pub fn fork() -> nix::Result<nix::unistd::ForkResult> {
     // by another thread; it only runs our own code up to exec or exit.
     unsafe { nix::unistd::fork() }
 }
+
+/// `prctl(PR_SET_PDEATHSIG, sig)` with any signal number, real-time ones included.
+pub fn set_pdeathsig(sig: i32) -> nix::Result<()> {
+    // SAFETY: integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) };
+    Errno::result(r).map(drop)
+}
+
+/// `SIGRTMIN` and `SIGRTMAX` of the C library (glibc reserves the first real-time signals).
+pub fn rt_signal_range() -> (i32, i32) {
+    (libc::SIGRTMIN(), libc::SIGRTMAX())
+}

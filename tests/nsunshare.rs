@@ -955,6 +955,11 @@ fn kill_child_kills_the_child_when_nsunshare_is_killed() {
     p.0.kill().unwrap();
     p.0.wait().unwrap();
     assert!(common::wait_for(Duration::from_secs(5), || !child.running()));
+    // A real-time signal, spelled as util-linux accepts it.
+    let (mut p, child) = start_sleeper(&["--kill-child=RTMIN+1"], &d);
+    p.0.kill().unwrap();
+    p.0.wait().unwrap();
+    assert!(common::wait_for(Duration::from_secs(5), || !child.running()));
     // Without --kill-child the child outlives us (and the guard ends it).
     let (mut p, child) = start_sleeper(&["--fork"], &d);
     p.0.kill().unwrap();

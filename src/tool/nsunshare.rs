@@ -141,7 +141,8 @@ struct Opts {
     flags: CloneFlags,
     persist: Vec<(&'static Kind, PathBuf)>,
     fork: bool,
-    kill_child: Option<Signal>,
+    /// A signal number: real-time signals are allowed, which nix's `Signal` cannot hold.
+    kill_child: Option<i32>,
     forward_signals: bool,
     mount_proc: Option<PathBuf>,
     mount_binfmt: Option<PathBuf>,
@@ -266,10 +267,11 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
             (_, Some("kill-child")) => {
                 o.fork = true;
                 o.kill_child = Some(match cli::optional_long(&mut p)? {
-                    None => Signal::SIGKILL,
+                    None => libc::SIGKILL,
                     Some(s) => {
                         let s = s.to_string_lossy();
-                        cli::signal(&s).ok_or_else(|| Error::new(format!("unknown signal: {s}")))?
+                        cli::signal_number(&s)
+                            .ok_or_else(|| Error::new(format!("unknown signal: {s}")))?
                     }
                 });
             }
@@ -660,7 +662,7 @@ impl Plan {
         let (Some(sig), Some(parent)) = (self.o.kill_child, parent) else {
             return Ok(());
         };
-        nix::sys::prctl::set_pdeathsig(sig).context(|| "prctl failed")?;
+        sys::set_pdeathsig(sig).context(|| "prctl failed")?;
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         let mut fds = [PollFd::new(parent.as_fd(), PollFlags::POLLIN)];
         if poll(&mut fds, PollTimeout::ZERO).context(|| "poll parent pidfd failed")? > 0 {

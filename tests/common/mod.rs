@@ -92,7 +92,9 @@ impl Ran {
 /// Run a command to the end, with stdin closed.
 pub fn run(c: &mut Command) -> Ran {
     c.stdin(Stdio::null());
-    retry_busy(|| c.output()).expect("cannot run command").into()
+    retry_busy(|| c.output())
+        .expect("cannot run command")
+        .into()
 }
 
 /// Retry an exec that failed with ETXTBSY. Tests copy binaries (setuid copies, busybox) and run
