@@ -379,7 +379,7 @@ fn credentials_follow_or_are_set_or_preserved() {
 /// A root filesystem with a static busybox and a marker file.
 fn busybox_root(tag: &str) -> TempDir {
     let d = TempDir::new(tag);
-    std::fs::copy("/bin/busybox", d.join("busybox")).unwrap();
+    common::install(Path::new("/bin/busybox"), &d.join("busybox"), 0o755);
     std::os::unix::fs::symlink("busybox", d.join("sleep")).unwrap();
     std::fs::write(d.join("marker"), format!("{tag}\n")).unwrap();
     std::fs::create_dir(d.join("inner")).unwrap();
@@ -899,8 +899,7 @@ fn public_nsenter() -> (TempDir, std::path::PathBuf) {
     let dir = TempDir::new("pub");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let dst = dir.join("nsenter");
-    std::fs::copy(common::bin("nsenter"), &dst).unwrap();
-    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::install(&common::bin("nsenter"), &dst, 0o755);
     (dir, dst)
 }
 

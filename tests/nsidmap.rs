@@ -724,7 +724,7 @@ fn user_through_file_capabilities() {
     let etc = fake_etc(&[u]);
     let dir = TempDir::new("fcaps");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::copy(common::bin("nsidmap"), dir.join("nsidmap")).unwrap();
+    common::install(&common::bin("nsidmap"), &dir.join("nsidmap"), 0o755);
     let r = common::run(
         Command::new("setcap")
             .args(["cap_setuid,cap_setgid+ep"])

@@ -1427,9 +1427,9 @@ fn mount_binfmt_and_load_interp() {
     // A file with the extension .nsut is run by /bin/cat, which prints it.
     let d = TempDir::new("binfmt");
     let file = d.join("hello.nsut");
-    std::fs::write(&file, "hello from binfmt\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let staged = d.join("hello.txt");
+    std::fs::write(&staged, "hello from binfmt\n").unwrap();
+    common::install(&staged, &file, 0o755);
     let r = run(cmd(T)
         .args(["-rpf", "--load-interp", ":nsut:E::nsut::/bin/cat:", "--"])
         .arg(&file));

@@ -294,7 +294,24 @@ pub fn setuid_copy(name: &str, as_name: &str) -> (TempDir, PathBuf) {
     let dir = TempDir::new("suid");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let dst = dir.join(as_name);
-    std::fs::copy(bin(name), &dst).unwrap();
-    std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    install(&bin(name), &dst, 0o4755);
     (dir, dst)
+}
+
+/// Copy an executable with `install(1)`, in a process of its own. Copying it from this process
+/// would open it for writing here, and a test thread forking meanwhile would keep that
+/// descriptor until its own exec, making the kernel refuse to execute the copy (ETXTBSY).
+pub fn install(src: &Path, dst: &Path, mode: u32) {
+    let r = run(Command::new("install")
+        .arg(format!("-m{mode:o}"))
+        .arg(src)
+        .arg(dst));
+    assert_eq!(
+        r.code,
+        Some(0),
+        "install {} {}: {}",
+        src.display(),
+        dst.display(),
+        r.stderr
+    );
 }
