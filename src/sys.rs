@@ -400,3 +400,10 @@ pub fn set_pdeathsig(sig: i32) -> nix::Result<()> {
 pub fn rt_signal_range() -> (i32, i32) {
     (libc::SIGRTMIN(), libc::SIGRTMAX())
 }
+
+/// Whether we were executed with more privilege than our caller (setuid, setgid or file
+/// capabilities): the kernel's `AT_SECURE` flag, which glibc and musl also use.
+pub fn at_secure() -> bool {
+    // SAFETY: getauxval only reads the auxiliary vector the kernel gave this process.
+    unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+}

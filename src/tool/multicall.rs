@@ -23,8 +23,21 @@ const TOOLS: &[(&str, Main)] = &[
     ("nsenter", |a| super::nsenter::main(a)),
 ];
 
+/// The tools written to run with more privilege than their caller. The multicall binary may be
+/// installed setuid-root (or with file capabilities) to serve as newuidmap/newgidmap; every
+/// other tool would then hand any user root's power, so it refuses to run that way.
+const SETUID_SAFE: &[&str] = &["nsidmap", "newuidmap", "newgidmap"];
+
 fn find(name: &str) -> Option<Main> {
-    TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
+    let main = TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)?;
+    if crate::sys::at_secure() && !SETUID_SAFE.contains(&name) {
+        let e = Error::new(format!(
+            "refusing to run {name} with setuid or file-capability privileges: only nsidmap is \
+             safe to install that way"
+        ));
+        cli::exit("nstools", Err(e));
+    }
+    Some(main)
 }
 
 fn usage() -> String {
