@@ -165,7 +165,9 @@ fn jobs() -> Vec<Job> {
             .reference("shadow newuidmap", "newuidmap {pid} 0 0 1")
             .floor("{floor}/floor_idmap {pid} 0 0 1"),
         // The whole container of examples/container.sh running `true`, against the same built
-        // with util-linux + iproute2 + libcgroup (bench/reference-container.sh).
+        // with util-linux + iproute2 + libcgroup (bench/reference-container.sh), and against the
+        // same container's system calls alone (floor_container: the namespaces by one clone, the
+        // maps, the veth pair and the cgroup from outside, the mounts and pivot inside).
         Job::new("composed container running true")
             .once(
                 "r=$(mktemp -d /tmp/nstools-bench.XXXXXX); chmod 755 $r; \
@@ -173,7 +175,8 @@ fn jobs() -> Vec<Job> {
             )
             .finally("rm -rf {R}")
             .ours("env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin dash {root}/examples/container.sh {R}/rootfs /bin/true")
-            .reference("util-linux+iproute2+libcgroup", "dash {root}/bench/reference-container.sh {R}/rootfs /bin/true"),
+            .reference("util-linux+iproute2+libcgroup", "dash {root}/bench/reference-container.sh {R}/rootfs /bin/true")
+            .floor("{floor}/floor_container {R}/rootfs /bin/true"),
     ]
 }
 
