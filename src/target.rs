@@ -12,12 +12,12 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
-use crate::procdir::{self, ProcDir};
+use crate::procdir::{self, ProcDir, State};
 
 /// Parse `--target`'s `PID[:INODE]`, with util-linux's message on failure.
 pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
@@ -27,29 +27,34 @@ pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
         .ok_or_else(|| Error::new(format!("failed to parse PID argument '{text}'")))
 }
 
-/// A live process held by a pidfd and an fd of its `/proc` directory.
+/// A live process held by a pidfd and an fd of its `/proc` directory (a [`ProcDir`] opened by
+/// pid, so it always has a pidfd).
 pub struct Target {
     pub pid: Pid,
     proc: ProcDir,
 }
 
+impl std::ops::Deref for Target {
+    type Target = ProcDir;
+    fn deref(&self) -> &ProcDir {
+        &self.proc
+    }
+}
+
 impl Target {
     /// Hold process `pid` (refusing a reused pid when `inode` is given, and a zombie).
     pub fn open(pid: Pid, inode: Option<u64>) -> Result<Target> {
-        let target = Target {
-            pid,
-            proc: ProcDir::open(pid, inode)?,
-        };
-        // A pidfd turns readable once its process has ended (a zombie, or reaped).
-        if target.has_ended()? {
-            return Err(match target.is_zombie() {
-                Ok(true) => Error::new(format!(
-                    "PID {pid} is a zombie: it has no namespaces to enter"
-                )),
-                _ => Error::sys(format!("cannot open process {pid}"), Errno::ESRCH),
-            });
+        let proc = ProcDir::open(pid, inode)?;
+        match proc.state()? {
+            State::Running => Ok(Target { pid, proc }),
+            State::Zombie => Err(Error::new(format!(
+                "PID {pid} is a zombie: it has no namespaces to enter"
+            ))),
+            State::Gone => Err(Error::sys(
+                format!("cannot open process {pid}"),
+                Errno::ESRCH,
+            )),
         }
-        Ok(target)
     }
 
     pub fn pidfd(&self) -> BorrowedFd<'_> {
@@ -58,59 +63,9 @@ impl Target {
             .expect("a target opened by pid has a pidfd")
     }
 
-    /// The path of `rel` below `/proc/PID`, for messages.
-    pub fn path(&self, rel: &str) -> String {
-        if rel.is_empty() {
-            format!("/proc/{}", self.pid)
-        } else {
-            format!("/proc/{}/{rel}", self.pid)
-        }
-    }
-
-    /// Open `rel` below `/proc/PID` (`O_CLOEXEC` added).
-    pub fn open_at(&self, rel: &str, flags: OFlag) -> Result<OwnedFd> {
-        openat(
-            self.proc.dir(),
-            rel,
-            flags | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {}", self.path(rel)))
-    }
-
     /// The whole content of `rel` below `/proc/PID`.
     pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
-        use std::io::Read;
-        let fd = self.open_at(rel, OFlag::O_RDONLY)?;
-        let mut buf = Vec::new();
-        std::fs::File::from(fd)
-            .read_to_end(&mut buf)
-            .context(|| format!("cannot read {}", self.path(rel)))?;
-        Ok(buf)
-    }
-
-    fn has_ended(&self) -> Result<bool> {
-        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        let mut fds = [PollFd::new(self.pidfd(), PollFlags::POLLIN)];
-        let n = poll(&mut fds, PollTimeout::ZERO)
-            .context(|| format!("cannot poll the pidfd of PID {}", self.pid))?;
-        Ok(n > 0)
-    }
-
-    fn is_zombie(&self) -> Result<bool> {
-        let stat = self.read("stat")?;
-        // The state follows the command name, which is in parentheses and may hold anything.
-        let after = stat
-            .iter()
-            .rposition(|&b| b == b')')
-            .map_or(&stat[..], |i| &stat[i + 1..]);
-        Ok(after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'Z'))
-    }
-
-    /// The owner of `/proc/PID`: the process's effective uid and gid (as util-linux's
-    /// `--setuid follow` reads them).
-    pub fn owner(&self) -> Result<(u32, u32)> {
-        self.proc.owner()
+        self.proc.read_bytes(rel)
     }
 
     /// The process's environment, `NAME=VALUE` entries in order (entries without `=` dropped).
