@@ -89,12 +89,7 @@ impl ProcDir {
                 )));
             }
         }
-        let dir = open(
-            label.as_str(),
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {label}"))?;
+        let dir = open_dir(&label).context(|| format!("cannot open {label}"))?;
         let me = ProcDir {
             pid,
             dir,
@@ -120,19 +115,11 @@ impl ProcDir {
             .file_name()
             .and_then(|n| n.to_str())
             .filter(|n| is_number(n))
-            .ok_or_else(|| bad(&format!("it is {}", target.display())))?
-            .to_string();
-        let pid = pid
-            .parse()
+            .and_then(|n| n.parse().ok())
             .map(Pid::from_raw)
-            .map_err(|_| bad(&format!("it is {}", target.display())))?;
+            .ok_or_else(|| bad(&format!("it is {}", target.display())))?;
         // Reopening the magic link gives the very directory the descriptor holds.
-        let dir = open(
-            link.as_str(),
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("fd {fd} is not a /proc/PID directory"))?;
+        let dir = open_dir(&link).context(|| format!("fd {fd} is not a /proc/PID directory"))?;
         let proc_dev = nix::sys::stat::stat("/proc/self")
             .context(|| "cannot stat /proc/self")?
             .st_dev;
@@ -243,6 +230,15 @@ impl ProcDir {
             .context(|| format!("cannot read {}", self.path(file)))?;
         Ok(text)
     }
+}
+
+/// An `O_PATH` descriptor of the directory `path`.
+fn open_dir(path: &str) -> nix::Result<OwnedFd> {
+    open(
+        path,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
 }
 
 /// Whether a `/proc/PID/stat` image shows a zombie. The state follows the command name, which is
