@@ -31,7 +31,6 @@ pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
 /// A live process held by a pidfd and an fd of its `/proc` directory (a [`ProcDir`] opened by
 /// pid, so it always has a pidfd).
 pub struct Target {
-    pub pid: Pid,
     proc: ProcDir,
 }
 
@@ -47,7 +46,7 @@ impl Target {
     pub fn open(pid: Pid, inode: Option<u64>) -> Result<Target> {
         let proc = ProcDir::open(pid, inode)?;
         match proc.state()? {
-            State::Running => Ok(Target { pid, proc }),
+            State::Running => Ok(Target { proc }),
             State::Zombie => Err(Error::new(format!(
                 "PID {pid} is a zombie: it has no namespaces to enter"
             ))),
@@ -64,14 +63,9 @@ impl Target {
             .expect("a target opened by pid has a pidfd")
     }
 
-    /// The whole content of `rel` below `/proc/PID`.
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
-        self.proc.read_bytes(rel)
-    }
-
     /// The process's environment, `NAME=VALUE` entries in order (entries without `=` dropped).
     pub fn environ(&self) -> Result<Vec<(OsString, OsString)>> {
-        Ok(parse_environ(&self.read("environ")?))
+        Ok(parse_environ(&self.read_bytes("environ")?))
     }
 }
 
@@ -112,7 +106,7 @@ impl Target {
     /// the target is in another cgroup than we are. Hierarchies that are not mounted are left
     /// alone; none mounted at all is an error.
     pub fn cgroup_joins(&self) -> Result<Vec<CgroupJoin>> {
-        let theirs = String::from_utf8_lossy(&self.read("cgroup")?).into_owned();
+        let theirs = String::from_utf8_lossy(&self.read_bytes("cgroup")?).into_owned();
         let ours = SelfCgroup::read()?;
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
             .context(|| "cannot read /proc/self/mountinfo")?;
