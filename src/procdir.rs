@@ -6,6 +6,11 @@
 //! Targets are named `PID`, `PID:INODE` (the inode of the process's pidfd, unique per process on
 //! Linux 6.9+ pidfs: a reused pid has another one), or, as shadow's helpers accept, `fd:N` (an
 //! inherited descriptor of a `/proc/PID` directory).
+//!
+//! This is the one way a tool holds a process by pid (nsidmap's target, nsenter's `--target`,
+//! nsveth's pid target), with one `PID[:INODE]` parser ([`parse_pid`]) and one check of whether
+//! the process still runs, is a zombie or is gone ([`ProcDir::state`]); each tool words its own
+//! refusal.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
