@@ -297,11 +297,7 @@ mod tests {
     /// reaching whatever process gets the pid next.
     #[test]
     fn exited_target_is_never_written() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("1000")
-            .spawn()
-            .unwrap();
-        let pid = Pid::from_raw(child.id() as i32);
+        let (mut child, pid) = sleeper();
         let target = ProcDir::open(pid, None).unwrap();
         target.alive().unwrap();
         assert!(target.read("uid_map").is_ok());
@@ -320,6 +316,16 @@ mod tests {
         assert!(ProcDir::open(pid, None).is_err() || pid_reused(pid));
     }
 
+    /// A child of ours to hold, and its pid.
+    fn sleeper() -> (std::process::Child, Pid) {
+        let child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        (child, pid)
+    }
+
     fn pid_reused(pid: Pid) -> bool {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
     }
@@ -335,11 +341,7 @@ mod tests {
 
     #[test]
     fn zombie_and_reaped_states() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("1000")
-            .spawn()
-            .unwrap();
-        let pid = Pid::from_raw(child.id() as i32);
+        let (mut child, pid) = sleeper();
         let target = ProcDir::open(pid, None).unwrap();
         assert_eq!(target.pid(), pid);
         assert_eq!(target.state().unwrap(), State::Running);
