@@ -95,7 +95,7 @@ impl Plan {
                 Err(Errno::EINVAL) => self.open_target_files(target)?,
                 Err(e) if report => {
                     return Err(Error::sys(
-                        format!("reassociate to namespaces of PID {} failed", target.pid),
+                        format!("reassociate to namespaces of PID {} failed", target.pid()),
                         e,
                     ))
                 }

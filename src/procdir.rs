@@ -6,6 +6,11 @@
 //! Targets are named `PID`, `PID:INODE` (the inode of the process's pidfd, unique per process on
 //! Linux 6.9+ pidfs: a reused pid has another one), or, as shadow's helpers accept, `fd:N` (an
 //! inherited descriptor of a `/proc/PID` directory).
+//!
+//! This is the one way a tool holds a process by pid (nsidmap's target, nsenter's `--target`,
+//! nsveth's pid target), with one `PID[:INODE]` parser ([`parse_pid`]) and one check of whether
+//! the process still runs, is a zombie or is gone ([`ProcDir::state`]); each tool words its own
+//! refusal.
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -20,20 +25,36 @@ use crate::sys;
 /// A process held by descriptors.
 #[derive(Debug)]
 pub struct ProcDir {
+    pid: Pid,
     dir: OwnedFd,
     pidfd: Option<OwnedFd>,
     label: String,
 }
 
+/// Where a held process stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Not ended (or not known to have: an `fd:N` target has no pidfd to ask).
+    Running,
+    /// Ended, not reaped yet: its pid is still taken, but it has no namespaces left.
+    Zombie,
+    /// Ended and reaped.
+    Gone,
+}
+
+/// Whether `s` is a non-empty run of ASCII digits.
+pub fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// `PID` or `PID:INODE`.
 pub fn parse_pid(text: &str) -> Result<(Pid, Option<u64>)> {
     let bad = || Error::new(format!("invalid process '{text}'"));
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let (pid, inode) = match text.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (text, None),
     };
-    if !digits(pid) || inode.is_some_and(|i| !digits(i)) {
+    if !is_number(pid) || inode.is_some_and(|i| !is_number(i)) {
         return Err(bad());
     }
     let pid: i32 = pid.parse().map_err(|_| bad())?;
@@ -73,13 +94,9 @@ impl ProcDir {
                 )));
             }
         }
-        let dir = open(
-            label.as_str(),
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {label}"))?;
+        let dir = open_dir(&label).context(|| format!("cannot open {label}"))?;
         let me = ProcDir {
+            pid,
             dir,
             pidfd: Some(pidfd),
             label,
@@ -102,16 +119,12 @@ impl ProcDir {
         let pid = target
             .file_name()
             .and_then(|n| n.to_str())
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| bad(&format!("it is {}", target.display())))?
-            .to_string();
+            .filter(|n| is_number(n))
+            .and_then(|n| n.parse().ok())
+            .map(Pid::from_raw)
+            .ok_or_else(|| bad(&format!("it is {}", target.display())))?;
         // Reopening the magic link gives the very directory the descriptor holds.
-        let dir = open(
-            link.as_str(),
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("fd {fd} is not a /proc/PID directory"))?;
+        let dir = open_dir(&link).context(|| format!("fd {fd} is not a /proc/PID directory"))?;
         let proc_dev = nix::sys::stat::stat("/proc/self")
             .context(|| "cannot stat /proc/self")?
             .st_dev;
@@ -120,6 +133,7 @@ impl ProcDir {
             return Err(bad("not on /proc"));
         }
         Ok(ProcDir {
+            pid,
             dir,
             pidfd: None,
             label: format!("/proc/{pid}"),
@@ -129,6 +143,61 @@ impl ProcDir {
     /// `/proc/PID`, for messages.
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// The pid the process had when it was opened.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The path of `rel` below `/proc/PID`, for messages.
+    pub fn path(&self, rel: &str) -> String {
+        if rel.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{}/{rel}", self.label)
+        }
+    }
+
+    /// Open `rel` below `/proc/PID` (`O_CLOEXEC` added).
+    pub fn open_at(&self, rel: &str, flags: OFlag) -> Result<OwnedFd> {
+        openat(
+            self.dir.as_fd(),
+            rel,
+            flags | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .context(|| format!("cannot open {}", self.path(rel)))
+    }
+
+    /// The whole content of `rel` below `/proc/PID`, as bytes.
+    pub fn read_bytes(&self, rel: &str) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let fd = self.open_at(rel, OFlag::O_RDONLY)?;
+        let mut buf = Vec::new();
+        std::fs::File::from(fd)
+            .read_to_end(&mut buf)
+            .context(|| format!("cannot read {}", self.path(rel)))?;
+        Ok(buf)
+    }
+
+    /// Whether the process is still running, a zombie or gone. A pidfd turns readable once its
+    /// process has ended; `/proc/PID/stat` then tells a zombie from a reaped process.
+    pub fn state(&self) -> Result<State> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let Some(pidfd) = &self.pidfd else {
+            return Ok(State::Running);
+        };
+        let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+        let n = poll(&mut fds, PollTimeout::ZERO)
+            .context(|| format!("cannot poll the pidfd of PID {}", self.pid))?;
+        if n == 0 {
+            return Ok(State::Running);
+        }
+        Ok(match self.read_bytes("stat") {
+            Ok(stat) if stat_is_zombie(&stat) => State::Zombie,
+            _ => State::Gone,
+        })
     }
 
     /// The `O_PATH` directory descriptor.
@@ -144,36 +213,47 @@ impl ProcDir {
         Ok((st.st_uid, st.st_gid))
     }
 
-    /// Fail if the process has exited (known through the pidfd; an `fd:N` target is checked by
-    /// its next open instead).
+    /// Fail if the process has been reaped (known through the pidfd; an `fd:N` target is
+    /// checked by its next open instead). A zombie still passes.
     pub fn alive(&self) -> Result<()> {
-        let Some(pidfd) = &self.pidfd else {
-            return Ok(());
-        };
-        match sys::pidfd_send_signal(pidfd.as_fd(), 0) {
-            // EPERM: alive, only not ours to signal.
-            Ok(()) | Err(Errno::EPERM) => Ok(()),
-            Err(e) => Err(Error::sys(format!("target process {}", self.label), e)),
+        match self.state()? {
+            State::Running | State::Zombie => Ok(()),
+            State::Gone => Err(Error::sys(
+                format!("target process {}", self.label),
+                Errno::ESRCH,
+            )),
         }
     }
 
     /// Read `file` of the process (`uid_map`, `setgroups`, …).
     pub fn read(&self, file: &str) -> Result<String> {
         use std::io::Read;
-        let path = || format!("{}/{file}", self.label);
-        let fd = openat(
-            self.dir.as_fd(),
-            file,
-            OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {}", path()))?;
+        let fd = self.open_at(file, OFlag::O_RDONLY | OFlag::O_NOCTTY)?;
         let mut text = String::new();
         std::fs::File::from(fd)
             .read_to_string(&mut text)
-            .context(|| format!("cannot read {}", path()))?;
+            .context(|| format!("cannot read {}", self.path(file)))?;
         Ok(text)
     }
+}
+
+/// An `O_PATH` descriptor of the directory `path`.
+fn open_dir(path: &str) -> nix::Result<OwnedFd> {
+    open(
+        path,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Whether a `/proc/PID/stat` image shows a zombie. The state follows the command name, which is
+/// in parentheses and may hold anything.
+fn stat_is_zombie(stat: &[u8]) -> bool {
+    let after = stat
+        .iter()
+        .rposition(|&b| b == b')')
+        .map_or(stat, |i| &stat[i + 1..]);
+    after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'Z')
 }
 
 impl ProcDir {
@@ -217,11 +297,7 @@ mod tests {
     /// reaching whatever process gets the pid next.
     #[test]
     fn exited_target_is_never_written() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("1000")
-            .spawn()
-            .unwrap();
-        let pid = Pid::from_raw(child.id() as i32);
+        let (mut child, pid) = sleeper();
         let target = ProcDir::open(pid, None).unwrap();
         target.alive().unwrap();
         assert!(target.read("uid_map").is_ok());
@@ -240,8 +316,46 @@ mod tests {
         assert!(ProcDir::open(pid, None).is_err() || pid_reused(pid));
     }
 
+    /// A child of ours to hold, and its pid.
+    fn sleeper() -> (std::process::Child, Pid) {
+        let child = std::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        (child, pid)
+    }
+
     fn pid_reused(pid: Pid) -> bool {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    #[test]
+    fn zombie_state_from_stat() {
+        assert!(stat_is_zombie(b"42 (sleep) Z 1 42"));
+        assert!(stat_is_zombie(b"42 (a) R (b) Z 1"));
+        assert!(!stat_is_zombie(b"42 (Z) S 1 42"));
+        assert!(!stat_is_zombie(b""));
+        assert!(is_number("007") && !is_number("") && !is_number("1a"));
+    }
+
+    #[test]
+    fn zombie_and_reaped_states() {
+        let (mut child, pid) = sleeper();
+        let target = ProcDir::open(pid, None).unwrap();
+        assert_eq!(target.pid(), pid);
+        assert_eq!(target.state().unwrap(), State::Running);
+        child.kill().unwrap();
+        // Not reaped yet: a zombie once the pidfd says it has ended.
+        let t0 = std::time::Instant::now();
+        while target.state().unwrap() == State::Running {
+            assert!(t0.elapsed().as_secs() < 10);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(target.state().unwrap(), State::Zombie);
+        target.alive().unwrap();
+        child.wait().unwrap();
+        assert_eq!(target.state().unwrap(), State::Gone);
     }
 
     #[test]

@@ -12,12 +12,13 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, OFlag};
+use nix::fcntl::OFlag;
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
+use crate::cgroup::{cgroup_procs_path, parse_cgroup_file, parse_cgroup_mounts, SelfCgroup};
 use crate::error::{Context, Error, Result};
-use crate::procdir::{self, ProcDir};
+use crate::procdir::{self, ProcDir, State};
 
 /// Parse `--target`'s `PID[:INODE]`, with util-linux's message on failure.
 pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
@@ -27,29 +28,33 @@ pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
         .ok_or_else(|| Error::new(format!("failed to parse PID argument '{text}'")))
 }
 
-/// A live process held by a pidfd and an fd of its `/proc` directory.
+/// A live process held by a pidfd and an fd of its `/proc` directory (a [`ProcDir`] opened by
+/// pid, so it always has a pidfd).
 pub struct Target {
-    pub pid: Pid,
     proc: ProcDir,
+}
+
+impl std::ops::Deref for Target {
+    type Target = ProcDir;
+    fn deref(&self) -> &ProcDir {
+        &self.proc
+    }
 }
 
 impl Target {
     /// Hold process `pid` (refusing a reused pid when `inode` is given, and a zombie).
     pub fn open(pid: Pid, inode: Option<u64>) -> Result<Target> {
-        let target = Target {
-            pid,
-            proc: ProcDir::open(pid, inode)?,
-        };
-        // A pidfd turns readable once its process has ended (a zombie, or reaped).
-        if target.has_ended()? {
-            return Err(match target.is_zombie() {
-                Ok(true) => Error::new(format!(
-                    "PID {pid} is a zombie: it has no namespaces to enter"
-                )),
-                _ => Error::sys(format!("cannot open process {pid}"), Errno::ESRCH),
-            });
+        let proc = ProcDir::open(pid, inode)?;
+        match proc.state()? {
+            State::Running => Ok(Target { proc }),
+            State::Zombie => Err(Error::new(format!(
+                "PID {pid} is a zombie: it has no namespaces to enter"
+            ))),
+            State::Gone => Err(Error::sys(
+                format!("cannot open process {pid}"),
+                Errno::ESRCH,
+            )),
         }
-        Ok(target)
     }
 
     pub fn pidfd(&self) -> BorrowedFd<'_> {
@@ -58,64 +63,9 @@ impl Target {
             .expect("a target opened by pid has a pidfd")
     }
 
-    /// The path of `rel` below `/proc/PID`, for messages.
-    pub fn path(&self, rel: &str) -> String {
-        if rel.is_empty() {
-            format!("/proc/{}", self.pid)
-        } else {
-            format!("/proc/{}/{rel}", self.pid)
-        }
-    }
-
-    /// Open `rel` below `/proc/PID` (`O_CLOEXEC` added).
-    pub fn open_at(&self, rel: &str, flags: OFlag) -> Result<OwnedFd> {
-        openat(
-            self.proc.dir(),
-            rel,
-            flags | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .context(|| format!("cannot open {}", self.path(rel)))
-    }
-
-    /// The whole content of `rel` below `/proc/PID`.
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
-        use std::io::Read;
-        let fd = self.open_at(rel, OFlag::O_RDONLY)?;
-        let mut buf = Vec::new();
-        std::fs::File::from(fd)
-            .read_to_end(&mut buf)
-            .context(|| format!("cannot read {}", self.path(rel)))?;
-        Ok(buf)
-    }
-
-    fn has_ended(&self) -> Result<bool> {
-        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        let mut fds = [PollFd::new(self.pidfd(), PollFlags::POLLIN)];
-        let n = poll(&mut fds, PollTimeout::ZERO)
-            .context(|| format!("cannot poll the pidfd of PID {}", self.pid))?;
-        Ok(n > 0)
-    }
-
-    fn is_zombie(&self) -> Result<bool> {
-        let stat = self.read("stat")?;
-        // The state follows the command name, which is in parentheses and may hold anything.
-        let after = stat
-            .iter()
-            .rposition(|&b| b == b')')
-            .map_or(&stat[..], |i| &stat[i + 1..]);
-        Ok(after.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'Z'))
-    }
-
-    /// The owner of `/proc/PID`: the process's effective uid and gid (as util-linux's
-    /// `--setuid follow` reads them).
-    pub fn owner(&self) -> Result<(u32, u32)> {
-        self.proc.owner()
-    }
-
     /// The process's environment, `NAME=VALUE` entries in order (entries without `=` dropped).
     pub fn environ(&self) -> Result<Vec<(OsString, OsString)>> {
-        Ok(parse_environ(&self.read("environ")?))
+        Ok(parse_environ(&self.read_bytes("environ")?))
     }
 }
 
@@ -144,110 +94,6 @@ pub fn map_into(map_text: &str, id: u32) -> Option<u32> {
         .map(|r| r.inner + (id - r.outer))
 }
 
-/// One line of `/proc/PID/cgroup`: hierarchy id, controllers (empty for v2), path.
-#[derive(Debug, PartialEq, Eq)]
-pub struct CgroupLine {
-    pub hierarchy: String,
-    pub controllers: String,
-    pub path: String,
-}
-
-pub fn parse_cgroup_file(text: &str) -> Vec<CgroupLine> {
-    text.lines()
-        .filter_map(|l| {
-            let mut f = l.splitn(3, ':');
-            Some(CgroupLine {
-                hierarchy: f.next()?.to_string(),
-                controllers: f.next()?.to_string(),
-                path: f.next()?.to_string(),
-            })
-        })
-        .collect()
-}
-
-/// A cgroup mount from mountinfo: its root within the hierarchy, mount point, and super
-/// options (`rw,memory`, `rw,name=systemd`); `v2` for cgroup2.
-#[derive(Debug, PartialEq, Eq)]
-pub struct CgroupMount {
-    pub root: String,
-    pub point: String,
-    pub v2: bool,
-    pub options: Vec<String>,
-}
-
-/// Mountinfo escapes spaces, tabs, newlines and backslashes as octal.
-fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v);
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-pub fn parse_cgroup_mounts(mountinfo: &str) -> Vec<CgroupMount> {
-    mountinfo
-        .lines()
-        .filter_map(|l| {
-            let (left, right) = l.split_once(" - ")?;
-            let left: Vec<&str> = left.split(' ').collect();
-            let mut right = right.split(' ');
-            let fstype = right.next()?;
-            let _source = right.next()?;
-            let options = right.next()?;
-            let v2 = match fstype {
-                "cgroup2" => true,
-                "cgroup" => false,
-                _ => return None,
-            };
-            Some(CgroupMount {
-                root: unescape(left.get(3)?),
-                point: unescape(left.get(4)?),
-                v2,
-                options: options.split(',').map(str::to_string).collect(),
-            })
-        })
-        .collect()
-}
-
-/// The `cgroup.procs` file (under a mount of `mounts`) of the cgroup `line` names, if the
-/// hierarchy is mounted and the cgroup is below the mount's root.
-pub fn cgroup_procs_path(mounts: &[CgroupMount], line: &CgroupLine) -> Option<String> {
-    let v2 = line.hierarchy == "0" && line.controllers.is_empty();
-    let wanted: Vec<&str> = line
-        .controllers
-        .split(',')
-        .filter(|c| !c.is_empty())
-        .collect();
-    let m = mounts
-        .iter()
-        .find(|m| m.v2 == v2 && (v2 || wanted.iter().all(|c| m.options.iter().any(|o| o == c))))?;
-    let rel = if m.root == "/" {
-        line.path.as_str()
-    } else {
-        let rest = line.path.strip_prefix(m.root.as_str())?;
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
-        }
-        rest
-    };
-    let rel = rel.trim_start_matches('/');
-    let dir = m.point.trim_end_matches('/');
-    Some(if rel.is_empty() {
-        format!("{dir}/cgroup.procs")
-    } else {
-        format!("{dir}/{rel}/cgroup.procs")
-    })
-}
-
 /// An opened `cgroup.procs` of a cgroup to move into, written after the namespaces are joined
 /// (the file keeps the credentials and cgroup namespace it was opened with).
 pub struct CgroupJoin {
@@ -260,16 +106,14 @@ impl Target {
     /// the target is in another cgroup than we are. Hierarchies that are not mounted are left
     /// alone; none mounted at all is an error.
     pub fn cgroup_joins(&self) -> Result<Vec<CgroupJoin>> {
-        let theirs = String::from_utf8_lossy(&self.read("cgroup")?).into_owned();
-        let ours = std::fs::read_to_string("/proc/self/cgroup")
-            .context(|| "cannot read /proc/self/cgroup")?;
+        let theirs = String::from_utf8_lossy(&self.read_bytes("cgroup")?).into_owned();
+        let ours = SelfCgroup::read()?;
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
             .context(|| "cannot read /proc/self/mountinfo")?;
         let mounts = parse_cgroup_mounts(&mountinfo);
         if mounts.is_empty() {
             return Err(Error::new("--join-cgroup: no cgroup filesystem is mounted"));
         }
-        let ours = parse_cgroup_file(&ours);
         let mut joins = Vec::new();
         for line in parse_cgroup_file(&theirs) {
             if ours.contains(&line) {
@@ -339,39 +183,5 @@ mod tests {
         assert_eq!(map_into(map, 1000), Some(65536));
         assert_eq!(map_into(map, 0), None);
         assert_eq!(map_into(map, 165536), None);
-    }
-
-    const MOUNTINFO: &str = "\
-31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
-35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
-32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct
-40 31 0:37 /sub /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-41 31 0:38 / /sys/fs/cgroup/unified\\040dir rw,relatime - cgroup2 cgroup2 rw
-";
-
-    #[test]
-    fn cgroup_procs_paths() {
-        let mounts = parse_cgroup_mounts(MOUNTINFO);
-        assert_eq!(mounts.len(), 4);
-        let path = |l: &str| cgroup_procs_path(&mounts, &parse_cgroup_file(l)[0]);
-        assert_eq!(
-            path("4:memory:/a/b").as_deref(),
-            Some("/sys/fs/cgroup/memory/a/b/cgroup.procs")
-        );
-        assert_eq!(
-            path("2:cpu,cpuacct:/").as_deref(),
-            Some("/sys/fs/cgroup/cpu,cpuacct/cgroup.procs")
-        );
-        assert_eq!(
-            path("0::/x").as_deref(),
-            Some("/sys/fs/cgroup/unified dir/x/cgroup.procs")
-        );
-        assert_eq!(
-            path("9:name=systemd:/sub/c").as_deref(),
-            Some("/sys/fs/cgroup/systemd/c/cgroup.procs")
-        );
-        assert_eq!(path("9:name=systemd:/other"), None);
-        assert_eq!(path("9:name=systemd:/subx"), None);
-        assert_eq!(path("7:blkio:/"), None);
     }
 }

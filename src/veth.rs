@@ -6,13 +6,14 @@
 use std::os::fd::{AsFd, OwnedFd};
 
 use nix::errno::Errno;
+use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
 use crate::error::{Context, Error, Result};
 use crate::netlink::{self, Cidr, Msg, Route, Socket, Veth};
 use crate::ns;
-use crate::sys;
+use crate::procdir::{self, ProcDir, State};
 
 /// Where named namespaces live (`ip netns add NAME`).
 pub const NETNS_DIR: &str = "/run/netns";
@@ -28,23 +29,17 @@ pub enum TargetSpec {
     Name(String),
 }
 
-fn digits(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 impl TargetSpec {
     pub fn parse(s: &str) -> Option<TargetSpec> {
-        let (p, ino) = match s.split_once(':') {
-            Some((p, i)) => (p, Some(i)),
-            None => (s, None),
-        };
-        if digits(p) && ino.is_none_or(digits) {
-            let pid = p.parse().ok().filter(|p| *p > 0)?;
-            let ino = match ino {
-                Some(i) => Some(i.parse().ok()?),
-                None => None,
-            };
-            return Some(TargetSpec::Pid { pid, ino });
+        match procdir::parse_pid(s) {
+            Ok((pid, ino)) => {
+                let pid = pid.as_raw();
+                return Some(TargetSpec::Pid { pid, ino });
+            }
+            // All digits but out of range (`0`, too large): a pid still, and a bad one. Digits
+            // and a colon are never a name, and a bad inode after one never a path.
+            Err(_) if procdir::is_number(s) => return None,
+            Err(_) => {}
         }
         if s.contains('/') {
             return Some(TargetSpec::Path(s.to_string()));
@@ -54,10 +49,10 @@ impl TargetSpec {
     }
 }
 
-/// An open target: its network namespace, and for a process the pidfd that keeps naming it.
+/// An open target: its network namespace, and for a process its pidfd and `/proc/PID`.
 pub struct Target {
     pub netns: OwnedFd,
-    pub pid: Option<(Pid, OwnedFd)>,
+    pub proc: Option<ProcDir>,
     /// The namespace's inode.
     pub ino: u64,
     /// How messages name it: `netns 1234`, `netns /run/netns/blue`.
@@ -69,24 +64,20 @@ fn net_kind() -> &'static ns::Kind {
 }
 
 impl Target {
-    /// Open the target. A process is pinned by a pidfd first; its namespace file is opened by
-    /// pid and then the pidfd is checked not to have exited: the file belongs to the process
-    /// the pidfd names, even if the pid is reused later. Nothing uses the pid afterwards.
+    /// Open the target. A process is held as a [`ProcDir`] (a pidfd first, then its
+    /// `/proc/PID`); its namespace file is opened through that directory and then the process is
+    /// checked not to have exited: the file belongs to the process the pidfd names, even if the
+    /// pid is reused later. Nothing uses the pid afterwards.
     pub fn open(spec: &TargetSpec) -> Result<Target> {
-        let (netns, pid) = match spec {
+        let (netns, proc) = match spec {
             TargetSpec::Pid { pid, .. } => {
-                let pid = Pid::from_raw(*pid);
-                let pidfd =
-                    sys::pidfd_open(pid).context(|| format!("cannot open process {pid}"))?;
-                let path = ns::proc_ns_path(Some(pid), "net");
-                let netns = ns::open_ns_file(&path, net_kind());
+                let proc = ProcDir::open(Pid::from_raw(*pid), None)?;
+                let netns = open_net_at(&proc);
                 // Not exited after the open: the file is that process's (the pidfd pins it, a
                 // reused pid would be another process). An exited one, even a zombie whose pid
                 // is still taken, has no namespaces left.
-                if exited(pid, &pidfd)? {
-                    return Err(Error::new(format!("process {pid} exited")));
-                }
-                (netns?, Some((pid, pidfd)))
+                check_running(&proc)?;
+                (netns?, Some(proc))
             }
             TargetSpec::Path(p) => (ns::open_ns_file(p, net_kind())?, None),
             TargetSpec::Name(n) => {
@@ -114,7 +105,7 @@ impl Target {
         };
         Ok(Target {
             netns,
-            pid,
+            proc,
             ino,
             shown,
         })
@@ -123,8 +114,8 @@ impl Target {
     /// The host end's name when none is given: `veth<pid>`, or `veth<inode>` for a namespace
     /// file (at most 4 + 10 bytes: nsfs inodes are 32-bit).
     pub fn default_host_name(&self) -> String {
-        match &self.pid {
-            Some((pid, _)) => format!("veth{pid}"),
+        match &self.proc {
+            Some(p) => format!("veth{}", p.pid()),
             None => format!("veth{}", self.ino),
         }
     }
@@ -132,21 +123,25 @@ impl Target {
     /// Fail if the target process has exited (the namespace we hold may outlive it, but its
     /// owner is gone: a network for nobody is not what was asked for).
     fn check_alive(&self) -> Result<()> {
-        match &self.pid {
-            Some((pid, fd)) if exited(*pid, fd)? => {
-                Err(Error::new(format!("process {pid} exited")))
-            }
-            _ => Ok(()),
+        match &self.proc {
+            Some(p) => check_running(p),
+            None => Ok(()),
         }
     }
 }
 
-/// Whether the process behind `pidfd` has exited: its pidfd polls readable from then on.
-fn exited(pid: Pid, pidfd: &OwnedFd) -> Result<bool> {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    let n = poll(&mut fds, PollTimeout::ZERO).context(|| format!("cannot poll process {pid}"))?;
-    Ok(n > 0)
+/// `/proc/PID/ns/net` of a held process, opened through its `/proc/PID` directory (the kernel's
+/// own link: always a network namespace, so no kind to check).
+fn open_net_at(proc: &ProcDir) -> Result<OwnedFd> {
+    proc.open_at("ns/net", OFlag::O_RDONLY)
+}
+
+/// Fail if the process has exited (a zombie included: it has no namespaces left).
+fn check_running(proc: &ProcDir) -> Result<()> {
+    match proc.state()? {
+        State::Running => Ok(()),
+        State::Zombie | State::Gone => Err(Error::new(format!("process {} exited", proc.pid()))),
+    }
 }
 
 /// What to build (validated).
@@ -411,6 +406,21 @@ mod tests {
             Some(TargetSpec::Name("blue".into()))
         );
         for bad in ["", ".", "..", "0", "42:", "99999999999"] {
+            assert_eq!(TargetSpec::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn target_syntax_edges() {
+        let pid = |pid, ino| Some(TargetSpec::Pid { pid, ino });
+        assert_eq!(TargetSpec::parse("007"), pid(7, None));
+        assert_eq!(TargetSpec::parse("42:0"), pid(42, Some(0)));
+        assert_eq!(TargetSpec::parse("-1"), Some(TargetSpec::Name("-1".into())));
+        assert_eq!(
+            TargetSpec::parse("0:/x"),
+            Some(TargetSpec::Path("0:/x".into()))
+        );
+        for bad in ["00", "0:5", "42:x", "1:2:3", "1:99999999999999999999999"] {
             assert_eq!(TargetSpec::parse(bad), None, "{bad}");
         }
     }

@@ -343,7 +343,7 @@ fn resolve(
         Owner::Uid => "uid_map",
         Owner::Gid => "gid_map",
     };
-    let map = String::from_utf8_lossy(&t.read(file)?).into_owned();
+    let map = String::from_utf8_lossy(&t.read_bytes(file)?).into_owned();
     // Unmapped: keep the id, and let setuid/setgid report it.
     Ok(Some(target::map_into(&map, id).unwrap_or(id)))
 }
@@ -412,15 +412,15 @@ impl Prepared {
         if let Some(sock) = o.net_socket {
             let t = target.ok_or_else(no_target)?;
             let fd = sys::pidfd_getfd(t.pidfd(), sock)
-                .context(|| format!("cannot get fd {sock} of PID {}", t.pid))?;
+                .context(|| format!("cannot get fd {sock} of PID {}", t.pid()))?;
             let netns = sys::socket_netns(fd.as_fd()).map_err(|e| match e {
                 nix::errno::Errno::ENOTTY => {
-                    Error::new(format!("fd {sock} of PID {} is not a socket", t.pid))
+                    Error::new(format!("fd {sock} of PID {} is not a socket", t.pid()))
                 }
                 e => Error::sys(
                     format!(
                         "cannot get the network namespace of fd {sock} of PID {}",
-                        t.pid
+                        t.pid()
                     ),
                     e,
                 ),
@@ -428,7 +428,7 @@ impl Prepared {
             plan.with_fd(NsFd {
                 kind: ns::by_long("net").expect("net is in the table"),
                 fd: netns,
-                label: format!("network namespace of socket {sock} of PID {}", t.pid),
+                label: format!("network namespace of socket {sock} of PID {}", t.pid()),
             });
         }
         let flags = plan.flags();
@@ -470,7 +470,7 @@ impl Prepared {
         };
         let context = if o.follow_context {
             let t = need(target, "attr/current")?;
-            let mut c = t.read("attr/current")?;
+            let mut c = t.read_bytes("attr/current")?;
             while c.last().is_some_and(|b| *b == 0 || *b == b'\n') {
                 c.pop();
             }

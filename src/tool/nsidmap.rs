@@ -168,7 +168,7 @@ fn shadow(name: &str, which: Which, args: Vec<OsString>) -> Result<i32> {
         Some(n) => Target::Fd(
             n.parse()
                 .ok()
-                .filter(|_| n.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|_| procdir::is_number(n))
                 .ok_or_else(usage)?,
         ),
         None => {
