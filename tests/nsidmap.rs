@@ -11,12 +11,18 @@ use std::time::Duration;
 
 use common::{FakeEtc, Proc, Ran, TempDir};
 
+/// The lines of `text` with their runs of blanks folded to one space (maps as the kernel prints
+/// them pad their columns).
+fn single_spaced(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
 /// A map file as `inner outer count` lines with single spaces.
 fn map(pid: u32, file: &str) -> String {
     let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap();
-    text.lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
-        .collect()
+    single_spaced(&text).into_iter().map(|l| l + "\n").collect()
 }
 
 fn setgroups(pid: u32) -> String {
@@ -634,11 +640,7 @@ fn util_linux_unshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out: Vec<String> = r
-        .ok()
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let out = single_spaced(r.ok());
     let line = format!("0 {sub_u} 65536");
     // The user's own uid is not mapped: it shows as the overflow uid.
     assert_eq!(out, [line.as_str(), line.as_str(), "allow", "65534"]);
@@ -685,11 +687,7 @@ fn nsunshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out: Vec<String> = r
-        .ok()
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let out = single_spaced(r.ok());
     let line = format!("0 {sub_u} 65536");
     assert_eq!(out, [line.as_str(), line.as_str(), "deny"]);
     // The README's rootless example: the subordinate ranges, and the user as root.
@@ -704,11 +702,7 @@ fn nsunshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out: Vec<String> = r
-        .ok()
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let out = single_spaced(r.ok());
     let (own, rest) = (format!("0 {u} 1"), format!("1 {sub_u} 65535"));
     assert_eq!(out, [&own, &rest, &own, &rest, "allow", "0"]);
 }
