@@ -339,26 +339,19 @@ fn credentials_follow_or_are_set_or_preserved() {
         "-t", &m, "-U", "-S", "follow", "-G", "follow", "sh", "-c", ids,
     ]);
     assert_eq!(r.ok(), "1000 1000 1000\n");
-    let r = nsenter(&[
-        "-t",
-        &m,
-        "-U",
-        "--preserve-credentials",
-        "sh",
-        "-c",
-        "id -u; id -g",
-    ]);
-    assert_eq!(r.ok(), "1000\n1000\n");
-    let r = util_nsenter(&[
-        "-t",
-        &m,
-        "-U",
-        "--preserve-credentials",
-        "sh",
-        "-c",
-        "id -u; id -g",
-    ]);
-    assert_eq!(r.ok(), "1000\n1000\n");
+    // --preserve-credentials: ours and util-linux's alike.
+    for join in [nsenter, util_nsenter] {
+        let r = join(&[
+            "-t",
+            &m,
+            "-U",
+            "--preserve-credentials",
+            "sh",
+            "-c",
+            "id -u; id -g",
+        ]);
+        assert_eq!(r.ok(), "1000\n1000\n");
+    }
     // --keep-caps: the capabilities we hold in the namespace survive exec as a non-root id.
     let amb = "grep CapAmb /proc/self/status | tr -d '\\t'";
     let r = nsenter(&["-t", &m, "-U", "--preserve-credentials", "sh", "-c", amb]);
