@@ -1658,6 +1658,14 @@ mod tests {
         out
     }
 
+    /// Expected `(file, content)` pairs in the form `changed` returns.
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
     fn changed(before: &[(String, String)], after: &[(String, String)]) -> Vec<(String, String)> {
         after
             .iter()
@@ -1702,11 +1710,7 @@ mod tests {
                 "+cpu +cpuset +io +memory +pids",
             ),
         ];
-        let want: Vec<(String, String)> = want
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        assert_eq!(got, want);
+        assert_eq!(got, owned(&want));
     }
 
     #[test]
@@ -1726,11 +1730,7 @@ mod tests {
             ("box/pids.max", "max"),
             ("cgroup.subtree_control", "+cpu"),
         ];
-        let want: Vec<(String, String)> = want
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect();
-        assert_eq!(got, want);
+        assert_eq!(got, owned(&want));
     }
 
     #[test]

@@ -41,6 +41,14 @@ fn spans_overlap(a: u32, b: u32, count_a: u32, count_b: u32) -> bool {
 }
 
 impl Range {
+    pub const fn new(inner: u32, outer: u32, count: u32) -> Range {
+        Range {
+            inner,
+            outer,
+            count,
+        }
+    }
+
     /// `INNER:OUTER:COUNT`, or util-linux's alternative `OUTER,INNER,COUNT`.
     pub fn parse(text: &str) -> Result<Range> {
         let bad = || Error::new(format!("invalid mapping '{text}'"));
@@ -363,11 +371,7 @@ mod tests {
     use super::*;
 
     fn r(inner: u32, outer: u32, count: u32) -> Range {
-        Range {
-            inner,
-            outer,
-            count,
-        }
+        Range::new(inner, outer, count)
     }
 
     #[test]

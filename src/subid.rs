@@ -236,11 +236,7 @@ mod tests {
     use crate::testutil::TempDir;
 
     fn r(inner: u32, outer: u32, count: u32) -> Range {
-        Range {
-            inner,
-            outer,
-            count,
-        }
+        Range::new(inner, outer, count)
     }
 
     fn etc() -> TempDir {
