@@ -10,7 +10,7 @@ scripts/build-static.sh >/dev/null
 mkdir -p "$target/bench-c"
 for c in bench/c/*.c; do
   out="$target/bench-c/$(basename "$c" .c)"
-  [ "$out" -nt "$c" ] && [ "$out" -nt bench/c/netlink.h ] || gcc -O2 -static -o "$out" "$c"
+  [ "$out" -nt "$c" ] && [ "$out" -nt bench/c/netlink.h ] && [ "$out" -nt bench/c/cgroup.h ] || gcc -O2 -static -o "$out" "$c"
 done
 cargo bench --quiet --bench compare -- "$@"
 

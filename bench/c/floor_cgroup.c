@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *ctrl[] = {"memory", "pids"};
-static char dir[2][4096];
+#include "cgroup.h"
+
 
 static void put(const char *d, const char *file, const char *text) {
 	char p[4200];
@@ -27,24 +27,8 @@ static void put(const char *d, const char *file, const char *text) {
 	close(fd);
 }
 
-/* dir[i] = /sys/fs/cgroup/<ctrl>/<own path>/NAME */
 static void resolve(const char *name) {
-	char buf[8192];
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (n <= 0) _exit(1);
-	buf[n] = 0;
-	close(fd);
-	for (int i = 0; i < 2; i++) {
-		char key[32];
-		snprintf(key, sizeof key, ":%s:", ctrl[i]);
-		char *l = strstr(buf, key);
-		if (!l) _exit(1);
-		l += strlen(key);
-		int len = strcspn(l, "\n");
-		if (len == 1) len = 0; /* own path "/" */
-		snprintf(dir[i], sizeof dir[i], "/sys/fs/cgroup/%s%.*s/%s", ctrl[i], len, l, name);
-	}
+	if (cgroup_resolve(name) < 0) _exit(1);
 }
 
 static void create(void) {

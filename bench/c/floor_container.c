@@ -29,12 +29,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
+
 #define NAMESPACES (CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | \
 		    CLONE_NEWNET | CLONE_NEWCGROUP)
 #define PSEUDO (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
-static const char *ctrl[] = {"memory", "pids"};
-static char dir[2][4096];
 static int made;    /* cgroup directories made */
 static pid_t child; /* until reaped */
 
@@ -65,24 +65,8 @@ static void put(const char *d, const char *file, const char *text) {
 	close(fd);
 }
 
-/* dir[i] = /sys/fs/cgroup/<ctrl>/<own path>/NAME */
 static void resolve(const char *name) {
-	char buf[8192];
-	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (n <= 0) fail("/proc/self/cgroup");
-	buf[n] = 0;
-	close(fd);
-	for (int i = 0; i < 2; i++) {
-		char key[32];
-		snprintf(key, sizeof key, ":%s:", ctrl[i]);
-		char *l = strstr(buf, key);
-		if (!l) die(key, ENOENT);
-		l += strlen(key);
-		int len = strcspn(l, "\n");
-		if (len == 1) len = 0; /* own path "/" */
-		snprintf(dir[i], sizeof dir[i], "/sys/fs/cgroup/%s%.*s/%s", ctrl[i], len, l, name);
-	}
+	if (cgroup_resolve(name) < 0) fail("/proc/self/cgroup");
 }
 
 static void mnt(const char *src, const char *dst, const char *type, unsigned long flags,
