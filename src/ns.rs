@@ -207,6 +207,16 @@ fn parent_of(pid: &str) -> Option<i32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Check a host or domain name before setting it: the kernel takes 1 to 64 bytes
+/// (`__NEW_UTS_LEN`). `what` is "hostname" or "domainname".
+pub fn check_uts_name(what: &str, name: &str) -> Result<()> {
+    match name.len() {
+        0 => Err(Error::new(format!("{what} is empty"))),
+        65.. => Err(Error::new(format!("{what} is longer than 64 bytes"))),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +231,16 @@ mod tests {
         }
         assert_eq!(all.bits().count_ones(), 8);
         assert_eq!(KINDS[0].name, "user", "the user namespace must come first");
+    }
+
+    #[test]
+    fn uts_names_are_1_to_64_bytes() {
+        check_uts_name("hostname", "box").unwrap();
+        check_uts_name("hostname", &"a".repeat(64)).unwrap();
+        let long = check_uts_name("hostname", &"a".repeat(65)).unwrap_err();
+        assert_eq!(long.to_string(), "hostname is longer than 64 bytes");
+        let empty = check_uts_name("domainname", "").unwrap_err();
+        assert_eq!(empty.to_string(), "domainname is empty");
     }
 
     #[test]

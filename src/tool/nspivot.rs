@@ -61,11 +61,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     };
     let root = rootfs::validate(&o.root, &o.layout)?;
     if let Some(h) = &o.hostname {
-        if h.is_empty() || h.len() > 64 {
-            return Err(Error::new(format!(
-                "invalid hostname '{h}' (1 to 64 bytes)"
-            )));
-        }
+        ns::check_uts_name("hostname", h)?;
         if !ns::is_new("uts")? {
             return Err(Error::new(
                 "--hostname needs a new UTS namespace (run under nsunshare -u)",

@@ -474,8 +474,8 @@ impl Plan {
             ));
         }
         for (what, name) in [("hostname", &o.hostname), ("domainname", &o.domainname)] {
-            if name.as_ref().is_some_and(|n| n.len() > 64) {
-                return Err(Error::new(format!("{what} is longer than 64 bytes")));
+            if let Some(name) = name {
+                ns::check_uts_name(what, name)?;
             }
         }
         if o.init && !(o.fork && o.flags.contains(CloneFlags::CLONE_NEWPID)) {
