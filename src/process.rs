@@ -19,8 +19,14 @@ pub enum Fork {
     Child,
 }
 
-/// `fork(2)`.
+/// `fork(2)`, for a parent that will wait for the child.
+///
+/// SIGCHLD goes back to its default first: a caller that ignores it (Python, daemons) would
+/// otherwise make the kernel reap our children itself, so that `waitpid` fails with ECHILD and a
+/// `sigwait` for SIGCHLD never returns. The child and what it executes inherit the default, as
+/// any program expects.
 pub fn fork() -> Result<Fork> {
+    sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
     match sys::fork() {
         Ok(nix::unistd::ForkResult::Parent { child }) => Ok(Fork::Parent(child)),
         Ok(nix::unistd::ForkResult::Child) => Ok(Fork::Child),
