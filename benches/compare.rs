@@ -120,6 +120,19 @@ fn jobs() -> Vec<Job> {
             .ours("{bin}/nsunshare -muinpCT -f {floor}/true")
             .reference("util-linux", "unshare -muinpCT -f {floor}/true")
             .floor("{floor}/floor_unshare all {floor}/true"),
+        // What a user who built the way README says runs: `cargo build --release` (static musl
+        // through .cargo/config.toml), with a dynamically linked `true` as the program.
+        Job::new("README build: unshare -r /bin/true")
+            .ours("{release}/nsunshare -r /bin/true")
+            .reference("util-linux", "unshare -r /bin/true"),
+        Job::new("README build: unshare -Urpf --mount-proc /bin/true")
+            .ours("{release}/nsunshare -Urpf --mount-proc /bin/true")
+            .reference("util-linux", "unshare -Urpf --mount-proc /bin/true"),
+        Job::new("README build: nsenter -t PID -n -m /bin/true")
+            .once("unshare -n -m sleep 3600 >/dev/null 2>&1 & echo T=$!; sleep 0.05")
+            .finally("kill {T}")
+            .ours("{release}/nsenter -t {T} -n -m /bin/true")
+            .reference("util-linux", "nsenter -t {T} -n -m /bin/true"),
         Job::new("nsenter -t PID -n -m true")
             .once("unshare -n -m sleep 3600 >/dev/null 2>&1 & echo T=$!; sleep 0.05")
             .finally("kill {T}")
@@ -265,17 +278,61 @@ struct Stats {
     failures: usize,
 }
 
+/// The Debian package that has a reference program, for the line that says it is missing.
+fn package_of(program: &str) -> &'static str {
+    match program {
+        "cgcreate" | "cgset" | "cgexec" | "cgdelete" => "cgroup-tools",
+        "newuidmap" | "newgidmap" => "uidmap",
+        "ip" => "iproute2",
+        "unshare" | "nsenter" => "util-linux",
+        "dash" => "dash",
+        _ => "?",
+    }
+}
+
+/// The first program of `v` that cannot be found (in PATH, or at its path), if any.
+fn missing_program(v: &Variant, vars: &HashMap<String, String>) -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    v.commands.iter().find_map(|argv| {
+        let prog = substitute(&argv[0], vars);
+        let found = if prog.contains('/') {
+            Path::new(&prog).exists()
+        } else {
+            std::env::split_paths(&path).any(|d| d.join(&prog).is_file())
+        };
+        (!found).then_some(prog)
+    })
+}
+
 fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats> {
+    let mut job_variants = Vec::new();
+    for v in &job.variants {
+        match missing_program(v, base) {
+            None => job_variants.push(v),
+            Some(p) => {
+                let p = p.rsplit('/').next().unwrap_or(&p).to_string();
+                eprintln!(
+                    "skipped {} for '{}': {p} not found (apt-get install {})",
+                    v.label,
+                    job.name,
+                    package_of(&p)
+                )
+            }
+        }
+    }
+    if !job_variants.iter().any(|v| v.role == Role::Ours) {
+        return Vec::new();
+    }
     let mut vars = base.clone();
     if let Some(once) = &job.once {
         sh_vars(once, &mut vars);
     }
-    let mut times: Vec<Vec<f64>> = vec![Vec::new(); job.variants.len()];
-    let mut rss = vec![0i64; job.variants.len()];
-    let mut failures = vec![0usize; job.variants.len()];
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); job_variants.len()];
+    let mut rss = vec![0i64; job_variants.len()];
+    let mut failures = vec![0usize; job_variants.len()];
     let mut n = 0usize;
     for _ in 0..runs {
-        for (i, v) in job.variants.iter().enumerate() {
+        for (i, v) in job_variants.iter().enumerate() {
             n += 1;
             vars.insert("n".into(), n.to_string());
             if let Some(pre) = &job.pre {
@@ -292,7 +349,7 @@ fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats>
             }
             times[i].push(t);
             failures[i] += usize::from(!ok);
-            if n <= 3 * job.variants.len() {
+            if n <= 3 * job_variants.len() {
                 if let Some(pre) = &job.pre {
                     sh(pre, &vars);
                 }
@@ -306,7 +363,7 @@ fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats>
     if let Some(f) = &job.finally {
         sh(f, &vars);
     }
-    job.variants
+    job_variants
         .iter()
         .enumerate()
         .map(|(i, v)| {
@@ -342,6 +399,14 @@ fn main() {
     base.insert(
         "bin".to_string(),
         target.join("static").display().to_string(),
+    );
+    // Ours as README builds them: `cargo build --release`.
+    base.insert(
+        "release".to_string(),
+        target
+            .join("x86_64-unknown-linux-musl/release")
+            .display()
+            .to_string(),
     );
     base.insert(
         "floor".to_string(),
