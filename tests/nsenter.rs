@@ -1025,3 +1025,38 @@ fn a_stopped_child_stops_us_and_continues_with_us() {
     let status = ns.0.wait().unwrap();
     assert_eq!((out.as_str(), status.code()), ("resumed\n", Some(0)));
 }
+
+/// A caller that ignores SIGCHLD (Python, daemons) must not break the wait for the child that
+/// enters a pid namespace: util-linux resets SIGCHLD before it forks, and so do we. The program
+/// sees the same dispositions under both, with and without the fork.
+#[test]
+fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
+    if !common::root("ignored_sigchld_in_the_caller_is_reset_before_the_fork") {
+        return;
+    }
+    let t = spawn_until_sleep(
+        Command::new("unshare").args(["-p", "-f", "--kill-child", "sleep", "1000"]),
+        true,
+    );
+    let pid = t.pid();
+    let r = common::run(common::sigchld_ignored(
+        &mut common::cmd("nsenter").args(["-t", &pid, "-p", "true"]),
+    ));
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    let probe = "grep SigIgn /proc/self/status; exit 7";
+    for extra in [&[][..], &["-F"], &["-m", "-u"]] {
+        let mut args = vec!["-t", pid.as_str(), "-p"];
+        args.extend(extra);
+        args.extend(["sh", "-c", probe]);
+        let ours = common::run(common::sigchld_ignored(
+            &mut common::cmd("nsenter").args(&args),
+        ));
+        let util = common::run(common::sigchld_ignored(Command::new("nsenter").args(&args)));
+        assert_eq!(ours.code, Some(7), "{args:?}: {}", ours.stderr);
+        assert_eq!(
+            (ours.code, &ours.stdout, &ours.stderr),
+            (util.code, &util.stdout, &util.stderr),
+            "{args:?}: ours, then util-linux"
+        );
+    }
+}

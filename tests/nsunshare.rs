@@ -1362,22 +1362,59 @@ fn mount_proc_never_leaks_out_through_shared_propagation() {
     }
 }
 
+/// A caller that ignores SIGCHLD (Python, daemons): every wait still works (the supervising
+/// parent, the helper and its setup commands, the init), and the program sees the dispositions
+/// util-linux gives it (SIGCHLD reset to default, with or without --fork).
 #[test]
 fn inherited_ignored_sigchld_does_not_break_waiting() {
     if !common::root("inherited_ignored_sigchld_does_not_break_waiting") {
         return;
     }
-    // dash's `trap '' CHLD` leaves SIGCHLD ignored across exec.
-    let r = run(Command::new("sh")
-        .arg("-c")
-        .arg(r#"trap '' CHLD; exec "$0" -fp sh -c 'exit 7'"#)
-        .arg(common::bin(T)));
-    assert_eq!(r.code, Some(7), "{}", r.stderr);
-    let r = run(Command::new("sh")
-        .arg("-c")
-        .arg(r#"trap '' CHLD; exec "$0" -r --map-users=1:100000:10 sh -c 'exit 5'"#)
-        .arg(common::bin(T)));
-    assert_eq!(r.code, Some(5), "{}", r.stderr);
+    let d = TempDir::new("sigchld");
+    let pid_file = d.join("pid");
+    let pid_file_arg = format!("--pid-file={}", pid_file.display());
+    let probe = "grep SigIgn /proc/self/status; exit 7";
+    let ignoring = |c: &mut Command| run(common::sigchld_ignored(c));
+    // Cross-checked with util-linux where it has the options.
+    for args in [
+        &["-f"][..],
+        &["-fp"],
+        &["-fp", "--mount-proc"],
+        &["--kill-child"],
+        &["-U"],
+        &[],
+    ] {
+        let ours = ignoring(cmd(T).args(args).args(["sh", "-c", probe]));
+        let util = ignoring(Command::new("unshare").args(args).args(["sh", "-c", probe]));
+        assert_eq!(ours.code, Some(7), "{args:?}: {}", ours.stderr);
+        assert_eq!(
+            (ours.code, &ours.stdout, &ours.stderr),
+            (util.code, &util.stdout, &util.stderr),
+            "{args:?}: ours, then util-linux"
+        );
+    }
+    // Our own helper: setup commands, a pid file, maps from outside, an init.
+    let sigign = ignoring(cmd(T).args(["-f", "sh", "-c", probe])).stdout;
+    for args in [
+        &["-f", "--setup", "true"][..],
+        &["--setup", "sleep 0.1"],
+        &["-fp", "--setup", "true", &pid_file_arg],
+        &["-fp", "--init", "--setup", "true"],
+        &["-fp", "--init", "--kill-child"],
+        &["-f", "-r", "--map-users=1:100000:10"],
+        &["-r", "--map-users=1:100000:10"],
+    ] {
+        let r = ignoring(cmd(T).args(args).args(["sh", "-c", probe]));
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(7), sigign.as_str(), ""),
+            "{args:?}"
+        );
+    }
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !pid_file.exists()),
+        "the pid file outlived its process"
+    );
 }
 
 #[test]

@@ -315,3 +315,19 @@ pub fn install(src: &Path, dst: &Path, mode: u32) {
         r.stderr
     );
 }
+
+/// `c`, executed with SIGCHLD ignored, as a Python program or a daemon may leave it for its
+/// children (an ignored disposition survives `execve`; a shell's `trap '' CHLD` does not).
+pub fn sigchld_ignored(c: &mut Command) -> &mut Command {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    use std::os::unix::process::CommandExt;
+    // SAFETY: runs in the forked child before exec; signal(2) is async-signal-safe and the
+    // closure allocates nothing.
+    unsafe {
+        c.pre_exec(|| {
+            signal(Signal::SIGCHLD, SigHandler::SigIgn)
+                .map(drop)
+                .map_err(std::io::Error::from)
+        })
+    }
+}
