@@ -50,6 +50,10 @@ pub fn exec(argv: &[OsString]) -> Error {
 }
 
 /// Execute `file` (searched in `PATH`) with `argv` (whose first element is the program's name).
+///
+/// Signal dispositions pass through as the caller gave them, as with util-linux: the tools skip
+/// Rust's runtime start-up (see [`crate::entry`]), so an ignored SIGPIPE is the caller's choice,
+/// not ours, and the program inherits it.
 pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
     let prog = file.to_string_lossy().into_owned();
     let converted: Result<Vec<CString>> = argv.iter().map(|a| cstring(a)).collect();
@@ -57,7 +61,6 @@ pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
         (Ok(f), Ok(a)) => (f, a),
         (Err(e), _) | (_, Err(e)) => return e.with_code(EXIT_CANNOT_EXEC),
     };
-    let _ = sys::reset_default(Signal::SIGPIPE);
     let Err(e) = nix::unistd::execvp(&file, &args);
     let code = if e == Errno::ENOENT {
         EXIT_NOT_FOUND

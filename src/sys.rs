@@ -169,9 +169,8 @@ pub fn clearenv() {
     unsafe { libc::clearenv() };
 }
 
-/// Reset the disposition of `sig` to the default. Rust's runtime ignores SIGPIPE, and an ignored
-/// disposition survives `execve`, so every exec path resets it; re-raising a child's signal needs
-/// the default action too.
+/// Reset the disposition of `sig` to the default: SIGCHLD before forking children we wait for,
+/// and the signal a child died of before re-raising it on ourselves.
 pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
     let dfl = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());

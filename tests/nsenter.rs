@@ -1060,3 +1060,32 @@ fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
         );
     }
 }
+
+/// The caller's ignored SIGPIPE reaches the program, as util-linux nsenter leaves it.
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    use nix::sys::signal::Signal;
+    let t = spawn_until_sleep(
+        Command::new("unshare").args(["-p", "-f", "--kill-child", "sleep", "1000"]),
+        true,
+    );
+    let pid = t.pid();
+    for extra in [&["-p"][..], &["-p", "-F"], &["-u"]] {
+        let mut args = vec!["-t", pid.as_str()];
+        args.extend(extra);
+        args.extend(["grep", "SigIgn", "/proc/self/status"]);
+        let ours = common::run(common::ignoring(
+            common::cmd("nsenter").args(&args),
+            Signal::SIGPIPE,
+        ));
+        let util = common::run(common::ignoring(
+            Command::new("nsenter").args(&args),
+            Signal::SIGPIPE,
+        ));
+        assert_eq!(ours.ok(), util.ok(), "{args:?}: ours, then util-linux");
+        assert!(ours.stdout.trim_end().ends_with("1000"), "{}", ours.stdout);
+    }
+}

@@ -470,3 +470,24 @@ fn usage_errors() {
         .ok()
         .starts_with("Usage:\n nspivot "));
 }
+
+/// The caller's ignored SIGPIPE reaches the program in the new root (as util-linux tools leave
+/// it), through nsunshare and nspivot.
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    let dir = TempDir::new("sigpipe");
+    let root = rootfs(&dir, &["proc", "sys", "dev"]);
+    let mut c = common::cmd("nsunshare");
+    c.args(["-mpf", "--"])
+        .arg(common::bin("nspivot"))
+        .arg(&root)
+        .args(["grep", "SigIgn", "/proc/self/status"]);
+    let r = common::run(common::ignoring(&mut c, nix::sys::signal::Signal::SIGPIPE));
+    let mask = r.ok().trim().rsplit('\t').next().unwrap().to_string();
+    let mask = u64::from_str_radix(&mask, 16).unwrap();
+    assert_eq!(mask & 1 << 12, 1 << 12, "SIGPIPE was reset: {}", r.stdout);
+    assert_eq!(listing(&root), ["bin", "dev", "proc", "sys"]);
+}

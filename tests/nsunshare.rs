@@ -1417,6 +1417,42 @@ fn inherited_ignored_sigchld_does_not_break_waiting() {
     );
 }
 
+/// A caller's ignored SIGPIPE reaches the program, as util-linux leaves it (a shell pipeline's
+/// writer that ignores EPIPE stays so under nsunshare).
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    use nix::sys::signal::Signal;
+    let probe = "grep SigIgn /proc/self/status";
+    for args in [&[][..], &["-f"], &["-fp"], &["-U", "-r"]] {
+        let ours = run(common::ignoring(
+            cmd(T).args(args).args(["sh", "-c", probe]),
+            Signal::SIGPIPE,
+        ));
+        let util = run(common::ignoring(
+            Command::new("unshare").args(args).args(["sh", "-c", probe]),
+            Signal::SIGPIPE,
+        ));
+        assert_eq!(ours.ok(), util.ok(), "{args:?}: ours, then util-linux");
+        let mask = u64::from_str_radix(ours.stdout.trim().rsplit('\t').next().unwrap(), 16);
+        assert_eq!(
+            mask.unwrap() & 1 << (13 - 1),
+            1 << 12,
+            "{args:?}: {}",
+            ours.stdout
+        );
+    }
+    // And with our own helper and init.
+    let r = run(common::ignoring(
+        cmd(T).args(["-fp", "--init", "--setup", "true", "sh", "-c", probe]),
+        Signal::SIGPIPE,
+    ));
+    let mask = u64::from_str_radix(r.ok().trim().rsplit('\t').next().unwrap(), 16).unwrap();
+    assert_eq!(mask & 1 << 12, 1 << 12, "{}", r.stdout);
+}
+
 #[test]
 fn fork_without_forwarding_is_a_patient_parent() {
     let d = TempDir::new("patient");
