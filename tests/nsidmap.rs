@@ -803,3 +803,58 @@ fn same_outcome_as_shadow() {
     }
     untouched(theirs.pid());
 }
+
+/// A zombie target (ended, not reaped): its user namespace may still be shared by others, and
+/// the kernel would take the map; refused as nsenter refuses it, by pid and by `fd:N`, while
+/// `--show` still reads it.
+#[test]
+fn zombie_targets_are_refused() {
+    if !common::root("zombie_targets_are_refused") {
+        return;
+    }
+    let mut t = root_target();
+    let pid = t.pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let state = || {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        s.rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next())
+    };
+    assert!(common::wait_for(Duration::from_secs(5), || state() == Some('Z')));
+    let p = pid.to_string();
+    let want = |tool: &str| {
+        format!("{tool}: target process {pid} is a zombie: it has exited, its maps are not written")
+    };
+    assert_eq!(
+        common::tool("nsidmap", ["-r", &p]).fails(1),
+        want("nsidmap")
+    );
+    assert_eq!(
+        common::tool("nsidmap", ["--setgroups=deny", &p]).fails(1),
+        want("nsidmap")
+    );
+    let dir = TempDir::new("zombie");
+    let newuidmap = dir.join("newuidmap");
+    std::os::unix::fs::symlink(common::bin("nsidmap"), &newuidmap).unwrap();
+    let r = common::run(Command::new(&newuidmap).args([&p, "0", "0", "1"]));
+    assert_eq!(r.fails(1), want("newuidmap"));
+    let r = common::run(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 3</proc/{p} && exec \"$0\" fd:3 0 0 1"))
+            .arg(&newuidmap),
+    );
+    assert_eq!(r.fails(1), want("newuidmap"));
+    assert_eq!(
+        common::tool("nsidmap", ["--show", &p]).ok(),
+        "setgroups allow\n"
+    );
+    assert_eq!(state(), Some('Z'));
+    untouched(pid);
+    assert_eq!(setgroups(pid), "allow");
+    t.0.wait().unwrap();
+}

@@ -15,7 +15,7 @@ use nix::unistd::{getgid, getuid, Pid};
 use crate::cli;
 use crate::error::{Error, Result};
 use crate::idmap::{self, Pending, Range, Setgroups};
-use crate::procdir::{self, ProcDir};
+use crate::procdir::{self, ProcDir, State};
 use crate::subid::{self, Caller, Which};
 
 const NAME: &str = "nsidmap";
@@ -231,6 +231,9 @@ fn execute(req: &Request) -> Result<i32> {
         Some(Target::Fd(fd)) => ProcDir::from_fd(fd)?,
         None => return Err(Error::usage("no process specified")),
     };
+    if writes(req) {
+        running(&target)?;
+    }
     let caller = if privileged {
         None
     } else {
@@ -365,7 +368,7 @@ fn write(target: &ProcDir, plan: &Plan) -> Result<()> {
     if plan.uid.is_none() && plan.gid.is_none() && plan.setgroups.is_none() {
         return Ok(());
     }
-    target.alive()?;
+    running(&target)?;
     let (dir, label) = (target.dir(), target.label());
     if let Some(uid) = &plan.uid {
         idmap::write_file(dir, label, "uid_map", &idmap::render(uid))?;
@@ -379,6 +382,32 @@ fn write(target: &ProcDir, plan: &Plan) -> Result<()> {
         idmap::write_file(dir, label, "gid_map", &idmap::render(gid))?;
     }
     Ok(())
+}
+
+/// Whether the request writes anything (rather than only showing the maps).
+fn writes(req: &Request) -> bool {
+    req.auto
+        || req.map_root
+        || !req.uid.is_empty()
+        || !req.gid.is_empty()
+        || req.setgroups.is_some()
+}
+
+/// Refuse a target that has ended: gone, or a zombie, whose maps the kernel would still let us
+/// write into a user namespace other processes may share, although the target will never use
+/// them (nsenter refuses zombies the same way).
+fn running(target: &ProcDir) -> Result<()> {
+    match target.state()? {
+        State::Running => Ok(()),
+        State::Zombie => Err(Error::new(format!(
+            "target process {} is a zombie: it has exited, its maps are not written",
+            target.pid()
+        ))),
+        State::Gone => Err(Error::sys(
+            format!("target process {}", target.label()),
+            nix::errno::Errno::ESRCH,
+        )),
+    }
 }
 
 /// `--show`: one `uid INNER:OUTER:COUNT` / `gid …` line per range, then `setgroups VALUE`.
