@@ -63,6 +63,15 @@ pub fn ns_get_userns(fd: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
     Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// `ioctl(fd, NS_GET_ID)`: the 64-bit id of the namespace behind an nsfs file (Linux 6.12).
+pub fn ns_get_id(fd: BorrowedFd<'_>) -> nix::Result<u64> {
+    const NS_GET_ID: libc::c_ulong = 0x8008_b70d; // _IOR(0xb7, 0xd, __u64)
+    let mut id: u64 = 0;
+    // SAFETY: the ioctl writes one u64 through the pointer, which points at `id`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_ID as _, &mut id as *mut u64) };
+    Errno::result(r).map(|_| id)
+}
+
 /// Capability sets of the calling thread (the first 64 capabilities, `_LINUX_CAPABILITY_VERSION_3`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Caps {
