@@ -10,7 +10,7 @@ use nix::fcntl::{open, openat, OFlag};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{quoted, Context, Error, Result};
 
 /// The kernel's limit on lines in one map (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
@@ -51,7 +51,7 @@ impl Range {
 
     /// `INNER:OUTER:COUNT`, or util-linux's alternative `OUTER,INNER,COUNT`.
     pub fn parse(text: &str) -> Result<Range> {
-        let bad = || Error::new(format!("invalid mapping '{text}'"));
+        let bad = || Error::new(format!("invalid mapping {}", quoted(text)));
         let num = |s: &str| -> Result<u32> {
             if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
@@ -272,7 +272,8 @@ impl Setgroups {
             "deny" => Ok(Setgroups::Deny),
             // One line without the Try line, as util-linux's errx().
             _ => Err(Error::new(format!(
-                "unsupported --setgroups argument '{text}'"
+                "unsupported --setgroups argument {}",
+                quoted(text)
             ))),
         }
     }

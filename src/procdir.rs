@@ -49,7 +49,7 @@ pub fn is_number(s: &str) -> bool {
 
 /// `PID` or `PID:INODE`.
 pub fn parse_pid(text: &str) -> Result<(Pid, Option<u64>)> {
-    let bad = || Error::new(format!("invalid process '{text}'"));
+    let bad = || Error::new(format!("invalid process {}", crate::error::quoted(text)));
     let (pid, inode) = match text.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (text, None),

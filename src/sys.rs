@@ -193,6 +193,10 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
 /// `argv` must point to `argc` valid NUL-terminated strings, as the C runtime passes to `main`.
 pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<std::ffi::OsString> {
     use std::os::unix::ffi::OsStrExt;
+    if argc > 0 {
+        // SAFETY: the caller guarantees argv[0] is a valid C string (of the whole process).
+        crate::alloc::set_program(unsafe { *argv });
+    }
     (0..argc.max(0) as usize)
         .map(|i| {
             // SAFETY: the caller guarantees argv[0..argc] are valid C strings.

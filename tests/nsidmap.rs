@@ -1138,3 +1138,60 @@ fn zombie_targets_are_refused() {
     assert_eq!(setgroups(pid), "allow");
     t.0.wait().unwrap();
 }
+
+/// A huge argument is not echoed back whole: the messages that quote what they refuse cut it
+/// (with its length), and no message of the setuid helper runs past a line's worth.
+#[test]
+fn huge_arguments_are_not_echoed_whole() {
+    let big = "1".repeat(100_000);
+    let cut = format!("'{}...' (100000 bytes)", "1".repeat(64));
+    for (args, want) in [
+        (vec![big.clone()], format!("nsidmap: invalid process {cut}")),
+        (
+            vec!["-u".into(), big.clone(), "1".into()],
+            format!("nsidmap: invalid mapping {cut}"),
+        ),
+        (
+            vec![format!("--setgroups={big}"), "1".into()],
+            format!("nsidmap: unsupported --setgroups argument {cut}"),
+        ),
+    ] {
+        assert_eq!(common::tool("nsidmap", &args).fails(1), want);
+    }
+    for args in [vec![format!("--{big}")], vec!["1".into(), big.clone()]] {
+        let r = common::tool("nsidmap", &args);
+        assert_eq!(r.code, Some(1));
+        assert!(r.stderr.len() < 700, "{} bytes", r.stderr.len());
+        let first = r.stderr.lines().next().unwrap();
+        assert!(first.ends_with("1..."), "{first}");
+    }
+}
+
+/// Out of memory (a small data rlimit, arguments larger than it): a message with the tool's
+/// name and status 1, as util-linux's allocation helpers, rather than Rust's nameless abort.
+#[test]
+fn out_of_memory_names_the_tool() {
+    let big = "1".repeat(100_000);
+    let dir = TempDir::new("oom");
+    let newuidmap = dir.join("newuidmap");
+    std::os::unix::fs::symlink(common::bin("nsidmap"), &newuidmap).unwrap();
+    for (prog, name) in [
+        (common::bin("nsidmap"), "nsidmap"),
+        (newuidmap, "newuidmap"),
+    ] {
+        let r = common::run(
+            Command::new("prlimit")
+                .arg("--data=400000")
+                .arg(&prog)
+                .args(std::iter::repeat_n(&big, 6)),
+        );
+        assert_eq!((r.code, r.signal), (Some(1), None), "{name}: {}", r.stderr);
+        let line = r.stderr.trim_end();
+        assert!(
+            line.starts_with(&format!("{name}: cannot allocate "))
+                && line.ends_with(" bytes")
+                && !line.contains('\n'),
+            "{name}: {line:?}"
+        );
+    }
+}

@@ -89,11 +89,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
         .and_then(|a| Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned());
     match called.as_deref() {
-        Some("newuidmap") => cli::exit("newuidmap", shadow("newuidmap", Which::Uid, args)),
-        Some("newgidmap") => cli::exit("newgidmap", shadow("newgidmap", Which::Gid, args)),
-        _ => cli::exit(NAME, run(args)),
+        Some("newuidmap") => exit("newuidmap", shadow("newuidmap", Which::Uid, args)),
+        Some("newgidmap") => exit("newgidmap", shadow("newgidmap", Which::Gid, args)),
+        _ => exit(NAME, run(args)),
     }
 }
+
+/// Leave as every tool does, with a bound on the message: whatever a caller gives a setuid
+/// helper, it never gets more than a line's worth of it back.
+fn exit(name: &str, result: Result<i32>) -> ! {
+    cli::exit(name, result.map_err(|e| e.bounded(MESSAGE_MAX)))
+}
+
+/// The longest message `nsidmap` prints.
+const MESSAGE_MAX: usize = 512;
 
 fn run(args: Vec<OsString>) -> Result<i32> {
     match parse(args)? {
