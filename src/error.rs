@@ -128,6 +128,16 @@ pub fn quoted(text: &str) -> String {
     format!("'{}...' ({} bytes)", &text[..end], text.len())
 }
 
+/// Refuse an empty value: `what` names it (`path for --root`, `program name`), and the message
+/// says so (`empty path for --root`) where a system call's own error would print the value as
+/// nothing at all (`mount  failed`).
+pub fn nonempty(value: &std::ffi::OsStr, what: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::new(format!("empty {what}")));
+    }
+    Ok(())
+}
+
 /// The errno of an `io::Error`, so it prints as util-linux does ("No such file or directory",
 /// without Rust's "(os error 2)").
 pub fn errno_of(e: &io::Error) -> Errno {

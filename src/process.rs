@@ -43,6 +43,17 @@ fn cstring(s: &OsStr) -> Result<CString> {
     })
 }
 
+/// Refuse an empty program name before anything is done, with the status a failed `execvp`
+/// of it would give (127, as util-linux), and a message that says what is wrong.
+pub fn check_program(argv: &[OsString]) -> Result<()> {
+    match argv.first() {
+        Some(p) => {
+            crate::error::nonempty(p, "program name").map_err(|e| e.with_code(EXIT_NOT_FOUND))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Execute `argv[0]` searched in `PATH`, as `execvp(3)`. Only returns on failure, with the
 /// util-linux status: 127 when the program does not exist, 126 when it cannot be run.
 pub fn exec(argv: &[OsString]) -> Error {
@@ -55,6 +66,9 @@ pub fn exec(argv: &[OsString]) -> Error {
 /// Rust's runtime start-up (see [`crate::entry`]), so an ignored SIGPIPE is the caller's choice,
 /// not ours, and the program inherits it.
 pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
+    if let Err(e) = crate::error::nonempty(file, "program name") {
+        return e.with_code(EXIT_NOT_FOUND);
+    }
     let prog = file.to_string_lossy().into_owned();
     let converted: Result<Vec<CString>> = argv.iter().map(|a| cstring(a)).collect();
     let (file, args) = match (cstring(file), converted) {

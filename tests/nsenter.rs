@@ -1121,3 +1121,18 @@ fn namespace_by_id() {
     ]);
     assert_eq!(r.ok(), format!("{}\n{}\n", link("net"), link("uts")));
 }
+
+/// An empty program name says so, with util-linux's status for a program that cannot be found,
+/// before any namespace is joined.
+#[test]
+fn empty_program_name() {
+    let me = std::process::id().to_string();
+    for args in [&["-t", &me, "-u", ""][..], &["-t", &me, "-u", "-F", ""]] {
+        let r = nsenter(args);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (Some(127), "nsenter: empty program name\n"),
+            "{args:?}"
+        );
+    }
+}

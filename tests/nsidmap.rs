@@ -1195,3 +1195,18 @@ fn out_of_memory_names_the_tool() {
         );
     }
 }
+
+/// Empty values are named as such, quoted, never printed as nothing.
+#[test]
+fn empty_arguments_are_quoted() {
+    for (args, want) in [
+        (&[""][..], "nsidmap: invalid process ''"),
+        (&["-u", "", "1"], "nsidmap: invalid mapping ''"),
+        (
+            &["--setgroups=", "1"],
+            "nsidmap: unsupported --setgroups argument ''",
+        ),
+    ] {
+        assert_eq!(common::tool("nsidmap", args).fails(1), want, "{args:?}");
+    }
+}

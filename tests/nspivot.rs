@@ -389,7 +389,28 @@ fn bad_input_fails_in_one_line_and_leaves_everything() {
         &["--bind=/etc:/loop/x", r, "/bin/true"],
         "nspivot: bind /etc on /loop/x: cannot resolve /loop/x in the new root: \
          Too many symbolic links encountered",
-    )
+    );
+    // Empty values say so (not `cannot access new root :`), before anything is made.
+    for (args, what) in [
+        (vec!["", "/bin/true"], "path for the new root"),
+        (vec!["--tmpfs=", r, "/bin/true"], "path for --tmpfs"),
+        (vec!["--wd=", r, "/bin/true"], "path for --wd"),
+    ] {
+        fails(
+            &dir,
+            &root,
+            "-mpf",
+            &args,
+            &format!("nspivot: empty {what}"),
+        );
+    }
+    let before = listing(&root);
+    let r = pivot("-mpf", &[r, ""]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(127), "nspivot: empty program name\n")
+    );
+    assert_eq!(listing(&root), before);
 }
 
 #[test]

@@ -1343,6 +1343,39 @@ fn bad_input_gets_one_clear_line() {
     assert!(!mounts.contains(&*d.path().to_string_lossy()));
 }
 
+/// Empty values are refused before anything is done, each saying what is empty, where the
+/// system call's own error would print them as nothing (`mount  failed`).
+#[test]
+fn empty_arguments_get_clear_messages() {
+    if !common::root("empty_arguments_get_clear_messages") {
+        return;
+    }
+    for (args, what) in [
+        (&["--net=", "true"][..], "path for --net"),
+        (&["--mount=", "true"], "path for --mount"),
+        (&["--mount-proc=", "true"], "path for --mount-proc"),
+        (&["--mount-binfmt=", "true"], "path for --mount-binfmt"),
+        (&["--root=", "true"], "path for --root"),
+        (&["-w", "", "true"], "path for --wd"),
+        (&["--pid-file=", "-f", "true"], "path for --pid-file"),
+        (&["-l", "", "true"], "binfmt definition for --load-interp"),
+    ] {
+        one_line_error(args, &format!("empty {what}"));
+    }
+    for args in [
+        &[""][..],
+        &["-f", ""],
+        &["-fp", "--setup", "touch /nonexistent/x", ""],
+    ] {
+        let r = tool(T, args);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (Some(127), "nsunshare: empty program name\n"),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn mount_proc_never_leaks_out_through_shared_propagation() {
     if !common::root("mount_proc_never_leaks_out_through_shared_propagation") {

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::cli;
-use crate::error::{Context, Error, Result};
+use crate::error::{nonempty, Context, Error, Result};
 use crate::ns;
 use crate::process;
 use crate::rootfs::{self, Bind, Layout};
@@ -59,6 +59,14 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let Some(o) = parse(args)? else {
         return Ok(0);
     };
+    nonempty(o.root.as_os_str(), "path for the new root")?;
+    for t in &o.layout.tmpfs {
+        nonempty(t.as_os_str(), "path for --tmpfs")?;
+    }
+    if let Some(wd) = &o.wd {
+        nonempty(wd.as_os_str(), "path for --wd")?;
+    }
+    process::check_program(&o.program)?;
     let root = rootfs::validate(&o.root, &o.layout)?;
     if let Some(h) = &o.hostname {
         ns::check_uts_name("hostname", h)?;

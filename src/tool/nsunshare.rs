@@ -446,6 +446,31 @@ fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> 
     }
 }
 
+/// Refuse the empty values that would otherwise reach a system call and be printed as nothing
+/// (`mount  failed`): paths, a binfmt definition, the program's name.
+fn check_nonempty(o: &Opts) -> Result<()> {
+    use crate::error::nonempty;
+    for (kind, file) in &o.persist {
+        nonempty(file.as_os_str(), &format!("path for --{}", kind.long))?;
+    }
+    let paths = [
+        ("--mount-proc", &o.mount_proc),
+        ("--mount-binfmt", &o.mount_binfmt),
+        ("--root", &o.root),
+        ("--wd", &o.wd),
+        ("--pid-file", &o.pid_file),
+    ];
+    for (option, path) in paths {
+        if let Some(p) = path {
+            nonempty(p.as_os_str(), &format!("path for {option}"))?;
+        }
+    }
+    if let Some(def) = &o.load_interp {
+        nonempty(def.as_ref(), "binfmt definition for --load-interp")?;
+    }
+    process::check_program(&o.program)
+}
+
 /// The validated plan: what `H`, `P` and `C` will each do.
 struct Plan {
     o: Box<Opts>,
@@ -460,6 +485,7 @@ struct Plan {
 impl Plan {
     /// Check everything that can be checked before touching the system.
     fn new(o: Box<Opts>, caller: Caller) -> Result<Plan> {
+        check_nonempty(&o)?;
         let time = CloneFlags::from_bits_retain(libc::CLONE_NEWTIME);
         if (o.monotonic.is_some() || o.boottime.is_some()) && !o.flags.contains(time) {
             return Err(Error::new(
