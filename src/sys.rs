@@ -215,14 +215,24 @@ struct MountAttr {
     userns_fd: u64,
 }
 
-/// `mount_setattr(2)` setting `MOUNT_ATTR_RDONLY` on the mount at `path` (and every mount below
-/// it when `recursive`), leaving its other flags alone, locked ones included.
-pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Result<()> {
+/// `mount_setattr(2)` setting (`rdonly`) or clearing `MOUNT_ATTR_RDONLY` on the mount at `path`
+/// (and every mount below it when `recursive`), leaving its other flags alone, locked ones
+/// included.
+pub fn mount_setattr_rdonly(
+    path: &std::ffi::CStr,
+    recursive: bool,
+    rdonly: bool,
+) -> nix::Result<()> {
     const MOUNT_ATTR_RDONLY: u64 = 0x1;
     const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let (attr_set, attr_clr) = if rdonly {
+        (MOUNT_ATTR_RDONLY, 0)
+    } else {
+        (0, MOUNT_ATTR_RDONLY)
+    };
     let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY,
-        attr_clr: 0,
+        attr_set,
+        attr_clr,
         propagation: 0,
         userns_fd: 0,
     };
