@@ -691,6 +691,148 @@ fn persist_failure_undoes_everything() {
     assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
 }
 
+/// Whether `file` is a mount point in our mount namespace.
+fn mounted(file: &Path) -> bool {
+    let m = format!(" {} ", file.display());
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains(&m))
+}
+
+/// Whether a process of `pid` still runs (a zombie, or nothing, does not).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(") ")
+            .is_some_and(|(_, r)| !r.starts_with('Z'))
+    })
+}
+
+/// nsunshare persisting a network namespace, with a pid file and a setup command that records
+/// its shell's pid and then sleeps, killed in the middle of that setup command in the ways
+/// `kill` names: its helper stops the setup command (its whole process group) and undoes the
+/// bind and the pid file, since the program never ran.
+fn interrupted_setup(mode: &[&str], kill: impl Fn(i32, i32)) {
+    let d = TempDir::new("interrupted");
+    let (net, pid_file) = (d.join("net"), d.join("pid"));
+    let (setup_pid, done, ran) = (d.join("setup.pid"), d.join("setup.done"), d.join("ran"));
+    let setup = format!(
+        "echo $$ > {0}.tmp && mv {0}.tmp {0}; sleep 2; touch {1}",
+        setup_pid.display(),
+        done.display()
+    );
+    let mut c = cmd(T);
+    c.args(mode)
+        .arg(format!("--net={}", net.display()))
+        .arg(format!("--pid-file={}", pid_file.display()))
+        .args(["--setup", &setup, "touch"])
+        .arg(&ran)
+        .stderr(Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut p = Proc::spawn(&mut c);
+    assert!(
+        common::wait_for(Duration::from_secs(10), || setup_pid.exists()),
+        "{mode:?}: the setup command did not start"
+    );
+    assert!(
+        mounted(&net) && pid_file.exists(),
+        "{mode:?}: nothing to undo yet"
+    );
+    let sh: i32 = std::fs::read_to_string(&setup_pid)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let ns_pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill(p.pid() as i32, ns_pid);
+    let _ = p.0.wait();
+    assert!(
+        common::wait_for(Duration::from_secs(10), || !mounted(&net) && !net.exists()),
+        "{mode:?}: the namespace stayed bound at {}",
+        net.display()
+    );
+    assert!(!pid_file.exists(), "{mode:?}: the pid file stayed");
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !alive(sh)),
+        "{mode:?}: the setup command outlived the abort"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!done.exists(), "{mode:?}: the setup command finished");
+    assert!(!ran.exists(), "{mode:?}: the program ran");
+}
+
+/// The helper does not outlive a killed nsunshare with its work in place: kill -9 of nsunshare
+/// (with and without --fork), of the process waiting to run the program, and a Ctrl-C to the
+/// whole process group all leave nothing.
+#[test]
+fn helper_undoes_its_work_when_the_program_never_runs() {
+    if !common::root("helper_undoes_its_work_when_the_program_never_runs") {
+        return;
+    }
+    use nix::sys::signal::{kill, killpg, Signal};
+    let pid = nix::unistd::Pid::from_raw;
+    let sigkill_us = |us: i32, _| kill(pid(us), Signal::SIGKILL).unwrap();
+    interrupted_setup(&["-f"], sigkill_us);
+    interrupted_setup(&[], sigkill_us);
+    interrupted_setup(&["-fp", "--init", "--kill-child"], sigkill_us);
+    interrupted_setup(&["-f"], |_, child| {
+        kill(pid(child), Signal::SIGKILL).unwrap()
+    });
+    for mode in [&["-f"][..], &[]] {
+        interrupted_setup(mode, |us, _| killpg(pid(us), Signal::SIGINT).unwrap());
+        interrupted_setup(mode, |us, _| killpg(pid(us), Signal::SIGTERM).unwrap());
+    }
+}
+
+/// Failures after the helper's work, before the program runs, undo it too: a bad working
+/// directory, a program that cannot be executed (with --fork, --init, or neither). A program
+/// that ran keeps it.
+#[test]
+fn helper_work_goes_when_the_program_cannot_run() {
+    if !common::root("helper_work_goes_when_the_program_cannot_run") {
+        return;
+    }
+    let d = TempDir::new("noprogram");
+    let net = d.join("net");
+    let pid_file = d.join("pid");
+    let persist = [
+        format!("--net={}", net.display()),
+        format!("--pid-file={}", pid_file.display()),
+        "--setup=true".to_string(),
+    ];
+    for (mode, program, code) in [
+        (&[][..], &["--wd=/nonexistent", "true"][..], 1),
+        (&["-f"], &["--wd=/nonexistent", "true"], 1),
+        (&[], &["nstools-no-such-program"], 127),
+        (&["-f"], &["nstools-no-such-program"], 127),
+        (&["-fp", "--init"], &["nstools-no-such-program"], 127),
+        (&["-f"], &["/etc"], 126),
+    ] {
+        let r = run(cmd(T).args(mode).args(&persist).args(program));
+        assert_eq!(r.code, Some(code), "{mode:?} {program:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            !mounted(&net) && !net.exists(),
+            "{mode:?} {program:?}: bound"
+        );
+        assert!(!pid_file.exists(), "{mode:?} {program:?}: pid file");
+    }
+    for mode in [&[][..], &["-f"], &["-fp", "--init"]] {
+        let r = run(cmd(T).args(mode).args(&persist).arg("true"));
+        r.ok();
+        assert!(
+            mounted(&net),
+            "{mode:?}: a program that ran keeps its namespace"
+        );
+        let _ = nix::mount::umount2(&net, nix::mount::MntFlags::MNT_DETACH);
+        std::fs::remove_file(&net).unwrap();
+    }
+}
+
 #[test]
 fn time_offsets() {
     if !common::root("time_offsets") {
