@@ -585,7 +585,8 @@ impl Plan {
     }
 
     fn execute(self) -> Result<i32> {
-        // An inherited SIGCHLD disposition of SIG_IGN would make our waits fail.
+        // As util-linux, with or without --fork: an inherited SIG_IGN would make our waits fail
+        // (process::fork resets it too), and the program gets the default either way.
         sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
         let me = getpid();
         let (helper, commit) = if self.needs_helper() {
