@@ -220,7 +220,7 @@ pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
 /// opened once, however many processes share it).
 fn find_in_proc(id: u64, kind: &Kind) -> Option<OwnedFd> {
     use std::os::unix::fs::MetadataExt;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Vec::new();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let name = entry.file_name();
         if !crate::procdir::is_number(&name.to_string_lossy()) {
@@ -230,9 +230,10 @@ fn find_in_proc(id: u64, kind: &Kind) -> Option<OwnedFd> {
         let Ok(md) = std::fs::metadata(&path) else {
             continue;
         };
-        if !seen.insert((md.dev(), md.ino())) {
+        if seen.contains(&(md.dev(), md.ino())) {
             continue;
         }
+        seen.push((md.dev(), md.ino()));
         let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
         let Ok(fd) = nix::fcntl::open(path.as_str(), flags, nix::sys::stat::Mode::empty()) else {
             continue;
