@@ -1039,7 +1039,7 @@ fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
     );
     let pid = t.pid();
     let r = common::run(common::sigchld_ignored(
-        &mut common::cmd("nsenter").args(["-t", &pid, "-p", "true"]),
+        common::cmd("nsenter").args(["-t", &pid, "-p", "true"]),
     ));
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
     let probe = "grep SigIgn /proc/self/status; exit 7";
@@ -1047,9 +1047,7 @@ fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
         let mut args = vec!["-t", pid.as_str(), "-p"];
         args.extend(extra);
         args.extend(["sh", "-c", probe]);
-        let ours = common::run(common::sigchld_ignored(
-            &mut common::cmd("nsenter").args(&args),
-        ));
+        let ours = common::run(common::sigchld_ignored(common::cmd("nsenter").args(&args)));
         let util = common::run(common::sigchld_ignored(Command::new("nsenter").args(&args)));
         assert_eq!(ours.code, Some(7), "{args:?}: {}", ours.stderr);
         assert_eq!(

@@ -886,7 +886,8 @@ fn same_outcome_and_words_as_shadow() {
     let me = (u, u);
     // (tool, args, caller, target owner, whether the state after a refusal is the same: ours
     // refuses a map the kernel would refuse before writing setgroups, shadow writes it first).
-    let cases: Vec<(&str, Vec<&str>, (u32, u32), (u32, u32), bool)> = vec![
+    type Case<'a> = (&'a str, Vec<&'a str>, (u32, u32), (u32, u32), bool);
+    let cases: Vec<Case> = vec![
         ("newuidmap", vec!["PID", "0", &us, "1"], me, me, true),
         (
             "newuidmap",
