@@ -907,14 +907,15 @@ impl Plan {
         proc_dir: OwnedFd,
     ) -> i32 {
         // Keyboard and hang-up signals go to our whole process group: `H` outlives them to undo
-        // its work, which the end of the commit pipe then asks for. Its setup commands get the
-        // caller's mask back.
+        // its work, which the end of the commit pipe then asks for; and telling a `P` that is
+        // gone must not end it either. Its setup commands get the caller's mask back.
         let mut quiet = SigSet::empty();
         for sig in [
             Signal::SIGINT,
             Signal::SIGQUIT,
             Signal::SIGTERM,
             Signal::SIGHUP,
+            Signal::SIGPIPE,
         ] {
             quiet.add(sig);
         }
@@ -1014,8 +1015,9 @@ const GONE: u32 = 2;
 struct Commit(OwnedFd);
 
 impl Commit {
+    /// Tell `H`; a helper that is gone (killed) has nothing left to keep or undo.
     fn say(&self, byte: u8) {
-        let _ = nix::unistd::write(&self.0, &[byte]);
+        let _ = process::write_quietly(self.0.as_fd(), &[byte]);
     }
 }
 
