@@ -17,7 +17,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// the test harness keeps its own `main`). Skipping Rust's runtime start-up (stack
 /// guard discovery through `/proc/self/maps`, an alternate signal stack, SIGPIPE ignored, a poll
 /// of the standard descriptors) saves a tenth of the start-up time of a tool, and nothing of it
-/// is needed: the tools are single-threaded, abort on panic, and reset signals before exec.
+/// is needed: the tools are single-threaded, abort on panic, and leave the signal dispositions
+/// they were given (an ignored SIGPIPE included) to the programs they run, as util-linux does.
 #[macro_export]
 macro_rules! entry {
     ($main:path) => {

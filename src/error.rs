@@ -87,6 +87,20 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.msg
     }
+
+    /// The same error with its message cut to about `max` bytes (at a character boundary,
+    /// `...` added): a last bound on what a setuid tool prints of what it was given.
+    pub fn bounded(mut self, max: usize) -> Error {
+        if self.msg.len() > max {
+            let end = (0..=max)
+                .rev()
+                .find(|&i| self.msg.is_char_boundary(i))
+                .unwrap_or(0);
+            self.msg.truncate(end);
+            self.msg.push_str("...");
+        }
+        self
+    }
 }
 
 impl Display for Error {
@@ -96,6 +110,33 @@ impl Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Longest text a message echoes in full (see [`quoted`]).
+const ECHO_MAX: usize = 64;
+
+/// `text`, quoted for a message that echoes what was given: in full when short, otherwise cut
+/// at a character boundary with its length added (`'1111...' (100000 bytes)`), so a tool never
+/// repeats a huge argument whole.
+pub fn quoted(text: &str) -> String {
+    if text.len() <= ECHO_MAX {
+        return format!("'{text}'");
+    }
+    let end = (0..=ECHO_MAX)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("'{}...' ({} bytes)", &text[..end], text.len())
+}
+
+/// Refuse an empty value: `what` names it (`path for --root`, `program name`), and the message
+/// says so (`empty path for --root`) where a system call's own error would print the value as
+/// nothing at all (`mount  failed`).
+pub fn nonempty(value: &std::ffi::OsStr, what: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::new(format!("empty {what}")));
+    }
+    Ok(())
+}
 
 /// The errno of an `io::Error`, so it prints as util-linux does ("No such file or directory",
 /// without Rust's "(os error 2)").
@@ -145,6 +186,20 @@ mod tests {
         assert_eq!(e.to_string(), "cannot open /x: No such file or directory");
         assert_eq!(e.code(), 1);
         assert_eq!(e.errno(), Some(Errno::ENOENT));
+    }
+
+    #[test]
+    fn long_echoes_are_cut() {
+        assert_eq!(quoted("1x"), "'1x'");
+        let long = "é".repeat(50_000);
+        let q = quoted(&long);
+        assert_eq!(q, format!("'{}...' (100000 bytes)", "é".repeat(32)));
+        let e = Error::usage("x".repeat(1000)).with_code(3).bounded(10);
+        assert_eq!(
+            (e.to_string(), e.code(), e.is_usage()),
+            ("x".repeat(10) + "...", 3, true)
+        );
+        assert_eq!(Error::new("short").bounded(10).to_string(), "short");
     }
 
     #[test]

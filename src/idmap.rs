@@ -10,7 +10,7 @@ use nix::fcntl::{open, openat, OFlag};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
-use crate::error::{Context, Error, Result};
+use crate::error::{quoted, Context, Error, Result};
 
 /// The kernel's limit on lines in one map (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
@@ -51,7 +51,7 @@ impl Range {
 
     /// `INNER:OUTER:COUNT`, or util-linux's alternative `OUTER,INNER,COUNT`.
     pub fn parse(text: &str) -> Result<Range> {
-        let bad = || Error::new(format!("invalid mapping '{text}'"));
+        let bad = || Error::new(format!("invalid mapping {}", quoted(text)));
         let num = |s: &str| -> Result<u32> {
             if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad());
@@ -231,6 +231,15 @@ pub fn subids(path: &Path, name: &str, uid: u32) -> Result<Vec<SubId>> {
     Ok(parse_subids(&text, name, uid))
 }
 
+/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers, so a
+/// line that runs past 4294967294 (the last id a map may hold) still grants its ids up to that
+/// one, and a line starting above it grants none.
+fn usable(start: u64, count: u64) -> Option<SubId> {
+    let start = u32::try_from(start).ok().filter(|s| *s < u32::MAX)?;
+    let count = count.min(u64::from(u32::MAX - start)) as u32;
+    (count > 0).then_some(SubId { start, count })
+}
+
 pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
     text.lines()
         .filter_map(|line| {
@@ -240,16 +249,11 @@ pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
                 return None;
             }
             let mine = owner == name || owner.parse::<u32>().is_ok_and(|o| o == uid);
-            let (start, count) = (start.parse::<u32>().ok()?, count.parse::<u32>().ok()?);
-            (mine
-                && count > 0
-                && Range {
-                    inner: 0,
-                    outer: start,
-                    count,
-                }
-                .fits())
-            .then_some(SubId { start, count })
+            let (start, count) = (start.parse::<u64>().ok()?, count.parse::<u64>().ok()?);
+            if !mine {
+                return None;
+            }
+            usable(start, count)
         })
         .collect()
 }
@@ -268,7 +272,8 @@ impl Setgroups {
             "deny" => Ok(Setgroups::Deny),
             // One line without the Try line, as util-linux's errx().
             _ => Err(Error::new(format!(
-                "unsupported --setgroups argument '{text}'"
+                "unsupported --setgroups argument {}",
+                quoted(text)
             ))),
         }
     }
@@ -472,6 +477,16 @@ mod tests {
             ]
         );
         assert!(parse_subids(text, "carol", 7).is_empty());
+        // Lines running past the last mappable id grant what lies below it, as in shadow.
+        let past = "a:4294967290:100\na:4294967294:1\na:4294967295:1\na:0:99999999999\na:5000000000:1\na:1:18446744073709551616\na:+1:1\n";
+        let got: Vec<(u32, u32)> = parse_subids(past, "a", 1)
+            .iter()
+            .map(|l| (l.start, l.count))
+            .collect();
+        assert_eq!(
+            got,
+            [(4294967290, 5), (4294967294, 1), (0, 4294967295), (1, 1)]
+        );
     }
 
     #[test]

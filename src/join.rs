@@ -176,8 +176,14 @@ pub fn owning_user_ns(fd: &OwnedFd, label: &str) -> Result<OwnedFd> {
     })
 }
 
-/// The namespace whose 64-bit id (`NS_GET_ID`, `lsns`) is `id`, opened through an nsfs file
-/// handle (Linux 6.18) and checked to be of `kind`: util-linux 2.42's `--net=:ID`.
+/// The namespace whose 64-bit id (`NS_GET_ID`, `lsns`) is `id`, checked to be of `kind`:
+/// util-linux 2.42's `--net=:ID`.
+///
+/// It is opened as util-linux does, through an nsfs file handle holding the id alone, which the
+/// kernel resolves from Linux 6.19 on. Linux 6.18 answers ESTALE to such a handle (it wants the
+/// namespace's inode too) as it does for an id that does not exist; then the namespaces of the
+/// processes in `/proc` are searched for the id, so an id still used by a process is found on
+/// either kernel, and ESTALE from both means there is no such namespace.
 pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
     use crate::error::Context;
     let label = format!("namespace of id {id}");
@@ -191,10 +197,12 @@ pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
     .context(|| format!("cannot open {own}"))?;
     let handle_type = crate::sys::nsfs_handle_type(nsfs.as_fd())
         .context(|| "failed to fill namespace file handle")?;
-    // util-linux sends the id alone; the kind is known here too. (Linux 6.18 also wants the
-    // inode in the handle and answers ESTALE without it.)
-    let fd = crate::sys::open_ns_by_id(nsfs.as_fd(), handle_type, id, kind.flag.bits())
-        .context(|| format!("cannot open {label}"))?;
+    let fd = match crate::sys::open_ns_by_id(nsfs.as_fd(), handle_type, id, 0) {
+        Ok(fd) => fd,
+        Err(Errno::ESTALE) => find_in_proc(id, kind)
+            .ok_or_else(|| Error::new(format!("cannot open {label}: no such namespace")))?,
+        Err(e) => return Err(Error::sys(format!("cannot open {label}"), e)),
+    };
     match crate::sys::ns_get_nstype(fd.as_fd()) {
         Ok(t) if t == kind.flag.bits() => Ok(NsFd { kind, fd, label }),
         Ok(t) => {
@@ -206,6 +214,35 @@ pub fn open_by_id(id: u64, kind: &'static Kind) -> Result<NsFd> {
         }
         Err(e) => Err(Error::sys(format!("cannot inspect {label}"), e)),
     }
+}
+
+/// The namespace of `kind` with id `id` among those of the processes in `/proc` (each namespace
+/// opened once, however many processes share it).
+fn find_in_proc(id: u64, kind: &Kind) -> Option<OwnedFd> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        if !crate::procdir::is_number(&name.to_string_lossy()) {
+            continue;
+        }
+        let path = format!("/proc/{}/ns/{}", name.to_string_lossy(), kind.name);
+        let Ok(md) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if seen.contains(&(md.dev(), md.ino())) {
+            continue;
+        }
+        seen.push((md.dev(), md.ino()));
+        let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+        let Ok(fd) = nix::fcntl::open(path.as_str(), flags, nix::sys::stat::Mode::empty()) else {
+            continue;
+        };
+        if crate::sys::ns_get_id(fd.as_fd()) == Ok(id) {
+            return Some(fd);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

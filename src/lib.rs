@@ -3,6 +3,7 @@
 //! The library is organised by concern; each tool in [`tool`] parses its arguments, calls these
 //! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
 
+pub mod alloc;
 pub mod cgroup;
 pub mod cli;
 pub mod error;
@@ -23,3 +24,6 @@ pub mod veth;
 
 #[cfg(test)]
 mod testutil;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;

@@ -34,7 +34,7 @@ pub struct ProcDir {
 /// Where a held process stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
-    /// Not ended (or not known to have: an `fd:N` target has no pidfd to ask).
+    /// Not ended.
     Running,
     /// Ended, not reaped yet: its pid is still taken, but it has no namespaces left.
     Zombie,
@@ -49,7 +49,7 @@ pub fn is_number(s: &str) -> bool {
 
 /// `PID` or `PID:INODE`.
 pub fn parse_pid(text: &str) -> Result<(Pid, Option<u64>)> {
-    let bad = || Error::new(format!("invalid process '{text}'"));
+    let bad = || Error::new(format!("invalid process {}", crate::error::quoted(text)));
     let (pid, inode) = match text.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (text, None),
@@ -182,11 +182,16 @@ impl ProcDir {
     }
 
     /// Whether the process is still running, a zombie or gone. A pidfd turns readable once its
-    /// process has ended; `/proc/PID/stat` then tells a zombie from a reaped process.
+    /// process has ended; `/proc/PID/stat` then tells a zombie from a reaped process. An `fd:N`
+    /// target has no pidfd: its `stat`, read through the held directory, tells all three.
     pub fn state(&self) -> Result<State> {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         let Some(pidfd) = &self.pidfd else {
-            return Ok(State::Running);
+            return Ok(match self.read_bytes("stat") {
+                Ok(stat) if stat_is_zombie(&stat) => State::Zombie,
+                Ok(_) => State::Running,
+                Err(_) => State::Gone,
+            });
         };
         let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
         let n = poll(&mut fds, PollTimeout::ZERO)
@@ -213,8 +218,7 @@ impl ProcDir {
         Ok((st.st_uid, st.st_gid))
     }
 
-    /// Fail if the process has been reaped (known through the pidfd; an `fd:N` target is
-    /// checked by its next open instead). A zombie still passes.
+    /// Fail if the process has been reaped. A zombie still passes.
     pub fn alive(&self) -> Result<()> {
         match self.state()? {
             State::Running | State::Zombie => Ok(()),

@@ -43,6 +43,17 @@ fn cstring(s: &OsStr) -> Result<CString> {
     })
 }
 
+/// Refuse an empty program name before anything is done, with the status a failed `execvp`
+/// of it would give (127, as util-linux), and a message that says what is wrong.
+pub fn check_program(argv: &[OsString]) -> Result<()> {
+    match argv.first() {
+        Some(p) => {
+            crate::error::nonempty(p, "program name").map_err(|e| e.with_code(EXIT_NOT_FOUND))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Execute `argv[0]` searched in `PATH`, as `execvp(3)`. Only returns on failure, with the
 /// util-linux status: 127 when the program does not exist, 126 when it cannot be run.
 pub fn exec(argv: &[OsString]) -> Error {
@@ -50,14 +61,20 @@ pub fn exec(argv: &[OsString]) -> Error {
 }
 
 /// Execute `file` (searched in `PATH`) with `argv` (whose first element is the program's name).
+///
+/// Signal dispositions pass through as the caller gave them, as with util-linux: the tools skip
+/// Rust's runtime start-up (see [`crate::entry`]), so an ignored SIGPIPE is the caller's choice,
+/// not ours, and the program inherits it.
 pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
+    if let Err(e) = crate::error::nonempty(file, "program name") {
+        return e.with_code(EXIT_NOT_FOUND);
+    }
     let prog = file.to_string_lossy().into_owned();
     let converted: Result<Vec<CString>> = argv.iter().map(|a| cstring(a)).collect();
     let (file, args) = match (cstring(file), converted) {
         (Ok(f), Ok(a)) => (f, a),
         (Err(e), _) | (_, Err(e)) => return e.with_code(EXIT_CANNOT_EXEC),
     };
-    let _ = sys::reset_default(Signal::SIGPIPE);
     let Err(e) = nix::unistd::execvp(&file, &args);
     let code = if e == Errno::ENOENT {
         EXIT_NOT_FOUND
@@ -278,10 +295,25 @@ impl GateTx {
     /// arrives whole.
     pub fn send(self, value: u32) -> Result<()> {
         let v = value.to_ne_bytes();
-        nix::unistd::write(&self.0, &[GO, v[0], v[1], v[2], v[3]])
+        write_quietly(self.0.as_fd(), &[GO, v[0], v[1], v[2], v[3]])
             .context(|| "cannot release the waiting process")?;
         Ok(())
     }
+}
+
+/// `write(2)` to a pipe whose reader may be gone: EPIPE, without the SIGPIPE that would end us
+/// (SIGPIPE is blocked around the write, and the one it raised taken off again).
+pub fn write_quietly(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    let mut pipe = SigSet::empty();
+    pipe.add(Signal::SIGPIPE);
+    let old = pipe.thread_swap_mask(SigmaskHow::SIG_BLOCK)?;
+    let r = nix::unistd::write(fd, buf);
+    if r == Err(Errno::EPIPE) && !old.contains(Signal::SIGPIPE) {
+        // A write to a pipe without reader always raises SIGPIPE; blocked, it is pending.
+        let _ = pipe.wait();
+    }
+    let _ = old.thread_set_mask();
+    r
 }
 
 /// The init only reaps and forwards signals, but it keeps the credentials it was started with
@@ -342,4 +374,28 @@ pub fn permitted_to_ambient() -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write to a pipe without reader fails with EPIPE, and leaves no SIGPIPE pending on the
+    /// thread (whatever the disposition: the test harness ignores it, a tool may not).
+    #[test]
+    fn writes_to_a_gone_reader_fail_quietly() {
+        let (rx, tx) = nix::unistd::pipe2(OFlag::O_CLOEXEC).unwrap();
+        drop(rx);
+        assert_eq!(write_quietly(tx.as_fd(), b"x"), Err(Errno::EPIPE));
+        let mut pending = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: sigpending fills the set it is given, which we own.
+        let pending = unsafe {
+            assert_eq!(libc::sigpending(pending.as_mut_ptr()), 0);
+            pending.assume_init()
+        };
+        // SAFETY: `pending` is an initialised set.
+        assert_eq!(unsafe { libc::sigismember(&pending, libc::SIGPIPE) }, 0);
+        let mask = SigSet::thread_get_mask().unwrap();
+        assert!(!mask.contains(Signal::SIGPIPE));
+    }
 }

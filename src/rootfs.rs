@@ -4,8 +4,18 @@
 //! Everything is built below NEWROOT (bind-mounted onto itself, so it is a mount point) while the
 //! old root is still `/`, so bind sources are the caller's paths. Paths inside NEWROOT are
 //! resolved as if NEWROOT were `/` (symbolic links and `..` cannot lead out of it), missing mount
-//! points are created, and every mount and creation is logged so that a failure before the
-//! pivot undoes them in reverse order.
+//! points are created, and every mount and creation is logged, so that a failure undoes them in
+//! reverse order: before the pivot ([`Built::undo`]), and after it too, up to the moment the
+//! program is executed ([`Pivoted::undo`]), so a program that cannot be run leaves NEWROOT as it
+//! was.
+//!
+//! Once the program runs, the mount points made for it stay in NEWROOT: they carry its mounts,
+//! and nothing can remove them while the container's mount namespace lives (the kernel refuses
+//! to remove a mount point there, and removing one from another namespace detaches the mount).
+//! Afterwards nobody of ours is left to do it: the program has replaced nspivot, and anything
+//! nspivot left behind to wait would die with the container's pid namespace, whose init ends
+//! it. So the caller removes them (they are empty) once the container has ended, or gives
+//! NEWROOT its mount points beforehand.
 
 use std::collections::VecDeque;
 use std::ffi::{CString, OsString};
@@ -117,6 +127,8 @@ enum Kind {
 enum Step {
     Created(PathBuf, Kind),
     Mounted(PathBuf),
+    /// The new root made read-only (`--ro`): the mount points made in it are removed through it.
+    ReadOnly(PathBuf),
 }
 
 /// The new root under construction, with the log of what was made.
@@ -130,11 +142,7 @@ impl Builder {
     /// before it (the one it lives on) are still there.
     fn undo(&mut self) {
         while let Some(step) = self.log.pop() {
-            let _ = match step {
-                Step::Mounted(p) => umount2(&p, MntFlags::MNT_DETACH).map_err(drop),
-                Step::Created(p, Kind::Dir) => std::fs::remove_dir(&p).map_err(drop),
-                Step::Created(p, Kind::File) => std::fs::remove_file(&p).map_err(drop),
-            };
+            step.undo();
         }
     }
 
@@ -207,6 +215,7 @@ impl Builder {
         }
         if layout.ro {
             read_only(&root, false)?;
+            self.log.push(Step::ReadOnly(root));
         }
         Ok(())
     }
@@ -308,8 +317,15 @@ impl Builder {
 fn read_only(path: &Path, recursive: bool) -> Result<()> {
     let c = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| Error::new(format!("path contains a NUL byte: {}", path.display())))?;
-    crate::sys::mount_setattr_rdonly(&c, recursive)
+    crate::sys::mount_setattr_rdonly(&c, recursive, true)
         .context(|| format!("cannot make {} read-only", path.display()))
+}
+
+/// Make the mount at `path` writable again (undoing [`read_only`] of the new root, so that the
+/// mount points made in it can be removed).
+fn writable(path: &Path) -> nix::Result<()> {
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    crate::sys::mount_setattr_rdonly(&c, false, false)
 }
 
 fn create(path: &Path, kind: Kind) -> Result<()> {
@@ -387,34 +403,110 @@ fn components(path: &Path) -> VecDeque<OsString> {
         .collect()
 }
 
-/// Build the new root described by `layout` at `root` (absolute, from [`validate`]), then make it
-/// `/`. On a failure before the pivot, everything made is undone.
-pub fn pivot(root: &Path, layout: &Layout) -> Result<()> {
+/// The new root described by `layout`, built at `root` (absolute, from [`validate`]) and not
+/// switched to yet. On a failure, everything made so far is undone.
+pub fn build(root: &Path, layout: &Layout) -> Result<Built> {
     mount::set_root_propagation(MsFlags::MS_REC | MsFlags::MS_PRIVATE)?;
     let mut b = Builder {
         root: root.to_path_buf(),
         log: Vec::new(),
     };
-    if let Err(e) = b.build(layout).and_then(|()| switch(root)) {
+    if let Err(e) = b.build(layout) {
         b.undo();
         return Err(e);
     }
-    Ok(())
+    Ok(Built(b))
 }
 
-/// `pivot_root(".", ".")` from inside the new root stacks the old root on top of the new one at
-/// the same place (no directory for it needed in the new root); detaching `.` then removes the
-/// old root, whose mounts below it go with it since they are private. Only the pivot can fail in
-/// a way that leaves the old root in place, so the undo log still applies before it.
-fn switch(root: &Path) -> Result<()> {
-    nix::unistd::chdir(root)
-        .context(|| format!("cannot change directory to {}", root.display()))?;
-    nix::unistd::pivot_root(".", ".")
-        .context(|| format!("pivot_root to {} failed", root.display()))?;
-    // From here the old root is on top of "."; nothing can be undone, so failures are fatal and
-    // the caller does not exec.
-    umount2(".", MntFlags::MNT_DETACH).context(|| "cannot detach the old root")?;
-    nix::unistd::chdir("/").context(|| "cannot change directory to /")
+/// A new root built and not switched to: [`Built::switch`] to it, or [`Built::undo`] it.
+pub struct Built(Builder);
+
+impl Built {
+    /// Fail as `chdir(path)` would after the switch, if it would: `path` resolved in the new
+    /// root as built (its mounts included) must be a directory we may enter.
+    pub fn check_dir(&self, path: &Path) -> Result<()> {
+        let what = || format!("cannot change directory to {}", path.display());
+        let rel = resolve_in(&self.0.root, path, Kind::Dir, &mut |_, _| {
+            Err(Error::sys(what(), Errno::ENOENT))
+        })
+        .map_err(|e| Error::sys(what(), e.errno().unwrap_or(Errno::EINVAL)))?;
+        let host = self.0.root.join(rel);
+        let md = std::fs::metadata(&host).context(what)?;
+        if !md.is_dir() {
+            return Err(Error::sys(what(), Errno::ENOTDIR));
+        }
+        nix::unistd::access(&host, nix::unistd::AccessFlags::X_OK).context(what)
+    }
+
+    /// Remove what was made, in reverse order.
+    pub fn undo(mut self) {
+        self.0.undo();
+    }
+
+    /// Make the new root `/`: `pivot_root(".", ".")` from inside it stacks the old root on top
+    /// of the new one at the same place (no directory for it needed in the new root); detaching
+    /// `.` then removes the old root, whose mounts below it go with it since they are private.
+    /// A failed pivot leaves the old root in place, and everything made is undone; a failure
+    /// after it cannot be undone, and the caller must not execute anything.
+    pub fn switch(mut self) -> Result<Pivoted> {
+        let root = std::mem::take(&mut self.0.root);
+        let pivoted = nix::unistd::chdir(&root)
+            .context(|| format!("cannot change directory to {}", root.display()))
+            .and_then(|()| {
+                nix::unistd::pivot_root(".", ".")
+                    .context(|| format!("pivot_root to {} failed", root.display()))
+            });
+        if let Err(e) = pivoted {
+            let _ = nix::unistd::chdir("/");
+            self.0.undo();
+            return Err(e);
+        }
+        umount2(".", MntFlags::MNT_DETACH).context(|| "cannot detach the old root")?;
+        nix::unistd::chdir("/").context(|| "cannot change directory to /")?;
+        let log = std::mem::take(&mut self.0.log)
+            .into_iter()
+            .filter_map(|step| step.inside(&root))
+            .collect();
+        Ok(Pivoted { log })
+    }
+}
+
+/// The new root, switched to; what was made in it, as paths from the new `/`.
+pub struct Pivoted {
+    log: Vec<Step>,
+}
+
+impl Pivoted {
+    /// Undo the mounts and the mount points made, when the program cannot be executed after
+    /// all: it never ran, and the new root is left as it was.
+    pub fn undo(mut self) {
+        while let Some(step) = self.log.pop() {
+            step.undo();
+        }
+    }
+}
+
+impl Step {
+    /// This step seen from inside the new root `root` once it is `/`; `None` for the mount of
+    /// the new root itself, which is `/` now (and goes with the namespace).
+    fn inside(self, root: &Path) -> Option<Step> {
+        let inside = |p: &Path| Some(Path::new("/").join(p.strip_prefix(root).ok()?));
+        match self {
+            Step::Mounted(p) if p == root => None,
+            Step::Mounted(p) => inside(&p).map(Step::Mounted),
+            Step::Created(p, k) => inside(&p).map(|p| Step::Created(p, k)),
+            Step::ReadOnly(p) => inside(&p).map(Step::ReadOnly),
+        }
+    }
+
+    fn undo(self) {
+        let _ = match self {
+            Step::Mounted(p) => umount2(&p, MntFlags::MNT_DETACH).map_err(drop),
+            Step::Created(p, Kind::Dir) => std::fs::remove_dir(&p).map_err(drop),
+            Step::Created(p, Kind::File) => std::fs::remove_file(&p).map_err(drop),
+            Step::ReadOnly(p) => writable(&p).map_err(drop),
+        };
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
 //! so the rules are unit-tested on fixtures and a static binary behaves like a dynamic one.
 //!
-//! The rules (shadow 4.x, `GRANT_AUX_GROUP_SUBIDS` off, which is its default):
-//! - the caller's real uid has a passwd entry, and the caller's real gid is that entry's gid;
+//! The rules (shadow 4.13):
+//! - the caller's real uid has a passwd entry, and the caller's real gid is that entry's gid,
+//!   unless `/etc/login.defs` sets `GRANT_AUX_GROUP_SUBIDS` (then any real gid will do, e.g.
+//!   after `newgrp` or `sg`);
 //! - the target process (its `/proc/PID` directory) belongs to the caller's uid and real gid;
 //! - every range is non-empty and lies within the caller's lines of `/etc/subuid`
 //!   (`/etc/subgid`), named by user name or uid, possibly spanning adjacent lines; or it is
@@ -60,16 +62,30 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Look up the caller by real uid in `etc/passwd` and require its real gid to be the entry's.
-    pub fn lookup(etc: &Path, ruid: u32, rgid: u32) -> Result<Caller> {
+    /// The caller by real uid in `etc/passwd`, if it has an entry there (no rule checked).
+    pub fn find(etc: &Path, ruid: u32, rgid: u32) -> Result<Option<Caller>> {
+        let user = users::user_by_id(etc, ruid)?;
+        Ok(user.map(|user| Caller { ruid, rgid, user }))
+    }
+
+    /// Whether the caller's real gid is acceptable: its passwd gid, or any with
+    /// `GRANT_AUX_GROUP_SUBIDS` (`grant_aux`).
+    pub fn gid_allowed(&self, grant_aux: bool) -> bool {
+        grant_aux || self.user.gid == self.rgid
+    }
+
+    /// Look up the caller by real uid in `etc/passwd` and require its real gid to be the entry's
+    /// (unless `grant_aux`: see [`grant_aux_group_subids`]).
+    pub fn lookup(etc: &Path, ruid: u32, rgid: u32, grant_aux: bool) -> Result<Caller> {
         let passwd = etc.join("passwd");
-        let user = users::user_by_id(etc, ruid)?.ok_or_else(|| {
+        let caller = Caller::find(etc, ruid, rgid)?.ok_or_else(|| {
             Error::new(format!(
                 "cannot determine your user name: uid {ruid} is not in {}",
                 passwd.display()
             ))
         })?;
-        if user.gid != rgid {
+        let user = &caller.user;
+        if !caller.gid_allowed(grant_aux) {
             return Err(Error::new(format!(
                 "your real gid {rgid} is not the gid {} of user '{}' in {}",
                 user.gid,
@@ -77,7 +93,7 @@ impl Caller {
                 passwd.display()
             )));
         }
-        Ok(Caller { ruid, rgid, user })
+        Ok(caller)
     }
 
     /// The caller's own id of this kind (newuidmap: the passwd uid; newgidmap: the real gid).
@@ -181,6 +197,44 @@ pub fn check_overflow(which: Which, ranges: &[Range]) -> Result<()> {
     Ok(())
 }
 
+/// Whether `etc/login.defs` sets `GRANT_AUX_GROUP_SUBIDS` (no file: it does not).
+pub fn grant_aux_group_subids(etc: &Path) -> Result<bool> {
+    use crate::error::Context;
+    let path = etc.join("login.defs");
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(login_defs_flag(
+            &String::from_utf8_lossy(&bytes),
+            "GRANT_AUX_GROUP_SUBIDS",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e).context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// A boolean of a `login.defs` text, read as shadow's `getdef_bool` reads it: a line is a name
+/// and a value separated by blanks (`#` starts a comment line); the value skips leading blanks
+/// and quotes and ends at the next quote; the last line naming it wins; it is true when it is
+/// `yes` in any case.
+pub fn login_defs_flag(text: &str, name: &str) -> bool {
+    let blank = |c: char| c == ' ' || c == '\t';
+    let mut value = None;
+    for line in text.lines() {
+        let line = line.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+        let line = line.trim_start_matches(blank);
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((key, rest)) = line.split_once(blank) else {
+            continue;
+        };
+        if key == name {
+            let v = rest.trim_start_matches(|c| blank(c) || c == '"');
+            value = Some(v.split('"').next().unwrap_or(""));
+        }
+    }
+    value.is_some_and(|v| v.eq_ignore_ascii_case("yes"))
+}
+
 /// Capability numbers (`linux/capability.h`).
 pub const CAP_SETGID: u32 = 6;
 pub const CAP_SETUID: u32 = 7;
@@ -258,16 +312,18 @@ mod tests {
     #[test]
     fn caller_must_match_passwd() {
         let d = etc();
-        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let alice = Caller::lookup(d.path(), 1000, 1000, false).unwrap();
         assert_eq!(alice.user.name, "alice");
-        let e = Caller::lookup(d.path(), 4242, 4242)
+        let e = Caller::lookup(d.path(), 4242, 4242, false)
             .unwrap_err()
             .to_string();
         assert!(
             e.starts_with("cannot determine your user name: uid 4242"),
             "{e}"
         );
-        let e = Caller::lookup(d.path(), 1000, 0).unwrap_err().to_string();
+        let e = Caller::lookup(d.path(), 1000, 0, false)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("real gid 0 is not the gid 1000 of user 'alice'"),
             "{e}"
@@ -275,9 +331,41 @@ mod tests {
     }
 
     #[test]
+    fn aux_group_granted_by_login_defs() {
+        let d = etc();
+        let e = Caller::lookup(d.path(), 1000, 50, false).unwrap_err();
+        assert!(
+            e.to_string().contains("real gid 50 is not the gid 1000"),
+            "{e}"
+        );
+        let alice = Caller::lookup(d.path(), 1000, 50, true).unwrap();
+        assert_eq!(alice.own(Which::Gid), 50);
+        assert!(!grant_aux_group_subids(d.path()).unwrap());
+        std::fs::write(d.path().join("login.defs"), "GRANT_AUX_GROUP_SUBIDS yes\n").unwrap();
+        assert!(grant_aux_group_subids(d.path()).unwrap());
+    }
+
+    #[test]
+    fn login_defs_read_as_shadow_does() {
+        let f = |text: &str| login_defs_flag(text, "GRANT_AUX_GROUP_SUBIDS");
+        assert!(f("GRANT_AUX_GROUP_SUBIDS yes"));
+        assert!(f("  GRANT_AUX_GROUP_SUBIDS\t \"YeS\"  \r\n"));
+        assert!(f("GRANT_AUX_GROUP_SUBIDS no\nGRANT_AUX_GROUP_SUBIDS yes\n"));
+        assert!(!f(
+            "GRANT_AUX_GROUP_SUBIDS yes\nGRANT_AUX_GROUP_SUBIDS no\n"
+        ));
+        assert!(!f("# GRANT_AUX_GROUP_SUBIDS yes\n"));
+        assert!(!f("GRANT_AUX_GROUP_SUBIDS\n"));
+        assert!(!f("GRANT_AUX_GROUP_SUBIDS yes please\n"));
+        assert!(!f("GRANT_AUX_GROUP_SUBIDS=yes\n"));
+        assert!(!f("GRANT_AUX_GROUP_SUBIDSX yes\n"));
+        assert!(!f(""));
+    }
+
+    #[test]
     fn owner_check() {
         let d = etc();
-        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let alice = Caller::lookup(d.path(), 1000, 1000, false).unwrap();
         alice.check_owner("/proc/1", 1000, 1000).unwrap();
         let e = alice.check_owner("/proc/1", 1001, 1000).unwrap_err();
         assert_eq!(
@@ -290,7 +378,7 @@ mod tests {
     #[test]
     fn ranges_by_name_uid_and_own_id() {
         let d = etc();
-        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let alice = Caller::lookup(d.path(), 1000, 1000, false).unwrap();
         let file = Which::Uid.subid_file(d.path());
         let lines = alice.subids(d.path(), Which::Uid).unwrap();
         let ok = |rs: &[Range]| alice.check_ranges(Which::Uid, &file, &lines, rs);
@@ -320,7 +408,7 @@ mod tests {
     #[test]
     fn own_gid_is_the_real_gid_and_setgroups_rule() {
         let d = etc();
-        let alice = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let alice = Caller::lookup(d.path(), 1000, 1000, false).unwrap();
         let file = Which::Gid.subid_file(d.path());
         let lines = alice.subids(d.path(), Which::Gid).unwrap();
         // Only the own gid: allowed, but setgroups must be denied.
@@ -331,7 +419,7 @@ mod tests {
             .check_ranges(Which::Gid, &file, &lines, &[r(1, 100000, 10)])
             .unwrap());
         // bob has no subgid line at all.
-        let bob = Caller::lookup(d.path(), 1001, 1001).unwrap();
+        let bob = Caller::lookup(d.path(), 1001, 1001, false).unwrap();
         let none = bob.subids(d.path(), Which::Gid).unwrap();
         assert!(bob
             .check_ranges(Which::Gid, &file, &none, &[r(0, 100000, 1)])

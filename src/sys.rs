@@ -39,6 +39,17 @@ pub fn cloexec_from(first: u32) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// `close_range(2)`: close every fd from `first` to `last` (a range with `first > last` is
+/// empty).
+pub fn close_fds(first: u32, last: u32) -> nix::Result<()> {
+    if first > last {
+        return Ok(());
+    }
+    // SAFETY: integers only; the caller owns no descriptor in the range it still uses.
+    let r = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+    Errno::result(r).map(drop)
+}
+
 /// `setdomainname(2)`.
 pub fn setdomainname(name: &[u8]) -> nix::Result<()> {
     // SAFETY: the pointer and length describe `name`, which outlives the call; the kernel copies.
@@ -61,6 +72,15 @@ pub fn ns_get_userns(fd: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
     let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_USERNS as _) };
     // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
     Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `ioctl(fd, NS_GET_ID)`: the 64-bit id of the namespace behind an nsfs file (Linux 6.12).
+pub fn ns_get_id(fd: BorrowedFd<'_>) -> nix::Result<u64> {
+    const NS_GET_ID: libc::c_ulong = 0x8008_b70d; // _IOR(0xb7, 0xd, __u64)
+    let mut id: u64 = 0;
+    // SAFETY: the ioctl writes one u64 through the pointer, which points at `id`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_ID as _, &mut id as *mut u64) };
+    Errno::result(r).map(|_| id)
 }
 
 /// Capability sets of the calling thread (the first 64 capabilities, `_LINUX_CAPABILITY_VERSION_3`).
@@ -169,9 +189,8 @@ pub fn clearenv() {
     unsafe { libc::clearenv() };
 }
 
-/// Reset the disposition of `sig` to the default. Rust's runtime ignores SIGPIPE, and an ignored
-/// disposition survives `execve`, so every exec path resets it; re-raising a child's signal needs
-/// the default action too.
+/// Reset the disposition of `sig` to the default: SIGCHLD before forking children we wait for,
+/// and the signal a child died of before re-raising it on ourselves.
 pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
     let dfl = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
@@ -185,6 +204,10 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
 /// `argv` must point to `argc` valid NUL-terminated strings, as the C runtime passes to `main`.
 pub unsafe fn args_from_c(argc: i32, argv: *const *const libc::c_char) -> Vec<std::ffi::OsString> {
     use std::os::unix::ffi::OsStrExt;
+    if argc > 0 {
+        // SAFETY: the caller guarantees argv[0] is a valid C string (of the whole process).
+        crate::alloc::set_program(unsafe { *argv });
+    }
     (0..argc.max(0) as usize)
         .map(|i| {
             // SAFETY: the caller guarantees argv[0..argc] are valid C strings.
@@ -203,14 +226,24 @@ struct MountAttr {
     userns_fd: u64,
 }
 
-/// `mount_setattr(2)` setting `MOUNT_ATTR_RDONLY` on the mount at `path` (and every mount below
-/// it when `recursive`), leaving its other flags alone, locked ones included.
-pub fn mount_setattr_rdonly(path: &std::ffi::CStr, recursive: bool) -> nix::Result<()> {
+/// `mount_setattr(2)` setting (`rdonly`) or clearing `MOUNT_ATTR_RDONLY` on the mount at `path`
+/// (and every mount below it when `recursive`), leaving its other flags alone, locked ones
+/// included.
+pub fn mount_setattr_rdonly(
+    path: &std::ffi::CStr,
+    recursive: bool,
+    rdonly: bool,
+) -> nix::Result<()> {
     const MOUNT_ATTR_RDONLY: u64 = 0x1;
     const AT_RECURSIVE: libc::c_uint = 0x8000;
+    let (attr_set, attr_clr) = if rdonly {
+        (MOUNT_ATTR_RDONLY, 0)
+    } else {
+        (0, MOUNT_ATTR_RDONLY)
+    };
     let attr = MountAttr {
-        attr_set: MOUNT_ATTR_RDONLY,
-        attr_clr: 0,
+        attr_set,
+        attr_clr,
         propagation: 0,
         userns_fd: 0,
     };

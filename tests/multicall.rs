@@ -69,9 +69,9 @@ fn installed_setuid_it_only_runs_nsidmap() {
         "{}",
         r.stderr
     );
-    // nsidmap runs (and refuses this caller's request on its own terms).
+    // nsidmap runs (and refuses this caller's request on its own terms: shadow's usage line).
     let r = run_as(&["newuidmap"]);
     assert_eq!(r.code, Some(1));
-    assert!(r.stderr.starts_with("newuidmap: "), "{}", r.stderr);
+    assert!(r.stderr.starts_with("usage: newuidmap "), "{}", r.stderr);
     assert!(!r.stderr.contains("refusing to run"), "{}", r.stderr);
 }

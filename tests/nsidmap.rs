@@ -307,24 +307,79 @@ fn root_through_shadow_names_and_multicall() {
     r.ok();
     assert_eq!(map(t.pid(), "uid_map"), "0 1000 1\n1 200000 10\n");
     assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n");
-    // shadow's syntax errors, exit 1.
-    let usage = "newgidmap: usage: newgidmap <pid>|fd:<fd> <gid> <lowergid> <count> [<gid> <lowergid> <count>]...";
+    // shadow's syntax errors, in shadow's words (the usage line has no tool name in front and a
+    // blank at its end), exit 1.
+    let newgidmap = |args: &[&str]| common::run(Command::new(dir.join("newgidmap")).args(args));
+    let usage =
+        "usage: newgidmap <pid> <gid> <lowergid> <count> [ <gid> <lowergid> <count> ] ... \n";
     for args in [
         vec![],
-        vec![pid.as_str()],
-        vec![pid.as_str(), "0", "1"],
+        vec!["1x"],
         vec!["fd:x", "0", "0", "1"],
+        vec![pid.as_str(), "0", "1x", "1"],
+        vec![pid.as_str(), "0", "", "1"],
     ] {
-        let r = common::run(Command::new(dir.join("newgidmap")).args(&args));
-        assert_eq!(r.fails(1), usage, "{args:?}");
+        let r = newgidmap(&args);
+        assert_eq!((r.code, r.stderr.as_str()), (Some(1), usage), "{args:?}");
     }
-    let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1", "4294967296"]));
+    let r = newgidmap(&[&pid, "0", "1"]);
+    assert_eq!(
+        (r.code, r.stderr),
+        (
+            Some(1),
+            format!(
+                "ranges: 1 argc: 2\nnewgidmap: Not enough arguments to form 1 mappings\n{usage}"
+            )
+        )
+    );
+    for (args, want) in [
+        (vec!["0", "1", "4294967296"], "subuid overflow detected."),
+        (vec!["0", "4294967295", "1"], "subuid overflow detected."),
+        (vec!["0", "-1", "1"], "subuid overflow detected."),
+        (vec![], "write to gid_map failed: Invalid argument"),
+        (
+            vec!["0", "5", "1", "0", "6", "1"],
+            "write to gid_map failed: Invalid argument",
+        ),
+        (
+            vec!["0", "5", "1"],
+            "write to gid_map failed: Operation not permitted",
+        ),
+    ] {
+        let r = newgidmap(&[&[pid.as_str()][..], &args].concat());
+        assert_eq!(r.fails(1), format!("newgidmap: {want}"), "{args:?}");
+    }
+    let r = newgidmap(&["99999999", "0", "5", "1"]);
     assert_eq!(
         r.fails(1),
-        "newgidmap: gid range 0 1 4294967296 not allowed: ids past 4294967294"
+        "newgidmap: Could not open proc directory for target 99999999"
     );
-    let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1", "+1"]));
-    assert_eq!(r.fails(1), "newgidmap: invalid number '+1'");
+    // Numbers as C reads them: hexadecimal, octal, blanks and signs.
+    let t = root_target();
+    let r = common::run(Command::new(dir.join("newgidmap")).args([
+        &format!(" {}", t.pid()),
+        "0",
+        "0x3e8",
+        "+1",
+        "1",
+        " 01750",
+        "0",
+    ]));
+    assert_eq!(
+        r.fails(1),
+        "newgidmap: write to gid_map failed: Invalid argument"
+    );
+    common::run(Command::new(dir.join("newgidmap")).args([
+        &format!("+{}", t.pid()),
+        "0",
+        "0x3e8",
+        "+1",
+        "1",
+        " 01751",
+        "2",
+    ]))
+    .ok();
+    assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n1 1001 2\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,15 +539,16 @@ fn user_forbidden_cases_leave_maps_empty() {
         assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
         assert_eq!(r.fails(1), want, "{args:?}");
     }
+    // Under shadow's names, in shadow's words.
     let r = as_user(&etc, u, &dir, "newuidmap", &s(&[&pid, "0", "500", "1"]));
     assert_eq!(
         r.fails(1),
-        outside("newuidmap", "uid", "[0-1) -> [500-501)", subuid, u)
+        "newuidmap: uid range [0-1) -> [500-501) not allowed"
     );
     let r = as_user(&etc, u, &dir, "newgidmap", &s(&[&pid, "0", "0", "1"]));
     assert_eq!(
         r.fails(1),
-        outside("newgidmap", "gid", "[0-1) -> [0-1)", "/etc/subgid", u)
+        "newgidmap: gid range [0-1) -> [0-1) not allowed"
     );
     untouched(t.pid());
     assert_eq!(setgroups(t.pid()), "allow");
@@ -500,18 +556,33 @@ fn user_forbidden_cases_leave_maps_empty() {
     // A target owned by another user, even with ranges that are the caller's.
     let theirs = user_target(&etc, other);
     let tp = theirs.pid().to_string();
-    for tool in ["nsidmap", "newuidmap"] {
-        let args = if tool == "nsidmap" {
-            s(&["-u", &format!("0:{u}:1"), &tp])
-        } else {
-            s(&[&tp, "0", &u.to_string(), "1"])
-        };
-        let r = as_user(&etc, u, &dir, tool, &args);
-        assert_eq!(
-            r.fails(1),
-            format!("{tool}: target process /proc/{tp} is owned by {other}:{other}, not by you ({u}:{u})")
-        );
-    }
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "nsidmap",
+        &s(&["-u", &format!("0:{u}:1"), &tp]),
+    );
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nsidmap: target process /proc/{tp} is owned by {other}:{other}, not by you ({u}:{u})"
+        )
+    );
+    let r = as_user(
+        &etc,
+        u,
+        &dir,
+        "newuidmap",
+        &s(&[&tp, "0", &u.to_string(), "1"]),
+    );
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "newuidmap: Target process {tp} is owned by a different user: uid:{u} pw_uid:{u} \
+             st_uid:{other}, gid:{u} pw_gid:{u} st_gid:{other}"
+        )
+    );
     // Root's own processes too.
     let roots = root_target();
     let rp = roots.pid().to_string();
@@ -656,7 +727,7 @@ fn util_linux_unshare_uses_our_newuidmap() {
     assert_ne!(r.code, Some(0));
     assert!(
         r.stderr.contains(&format!(
-            "newuidmap: uid range [0-1) -> [{}-{}) not allowed: not within the lines of 't{u}' in /etc/subuid",
+            "newuidmap: uid range [0-1) -> [{}-{}) not allowed\n",
             sub_u + 65536,
             sub_u + 65537
         )),
@@ -741,65 +812,402 @@ fn user_through_file_capabilities() {
     assert_eq!(map(t.pid(), "gid_map"), want);
 }
 
-/// Under shadow's names, the same outcome as shadow's own setuid helpers (installed by the
-/// `uidmap` package) on the same cases: exit status, resulting map, and `setgroups`.
-#[test]
-fn same_outcome_as_shadow() {
-    if !common::root("same_outcome_as_shadow") {
-        return;
-    }
+/// shadow's own helpers (installed by the `uidmap` package, Debian's shadow 4.13), or skip
+/// (fail under CI) when they are missing.
+fn shadow_helpers(test: &str) -> Option<&'static Path> {
     let shadow = Path::new("/usr/bin");
-    if !shadow.join("newuidmap").exists() {
-        if std::env::var_os("CI").is_some() {
-            panic!("shadow's newuidmap is not installed, and CI is set");
-        }
-        eprintln!("SKIPPED same_outcome_as_shadow: /usr/bin/newuidmap not installed");
+    if shadow.join("newuidmap").exists() {
+        return Some(shadow);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: shadow's newuidmap is not installed, and CI is set");
+    }
+    eprintln!("SKIPPED {test}: /usr/bin/newuidmap not installed");
+    None
+}
+
+/// One run of `tool ARGS` (`PID` in ARGS is the target) as the user `uid` with real gid `gid`,
+/// on a fresh target of `owner` (uid and gid): exit status, stderr with the target's pid
+/// written `PID`, the map written and `setgroups`.
+fn side(
+    etc: &FakeEtc,
+    dir: &Path,
+    (uid, gid): (u32, u32),
+    owner: (u32, u32),
+    tool: &str,
+    args: &[String],
+) -> (Option<i32>, String, String, String) {
+    let as_ids = |(u, g): (u32, u32), argv: &[String]| {
+        let mut full = vec![
+            "setpriv".to_string(),
+            format!("--reuid={u}"),
+            format!("--regid={g}"),
+            "--clear-groups".into(),
+            "--".into(),
+        ];
+        full.extend(argv.iter().cloned());
+        etc.command(&full)
+    };
+    let t = settled(Proc::spawn(&mut as_ids(
+        owner,
+        &s(&["unshare", "-U", "sleep", "1000"]),
+    )));
+    let pid = t.pid().to_string();
+    let mut argv = vec![dir.join(tool).display().to_string()];
+    argv.extend(args.iter().map(|a| a.replace("PID", &pid)));
+    let r = common::run(&mut as_ids((uid, gid), &argv));
+    let file = if tool == "newuidmap" {
+        "uid_map"
+    } else {
+        "gid_map"
+    };
+    let stderr = r.stderr.replace(&format!(" {pid} "), " PID ");
+    (r.code, stderr, map(t.pid(), file), setgroups(t.pid()))
+}
+
+/// Under shadow's names, shadow's behaviour and words: the same exit status, the same stderr
+/// byte for byte, the same map and `setgroups`, run side by side with shadow's own setuid
+/// helpers on the same cases (each on a fresh target).
+#[test]
+fn same_outcome_and_words_as_shadow() {
+    if !common::root("same_outcome_and_words_as_shadow") {
         return;
     }
-    let (u, other) = (62010, 62011);
+    let Some(shadow) = shadow_helpers("same_outcome_and_words_as_shadow") else {
+        return;
+    };
+    let (u, other, stranger) = (62010, 62011, 62998);
     let etc = fake_etc(&[u, other]);
+    // A line that runs past 2^32-1: its valid part is granted.
+    etc.add_subuid(&format!("t{u}:4294967000:1000"));
     let (_guard, ours) = helpers();
     let (sub_u, us) = (sub(u).to_string(), u.to_string());
-    let cases: Vec<(&str, Vec<&str>)> = vec![
-        ("newuidmap", vec!["0", &us, "1"]),
-        ("newuidmap", vec!["0", &us, "1", "1", &sub_u, "65536"]),
-        ("newuidmap", vec!["0", "500", "1"]),
-        ("newuidmap", vec!["0", &sub_u, "65537"]),
-        ("newuidmap", vec!["0", &us, "2"]),
-        ("newuidmap", vec!["0", "4294967295", "1"]),
-        ("newuidmap", vec!["0", "1x", "1"]),
-        ("newuidmap", vec!["0", &us]),
-        ("newgidmap", vec!["0", &us, "1"]),
-        ("newgidmap", vec!["0", &sub_u, "10"]),
-        ("newgidmap", vec!["0", "0", "1"]),
-    ];
-    for (tool, args) in &cases {
-        let mut seen = Vec::new();
-        for dir in [shadow, ours.as_path()] {
-            let t = user_target(&etc, u);
-            let mut argv = vec![t.pid().to_string()];
-            argv.extend(args.iter().map(|a| a.to_string()));
-            let r = as_user(&etc, u, dir, tool, &argv);
-            let file = if *tool == "newuidmap" {
-                "uid_map"
-            } else {
-                "gid_map"
-            };
-            seen.push((r.code, map(t.pid(), file), setgroups(t.pid())));
-        }
-        assert_eq!(seen[0], seen[1], "{tool} {args:?}: shadow, then ours");
-    }
-    // Another user's target: both refuse.
-    let theirs = user_target(&etc, other);
-    for dir in [shadow, ours.as_path()] {
-        let r = as_user(
-            &etc,
-            u,
-            dir,
+    let sub_5 = (sub(u) + 5).to_string();
+    let me = (u, u);
+    // (tool, args, caller, target owner, whether the state after a refusal is the same: ours
+    // refuses a map the kernel would refuse before writing setgroups, shadow writes it first).
+    type Case<'a> = (&'a str, Vec<&'a str>, (u32, u32), (u32, u32), bool);
+    let cases: Vec<Case> = vec![
+        ("newuidmap", vec!["PID", "0", &us, "1"], me, me, true),
+        (
             "newuidmap",
-            &s(&[&theirs.pid().to_string(), "0", &us, "1"]),
-        );
-        assert_eq!(r.code, Some(1), "{}: {}", dir.display(), r.stderr);
+            vec!["PID", "0", &us, "1", "1", &sub_u, "65536"],
+            me,
+            me,
+            true,
+        ),
+        ("newuidmap", vec!["PID", "0", "500", "1"], me, me, true),
+        ("newuidmap", vec!["PID", "0", &sub_u, "65537"], me, me, true),
+        ("newuidmap", vec!["PID", "0", &sub_u, "0"], me, me, true),
+        ("newuidmap", vec!["PID", "0", &us, "2"], me, me, true),
+        (
+            "newuidmap",
+            vec!["PID", "0", "4294967295", "1"],
+            me,
+            me,
+            true,
+        ),
+        ("newuidmap", vec!["PID", "0", "-1", "1"], me, me, true),
+        (
+            "newuidmap",
+            vec!["PID", "0", "4294967000", "295"],
+            me,
+            me,
+            true,
+        ),
+        (
+            "newuidmap",
+            vec!["PID", "0", "4294967000", "296"],
+            me,
+            me,
+            true,
+        ),
+        ("newuidmap", vec!["PID", "0", "1x", "1"], me, me, true),
+        ("newuidmap", vec!["PID", " 0", "0x3e8", "+1"], me, me, true),
+        ("newuidmap", vec!["PID", "0", &us], me, me, true),
+        ("newuidmap", vec!["PID", "0", &us, "1", "5"], me, me, true),
+        ("newuidmap", vec!["PID"], me, me, true),
+        (
+            "newuidmap",
+            vec!["PID", "0", &sub_u, "10", "5", &sub_5, "10"],
+            me,
+            me,
+            true,
+        ),
+        ("newuidmap", vec![], me, me, true),
+        ("newuidmap", vec!["1x", "0", &us, "1"], me, me, true),
+        ("newuidmap", vec!["99999999", "0", &us, "1"], me, me, true),
+        (
+            "newuidmap",
+            vec!["PID", "0", &us, "1"],
+            me,
+            (other, other),
+            true,
+        ),
+        ("newuidmap", vec!["PID", "0", &us, "1"], me, (0, 0), true),
+        (
+            "newuidmap",
+            vec!["PID", "0", &us, "1"],
+            (u, other),
+            (u, other),
+            true,
+        ),
+        (
+            "newuidmap",
+            vec!["PID", "0", &us, "1"],
+            (stranger, stranger),
+            (stranger, stranger),
+            true,
+        ),
+        ("newgidmap", vec!["PID", "0", &us, "1"], me, me, true),
+        ("newgidmap", vec!["PID", "0", &sub_u, "10"], me, me, true),
+        (
+            "newgidmap",
+            vec!["PID", "0", &us, "1", "1", &sub_u, "10"],
+            me,
+            me,
+            true,
+        ),
+        ("newgidmap", vec!["PID", "0", "0", "1"], me, me, true),
+        (
+            "newgidmap",
+            vec!["PID", "0", &us, "1"],
+            me,
+            (other, other),
+            true,
+        ),
+        (
+            "newgidmap",
+            vec!["PID", "0", &us, "1"],
+            (u, other),
+            (u, other),
+            true,
+        ),
+        (
+            "newgidmap",
+            vec!["PID", "0", "4294967295", "1"],
+            me,
+            me,
+            true,
+        ),
+        (
+            "newgidmap",
+            vec!["PID", "0", &us, "1", "1", &us, "1"],
+            me,
+            me,
+            false,
+        ),
+        ("newgidmap", vec!["PID"], me, me, false),
+    ];
+    for (tool, args, caller, owner, same_state) in &cases {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let theirs = side(&etc, shadow, *caller, *owner, tool, &args);
+        let mine = side(&etc, &ours, *caller, *owner, tool, &args);
+        let what = format!("{tool} {args:?} as {caller:?} on {owner:?}: shadow, then ours");
+        if *same_state {
+            assert_eq!(theirs, mine, "{what}");
+        } else {
+            assert_eq!((&theirs.0, &theirs.1), (&mine.0, &mine.1), "{what}");
+            assert_eq!(mine.3, "allow", "{what}: ours wrote setgroups");
+        }
     }
-    untouched(theirs.pid());
+}
+
+/// `GRANT_AUX_GROUP_SUBIDS` in `/etc/login.defs` lets a caller whose real gid is another than
+/// its passwd gid (after `newgrp` or `sg`) map, as shadow does: side by side with shadow, and
+/// through `nsidmap` itself.
+#[test]
+fn grant_aux_group_subids_as_shadow() {
+    if !common::root("grant_aux_group_subids_as_shadow") {
+        return;
+    }
+    let Some(shadow) = shadow_helpers("grant_aux_group_subids_as_shadow") else {
+        return;
+    };
+    let (u, aux) = (62012, 62013);
+    let etc = fake_etc(&[u, aux]);
+    let (_guard, ours) = helpers();
+    let us = u.to_string();
+    let auxs = aux.to_string();
+    let sub_u = sub(u).to_string();
+    let sg = (u, aux);
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("newuidmap", vec!["PID", "0", &us, "1"]),
+        ("newuidmap", vec!["PID", "0", &us, "1", "1", &sub_u, "10"]),
+        ("newgidmap", vec!["PID", "0", &auxs, "1"]),
+        ("newgidmap", vec!["PID", "0", &us, "1"]),
+        ("newgidmap", vec!["PID", "0", &auxs, "1", "1", &sub_u, "10"]),
+    ];
+    let defs = etc.path().join("login.defs");
+    let original = std::fs::read_to_string(&defs).unwrap();
+    for setting in [
+        "",
+        "GRANT_AUX_GROUP_SUBIDS no\n",
+        "GRANT_AUX_GROUP_SUBIDS \"Yes\"\n",
+    ] {
+        std::fs::write(&defs, format!("{original}{setting}")).unwrap();
+        for (tool, args) in &cases {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            let theirs = side(&etc, shadow, sg, sg, tool, &args);
+            let mine = side(&etc, &ours, sg, sg, tool, &args);
+            assert_eq!(
+                theirs, mine,
+                "{setting:?} {tool} {args:?}: shadow, then ours"
+            );
+            if setting.contains("Yes") && args.len() == 4 && args[2] != us {
+                assert_eq!(mine.0, Some(0), "{setting:?} {tool} {args:?}");
+            }
+        }
+        // nsidmap: the same rule.
+        let granted = setting.contains("Yes");
+        let r = side(
+            &etc,
+            &ours,
+            sg,
+            sg,
+            "nsidmap",
+            &s(&["-u", &format!("0:{u}:1"), "PID"]),
+        );
+        assert_eq!(
+            r.0,
+            Some(if granted { 0 } else { 1 }),
+            "{setting:?}: {}",
+            r.1
+        );
+        if !granted {
+            assert_eq!(
+                r.1,
+                format!(
+                    "nsidmap: your real gid {aux} is not the gid {u} of user 't{u}' in /etc/passwd\n"
+                )
+            );
+        }
+    }
+}
+
+/// A zombie target (ended, not reaped): its user namespace may still be shared by others, and
+/// the kernel would take the map; refused as nsenter refuses it, by pid and by `fd:N`, while
+/// `--show` still reads it.
+#[test]
+fn zombie_targets_are_refused() {
+    if !common::root("zombie_targets_are_refused") {
+        return;
+    }
+    let mut t = root_target();
+    let pid = t.pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let state = || {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        s.rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next())
+    };
+    assert!(common::wait_for(Duration::from_secs(5), || state() == Some('Z')));
+    let p = pid.to_string();
+    let want = |tool: &str| {
+        format!("{tool}: target process {pid} is a zombie: it has exited, its maps are not written")
+    };
+    assert_eq!(
+        common::tool("nsidmap", ["-r", &p]).fails(1),
+        want("nsidmap")
+    );
+    assert_eq!(
+        common::tool("nsidmap", ["--setgroups=deny", &p]).fails(1),
+        want("nsidmap")
+    );
+    let dir = TempDir::new("zombie");
+    let newuidmap = dir.join("newuidmap");
+    std::os::unix::fs::symlink(common::bin("nsidmap"), &newuidmap).unwrap();
+    let r = common::run(Command::new(&newuidmap).args([&p, "0", "0", "1"]));
+    assert_eq!(r.fails(1), want("newuidmap"));
+    let r = common::run(
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 3</proc/{p} && exec \"$0\" fd:3 0 0 1"))
+            .arg(&newuidmap),
+    );
+    assert_eq!(r.fails(1), want("newuidmap"));
+    assert_eq!(
+        common::tool("nsidmap", ["--show", &p]).ok(),
+        "setgroups allow\n"
+    );
+    assert_eq!(state(), Some('Z'));
+    untouched(pid);
+    assert_eq!(setgroups(pid), "allow");
+    t.0.wait().unwrap();
+}
+
+/// A huge argument is not echoed back whole: the messages that quote what they refuse cut it
+/// (with its length), and no message of the setuid helper runs past a line's worth.
+#[test]
+fn huge_arguments_are_not_echoed_whole() {
+    let big = "1".repeat(100_000);
+    let cut = format!("'{}...' (100000 bytes)", "1".repeat(64));
+    for (args, want) in [
+        (vec![big.clone()], format!("nsidmap: invalid process {cut}")),
+        (
+            vec!["-u".into(), big.clone(), "1".into()],
+            format!("nsidmap: invalid mapping {cut}"),
+        ),
+        (
+            vec![format!("--setgroups={big}"), "1".into()],
+            format!("nsidmap: unsupported --setgroups argument {cut}"),
+        ),
+    ] {
+        assert_eq!(common::tool("nsidmap", &args).fails(1), want);
+    }
+    for args in [vec![format!("--{big}")], vec!["1".into(), big.clone()]] {
+        let r = common::tool("nsidmap", &args);
+        assert_eq!(r.code, Some(1));
+        assert!(r.stderr.len() < 700, "{} bytes", r.stderr.len());
+        let first = r.stderr.lines().next().unwrap();
+        assert!(first.ends_with("1..."), "{first}");
+    }
+}
+
+/// Out of memory (a small data rlimit, arguments larger than it): a message with the tool's
+/// name and status 1, as util-linux's allocation helpers, rather than Rust's nameless abort.
+#[test]
+fn out_of_memory_names_the_tool() {
+    let big = "1".repeat(100_000);
+    let dir = TempDir::new("oom");
+    let newuidmap = dir.join("newuidmap");
+    std::os::unix::fs::symlink(common::bin("nsidmap"), &newuidmap).unwrap();
+    for (prog, name) in [
+        (common::bin("nsidmap"), "nsidmap"),
+        (newuidmap, "newuidmap"),
+    ] {
+        let r = common::run(
+            Command::new("prlimit")
+                .arg("--data=400000")
+                .arg(&prog)
+                .args(std::iter::repeat_n(&big, 6)),
+        );
+        assert_eq!((r.code, r.signal), (Some(1), None), "{name}: {}", r.stderr);
+        let line = r.stderr.trim_end();
+        assert!(
+            line.starts_with(&format!("{name}: cannot allocate "))
+                && line.ends_with(" bytes")
+                && !line.contains('\n'),
+            "{name}: {line:?}"
+        );
+    }
+}
+
+/// Empty values are named as such, quoted, never printed as nothing.
+#[test]
+fn empty_arguments_are_quoted() {
+    for (args, want) in [
+        (&[""][..], "nsidmap: invalid process ''"),
+        (&["-u", "", "1"], "nsidmap: invalid mapping ''"),
+        (
+            &["--setgroups=", "1"],
+            "nsidmap: unsupported --setgroups argument ''",
+        ),
+    ] {
+        assert_eq!(common::tool("nsidmap", args).fails(1), want, "{args:?}");
+    }
 }

@@ -240,3 +240,34 @@ fn usage_errors() {
         .ok()
         .starts_with("Usage:\n nsmount-proc "));
 }
+
+/// The caller's ignored SIGPIPE reaches the program, as util-linux tools leave it.
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    let mut c = common::cmd("nsunshare");
+    c.args(["-mpf", "--"])
+        .arg(common::bin("nsmount-proc"))
+        .args(["grep", "SigIgn", "/proc/self/status"]);
+    let r = common::run(common::ignoring(&mut c, nix::sys::signal::Signal::SIGPIPE));
+    let mask = r.ok().trim().rsplit('\t').next().unwrap().to_string();
+    let mask = u64::from_str_radix(&mask, 16).unwrap();
+    assert_eq!(mask & 1 << 12, 1 << 12, "SIGPIPE was reset: {}", r.stdout);
+}
+
+/// Empty values say so (not `mount  failed`), before anything is mounted.
+#[test]
+fn empty_arguments_get_clear_messages() {
+    if !common::root("empty_arguments_get_clear_messages") {
+        return;
+    }
+    let r = in_ns("-m", &["-d", "", "true"]);
+    assert_eq!(r.fails(1), "nsmount-proc: empty path for --dir");
+    let r = in_ns("-m", &["--", ""]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(127), "nsmount-proc: empty program name\n")
+    );
+}

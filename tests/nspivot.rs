@@ -389,7 +389,28 @@ fn bad_input_fails_in_one_line_and_leaves_everything() {
         &["--bind=/etc:/loop/x", r, "/bin/true"],
         "nspivot: bind /etc on /loop/x: cannot resolve /loop/x in the new root: \
          Too many symbolic links encountered",
-    )
+    );
+    // Empty values say so (not `cannot access new root :`), before anything is made.
+    for (args, what) in [
+        (vec!["", "/bin/true"], "path for the new root"),
+        (vec!["--tmpfs=", r, "/bin/true"], "path for --tmpfs"),
+        (vec!["--wd=", r, "/bin/true"], "path for --wd"),
+    ] {
+        fails(
+            &dir,
+            &root,
+            "-mpf",
+            &args,
+            &format!("nspivot: empty {what}"),
+        );
+    }
+    let before = listing(&root);
+    let r = pivot("-mpf", &[r, ""]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (Some(127), "nspivot: empty program name\n")
+    );
+    assert_eq!(listing(&root), before);
 }
 
 #[test]
@@ -469,4 +490,101 @@ fn usage_errors() {
     assert!(common::tool("nspivot", ["--help"])
         .ok()
         .starts_with("Usage:\n nspivot "));
+}
+
+/// The caller's ignored SIGPIPE reaches the program in the new root (as util-linux tools leave
+/// it), through nsunshare and nspivot.
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    let dir = TempDir::new("sigpipe");
+    let root = rootfs(&dir, &["proc", "sys", "dev"]);
+    let mut c = common::cmd("nsunshare");
+    c.args(["-mpf", "--"])
+        .arg(common::bin("nspivot"))
+        .arg(&root)
+        .args(["grep", "SigIgn", "/proc/self/status"]);
+    let r = common::run(common::ignoring(&mut c, nix::sys::signal::Signal::SIGPIPE));
+    let mask = r.ok().trim().rsplit('\t').next().unwrap().to_string();
+    let mask = u64::from_str_radix(&mask, 16).unwrap();
+    assert_eq!(mask & 1 << 12, 1 << 12, "SIGPIPE was reset: {}", r.stdout);
+    assert_eq!(listing(&root), ["bin", "dev", "proc", "sys"]);
+}
+
+/// A failure once the new root is built (a bad --wd, checked before the switch) or once it is
+/// switched to (a program that cannot be executed) leaves the rootfs and the host's mounts as
+/// they were: no mount point made for --tmpfs or --bind stays behind.
+#[test]
+fn failures_after_the_build_leave_the_rootfs_as_it_was() {
+    if !common::root("failures_after_the_build_leave_the_rootfs_as_it_was") {
+        return;
+    }
+    let dir = TempDir::new("pivot-late");
+    let root = rootfs(&dir, &[]);
+    let r = root.to_str().unwrap();
+    let opts = ["--tmpfs=/x", "--bind=/etc/hostname:/a/newfile", "--ro"];
+    let with = |extra: &[&str], program: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = opts.iter().map(|a| a.to_string()).collect();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args.push(r.to_string());
+        args.extend(program.iter().map(|a| a.to_string()));
+        args
+    };
+    let before = listing(&root);
+    let mounts = host_mounts(dir.path());
+    for (args, code, line) in [
+        (
+            with(&["--wd=/nope"], &["/bin/true"]),
+            1,
+            "nspivot: cannot change directory to /nope: No such file or directory".to_string(),
+        ),
+        (
+            with(&["--wd=/a/newfile"], &["/bin/true"]),
+            1,
+            "nspivot: cannot change directory to /a/newfile: Not a directory".into(),
+        ),
+        (
+            with(&["--wd=/x/y"], &["/bin/true"]),
+            1,
+            "nspivot: cannot change directory to /x/y: No such file or directory".into(),
+        ),
+        (
+            with(&[], &["/no/such/program"]),
+            127,
+            "nspivot: failed to execute /no/such/program: No such file or directory".into(),
+        ),
+        (
+            with(&[], &["/proc"]),
+            126,
+            "nspivot: failed to execute /proc: Permission denied".into(),
+        ),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        for flags in ["-mpf", "-Urmpf"] {
+            let out = pivot(flags, &args);
+            assert_eq!(out.fails(code), line, "{flags} {args:?}");
+            assert_eq!(
+                listing(&root),
+                before,
+                "{flags} {args:?}: the rootfs changed"
+            );
+            assert_eq!(host_mounts(dir.path()), mounts, "{flags} {args:?}");
+        }
+    }
+    // A --wd that only the new root's mounts provide is found before the switch.
+    let args = with(&["--wd=/x"], &["/bin/pwd"]);
+    let out = pivot("-mpf", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.ok(), "/x\n");
+    // Once the program has run, the mount points made for it stay (empty, reused next time):
+    // nothing of nspivot outlives the container to remove them (see rootfs.rs and nspivot(1)).
+    assert_eq!(
+        listing(&root),
+        ["a", "bin", "dev", "proc", "sys", "tmp", "x"]
+    );
+    assert_eq!(std::fs::metadata(root.join("a/newfile")).unwrap().len(), 0);
+    let args = with(&[], &["/bin/true"]);
+    let again = pivot("-mpf", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
 }

@@ -691,6 +691,148 @@ fn persist_failure_undoes_everything() {
     assert!(!mounts.contains(&*d.path().to_string_lossy()), "{mounts}");
 }
 
+/// Whether `file` is a mount point in our mount namespace.
+fn mounted(file: &Path) -> bool {
+    let m = format!(" {} ", file.display());
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains(&m))
+}
+
+/// Whether a process of `pid` still runs (a zombie, or nothing, does not).
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(") ")
+            .is_some_and(|(_, r)| !r.starts_with('Z'))
+    })
+}
+
+/// nsunshare persisting a network namespace, with a pid file and a setup command that records
+/// its shell's pid and then sleeps, killed in the middle of that setup command in the ways
+/// `kill` names: its helper stops the setup command (its whole process group) and undoes the
+/// bind and the pid file, since the program never ran.
+fn interrupted_setup(mode: &[&str], kill: impl Fn(i32, i32)) {
+    let d = TempDir::new("interrupted");
+    let (net, pid_file) = (d.join("net"), d.join("pid"));
+    let (setup_pid, done, ran) = (d.join("setup.pid"), d.join("setup.done"), d.join("ran"));
+    let setup = format!(
+        "echo $$ > {0}.tmp && mv {0}.tmp {0}; sleep 2; touch {1}",
+        setup_pid.display(),
+        done.display()
+    );
+    let mut c = cmd(T);
+    c.args(mode)
+        .arg(format!("--net={}", net.display()))
+        .arg(format!("--pid-file={}", pid_file.display()))
+        .args(["--setup", &setup, "touch"])
+        .arg(&ran)
+        .stderr(Stdio::null());
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut p = Proc::spawn(&mut c);
+    assert!(
+        common::wait_for(Duration::from_secs(10), || setup_pid.exists()),
+        "{mode:?}: the setup command did not start"
+    );
+    assert!(
+        mounted(&net) && pid_file.exists(),
+        "{mode:?}: nothing to undo yet"
+    );
+    let sh: i32 = std::fs::read_to_string(&setup_pid)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let ns_pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill(p.pid() as i32, ns_pid);
+    let _ = p.0.wait();
+    assert!(
+        common::wait_for(Duration::from_secs(10), || !mounted(&net) && !net.exists()),
+        "{mode:?}: the namespace stayed bound at {}",
+        net.display()
+    );
+    assert!(!pid_file.exists(), "{mode:?}: the pid file stayed");
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !alive(sh)),
+        "{mode:?}: the setup command outlived the abort"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!done.exists(), "{mode:?}: the setup command finished");
+    assert!(!ran.exists(), "{mode:?}: the program ran");
+}
+
+/// The helper does not outlive a killed nsunshare with its work in place: kill -9 of nsunshare
+/// (with and without --fork), of the process waiting to run the program, and a Ctrl-C to the
+/// whole process group all leave nothing.
+#[test]
+fn helper_undoes_its_work_when_the_program_never_runs() {
+    if !common::root("helper_undoes_its_work_when_the_program_never_runs") {
+        return;
+    }
+    use nix::sys::signal::{kill, killpg, Signal};
+    let pid = nix::unistd::Pid::from_raw;
+    let sigkill_us = |us: i32, _| kill(pid(us), Signal::SIGKILL).unwrap();
+    interrupted_setup(&["-f"], sigkill_us);
+    interrupted_setup(&[], sigkill_us);
+    interrupted_setup(&["-fp", "--init", "--kill-child"], sigkill_us);
+    interrupted_setup(&["-f"], |_, child| {
+        kill(pid(child), Signal::SIGKILL).unwrap()
+    });
+    for mode in [&["-f"][..], &[]] {
+        interrupted_setup(mode, |us, _| killpg(pid(us), Signal::SIGINT).unwrap());
+        interrupted_setup(mode, |us, _| killpg(pid(us), Signal::SIGTERM).unwrap());
+    }
+}
+
+/// Failures after the helper's work, before the program runs, undo it too: a bad working
+/// directory, a program that cannot be executed (with --fork, --init, or neither). A program
+/// that ran keeps it.
+#[test]
+fn helper_work_goes_when_the_program_cannot_run() {
+    if !common::root("helper_work_goes_when_the_program_cannot_run") {
+        return;
+    }
+    let d = TempDir::new("noprogram");
+    let net = d.join("net");
+    let pid_file = d.join("pid");
+    let persist = [
+        format!("--net={}", net.display()),
+        format!("--pid-file={}", pid_file.display()),
+        "--setup=true".to_string(),
+    ];
+    for (mode, program, code) in [
+        (&[][..], &["--wd=/nonexistent", "true"][..], 1),
+        (&["-f"], &["--wd=/nonexistent", "true"], 1),
+        (&[], &["nstools-no-such-program"], 127),
+        (&["-f"], &["nstools-no-such-program"], 127),
+        (&["-fp", "--init"], &["nstools-no-such-program"], 127),
+        (&["-f"], &["/etc"], 126),
+    ] {
+        let r = run(cmd(T).args(mode).args(&persist).args(program));
+        assert_eq!(r.code, Some(code), "{mode:?} {program:?}: {}", r.stderr);
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            !mounted(&net) && !net.exists(),
+            "{mode:?} {program:?}: bound"
+        );
+        assert!(!pid_file.exists(), "{mode:?} {program:?}: pid file");
+    }
+    for mode in [&[][..], &["-f"], &["-fp", "--init"]] {
+        let r = run(cmd(T).args(mode).args(&persist).arg("true"));
+        r.ok();
+        assert!(
+            mounted(&net),
+            "{mode:?}: a program that ran keeps its namespace"
+        );
+        let _ = nix::mount::umount2(&net, nix::mount::MntFlags::MNT_DETACH);
+        std::fs::remove_file(&net).unwrap();
+    }
+}
+
 #[test]
 fn time_offsets() {
     if !common::root("time_offsets") {
@@ -1343,6 +1485,39 @@ fn bad_input_gets_one_clear_line() {
     assert!(!mounts.contains(&*d.path().to_string_lossy()));
 }
 
+/// Empty values are refused before anything is done, each saying what is empty, where the
+/// system call's own error would print them as nothing (`mount  failed`).
+#[test]
+fn empty_arguments_get_clear_messages() {
+    if !common::root("empty_arguments_get_clear_messages") {
+        return;
+    }
+    for (args, what) in [
+        (&["--net=", "true"][..], "path for --net"),
+        (&["--mount=", "true"], "path for --mount"),
+        (&["--mount-proc=", "true"], "path for --mount-proc"),
+        (&["--mount-binfmt=", "true"], "path for --mount-binfmt"),
+        (&["--root=", "true"], "path for --root"),
+        (&["-w", "", "true"], "path for --wd"),
+        (&["--pid-file=", "-f", "true"], "path for --pid-file"),
+        (&["-l", "", "true"], "binfmt definition for --load-interp"),
+    ] {
+        one_line_error(args, &format!("empty {what}"));
+    }
+    for args in [
+        &[""][..],
+        &["-f", ""],
+        &["-fp", "--setup", "touch /nonexistent/x", ""],
+    ] {
+        let r = tool(T, args);
+        assert_eq!(
+            (r.code, r.stderr.as_str()),
+            (Some(127), "nsunshare: empty program name\n"),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn mount_proc_never_leaks_out_through_shared_propagation() {
     if !common::root("mount_proc_never_leaks_out_through_shared_propagation") {
@@ -1362,22 +1537,95 @@ fn mount_proc_never_leaks_out_through_shared_propagation() {
     }
 }
 
+/// A caller that ignores SIGCHLD (Python, daemons): every wait still works (the supervising
+/// parent, the helper and its setup commands, the init), and the program sees the dispositions
+/// util-linux gives it (SIGCHLD reset to default, with or without --fork).
 #[test]
 fn inherited_ignored_sigchld_does_not_break_waiting() {
     if !common::root("inherited_ignored_sigchld_does_not_break_waiting") {
         return;
     }
-    // dash's `trap '' CHLD` leaves SIGCHLD ignored across exec.
-    let r = run(Command::new("sh")
-        .arg("-c")
-        .arg(r#"trap '' CHLD; exec "$0" -fp sh -c 'exit 7'"#)
-        .arg(common::bin(T)));
-    assert_eq!(r.code, Some(7), "{}", r.stderr);
-    let r = run(Command::new("sh")
-        .arg("-c")
-        .arg(r#"trap '' CHLD; exec "$0" -r --map-users=1:100000:10 sh -c 'exit 5'"#)
-        .arg(common::bin(T)));
-    assert_eq!(r.code, Some(5), "{}", r.stderr);
+    let d = TempDir::new("sigchld");
+    let pid_file = d.join("pid");
+    let pid_file_arg = format!("--pid-file={}", pid_file.display());
+    let probe = "grep SigIgn /proc/self/status; exit 7";
+    let ignoring = |c: &mut Command| run(common::sigchld_ignored(c));
+    // Cross-checked with util-linux where it has the options.
+    for args in [
+        &["-f"][..],
+        &["-fp"],
+        &["-fp", "--mount-proc"],
+        &["--kill-child"],
+        &["-U"],
+        &[],
+    ] {
+        let ours = ignoring(cmd(T).args(args).args(["sh", "-c", probe]));
+        let util = ignoring(Command::new("unshare").args(args).args(["sh", "-c", probe]));
+        assert_eq!(ours.code, Some(7), "{args:?}: {}", ours.stderr);
+        assert_eq!(
+            (ours.code, &ours.stdout, &ours.stderr),
+            (util.code, &util.stdout, &util.stderr),
+            "{args:?}: ours, then util-linux"
+        );
+    }
+    // Our own helper: setup commands, a pid file, maps from outside, an init.
+    let sigign = ignoring(cmd(T).args(["-f", "sh", "-c", probe])).stdout;
+    for args in [
+        &["-f", "--setup", "true"][..],
+        &["--setup", "sleep 0.1"],
+        &["-fp", "--setup", "true", &pid_file_arg],
+        &["-fp", "--init", "--setup", "true"],
+        &["-fp", "--init", "--kill-child"],
+        &["-f", "-r", "--map-users=1:100000:10"],
+        &["-r", "--map-users=1:100000:10"],
+    ] {
+        let r = ignoring(cmd(T).args(args).args(["sh", "-c", probe]));
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (Some(7), sigign.as_str(), ""),
+            "{args:?}"
+        );
+    }
+    assert!(
+        common::wait_for(Duration::from_secs(5), || !pid_file.exists()),
+        "the pid file outlived its process"
+    );
+}
+
+/// A caller's ignored SIGPIPE reaches the program, as util-linux leaves it (a shell pipeline's
+/// writer that ignores EPIPE stays so under nsunshare).
+#[test]
+fn ignored_sigpipe_is_kept_across_exec() {
+    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+        return;
+    }
+    use nix::sys::signal::Signal;
+    let probe = "grep SigIgn /proc/self/status";
+    for args in [&[][..], &["-f"], &["-fp"], &["-U", "-r"]] {
+        let ours = run(common::ignoring(
+            cmd(T).args(args).args(["sh", "-c", probe]),
+            Signal::SIGPIPE,
+        ));
+        let util = run(common::ignoring(
+            Command::new("unshare").args(args).args(["sh", "-c", probe]),
+            Signal::SIGPIPE,
+        ));
+        assert_eq!(ours.ok(), util.ok(), "{args:?}: ours, then util-linux");
+        let mask = u64::from_str_radix(ours.stdout.trim().rsplit('\t').next().unwrap(), 16);
+        assert_eq!(
+            mask.unwrap() & 1 << (13 - 1),
+            1 << 12,
+            "{args:?}: {}",
+            ours.stdout
+        );
+    }
+    // And with our own helper and init.
+    let r = run(common::ignoring(
+        cmd(T).args(["-fp", "--init", "--setup", "true", "sh", "-c", probe]),
+        Signal::SIGPIPE,
+    ));
+    let mask = u64::from_str_radix(r.ok().trim().rsplit('\t').next().unwrap(), 16).unwrap();
+    assert_eq!(mask & 1 << 12, 1 << 12, "{}", r.stdout);
 }
 
 #[test]

@@ -354,6 +354,7 @@ fn selinux_enabled() -> bool {
 
 impl Prepared {
     fn new(o: &Opts) -> Result<Prepared> {
+        process::check_program(&o.program)?;
         if o.follow_context {
             if !selinux_enabled() {
                 return Err(Error::new(

@@ -10,12 +10,13 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
 use crate::cli;
 use crate::error::{Error, Result};
 use crate::idmap::{self, Pending, Range, Setgroups};
-use crate::procdir::{self, ProcDir};
+use crate::procdir::{self, ProcDir, State};
 use crate::subid::{self, Caller, Which};
 
 const NAME: &str = "nsidmap";
@@ -66,7 +67,6 @@ const ETC: &str = "/etc";
 #[derive(Clone, Copy, Debug)]
 enum Target {
     Pid(Pid, Option<u64>),
-    Fd(u32),
 }
 
 /// What to do.
@@ -79,8 +79,6 @@ struct Request {
     map_root: bool,
     setgroups: Option<Setgroups>,
     show: bool,
-    /// Called as newuidmap/newgidmap: the ranges exactly as given (no --auto, no carving).
-    shadow: bool,
 }
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
@@ -91,11 +89,20 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
         .and_then(|a| Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned());
     match called.as_deref() {
-        Some(name @ "newuidmap") => cli::exit(name, shadow(name, Which::Uid, args)),
-        Some(name @ "newgidmap") => cli::exit(name, shadow(name, Which::Gid, args)),
-        _ => cli::exit(NAME, run(args)),
+        Some("newuidmap") => exit("newuidmap", shadow("newuidmap", Which::Uid, args)),
+        Some("newgidmap") => exit("newgidmap", shadow("newgidmap", Which::Gid, args)),
+        _ => exit(NAME, run(args)),
     }
 }
+
+/// Leave as every tool does, with a bound on the message: whatever a caller gives a setuid
+/// helper, it never gets more than a line's worth of it back.
+fn exit(name: &str, result: Result<i32>) -> ! {
+    cli::exit(name, result.map_err(|e| e.bounded(MESSAGE_MAX)))
+}
+
+/// The longest message `nsidmap` prints.
+const MESSAGE_MAX: usize = 512;
 
 fn run(args: Vec<OsString>) -> Result<i32> {
     match parse(args)? {
@@ -142,22 +149,24 @@ fn parse(args: Vec<OsString>) -> Result<Option<Request>> {
     Ok(Some(req))
 }
 
-/// newuidmap/newgidmap: `PID|fd:N INNER OUTER COUNT [INNER OUTER COUNT]...`, every failure
-/// exit status 1, as shadow.
-fn shadow(name: &str, which: Which, args: Vec<OsString>) -> Result<i32> {
-    let usage = || {
-        Error::new(format!(
-            "usage: {name} <pid>|fd:<fd> <{w}> <lower{w}> <count> [<{w}> <lower{w}> <count>]...",
-            w = which.name()
-        ))
-    };
+/// newuidmap/newgidmap: shadow's syntax (numbers as C's `strtoul` reads them), shadow's checks
+/// in shadow's order, and shadow 4.13's own words for every failure shadow reports (scripts and
+/// shadow's tests read them). What stays ours: root writes any valid map without shadow's
+/// per-user rules (as `nsidmap` does), a map the kernel would refuse is refused before anything
+/// is written (in shadow's words for the kernel's answer), and what shadow lacks is worded as
+/// `nsidmap` words it: `fd:N` and `PID:INODE` targets, zombies, unreadable files.
+fn shadow(name: &'static str, which: Which, args: Vec<OsString>) -> Result<i32> {
+    let w = which.name();
+    let usage_line =
+        format!("usage: {name} <pid> <{w}> <lower{w}> <count> [ <{w}> <lower{w}> <count> ] ... ");
+    let usage = || say(usage_line.clone());
     let args: Vec<String> = args
         .iter()
         .skip(1)
-        .map(|a| a.to_str().map(str::to_string).ok_or_else(usage))
-        .collect::<Result<_>>()?;
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     match args.first().map(String::as_str) {
-        Some("-h" | "--help") => return cli::help(&format!("{}\n", usage())),
+        Some("-h" | "--help") => return cli::help(&format!("{usage_line}\n")),
         Some("-V" | "--version") => return cli::version(name),
         _ => {}
     }
@@ -165,53 +174,164 @@ fn shadow(name: &str, which: Which, args: Vec<OsString>) -> Result<i32> {
         return Err(usage());
     };
     let target = match target.strip_prefix("fd:").filter(|n| !n.is_empty()) {
-        Some(n) => Target::Fd(
-            n.parse()
-                .ok()
-                .filter(|_| procdir::is_number(n))
-                .ok_or_else(usage)?,
-        ),
+        Some(n) if procdir::is_number(n) => ProcDir::from_fd(n.parse().map_err(|_| usage())?)?,
+        Some(_) => return Err(usage()),
+        None if target.contains(':') => {
+            let (pid, inode) = procdir::parse_pid(target).map_err(|_| usage())?;
+            ProcDir::open(pid, inode)?
+        }
         None => {
-            let (pid, inode) = procdir::parse_pid(target)?;
-            Target::Pid(pid, inode)
+            let pid = c_pid(target).ok_or_else(usage)?;
+            ProcDir::open(Pid::from_raw(pid), None).map_err(|_| {
+                say(format!(
+                    "{name}: Could not open proc directory for target {}",
+                    pid as u32
+                ))
+            })?
         }
     };
-    if rest.is_empty() || rest.len() % 3 != 0 {
-        return Err(usage());
+    running(&target)?;
+    let etc = Path::new(ETC);
+    let (ruid, rgid) = (getuid().as_raw(), getgid().as_raw());
+    let caller = if ruid == 0 {
+        None
+    } else {
+        let c = Caller::find(etc, ruid, rgid)?
+            .ok_or_else(|| say(format!("{name}: Cannot determine your user name.")))?;
+        let (st_uid, st_gid) = target.owner().map_err(|_| {
+            say(format!(
+                "{name}: Could not stat directory for target {}",
+                target.pid()
+            ))
+        })?;
+        let grant = subid::grant_aux_group_subids(etc)?;
+        if !c.gid_allowed(grant) || c.user.id != st_uid || rgid != st_gid {
+            let what = match which {
+                Which::Uid => "Target process",
+                Which::Gid => "Target",
+            };
+            return Err(say(format!(
+                "{name}: {what} {} is owned by a different user: uid:{ruid} pw_uid:{} \
+                 st_uid:{st_uid}, gid:{rgid} pw_gid:{} st_gid:{st_gid}",
+                target.pid(),
+                c.user.id,
+                c.user.gid
+            )));
+        }
+        let lines = c.subids(etc, which)?;
+        Some((c, lines))
+    };
+
+    // The ranges: whole triples, each number read and checked in turn.
+    let (n, count) = (rest.len(), rest.len().div_ceil(3));
+    if count * 3 > n {
+        return Err(say(format!(
+            "ranges: {count} argc: {n}\n{name}: Not enough arguments to form {count} mappings\n\
+             {usage_line}"
+        )));
     }
     let mut ranges = Vec::new();
     for t in rest.chunks(3) {
-        let mut n = [0u32; 3];
-        for (slot, text) in n.iter_mut().zip(t) {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::new(format!("invalid number '{text}'")));
-            }
-            *slot = text.parse().map_err(|_| {
-                Error::new(format!(
-                    "{} range {} {} {} not allowed: ids past 4294967294",
-                    which.name(),
-                    t[0],
-                    t[1],
-                    t[2]
-                ))
-            })?;
+        let mut v = [0u64; 3];
+        for (slot, text) in v.iter_mut().zip(t) {
+            *slot = c_ulong(text).ok_or_else(usage)?;
         }
-        ranges.push(Range {
-            inner: n[0],
-            outer: n[1],
-            count: n[2],
-        });
+        let [upper, lower, count] = v;
+        let max = u64::from(u32::MAX);
+        if upper > max || lower > max || count > max || upper + count > max || lower + count > max {
+            return Err(say(format!("{name}: subuid overflow detected.")));
+        }
+        ranges.push(Range::new(upper as u32, lower as u32, count as u32));
     }
-    let mut req = Request {
-        target: Some(target),
-        shadow: true,
-        ..Request::default()
-    };
+    let mut from_file = false;
+    if let Some((c, lines)) = &caller {
+        for r in &ranges {
+            if r.count > 0 && subid::covered(lines, r.outer, r.count) {
+                from_file = true;
+            } else if !(r.count == 1 && r.outer == c.own(which)) {
+                let end = |s: u32| u64::from(s) + u64::from(r.count);
+                return Err(say(format!(
+                    "{name}: {w} range [{}-{}) -> [{}-{}) not allowed",
+                    r.inner,
+                    end(r.inner),
+                    r.outer,
+                    end(r.outer)
+                )));
+            }
+        }
+    }
+    // What the kernel would refuse, refused before anything is written, in the words shadow
+    // prints when the kernel refuses it.
+    let file = which.map_file();
+    if ranges.is_empty() || idmap::validate(&ranges).is_err() {
+        return Err(say(format!(
+            "{name}: write to {file} failed: Invalid argument"
+        )));
+    }
+    let mut plan = Plan::default();
     match which {
-        Which::Uid => req.uid = ranges,
-        Which::Gid => req.gid = ranges,
+        Which::Uid => plan.uid = Some(ranges),
+        Which::Gid => {
+            // CVE-2018-7169: only a subgid range lets the namespace keep setgroups.
+            if caller.is_some() && !from_file {
+                plan.setgroups = Some(Setgroups::Deny);
+            }
+            plan.gid = Some(ranges);
+        }
     }
-    execute(&req)
+    if caller.is_some() {
+        lock_down(ruid, &plan)?;
+    }
+    write(&target, &plan, Voice::Shadow(name))?;
+    Ok(0)
+}
+
+/// Print `text` (shadow's words, some lines of which carry no tool name) as it is, and fail
+/// with status 1 without another word.
+fn say(text: String) -> Error {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    Error::silent(1)
+}
+
+/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
+/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
+/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
+fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, digits) = match hex {
+        Some(h) => (16, h),
+        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
+        None => (10, t),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// A pid as shadow's `get_pid` reads it: C's `strtoll` in base 10 (leading white space and a
+/// sign allowed), up to the end, within `pid_t`.
+fn c_pid(text: &str) -> Option<i32> {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if !procdir::is_number(digits) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    i32::try_from(if neg { -v } else { v }).ok()
 }
 
 /// The maps to write, checked.
@@ -228,13 +348,16 @@ fn execute(req: &Request) -> Result<i32> {
     let privileged = ruid == 0;
     let target = match req.target {
         Some(Target::Pid(pid, inode)) => ProcDir::open(pid, inode)?,
-        Some(Target::Fd(fd)) => ProcDir::from_fd(fd)?,
         None => return Err(Error::usage("no process specified")),
     };
+    if writes(req) {
+        running(&target)?;
+    }
     let caller = if privileged {
         None
     } else {
-        let c = Caller::lookup(etc, ruid, rgid)?;
+        let grant = subid::grant_aux_group_subids(etc)?;
+        let c = Caller::lookup(etc, ruid, rgid, grant)?;
         let (uid, gid) = target.owner()?;
         c.check_owner(target.label(), uid, gid)?;
         Some(c)
@@ -277,26 +400,31 @@ fn execute(req: &Request) -> Result<i32> {
     }
 
     if !privileged {
-        let mut keep = 0u64;
-        if let Some(uid) = &plan.uid {
-            keep |= 1 << subid::CAP_SETUID;
-            if uid.iter().any(|r| r.outer == 0) {
-                keep |= 1 << subid::CAP_SETFCAP;
-            }
-        }
-        if plan.gid.is_some() {
-            keep |= 1 << subid::CAP_SETGID;
-        }
-        subid::lockdown(ruid, keep)?;
+        lock_down(ruid, &plan)?;
     }
-    write(&target, &plan)?;
+    write(&target, &plan, Voice::Ours)?;
     if req.show {
         show(&target)?;
     }
     Ok(0)
 }
 
-/// The ranges of one map, from the request: shadow's exact ranges, or `--uid`/`--gid`, the
+/// Become the unprivileged caller `ruid` with only the capabilities writing `plan` needs.
+fn lock_down(ruid: u32, plan: &Plan) -> Result<()> {
+    let mut keep = 0u64;
+    if let Some(uid) = &plan.uid {
+        keep |= 1 << subid::CAP_SETUID;
+        if uid.iter().any(|r| r.outer == 0) {
+            keep |= 1 << subid::CAP_SETFCAP;
+        }
+    }
+    if plan.gid.is_some() {
+        keep |= 1 << subid::CAP_SETGID;
+    }
+    subid::lockdown(ruid, keep)
+}
+
+/// The ranges of one map, from the request: `--uid`/`--gid`, the
 /// `--auto` lines and the single `--map-root` mapping combined as util-linux does. `None`: this
 /// map is not written.
 fn ranges_for(
@@ -310,9 +438,6 @@ fn ranges_for(
         Which::Uid => &req.uid,
         Which::Gid => &req.gid,
     };
-    if req.shadow {
-        return Ok((!explicit.is_empty()).then(|| explicit.clone()));
-    }
     let mut pending: Vec<Pending> = explicit.iter().map(|r| Pending::from(*r)).collect();
     if req.auto {
         let lines = match caller {
@@ -358,27 +483,119 @@ fn ranges_for(
     Ok(Some(idmap::with_single(&pending, own, single)))
 }
 
+/// How failures are worded: ours, or shadow's own words under its name.
+#[derive(Clone, Copy)]
+enum Voice {
+    Ours,
+    Shadow(&'static str),
+}
+
 /// Write the plan through the held directory: `uid_map`, `setgroups`, `gid_map`, each in one
 /// write. `setgroups` is left alone when it already has the wanted value (it can only go from
 /// allow to deny, and not once `gid_map` is written).
-fn write(target: &ProcDir, plan: &Plan) -> Result<()> {
+fn write(target: &ProcDir, plan: &Plan, voice: Voice) -> Result<()> {
     if plan.uid.is_none() && plan.gid.is_none() && plan.setgroups.is_none() {
         return Ok(());
     }
-    target.alive()?;
-    let (dir, label) = (target.dir(), target.label());
+    running(target)?;
     if let Some(uid) = &plan.uid {
-        idmap::write_file(dir, label, "uid_map", &idmap::render(uid))?;
+        write_map(target, "uid_map", &idmap::render(uid), voice)?;
     }
     if let Some(sg) = plan.setgroups {
-        if target.read("setgroups")?.trim() != sg.as_str() {
-            idmap::write_file(dir, label, "setgroups", sg.as_str())?;
-        }
+        write_setgroups(target, sg, voice)?;
     }
     if let Some(gid) = &plan.gid {
-        idmap::write_file(dir, label, "gid_map", &idmap::render(gid))?;
+        write_map(target, "gid_map", &idmap::render(gid), voice)?;
     }
     Ok(())
+}
+
+/// The errno of a failed step, as C's `strerror` words it.
+fn strerror(e: &Error) -> &'static str {
+    e.errno().map_or("Unknown error", |e| e.desc())
+}
+
+fn write_map(target: &ProcDir, file: &str, text: &str, voice: Voice) -> Result<()> {
+    let Voice::Shadow(name) = voice else {
+        return idmap::write_file(target.dir(), target.label(), file, text);
+    };
+    let fd = target
+        .open_at(file, OFlag::O_WRONLY | OFlag::O_NOCTTY)
+        .map_err(|e| say(format!("{name}: open of {file} failed: {}", strerror(&e))))?;
+    match nix::unistd::write(&fd, text.as_bytes()) {
+        Ok(n) if n == text.len() => Ok(()),
+        Ok(_) => Err(say(format!("{name}: write to {file} failed: short write"))),
+        Err(e) => Err(say(format!("{name}: write to {file} failed: {}", e.desc()))),
+    }
+}
+
+fn write_setgroups(target: &ProcDir, sg: Setgroups, voice: Voice) -> Result<()> {
+    let Voice::Shadow(name) = voice else {
+        if target.read("setgroups")?.trim() != sg.as_str() {
+            idmap::write_file(target.dir(), target.label(), "setgroups", sg.as_str())?;
+        }
+        return Ok(());
+    };
+    let open = |flags| {
+        target.open_at("setgroups", flags).map_err(|e| {
+            say(format!(
+                "{name}: couldn't open process setgroups: {}",
+                strerror(&e)
+            ))
+        })
+    };
+    let fd = match target.open_at("setgroups", OFlag::O_RDONLY) {
+        // A kernel without setgroups (before 3.19): shadow warns and goes on.
+        Err(e) if e.errno() == Some(nix::errno::Errno::ENOENT) => {
+            let _ = say(format!(
+                "{name}: kernel doesn't support setgroups restrictions"
+            ));
+            return Ok(());
+        }
+        _ => open(OFlag::O_RDONLY)?,
+    };
+    let mut now = [0u8; 64];
+    let n = nix::unistd::read(&fd, &mut now)
+        .map_err(|e| say(format!("{name}: failed to read setgroups: {}", e.desc())))?;
+    let policy = format!("{}\n", sg.as_str());
+    if now[..n].starts_with(policy.as_bytes()) {
+        return Ok(());
+    }
+    let fd = open(OFlag::O_WRONLY)?;
+    nix::unistd::write(&fd, policy.as_bytes())
+        .map(drop)
+        .map_err(|e| {
+            say(format!(
+                "{name}: failed to setgroups {policy} policy: {}",
+                e.desc()
+            ))
+        })
+}
+
+/// Whether the request writes anything (rather than only showing the maps).
+fn writes(req: &Request) -> bool {
+    req.auto
+        || req.map_root
+        || !req.uid.is_empty()
+        || !req.gid.is_empty()
+        || req.setgroups.is_some()
+}
+
+/// Refuse a target that has ended: gone, or a zombie, whose maps the kernel would still let us
+/// write into a user namespace other processes may share, although the target will never use
+/// them (nsenter refuses zombies the same way).
+fn running(target: &ProcDir) -> Result<()> {
+    match target.state()? {
+        State::Running => Ok(()),
+        State::Zombie => Err(Error::new(format!(
+            "target process {} is a zombie: it has exited, its maps are not written",
+            target.pid()
+        ))),
+        State::Gone => Err(Error::sys(
+            format!("target process {}", target.label()),
+            nix::errno::Errno::ESRCH,
+        )),
+    }
 }
 
 /// `--show`: one `uid INNER:OUTER:COUNT` / `gid …` line per range, then `setgroups VALUE`.
@@ -423,6 +640,41 @@ mod tests {
     }
 
     #[test]
+    fn numbers_as_c_reads_them() {
+        for (text, want) in [
+            ("1000", Some(1000)),
+            ("  +1000", Some(1000)),
+            ("\t0x3e8", Some(1000)),
+            ("0X3E8", Some(1000)),
+            ("01750", Some(1000)),
+            ("0", Some(0)),
+            ("-1", Some(u64::MAX)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("", None),
+            (" ", None),
+            ("0x", None),
+            ("08", None),
+            ("1x", None),
+            ("10 ", None),
+            ("--1", None),
+        ] {
+            assert_eq!(c_ulong(text), want, "{text:?}");
+        }
+        for (text, want) in [
+            ("42", Some(42)),
+            (" -7", Some(-7)),
+            ("+0", Some(0)),
+            ("2147483648", None),
+            ("0x10", None),
+            ("", None),
+            ("4 2", None),
+        ] {
+            assert_eq!(c_pid(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
     fn auto_and_root_combine_like_unshare() {
         let r = Request {
             map_root: true,
@@ -449,7 +701,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(d.path().join("subgid"), "bob:5:5\n").unwrap();
-        let al = Caller::lookup(d.path(), 1000, 1000).unwrap();
+        let al = Caller::lookup(d.path(), 1000, 1000, false).unwrap();
         let auto = Request {
             auto: true,
             ..Request::default()

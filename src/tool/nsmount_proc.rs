@@ -64,6 +64,8 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let Some(o) = parse(args)? else {
         return Ok(0);
     };
+    crate::error::nonempty(o.dir.as_os_str(), "path for --dir")?;
+    process::check_program(&o.program)?;
     if !o.force && !ns::is_new("mnt")? {
         return Err(Error::new(format!(
             "refusing to mount over {} in the original mount namespace \

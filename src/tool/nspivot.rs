@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::cli;
-use crate::error::{Context, Error, Result};
+use crate::error::{nonempty, Context, Error, Result};
 use crate::ns;
 use crate::process;
 use crate::rootfs::{self, Bind, Layout};
@@ -59,6 +59,14 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let Some(o) = parse(args)? else {
         return Ok(0);
     };
+    nonempty(o.root.as_os_str(), "path for the new root")?;
+    for t in &o.layout.tmpfs {
+        nonempty(t.as_os_str(), "path for --tmpfs")?;
+    }
+    if let Some(wd) = &o.wd {
+        nonempty(wd.as_os_str(), "path for --wd")?;
+    }
+    process::check_program(&o.program)?;
     let root = rootfs::validate(&o.root, &o.layout)?;
     if let Some(h) = &o.hostname {
         ns::check_uts_name("hostname", h)?;
@@ -73,18 +81,47 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
             "refusing to pivot the original mount namespace (run under nsunshare -m)",
         ));
     }
-    rootfs::pivot(&root, &o.layout)?;
-    if let Some(h) = &o.hostname {
-        nix::unistd::sethostname(h).context(|| format!("cannot set hostname to '{h}'"))?;
-    }
+    let built = rootfs::build(&root, &o.layout)?;
     let wd = o.wd.unwrap_or_else(|| "/".into());
-    nix::unistd::chdir(&wd).context(|| format!("cannot change directory to {}", wd.display()))?;
     let program = if o.program.is_empty() {
         vec!["/bin/sh".into()]
     } else {
         o.program
     };
-    Err(process::exec(&program))
+    // Every failure from here leaves the new root as it was: the build is undone before the
+    // switch, and after it too if the program cannot be executed.
+    if let Err(e) = built.check_dir(&wd) {
+        built.undo();
+        return Err(e);
+    }
+    let old_hostname = match &o.hostname {
+        Some(h) => match set_hostname(h) {
+            Ok(old) => Some(old),
+            Err(e) => {
+                built.undo();
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    let pivoted = built.switch().inspect_err(|_| {
+        if let Some(old) = &old_hostname {
+            let _ = nix::unistd::sethostname(old);
+        }
+    })?;
+    let e = match nix::unistd::chdir(&wd) {
+        Ok(()) => process::exec(&program),
+        Err(e) => Error::sys(format!("cannot change directory to {}", wd.display()), e),
+    };
+    pivoted.undo();
+    Err(e)
+}
+
+/// Set the hostname (of the new UTS namespace, checked) and return the one it replaces.
+fn set_hostname(name: &str) -> Result<OsString> {
+    let old = nix::unistd::gethostname().context(|| "cannot read the hostname")?;
+    nix::unistd::sethostname(name).context(|| format!("cannot set hostname to '{name}'"))?;
+    Ok(old)
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {

@@ -2,18 +2,31 @@
 //!
 //! Process layout. `P` is us; it calls `unshare()` and becomes (or, with `--fork`, forks) the
 //! process that runs the program. Work that must happen from the *original* namespaces (writing
-//! id maps of ranges, bind-mounting namespace files to persist them) is done by a helper `H`
-//! forked before `unshare()`, held on a pipe until the namespaces exist, as util-linux does.
-//! With `--fork`, the child `C` is held too until `H` has succeeded, so the program never runs
-//! with half of its setup.
+//! id maps of ranges, bind-mounting namespace files to persist them, the pid file, `--setup`
+//! commands) is done by a helper `H` forked before `unshare()`, held on a pipe until the
+//! namespaces exist, as util-linux does. With `--fork`, the child `C` is held too until `H` has
+//! succeeded, so the program never runs with half of its setup.
+//!
+//! What `H` made must not outlive a program that never ran: `H` is detached (forked through an
+//! intermediate process, so that it is never a child of the program `P` may become) and stays
+//! until the program starts. The process that runs it holds the write end of a close-on-exec
+//! "commit" pipe: it writes [`COMMIT`] just before `execve` (and [`ABORT`] if that fails), and
+//! the kernel closes the pipe at `execve` or at its death. End of file without a commit (that
+//! process was killed, `P` was killed and `C` gave up, a later step failed) makes `H` stop its
+//! setup commands and undo its binds and pid file. No signal or parent-death race is involved:
+//! the pipe is closed by whatever ends the only process that may still run the program. Only
+//! the `execve` itself is a window: killed right inside it, the program has not run and the
+//! work stays.
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::signal::{kill, SigSet, Signal};
+use nix::sys::wait::WaitStatus;
 use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
 
 use crate::cli;
@@ -21,7 +34,7 @@ use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
 use crate::ns::{self, Kind};
-use crate::process::{self, Fork, Gate, GateTx, Supervise};
+use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise};
 use crate::sys;
 
 const NAME: &str = "nsunshare";
@@ -446,6 +459,31 @@ fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> 
     }
 }
 
+/// Refuse the empty values that would otherwise reach a system call and be printed as nothing
+/// (`mount  failed`): paths, a binfmt definition, the program's name.
+fn check_nonempty(o: &Opts) -> Result<()> {
+    use crate::error::nonempty;
+    for (kind, file) in &o.persist {
+        nonempty(file.as_os_str(), &format!("path for --{}", kind.long))?;
+    }
+    let paths = [
+        ("--mount-proc", &o.mount_proc),
+        ("--mount-binfmt", &o.mount_binfmt),
+        ("--root", &o.root),
+        ("--wd", &o.wd),
+        ("--pid-file", &o.pid_file),
+    ];
+    for (option, path) in paths {
+        if let Some(p) = path {
+            nonempty(p.as_os_str(), &format!("path for {option}"))?;
+        }
+    }
+    if let Some(def) = &o.load_interp {
+        nonempty(def.as_ref(), "binfmt definition for --load-interp")?;
+    }
+    process::check_program(&o.program)
+}
+
 /// The validated plan: what `H`, `P` and `C` will each do.
 struct Plan {
     o: Box<Opts>,
@@ -460,6 +498,7 @@ struct Plan {
 impl Plan {
     /// Check everything that can be checked before touching the system.
     fn new(o: Box<Opts>, caller: Caller) -> Result<Plan> {
+        check_nonempty(&o)?;
         let time = CloneFlags::from_bits_retain(libc::CLONE_NEWTIME);
         if (o.monotonic.is_some() || o.boottime.is_some()) && !o.flags.contains(time) {
             return Err(Error::new(
@@ -546,13 +585,15 @@ impl Plan {
     }
 
     fn execute(self) -> Result<i32> {
-        // An inherited SIGCHLD disposition of SIG_IGN would make our waits fail.
+        // As util-linux, with or without --fork: an inherited SIG_IGN would make our waits fail
+        // (process::fork resets it too), and the program gets the default either way.
         sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
         let me = getpid();
-        let helper = if self.needs_helper() {
-            Some(self.spawn_helper(me)?)
+        let (helper, commit) = if self.needs_helper() {
+            let (h, c) = self.spawn_helper(me)?;
+            (Some(h), Some(c))
         } else {
-            None
+            (None, None)
         };
 
         if let Some((uid, gid)) = self.o.owner {
@@ -565,9 +606,12 @@ impl Plan {
 
         if !self.o.fork {
             if let Some(h) = helper {
-                h.finish(me)?;
+                // The process to run the program is this one: it cannot be gone.
+                if !h.finish(me)? {
+                    return Err(Error::new("the helper lost the program's process"));
+                }
             }
-            return Err(self.finish_in_child());
+            return Err(self.finish_in_child(commit));
         }
 
         let mut blocked = if self.o.forward_signals {
@@ -605,20 +649,44 @@ impl Plan {
                     init_mask.add(Signal::SIGCHLD);
                     process::block(&init_mask)?;
                     if let Fork::Parent(program) = process::fork()? {
+                        // The program's process commits, not its init.
+                        drop(commit);
                         process::run_init(program);
                     }
                     process::restore_mask(&old_mask)?;
                 }
-                Err(self.finish_in_child())
+                Err(self.finish_in_child(commit))
             }
             Fork::Parent(child) => {
                 drop(parent_fd);
+                // Only `C` may run the program now: it alone holds the commit pipe.
+                drop(commit);
                 if let Some(h) = helper {
                     let hold = hold.map(Gate::sender);
-                    if let Err(e) = h.finish(child) {
-                        let _ = kill(child, Signal::SIGKILL);
-                        let _ = process::wait(child);
-                        return Err(e);
+                    match h.finish(child) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let _ = kill(child, Signal::SIGKILL);
+                            match process::wait(child) {
+                                // `C` ended by a signal, as a Ctrl-C ends it: so do we.
+                                Ok(status @ WaitStatus::Signaled(_, sig, _))
+                                    if sig != Signal::SIGKILL =>
+                                {
+                                    process::exit_like(status)
+                                }
+                                _ => {
+                                    return Err(Error::new(
+                                        "the process that was to run the program ended during \
+                                         the setup",
+                                    ))
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            let _ = kill(child, Signal::SIGKILL);
+                            let _ = process::wait(child);
+                            return Err(e);
+                        }
                     }
                     if let Some(tx) = hold {
                         tx.open()?;
@@ -673,11 +741,20 @@ impl Plan {
     }
 
     /// The rest of the work, in the process that will run the program; only returns on error.
-    fn finish_in_child(&self) -> Error {
-        match self.prepare_exec() {
-            Ok(()) => process::exec_or_shell(&self.o.program),
-            Err(e) => e,
+    /// With a helper, `commit` tells it the program is about to run (or could not be run), so
+    /// that it keeps or undoes its work.
+    fn finish_in_child(&self, commit: Option<Commit>) -> Error {
+        if let Err(e) = self.prepare_exec() {
+            return e;
         }
+        if let Some(c) = &commit {
+            c.say(COMMIT);
+        }
+        let e = process::exec_or_shell(&self.o.program);
+        if let Some(c) = &commit {
+            c.say(ABORT);
+        }
+        e
     }
 
     fn prepare_exec(&self) -> Result<()> {
@@ -780,31 +857,113 @@ impl Plan {
         Ok(())
     }
 
-    fn spawn_helper(&self, target: Pid) -> Result<Helper> {
+    /// Fork the helper `H`, detached (see the module comment): it waits for the pid of the
+    /// process that runs the program, and for the end of the returned [`Commit`] pipe.
+    fn spawn_helper(&self, target: Pid) -> Result<(Helper, Commit)> {
         let proc_dir = idmap::open_proc(Some(target))?;
-        let gate = Gate::new()?;
+        let go = Gate::new()?;
+        let done = Gate::new()?;
+        let (commit_rx, commit_tx) =
+            nix::unistd::pipe2(OFlag::O_CLOEXEC).context(|| "pipe failed")?;
         match process::fork()? {
             Fork::Child => {
-                let Some(ns_pid) = gate.receiver().recv() else {
-                    std::process::exit(1)
-                };
-                let result = self.helper_work(target, Pid::from_raw(ns_pid as i32), proc_dir);
-                if let Err(e) = &result {
-                    cli::report(NAME, e);
+                drop(commit_tx);
+                let (go, done) = (go.receiver(), done.sender());
+                match process::fork() {
+                    Ok(Fork::Child) => {}
+                    Ok(Fork::Parent(_)) => std::process::exit(0),
+                    Err(e) => {
+                        cli::report(NAME, &e);
+                        std::process::exit(1);
+                    }
                 }
-                std::process::exit(if result.is_ok() { 0 } else { 1 });
+                let code = self.helper_main(target, go, done, commit_rx, proc_dir);
+                std::process::exit(code)
             }
-            Fork::Parent(pid) => Ok(Helper {
-                pid,
-                go: gate.sender(),
-            }),
+            Fork::Parent(middle) => {
+                drop(commit_rx);
+                let status = process::wait(middle)?;
+                if process::status_code(status) != 0 {
+                    return Err(Error::silent(1));
+                }
+                let helper = Helper {
+                    go: go.sender(),
+                    done: done.receiver(),
+                };
+                Ok((helper, Commit(commit_tx)))
+            }
         }
     }
 
+    /// `H`'s life: wait for the pid of the process that runs the program, do the work, tell
+    /// `P`, then keep the work once the program starts or undo it if it never does. Returns the
+    /// exit status.
+    fn helper_main(
+        &self,
+        target: Pid,
+        go: GateRx,
+        done: GateTx,
+        commit: OwnedFd,
+        proc_dir: OwnedFd,
+    ) -> i32 {
+        // Keyboard and hang-up signals go to our whole process group: `H` outlives them to undo
+        // its work, which the end of the commit pipe then asks for; and telling a `P` that is
+        // gone must not end it either. Its setup commands get the caller's mask back.
+        let mut quiet = SigSet::empty();
+        for sig in [
+            Signal::SIGINT,
+            Signal::SIGQUIT,
+            Signal::SIGTERM,
+            Signal::SIGHUP,
+            Signal::SIGPIPE,
+        ] {
+            quiet.add(sig);
+        }
+        let Ok(mask) = process::block(&quiet) else {
+            return 1;
+        };
+        let Some(ns_pid) = go.recv() else {
+            // `P` failed (and said why) or died before its namespaces existed: nothing made.
+            return 1;
+        };
+        let ns_pid = Pid::from_raw(ns_pid as i32);
+        let mut made = Persisted::default();
+        let ending = Ending {
+            commit: &commit,
+            mask,
+        };
+        let result = self.helper_work(target, ns_pid, proc_dir, &mut made, &ending);
+        if let Err(e) = result {
+            let gone = e.is_silent();
+            if !gone {
+                cli::report(NAME, &e);
+            }
+            made.undo();
+            let _ = done.send(if gone { GONE } else { FAILED });
+            return 1;
+        }
+        if done.send(DONE).is_err() || !program_started(&commit) {
+            made.undo();
+            return 1;
+        }
+        if let Some((pidfd, file)) = made.pid_file.take() {
+            remove_when_gone(pidfd, &file);
+        }
+        0
+    }
+
     /// What `H` does, from the original namespaces, once `P` has unshared (and forked `C`):
-    /// maps, namespace files, pid file, setup commands, undoing its own work if a step fails.
-    /// `ns_pid` is the process that runs the program (`C`, or `P` without `--fork`).
-    fn helper_work(&self, target: Pid, ns_pid: Pid, proc_dir: OwnedFd) -> Result<()> {
+    /// maps, namespace files, pid file, setup commands. `ns_pid` is the process that runs the
+    /// program (`C`, or `P` without `--fork`). What it makes is recorded in `made`, for the
+    /// caller to undo on failure; [`Error::silent`] means the program's process is gone.
+    fn helper_work(
+        &self,
+        target: Pid,
+        ns_pid: Pid,
+        proc_dir: OwnedFd,
+        made: &mut Persisted,
+        ending: &Ending,
+    ) -> Result<()> {
         let label = format!("/proc/{target}");
         if self.outside.uid.is_some() || self.outside.gid.is_some() {
             if self.caller.euid == 0 {
@@ -819,51 +978,143 @@ impl Plan {
                 idmap::write_maps_external(target, uid, gid)?;
             }
         }
-        let mut made = Persisted::default();
-        let result = self.helper_steps(&label, ns_pid, &mut made);
-        if result.is_err() {
-            made.undo();
-        }
-        result
-    }
-
-    fn helper_steps(&self, label: &str, ns_pid: Pid, made: &mut Persisted) -> Result<()> {
         for (kind, file) in &self.o.persist {
-            made.bind(label, kind, file)?;
+            ending.check()?;
+            made.bind(&label, kind, file)?;
         }
         if let Some(file) = &self.o.pid_file {
+            ending.check()?;
+            // Held now, while the process cannot have been reaped (it waits for us), so the
+            // pid file goes with that very process.
+            let pidfd =
+                sys::pidfd_open(ns_pid).context(|| format!("pidfd_open {ns_pid} failed"))?;
             write_pid_file(file, ns_pid)?;
             made.created.push(file.clone());
-            // Tied to the process the file names (with --fork it may outlive us).
-            remove_when_gone(ns_pid, file)?;
+            made.pid_file = Some((pidfd, file.clone()));
         }
         for cmd in &self.o.setup {
-            use std::os::unix::process::ExitStatusExt;
-            let status = std::process::Command::new("/bin/sh")
-                .arg("-c")
-                .arg(cmd)
-                .env("NS_PID", ns_pid.to_string())
-                .status()
-                .context(|| "cannot run the setup command with /bin/sh")?;
-            let code = status
-                .code()
-                .or(status.signal().map(|s| 128 + s))
-                .unwrap_or(1);
-            if code != 0 {
-                return Err(Error::new(format!(
-                    "setup command failed with status {code}"
-                )));
-            }
+            ending.check()?;
+            run_setup(cmd, ns_pid, ending)?;
         }
-        Ok(())
+        ending.check()
     }
 }
 
-/// Namespace files bound by the helper, undone if a later step fails.
+/// Bytes on the commit pipe, from the process that runs the program to `H`.
+const COMMIT: u8 = b'c';
+const ABORT: u8 = b'a';
+
+/// What `H` tells `P` when its work is over (with [`GateTx::send`]).
+const DONE: u32 = 0;
+/// `H` failed and said why.
+const FAILED: u32 = 1;
+/// The process that was to run the program ended before `H` was done.
+const GONE: u32 = 2;
+
+/// The write end of the commit pipe, in the process that runs the program.
+struct Commit(OwnedFd);
+
+impl Commit {
+    /// Tell `H`; a helper that is gone (killed) has nothing left to keep or undo.
+    fn say(&self, byte: u8) {
+        let _ = process::write_quietly(self.0.as_fd(), &[byte]);
+    }
+}
+
+/// Whether the program started: [`COMMIT`] then the end of the pipe (closed by `execve`). A
+/// process that ends without committing, or reports [`ABORT`], never ran the program.
+fn program_started(commit: &OwnedFd) -> bool {
+    let mut committed = false;
+    let mut b = [0u8; 1];
+    loop {
+        match nix::unistd::read(commit.as_fd(), &mut b) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Ok(1) if b[0] == COMMIT => committed = true,
+            Ok(0) => return committed,
+            _ => return false,
+        }
+    }
+}
+
+/// How `H` learns, while it works, that the program will never run: the commit pipe ends.
+struct Ending<'a> {
+    commit: &'a OwnedFd,
+    /// The signal mask to give setup commands.
+    mask: SigSet,
+}
+
+impl Ending<'_> {
+    /// Fail silently when the process that was to run the program is gone. Nothing can be
+    /// written on the pipe before `H` is done, so any event on it is its end.
+    fn check(&self) -> Result<()> {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        let mut fds = [PollFd::new(self.commit.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, PollTimeout::ZERO) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => Ok(()),
+            _ => Err(Error::silent(1)),
+        }
+    }
+}
+
+/// Run one setup command with `/bin/sh -c` in a process group of its own, with `NS_PID` set, and
+/// wait for it; when the program's process ends meanwhile, end the command (TERM, then KILL
+/// after a grace period) and fail silently.
+fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), cmd.into()];
+    let child = match process::fork()? {
+        Fork::Child => {
+            let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            let _ = process::restore_mask(&ending.mask);
+            std::env::set_var("NS_PID", ns_pid.to_string());
+            let e = process::exec(&argv);
+            cli::report(NAME, &e);
+            std::process::exit(e.code());
+        }
+        Fork::Parent(child) => child,
+    };
+    // Also from here, so the group exists before we may signal it.
+    let _ = nix::unistd::setpgid(child, child);
+    let pidfd = sys::pidfd_open(child).context(|| format!("pidfd_open {child} failed"))?;
+    loop {
+        let mut fds = [
+            PollFd::new(pidfd.as_fd(), PollFlags::POLLIN),
+            PollFd::new(ending.commit.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(Error::sys("poll failed", e)),
+            Ok(_) => {}
+        }
+        if fds[0].any().unwrap_or(false) {
+            break;
+        }
+        if fds[1].any().unwrap_or(false) {
+            let group = Pid::from_raw(-child.as_raw());
+            let _ = kill(group, Signal::SIGTERM);
+            let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
+            let _ = poll(&mut fds, PollTimeout::from(2000u16));
+            let _ = kill(group, Signal::SIGKILL);
+            let _ = process::wait(child);
+            return Err(Error::silent(1));
+        }
+    }
+    let code = process::status_code(process::wait(child)?);
+    if code != 0 {
+        return Err(Error::new(format!(
+            "setup command failed with status {code}"
+        )));
+    }
+    Ok(())
+}
+
+/// Namespace files bound and files created by the helper, undone if the program never runs.
 #[derive(Default)]
 struct Persisted {
     mounted: Vec<PathBuf>,
     created: Vec<PathBuf>,
+    /// The pid file and the process it names, held by a pidfd.
+    pid_file: Option<(OwnedFd, PathBuf)>,
 }
 
 impl Persisted {
@@ -896,21 +1147,23 @@ impl Persisted {
     }
 }
 
-/// The helper `H`, held until [`Helper::finish`].
+/// The helper `H`, seen from `P`: held until [`Helper::finish`].
 struct Helper {
-    pid: Pid,
     go: GateTx,
+    done: GateRx,
 }
 
 impl Helper {
-    /// Release the helper, telling it which process runs the program, and wait for it; its
-    /// failure (already reported by it) is ours.
-    fn finish(self, ns_pid: Pid) -> Result<()> {
+    /// Release the helper, telling it which process runs the program, and wait until its work
+    /// is done: `true`, or `false` when that process ended meanwhile. Its failure (already
+    /// reported by it) is ours.
+    fn finish(self, ns_pid: Pid) -> Result<bool> {
         self.go.send(ns_pid.as_raw() as u32)?;
-        let status = process::wait(self.pid)?;
-        match process::status_code(status) {
-            0 => Ok(()),
-            _ => Err(Error::silent(1)),
+        match self.done.recv() {
+            Some(DONE) => Ok(true),
+            Some(GONE) => Ok(false),
+            Some(_) => Err(Error::silent(1)),
+            None => Err(Error::new("the helper process ended without finishing")),
         }
     }
 }
@@ -928,12 +1181,13 @@ fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
         .context(|| format!("cannot write the pid file {}", file.display()))
 }
 
-/// Remove `file` once `pid` has exited, from a small detached process that stays in the original
-/// mount namespace (where the file is) and holds none of our standard streams.
-fn remove_when_gone(pid: Pid, file: &Path) -> Result<()> {
-    let pidfd = sys::pidfd_open(pid).context(|| format!("pidfd_open {pid} failed"))?;
-    if let Fork::Parent(_) = process::fork()? {
-        return Ok(());
+/// Remove `file` once the process behind `pidfd` has exited, from a small detached process
+/// that stays in the original mount namespace (where the file is) and holds nothing else of
+/// ours: none of our standard streams, no other descriptor.
+fn remove_when_gone(pidfd: OwnedFd, file: &Path) {
+    use std::os::fd::AsRawFd;
+    if !matches!(process::fork(), Ok(Fork::Child)) {
+        return;
     }
     let _ = nix::unistd::setsid();
     if let Ok(null) = std::fs::File::options()
@@ -945,6 +1199,9 @@ fn remove_when_gone(pid: Pid, file: &Path) -> Result<()> {
         let _ = nix::unistd::dup2_stdout(&null);
         let _ = nix::unistd::dup2_stderr(&null);
     }
+    let keep = pidfd.as_raw_fd() as u32;
+    let _ = sys::close_fds(3, keep.saturating_sub(1));
+    let _ = sys::close_fds(keep + 1, u32::MAX);
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
     while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}

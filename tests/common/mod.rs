@@ -315,3 +315,25 @@ pub fn install(src: &Path, dst: &Path, mode: u32) {
         r.stderr
     );
 }
+
+/// `c`, executed with `sig` ignored, as a Python program or a daemon may leave SIGCHLD, or a
+/// shell SIGPIPE, for its children (an ignored disposition survives `execve`; a shell's
+/// `trap '' CHLD` does not set it).
+pub fn ignoring(c: &mut Command, sig: nix::sys::signal::Signal) -> &mut Command {
+    use nix::sys::signal::{signal, SigHandler};
+    use std::os::unix::process::CommandExt;
+    // SAFETY: runs in the forked child before exec; signal(2) is async-signal-safe and the
+    // closure allocates nothing.
+    unsafe {
+        c.pre_exec(move || {
+            signal(sig, SigHandler::SigIgn)
+                .map(drop)
+                .map_err(std::io::Error::from)
+        })
+    }
+}
+
+/// `c`, executed with SIGCHLD ignored (see [`ignoring`]).
+pub fn sigchld_ignored(c: &mut Command) -> &mut Command {
+    ignoring(c, nix::sys::signal::Signal::SIGCHLD)
+}
