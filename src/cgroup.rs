@@ -814,21 +814,6 @@ impl Cgroupfs {
         }
         Ok(g)
     }
-
-    /// Refuse to kill, freeze or delete a cgroup that holds nscgroup itself.
-    fn not_ours(&self, groups: &[Group], what: &str, path: &str) -> Result<()> {
-        for g in groups {
-            let own = &g.hier.own;
-            let inside =
-                g.path == "/" || *own == g.path || own.starts_with(&format!("{}/", g.path));
-            if inside {
-                return Err(Error::new(format!(
-                    "cannot {what} {path}: it contains the caller's own cgroup ({own})"
-                )));
-            }
-        }
-        Ok(())
-    }
 }
 
 fn is_dir_or_link(p: &Path) -> bool {
@@ -838,12 +823,40 @@ fn is_dir_or_link(p: &Path) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Create and set.
 
+/// A directory this run created, with its inode: a cgroup directory removed and made again by
+/// someone else has another one, so clean-up never takes what it did not make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MadeDir {
+    pub path: PathBuf,
+    pub ino: u64,
+}
+
+impl MadeDir {
+    /// Whether the directory is still the one this run made.
+    pub fn is_ours(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(&self.path).is_ok_and(|m| m.is_dir() && m.ino() == self.ino)
+    }
+}
+
+/// Whether [`Cgroupfs::apply`] may or must create the cgroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Create {
+    /// The cgroup must exist (`set`).
+    Never,
+    /// Create it where missing, keep it where it exists (`create`, `exec`).
+    IfMissing,
+    /// It must not exist anywhere: this call makes it, so that a clean-up removes only what it
+    /// made (`exec --rm`). A concurrent run that made it first makes this one fail.
+    New,
+}
+
 /// What a failed operation must take back.
 #[derive(Default)]
 struct Undo {
     /// Knob files written, with what they held before.
     values: Vec<(PathBuf, String)>,
-    dirs: Vec<PathBuf>,
+    dirs: Vec<MadeDir>,
     /// `(cgroup.subtree_control file, controllers we enabled in it)`.
     enabled: Vec<(PathBuf, Vec<String>)>,
 }
@@ -854,7 +867,9 @@ impl Undo {
             let _ = write_file(file, old.trim_end());
         }
         for d in self.dirs.iter().rev() {
-            let _ = std::fs::remove_dir(d);
+            if d.is_ours() {
+                let _ = std::fs::remove_dir(&d.path);
+            }
         }
         for (file, ctrls) in self.enabled.iter().rev() {
             let off: Vec<String> = ctrls.iter().map(|c| format!("-{c}")).collect();
@@ -867,7 +882,7 @@ impl Undo {
 pub struct Made {
     pub groups: Vec<Group>,
     /// Directories that did not exist before, parents first.
-    pub created: Vec<PathBuf>,
+    pub created: Vec<MadeDir>,
 }
 
 impl Cgroupfs {
@@ -882,14 +897,14 @@ impl Cgroupfs {
         set.into_iter().collect()
     }
 
-    /// Create `path` where missing (parents too), enable what it needs, and write `limits`.
-    /// Everything made is taken back on failure. `create` false: the cgroup must exist (`set`).
+    /// Create `path` as `create` says (parents too), enable what it needs, and write `limits`.
+    /// Everything made is taken back on failure.
     pub fn apply(
         &self,
         path: &str,
         limits: &Limits,
         controllers: &[String],
-        create: bool,
+        create: Create,
     ) -> Result<Made> {
         check_path(path)?;
         let writes = limits.writes(self.mode)?;
@@ -912,35 +927,31 @@ impl Cgroupfs {
         path: &str,
         writes: &[Write],
         needed: &[String],
-        create: bool,
+        create: Create,
         undo: &mut Undo,
     ) -> Result<Vec<Group>> {
-        let groups: Vec<Group> = match self.mode {
-            Mode::V2 => vec![self.group("", path)?],
-            Mode::V1 if needed.is_empty() && !create => self.existing(path, &[])?,
-            Mode::V1 if needed.is_empty() => {
-                return Err(Error::usage(format!(
-                    "no controller to create {path} in: give a limit or --controllers"
-                )))
+        let groups = self.groups_for(path, needed, create)?;
+        match create {
+            Create::Never => {
+                if let Some(g) = groups.iter().find(|g| !g.exists()) {
+                    return Err(Error::sys(
+                        format!("cgroup {path} ({})", g.dir().display()),
+                        Errno::ENOENT,
+                    ));
+                }
             }
-            Mode::V1 => needed
-                .iter()
-                .map(|c| self.group(c, path))
-                .collect::<Result<_>>()?,
-        };
-        if !create {
-            if let Some(g) = groups.iter().find(|g| !g.exists()) {
-                return Err(Error::sys(
-                    format!("cgroup {path} ({})", g.dir().display()),
-                    Errno::ENOENT,
-                ));
+            Create::New => {
+                if let Some(g) = groups.iter().find(|g| g.exists()) {
+                    return Err(exists_already(path, g));
+                }
             }
+            Create::IfMissing => {}
         }
         if self.mode == Mode::V2 {
             self.check_available(&groups[0], needed)?;
         }
         for g in &groups {
-            self.make(g, undo)?;
+            self.make(g, (create == Create::New).then_some(path), undo)?;
         }
         if self.mode == Mode::V2 {
             self.enable(&groups[0], needed, undo)?;
@@ -1003,6 +1014,37 @@ impl Cgroupfs {
         Ok(groups)
     }
 
+    /// The cgroups of `path` that [`apply`](Self::apply) works on, computed without touching
+    /// anything.
+    pub fn groups_for(&self, path: &str, needed: &[String], create: Create) -> Result<Vec<Group>> {
+        check_path(path)?;
+        Ok(match self.mode {
+            Mode::V2 => vec![self.group("", path)?],
+            Mode::V1 if needed.is_empty() && create == Create::Never => self.existing(path, &[])?,
+            Mode::V1 if needed.is_empty() => {
+                return Err(Error::usage(format!(
+                    "no controller to create {path} in: give a limit or --controllers"
+                )))
+            }
+            Mode::V1 => needed
+                .iter()
+                .map(|c| self.group(c, path))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    /// The cgroups `apply(path, limits, controllers, create)` would work on.
+    pub fn targets(
+        &self,
+        path: &str,
+        limits: &Limits,
+        controllers: &[String],
+        create: Create,
+    ) -> Result<Vec<Group>> {
+        let writes = limits.writes(self.mode)?;
+        self.groups_for(path, &Self::needed(&writes, controllers), create)
+    }
+
     /// v2: every needed controller must be offered at the root.
     fn check_available(&self, g: &Group, needed: &[String]) -> Result<()> {
         if needed.is_empty() {
@@ -1021,23 +1063,37 @@ impl Cgroupfs {
         Ok(())
     }
 
-    /// Make the cgroup's directory and its missing parents. On v1 cpuset, a new directory gets
-    /// its parent's `cpuset.cpus` and `cpuset.mems`, without which no task can join it.
-    fn make(&self, g: &Group, undo: &mut Undo) -> Result<()> {
+    /// Make the cgroup's directory and its missing parents (with `fresh`, the user's path, the
+    /// cgroup itself must be made by this call). On v1 cpuset, a new directory gets its parent's
+    /// `cpuset.cpus` and `cpuset.mems`, without which no task can join it.
+    fn make(&self, g: &Group, fresh: Option<&str>, undo: &mut Undo) -> Result<()> {
+        use std::os::unix::fs::MetadataExt;
         let mut cg = String::new();
         for part in g.path.split('/').filter(|p| !p.is_empty()) {
             let parent = g.at(&cg);
             cg.push('/');
             cg.push_str(part);
             let dir = g.at(&cg);
-            if is_dir(&dir) {
+            let leaf = cg == g.path;
+            let fresh_leaf = fresh.filter(|_| leaf);
+            if is_dir(&dir) && fresh_leaf.is_none() {
                 continue;
             }
-            match std::fs::create_dir(&dir) {
-                Err(e) if e.raw_os_error() == Some(libc::EEXIST) => continue,
-                r => r.context(|| format!("cannot create {}", dir.display()))?,
+            let exists = |e: &std::io::Error| e.raw_os_error() == Some(libc::EEXIST);
+            match (std::fs::create_dir(&dir), fresh_leaf) {
+                (Err(e), Some(user_path)) if exists(&e) => {
+                    return Err(exists_already(user_path, g))
+                }
+                (Err(e), None) if exists(&e) => continue,
+                (r, _) => r.context(|| format!("cannot create {}", dir.display()))?,
             }
-            undo.dirs.push(dir.clone());
+            let ino = std::fs::symlink_metadata(&dir)
+                .context(|| format!("cannot stat {}", dir.display()))?
+                .ino();
+            undo.dirs.push(MadeDir {
+                path: dir.clone(),
+                ino,
+            });
             if self.mode == Mode::V1 && g.hier.controller == "cpuset" {
                 for f in ["cpuset.cpus", "cpuset.mems"] {
                     let v = read(&parent.join(f))?;
@@ -1089,6 +1145,14 @@ impl Cgroupfs {
     }
 }
 
+/// `Create::New` found the cgroup made already (before us, or by a concurrent run).
+fn exists_already(path: &str, g: &Group) -> Error {
+    Error::new(format!(
+        "cannot use --rm on {path}: {} exists already (--rm only removes a cgroup it creates)",
+        g.dir().display()
+    ))
+}
+
 /// Our own limit knobs (a missing one means a controller is off, not a typo).
 fn limits_knob(file: &str) -> bool {
     [
@@ -1112,6 +1176,21 @@ fn limits_knob(file: &str) -> bool {
 
 // ---------------------------------------------------------------------------------------------
 // Processes: attach, kill, freeze, delete.
+
+/// Refuse to act on a cgroup that holds the caller: its own cgroup, one of its ancestors, or a
+/// hierarchy's root (`what` words the act: "kill", "delete", "use --rm on").
+pub fn refuse_if_holds_caller(groups: &[Group], what: &str, path: &str) -> Result<()> {
+    for g in groups {
+        let own = &g.hier.own;
+        let holds = g.path == "/" || *own == g.path || own.starts_with(&format!("{}/", g.path));
+        if holds {
+            return Err(Error::new(format!(
+                "cannot {what} {path}: it contains the caller's own cgroup ({own})"
+            )));
+        }
+    }
+    Ok(())
+}
 
 /// Does `pid` exist (as a process we could name)?
 fn pid_exists(pid: Pid) -> bool {
@@ -1142,8 +1221,28 @@ pub fn go_home(made: &Made) {
         let _ = write_file(&home, &me);
     }
     for d in made.created.iter().rev() {
-        let _ = std::fs::remove_dir(d);
+        if d.is_ours() {
+            let _ = std::fs::remove_dir(&d.path);
+        }
     }
+}
+
+/// Take back what [`Cgroupfs::apply`] with [`Create::New`] made: kill what is left in each cgroup
+/// it made (still the very directory, by inode) and delete it, then its parents that this call
+/// created and that are empty now. A cgroup it did not make is never touched.
+pub fn remove_made(made: &Made, path: &str) -> Result<()> {
+    for g in &made.groups {
+        let dir = g.dir();
+        if made.created.iter().any(|d| d.path == dir && d.is_ours()) {
+            delete(std::slice::from_ref(g), path, true)?;
+        }
+    }
+    for d in made.created.iter().rev() {
+        if d.is_ours() {
+            let _ = std::fs::remove_dir(&d.path);
+        }
+    }
+    Ok(())
 }
 
 /// Signal every process of the cgroups (and below), each through a pidfd.
@@ -1206,9 +1305,11 @@ pub fn kill_all(groups: &[Group]) -> Result<()> {
     }
 }
 
-/// Remove the cgroups, deepest directories first. Fails (changing nothing) when one holds a
-/// process and `kill` is false.
+/// Remove the cgroups, deepest directories first. Fails (changing nothing) when one holds the
+/// caller (see [`refuse_if_holds_caller`]), or a process and `kill` is false. This is the one way
+/// a cgroup is deleted.
 pub fn delete(groups: &[Group], path: &str, kill: bool) -> Result<()> {
+    refuse_if_holds_caller(groups, "delete", path)?;
     if kill {
         kill_all(groups)?;
     } else {
@@ -1257,7 +1358,7 @@ pub fn freeze(fs: &Cgroupfs, path: &str, on: bool) -> Result<()> {
         Mode::V2 => {
             let g = fs.existing_in(path, "", what)?;
             if on {
-                fs.not_ours(std::slice::from_ref(&g), what, path)?;
+                refuse_if_holds_caller(std::slice::from_ref(&g), what, path)?;
             }
             let events = g.file("cgroup.events");
             let want = u64::from(on);
@@ -1273,7 +1374,7 @@ pub fn freeze(fs: &Cgroupfs, path: &str, on: bool) -> Result<()> {
         Mode::V1 => {
             let g = fs.existing_in(path, "freezer", what)?;
             if on {
-                fs.not_ours(std::slice::from_ref(&g), what, path)?;
+                refuse_if_holds_caller(std::slice::from_ref(&g), what, path)?;
             }
             let state = g.file("freezer.state");
             let want = if on { "FROZEN" } else { "THAWED" };
@@ -1419,7 +1520,7 @@ impl Cgroupfs {
     /// `kill PATH SIGNAL`: signal every process; `SIGKILL` on v2 uses `cgroup.kill`.
     pub fn kill(&self, path: &str, sig: Signal, only: &[String]) -> Result<()> {
         let groups = self.existing(path, only)?;
-        self.not_ours(&groups, "kill", path)?;
+        refuse_if_holds_caller(&groups, "kill", path)?;
         if sig == Signal::SIGKILL && self.mode == Mode::V2 {
             let f = groups[0].file("cgroup.kill");
             if f.exists() {
@@ -1431,9 +1532,7 @@ impl Cgroupfs {
 
     /// `delete PATH [--kill]`.
     pub fn delete(&self, path: &str, kill: bool, only: &[String]) -> Result<()> {
-        let groups = self.existing(path, only)?;
-        self.not_ours(&groups, "delete", path)?;
-        delete(&groups, path, kill)
+        delete(&self.existing(path, only)?, path, kill)
     }
 }
 
@@ -1690,7 +1789,7 @@ mod tests {
             l.io_max = vec![parse_io_max("8:16,rbps=2M,wbps=max,riops=100").unwrap()];
             l.set = vec![("memory.oom.group".into(), "1".into())];
         });
-        let made = fs.apply("box", &l, &[], true).unwrap();
+        let made = fs.apply("box", &l, &[], Create::IfMissing).unwrap();
         assert!(made.created.is_empty());
         assert_eq!(made.groups[0].path, "/me/box");
         let got = changed(&before, &snapshot(t.path()));
@@ -1723,7 +1822,7 @@ mod tests {
             l.pids = Some(None);
             l.cpus = Some(None);
         });
-        fs.apply("/box", &l, &[], false).unwrap();
+        fs.apply("/box", &l, &[], Create::Never).unwrap();
         let got = changed(&before, &snapshot(t.path()));
         let want = [
             ("box/cpu.max", "max 100000"),
@@ -1742,7 +1841,7 @@ mod tests {
         let fs = fs_v2(&t, "/");
         let before = snapshot(t.path());
         let l = limits(|l| l.memory = Some(Some(1 << 20)));
-        let e = fs.apply("a", &l, &[], true).err().unwrap();
+        let e = fs.apply("a", &l, &[], Create::IfMissing).err().unwrap();
         assert_eq!(
             e.to_string(),
             format!(
@@ -1766,17 +1865,17 @@ mod tests {
         let fs = fs_v2(&t, "/");
         let before = snapshot(t.path());
         let l = limits(|l| l.cpus = Some(Some(1000)));
-        let e = fs.apply("box", &l, &[], true).err().unwrap();
+        let e = fs.apply("box", &l, &[], Create::IfMissing).err().unwrap();
         assert!(e
             .to_string()
             .starts_with("controller cpu is not available in "));
         let l = limits(|l| l.set = vec![("memory.bogus".into(), "1".into())]);
-        let e = fs.apply("box", &l, &[], true).err().unwrap();
+        let e = fs.apply("box", &l, &[], Create::IfMissing).err().unwrap();
         assert!(e
             .to_string()
             .starts_with("unknown knob 'memory.bogus': no such file"));
         let e = fs
-            .apply("new", &Limits::default(), &[], false)
+            .apply("new", &Limits::default(), &[], Create::Never)
             .err()
             .unwrap();
         assert!(e.to_string().contains("No such file or directory"), "{e}");
@@ -1797,7 +1896,7 @@ mod tests {
             l.memory = Some(Some(1 << 20));
             l.pids = Some(Some(3));
         });
-        let e = fs.apply("box", &l, &[], false).err().unwrap();
+        let e = fs.apply("box", &l, &[], Create::Never).err().unwrap();
         assert!(e.to_string().contains("pids.max: Is a directory"), "{e}");
         assert_eq!(snapshot(t.path()), before);
     }
@@ -1809,7 +1908,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), t.path().join("link")).unwrap();
         let fs = fs_v2(&t, "/");
         let e = fs
-            .apply("link/x", &Limits::default(), &[], true)
+            .apply("link/x", &Limits::default(), &[], Create::IfMissing)
             .err()
             .unwrap();
         assert!(
@@ -1838,7 +1937,7 @@ mod tests {
             l.memory = Some(Some(1 << 20));
             l.swap = Some(Some(0));
         });
-        let e = fs.apply("box", &l, &[], true).err().unwrap();
+        let e = fs.apply("box", &l, &[], Create::IfMissing).err().unwrap();
         assert_eq!(
             e.to_string(),
             format!(
@@ -1850,7 +1949,7 @@ mod tests {
         assert_eq!(snapshot(t.path()), before);
         fs::write(mem.join("memory.memsw.limit_in_bytes"), "untouched").unwrap();
         let before = snapshot(t.path());
-        let made = fs.apply("box", &l, &[], true).unwrap();
+        let made = fs.apply("box", &l, &[], Create::IfMissing).unwrap();
         let hiers: Vec<&str> = made
             .groups
             .iter()
@@ -1871,7 +1970,7 @@ mod tests {
             ]
         );
         let l = limits(|l| l.pids = Some(Some(7)));
-        let made = fs.apply("/me/box", &l, &[], false).unwrap();
+        let made = fs.apply("/me/box", &l, &[], Create::Never).unwrap();
         assert_eq!(made.groups.len(), 1);
         assert_eq!(
             fs::read_to_string(t.path().join("pids/me/box/pids.max")).unwrap(),

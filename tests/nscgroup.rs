@@ -632,3 +632,152 @@ fn v2_fixture_through_root() {
     assert!(!t.join("nothere").exists());
     assert_eq!(ng([&root, "list", "/"]).ok(), "/box\n");
 }
+
+/// A shell that moves itself into the cgroup directory `procs_dir` (one hierarchy) and then
+/// executes nscgroup with `args`: nscgroup's own cgroup is then one the test made.
+fn ng_from_inside(procs_dir: &Path, args: &[&str]) -> common::Ran {
+    let mut c = Command::new("sh");
+    c.args(["-c", r#"echo $$ > "$0/cgroup.procs" && exec "$@""#])
+        .arg(procs_dir)
+        .arg(common::bin("nscgroup"))
+        .args(args);
+    common::run(&mut c)
+}
+
+#[test]
+fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
+    if !common::root("exec_rm_refuses_the_callers_cgroup_and_its_ancestors") || !v1_here() {
+        return;
+    }
+    // The caller runs in CG/inner of the pids hierarchy, which the test made: were the check
+    // missing, only the test's own shell would be killed.
+    let cg = Cg::new("rmself");
+    let inner = format!("{}/inner", &*cg);
+    ng(["create", &inner, "--pids=100"]).ok();
+    let dir_inner = dir("pids", &inner);
+    let marker = TempDir::new("rmself");
+    let ran = marker.join("ran");
+    let ran = ran.to_str().unwrap();
+    let abs_cg = format!("{}/{}", own("pids").trim_end_matches('/'), &*cg);
+    let abs_inner = format!("{abs_cg}/inner");
+    for target in [".", "./", &abs_inner, &abs_cg] {
+        let r = ng_from_inside(
+            &dir_inner,
+            &["exec", "--rm", target, "--pids=100", "--", "touch", ran],
+        );
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nscgroup: cannot use --rm on {target}: it contains the caller's own cgroup \
+                 ({abs_inner})"
+            ),
+        );
+        assert!(!Path::new(ran).exists(), "{target}: the program ran");
+        assert!(dir_inner.exists() && dir("pids", &cg).exists(), "{target}");
+    }
+    // The hierarchy's root, on a fixture tree (never on the real one).
+    let t = v2_fixture();
+    let root = format!("--root={}", t.path().display());
+    for target in ["/", "."] {
+        let r = ng([&root, "exec", "--rm", target, "--", "touch", ran]);
+        assert!(
+            r.fails(1).starts_with(&format!(
+                "nscgroup: cannot use --rm on {target}: it contains the caller's own cgroup"
+            )),
+            "{}",
+            r.stderr
+        );
+        assert!(!Path::new(ran).exists());
+    }
+    // delete and kill refuse them the same way.
+    for cmd in ["delete", "kill"] {
+        let r = ng_from_inside(&dir_inner, &[cmd, &abs_cg]);
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nscgroup: cannot {cmd} {abs_cg}: it contains the caller's own cgroup \
+                 ({abs_inner})"
+            )
+        );
+    }
+    assert!(dir_inner.exists());
+}
+
+#[test]
+fn exec_rm_refuses_an_existing_cgroup() {
+    if !common::root("exec_rm_refuses_an_existing_cgroup") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("rmold");
+    ng(["create", &cg, "--pids=10"]).ok();
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng(["attach", &cg, &pid]).ok();
+    let marker = TempDir::new("rmold");
+    let ran = marker.join("ran");
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "touch",
+        ran.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot use --rm on {}: {} exists already (--rm only removes a cgroup it \
+             creates)",
+            &*cg,
+            dir("pids", &cg).display()
+        )
+    );
+    assert!(!ran.exists());
+    // Nothing of the cgroup was touched: its process runs on in it.
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), pid);
+    assert_eq!(cat(&dir("pids", &cg).join("pids.max")), "10");
+    drop(sleeper);
+}
+
+#[test]
+fn concurrent_exec_rm_with_one_name() {
+    if !common::root("concurrent_exec_rm_with_one_name") || !v1_here() {
+        return;
+    }
+    let cg = Cg::new("rmtwo");
+    let gate = TempDir::new("rmtwo");
+    let go = gate.join("go");
+    let script = format!(
+        "while [ ! -e {} ]; do sleep 0.02; done; exit 3",
+        go.display()
+    );
+    let mut first = Proc::spawn(common::cmd("nscgroup").args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let procs = dir("pids", &cg).join("cgroup.procs");
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(&procs).is_ok_and(|p| !p.trim().is_empty())
+    }));
+    // The program (its loop's sleeps come and go).
+    let program = cat(&procs).lines().next().unwrap().to_string();
+    // The second run with the same name is refused and kills nothing.
+    let r = ng(["exec", "--rm", &cg, "--pids=10", "--", "true"]);
+    assert!(
+        r.fails(1)
+            .starts_with(&format!("nscgroup: cannot use --rm on {}: ", &*cg)),
+        "{}",
+        r.stderr
+    );
+    assert!(cat(&procs).lines().any(|l| l == program), "{}", cat(&procs));
+    std::fs::write(&go, "").unwrap();
+    assert_eq!(first.0.wait().unwrap().code(), Some(3));
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}

@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Pid};
 
-use crate::cgroup::{self, Cgroupfs, Limits, Mode, SelfCgroup};
+use crate::cgroup::{self, Cgroupfs, Create, Limits, Mode, SelfCgroup};
 use crate::cli;
 use crate::error::{Error, Result};
 use crate::process::{self, Fork, Supervise};
@@ -112,8 +112,10 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let path = o.operands.first().map(String::as_str).unwrap_or(".");
     let only = &o.controllers;
     match o.command.as_str() {
-        "create" => fs.apply(path, &o.limits, only, true).map(drop)?,
-        "set" => fs.apply(path, &o.limits, only, false).map(drop)?,
+        "create" => fs
+            .apply(path, &o.limits, only, Create::IfMissing)
+            .map(drop)?,
+        "set" => fs.apply(path, &o.limits, only, Create::Never).map(drop)?,
         "attach" => {
             let pids = o.operands[1..]
                 .iter()
@@ -260,21 +262,36 @@ fn check(o: &Opts, given: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// `exec PATH [--rm] PROGRAM`: create the cgroup if missing, then run the program in it.
+/// `exec PATH PROGRAM`: create the cgroup if missing, move into it and execute the program.
 fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
-    // v1 without limits: join the hierarchies where PATH already exists.
-    let create = !(fs.mode == Mode::V1 && o.limits.is_empty() && o.controllers.is_empty());
-    let made = fs.apply(path, &o.limits, &o.controllers, create)?;
-    if !o.rm {
-        cgroup::attach(&made.groups, &[getpid()])?;
-        let e = process::exec(&o.program);
-        // Not run: go back where we were and take back what we made.
-        cgroup::go_home(&made);
-        return Err(e);
+    if o.rm {
+        return exec_rm(fs, path, o);
     }
+    // v1 without limits: join the hierarchies where PATH already exists.
+    let create = if fs.mode == Mode::V1 && o.limits.is_empty() && o.controllers.is_empty() {
+        Create::Never
+    } else {
+        Create::IfMissing
+    };
+    let made = fs.apply(path, &o.limits, &o.controllers, create)?;
+    cgroup::attach(&made.groups, &[getpid()])?;
+    let e = process::exec(&o.program);
+    // Not run: go back where we were and take back what we made.
+    cgroup::go_home(&made);
+    Err(e)
+}
+
+/// `exec --rm PATH PROGRAM`: make the cgroup (it must not exist: `--rm` removes only what this
+/// run made), run the program in it from a child while we wait outside (forwarding signals),
+/// then kill what is left and delete the cgroup.
+fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
+    // Before anything runs: the clean-up kills everything in the cgroup, so it must not hold us.
+    let targets = fs.targets(path, &o.limits, &o.controllers, Create::New)?;
+    cgroup::refuse_if_holds_caller(&targets, "use --rm on", path)?;
     let mut blocked = process::forwardable();
     blocked.add(Signal::SIGCHLD);
     let old_mask = process::block(&blocked)?;
+    let made = fs.apply(path, &o.limits, &o.controllers, Create::New)?;
     let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
     let child = match process::fork() {
         Ok(Fork::Child) => {
@@ -289,7 +306,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
         Ok(Fork::Parent(child)) => child,
         Err(e) => {
-            let _ = cleanup(&made, path);
+            let _ = cgroup::remove_made(&made, path);
             return Err(e);
         }
     };
@@ -303,7 +320,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     let ooms = cgroup::oom_kills(&made.groups)
         .unwrap_or(0)
         .saturating_sub(oom_before);
-    let cleaned = cleanup(&made, path);
+    let cleaned = cgroup::remove_made(&made, path);
     let status = status?;
     if ooms > 0 {
         let prog = o.program[0].to_string_lossy();
@@ -320,13 +337,4 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         WaitStatus::Signaled(_, sig, _) => process::reraise(sig),
         other => Ok(process::status_code(other)),
     }
-}
-
-/// Kill what is left, delete the cgroup, and the parents `exec` created for it.
-fn cleanup(made: &cgroup::Made, path: &str) -> Result<()> {
-    cgroup::delete(&made.groups, path, true)?;
-    for dir in made.created.iter().rev() {
-        let _ = std::fs::remove_dir(dir);
-    }
-    Ok(())
 }
