@@ -277,7 +277,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     cgroup::attach(&made.groups, &[getpid()])?;
     let e = process::exec(&o.program);
     // Not run: go back where we were and take back what we made.
-    cgroup::go_home(&made);
+    cgroup::move_back_and_remove(&made);
     Err(e)
 }
 
