@@ -781,3 +781,47 @@ fn concurrent_exec_rm_with_one_name() {
     assert_eq!(first.0.wait().unwrap().code(), Some(3));
     assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
 }
+
+/// Whether signal `sig` is ignored in a `/proc/PID/status` text (its `SigIgn` mask).
+fn ignores(status: &str, sig: i32) -> bool {
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .map(|m| u64::from_str_radix(m.trim(), 16).unwrap())
+        .unwrap();
+    mask & (1 << (sig - 1)) != 0
+}
+
+#[test]
+fn exec_rm_works_for_a_caller_that_ignores_sigchld() {
+    if !common::root("exec_rm_works_for_a_caller_that_ignores_sigchld") || !v1_here() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let cg = Cg::new("chld");
+    let mut c = common::cmd("nscgroup");
+    c.args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.1 & wait; cat /proc/self/status; exit 5",
+    ]);
+    // SAFETY: signal(2) is async-signal-safe; the child only sets a disposition before exec.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    // As Python and daemons leave it: the kernel would reap our children itself.
+    let r = common::run_within(&mut c, Duration::from_secs(20));
+    assert_eq!(r.code, Some(5), "stderr: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // The program gets SIGCHLD's default, as any program expects.
+    assert!(!ignores(&r.stdout, libc::SIGCHLD), "{}", r.stdout);
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}

@@ -114,6 +114,47 @@ pub fn retry_busy<T>(mut f: impl FnMut() -> std::io::Result<T>) -> std::io::Resu
     }
 }
 
+/// Run a command to the end like [`run`], but kill it (by its pid: it is ours) and fail the test
+/// when it takes longer than `limit`: for regressions that used to hang.
+#[track_caller]
+pub fn run_within(c: &mut Command, limit: Duration) -> Ran {
+    use std::io::Read;
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = retry_busy(|| c.spawn()).expect("cannot run command");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+    .into()
+}
+
 /// Run one of our binaries with `args`.
 pub fn tool<I, S>(name: &str, args: I) -> Ran
 where
