@@ -92,23 +92,35 @@ impl std::ops::Deref for Cg {
 impl Drop for Cg {
     fn drop(&mut self) {
         for h in hierarchies() {
-            let d = dir(h, &self.0);
-            if !d.exists() {
-                continue;
-            }
-            let _ = std::fs::write(d.join("freezer.state"), "THAWED");
-            let _ = std::fs::write(d.join("cgroup.freeze"), "0");
-            common::wait_for(Duration::from_secs(5), || {
-                let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
-                for pid in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
+            let top = dir(h, &self.0);
+            // The whole subtree, deepest first.
+            let mut dirs = vec![top.clone()];
+            let mut i = 0;
+            while i < dirs.len() {
+                if let Ok(entries) = std::fs::read_dir(&dirs[i]) {
+                    for e in entries.flatten() {
+                        if e.file_type().is_ok_and(|t| t.is_dir()) {
+                            dirs.push(e.path());
+                        }
+                    }
                 }
-                procs.trim().is_empty()
-            });
-            common::wait_for(Duration::from_secs(5), || std::fs::remove_dir(&d).is_ok());
+                i += 1;
+            }
+            for d in dirs.iter().rev().filter(|d| d.exists()) {
+                let _ = std::fs::write(d.join("freezer.state"), "THAWED");
+                let _ = std::fs::write(d.join("cgroup.freeze"), "0");
+                common::wait_for(Duration::from_secs(5), || {
+                    let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                    for pid in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                    procs.trim().is_empty()
+                });
+                common::wait_for(Duration::from_secs(5), || std::fs::remove_dir(d).is_ok());
+            }
         }
     }
 }
