@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::CgroupNeed::{V1, V2};
 use common::{Proc, TempDir};
 
 const ROOT: &str = "/sys/fs/cgroup";
-const V1: &[&str] = &[
+const V1_HIERARCHIES: &[&str] = &[
     "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "pids",
 ];
 
@@ -36,14 +37,26 @@ fn own(controller: &str) -> String {
     panic!("no {controller} line in /proc/self/cgroup");
 }
 
-/// The directory of the relative cgroup `name` in a hierarchy (`unified` for cgroup2).
+/// The directory of the relative cgroup `name` in a hierarchy (`unified` for the cgroup2 one,
+/// wherever it is mounted).
 fn dir(hier: &str, name: &str) -> PathBuf {
-    let key = if hier == "unified" { "" } else { hier };
-    let own = own(key);
-    Path::new(ROOT)
-        .join(hier)
-        .join(own.trim_start_matches('/'))
-        .join(name)
+    let (key, mount) = if hier == "unified" {
+        let mount = common::CgroupLayout::read().v2.expect("no cgroup2 mount");
+        ("", mount)
+    } else {
+        (hier, Path::new(ROOT).join(hier))
+    };
+    mount.join(own(key).trim_start_matches('/')).join(name)
+}
+
+/// The hierarchy every cgroup nscgroup makes lives in, whatever its limits: the cgroup2 one
+/// when there is one (hybrid host), else the v1 freezer.
+fn home() -> &'static str {
+    if common::CgroupLayout::read().v2.is_some() {
+        "unified"
+    } else {
+        "freezer"
+    }
 }
 
 fn cat(p: &Path) -> String {
@@ -51,25 +64,31 @@ fn cat(p: &Path) -> String {
     r.ok().trim_end().to_string()
 }
 
-/// The hierarchies mounted here (v1 controllers and the unified one).
+/// The hierarchies mounted here (v1 controllers and the cgroup2 one as `unified`).
 fn hierarchies() -> Vec<&'static str> {
-    V1.iter()
+    let v2 = common::CgroupLayout::read().v2.is_some();
+    V1_HIERARCHIES
+        .iter()
         .copied()
-        .chain(["unified"])
-        .filter(|h| Path::new(ROOT).join(h).is_dir())
+        .filter(|h| Path::new(ROOT).join(h).join("cgroup.procs").exists())
+        .chain(v2.then_some("unified"))
         .collect()
 }
 
-fn v1_here() -> bool {
-    Path::new(ROOT).join("memory").is_dir() && !Path::new(ROOT).join("cgroup.controllers").exists()
-}
-
-/// The hierarchies in which the cgroup `name` exists.
+/// The hierarchies in which the cgroup `name` exists, sorted.
 fn found(name: &str) -> Vec<&'static str> {
-    hierarchies()
+    let mut v: Vec<&'static str> = hierarchies()
         .into_iter()
         .filter(|h| dir(h, name).exists())
-        .collect()
+        .collect();
+    v.sort();
+    v
+}
+
+/// Hierarchy names sorted, to compare with [`found`].
+fn sorted(mut names: Vec<&'static str>) -> Vec<&'static str> {
+    names.sort();
+    names
 }
 
 /// A unique relative cgroup name, removed from every hierarchy on drop (processes in it were
@@ -154,12 +173,16 @@ fn no_swap() -> bool {
 
 #[test]
 fn pids_limit_stops_a_fork_bomb() {
-    if !common::root("pids_limit_stops_a_fork_bomb") || !v1_here() {
+    if common::cgroups("pids_limit_stops_a_fork_bomb", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("pids");
     ng(["create", &cg, "--pids=20"]).ok();
-    assert_eq!(found(&cg), ["pids"], "only the pids hierarchy is touched");
+    assert_eq!(
+        found(&cg),
+        sorted(vec!["pids", home()]),
+        "only the pids hierarchy and the home one are touched"
+    );
     assert_eq!(cat(&dir("pids", &cg).join("pids.max")), "20");
     // dash gives up at the first failed fork; the sleeps it started stay in the cgroup.
     let script = "i=0; while [ $i -lt 100 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done";
@@ -200,7 +223,12 @@ fn pids_limit_stops_a_fork_bomb() {
 
 #[test]
 fn memory_limit_oom_kills_and_stat_reports_it() {
-    if !common::root("memory_limit_oom_kills_and_stat_reports_it") || !v1_here() {
+    if common::cgroups(
+        "memory_limit_oom_kills_and_stat_reports_it",
+        V1(&["memory"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("oom");
@@ -214,7 +242,7 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
         );
     }
     ng(&args).ok();
-    assert_eq!(found(&cg), ["memory"]);
+    assert_eq!(found(&cg), sorted(vec!["memory", home()]));
     let mem = dir("memory", &cg);
     assert_eq!(cat(&mem.join("memory.limit_in_bytes")), "33554432");
     if memsw_available() {
@@ -237,7 +265,12 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
 
 #[test]
 fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
-    if !common::root("exec_rm_reports_oom_with_137_and_leaves_nothing") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_reports_oom_with_137_and_leaves_nothing",
+        V1(&["memory"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("oomrm");
@@ -263,7 +296,12 @@ fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
 
 #[test]
 fn exec_rm_applies_v1_limits_and_returns_the_status() {
-    if !common::root("exec_rm_applies_v1_limits_and_returns_the_status") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_applies_v1_limits_and_returns_the_status",
+        V1(&["pids", "cpu", "cpuset", "memory", "blkio"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("rm");
@@ -337,7 +375,7 @@ fn exec_rm_applies_v1_limits_and_returns_the_status() {
 
 #[test]
 fn attach_moves_a_pid() {
-    if !common::root("attach_moves_a_pid") || !v1_here() {
+    if common::cgroups("attach_moves_a_pid", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("attach");
@@ -363,7 +401,7 @@ fn attach_moves_a_pid() {
 
 #[test]
 fn kill_freeze_thaw_v1() {
-    if !common::root("kill_freeze_thaw_v1") || !v1_here() {
+    if common::cgroups("kill_freeze_thaw_v1", V1(&["freezer"])).is_none() {
         return;
     }
     let cg = Cg::new("frz");
@@ -385,19 +423,13 @@ fn kill_freeze_thaw_v1() {
 }
 
 #[test]
-fn kill_freeze_thaw_v2_on_the_unified_mount() {
-    if !common::root("kill_freeze_thaw_v2_on_the_unified_mount") {
+fn kill_freeze_thaw_v2() {
+    let Some(layout) = common::cgroups("kill_freeze_thaw_v2", V2(&[])) else {
         return;
-    }
-    let unified = Path::new(ROOT).join("unified");
-    if !unified.join("cgroup.controllers").exists() {
-        // CI machines have one (hybrid layout); elsewhere a machine may not.
-        if std::env::var_os("CI").is_some() {
-            panic!("no cgroup2 mount at {}, and CI is set", unified.display());
-        }
-        eprintln!("SKIPPED: no cgroup2 mount at {}", unified.display());
-        return;
-    }
+    };
+    // The cgroup2 hierarchy wherever it is: /sys/fs/cgroup/unified on a hybrid host,
+    // /sys/fs/cgroup on a pure v2 one.
+    let unified = layout.v2.unwrap();
     let root = format!("--root={}", unified.display());
     let cg = Cg::new("v2");
     let mut p =
@@ -453,14 +485,14 @@ fn kill_freeze_thaw_v2_on_the_unified_mount() {
 
 #[test]
 fn list_and_signal_status() {
-    if !common::root("list_and_signal_status") || !v1_here() {
+    if common::cgroups("list_and_signal_status", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("list");
     let sub = format!("{}/sub", &*cg);
     ng(["create", &sub, "--pids=5"]).ok();
     assert_eq!(ng(["list", &cg]).ok(), format!("{sub}\n"));
-    assert_eq!(found(&cg), ["pids"]);
+    assert_eq!(found(&cg), sorted(vec!["pids", home()]));
     // The whole subtree goes, deepest first.
     ng(["delete", &cg]).ok();
     assert!(found(&cg).is_empty());
@@ -481,7 +513,7 @@ fn list_and_signal_status() {
 
 #[test]
 fn exec_failure_leaves_nothing() {
-    if !common::root("exec_failure_leaves_nothing") || !v1_here() {
+    if common::cgroups("exec_failure_leaves_nothing", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("noexec");
@@ -502,7 +534,7 @@ fn exec_failure_leaves_nothing() {
 
 #[test]
 fn bad_input_changes_nothing() {
-    if !common::root("bad_input_changes_nothing") || !v1_here() {
+    if common::cgroups("bad_input_changes_nothing", V1(&["memory", "pids"])).is_none() {
         return;
     }
     let cg = Cg::new("bad");
@@ -534,13 +566,6 @@ fn bad_input_changes_nothing() {
                 dir("memory", &cg).display()
             ),
         ),
-        (
-            &["create", &cg],
-            format!(
-                "nscgroup: no controller to create {} in: give a limit or --controllers",
-                &*cg
-            ),
-        ),
     ];
     for (args, want) in cases {
         let r = ng(*args);
@@ -560,11 +585,16 @@ fn bad_input_changes_nothing() {
             r.stderr
         );
     }
+    // A missing cgroup: the message says where it was looked for.
     let r = ng(["delete", &cg]);
-    assert_eq!(
-        r.fails(1),
-        format!("nscgroup: cgroup {}: No such file or directory", &*cg)
+    let want = format!("nscgroup: cgroup {} (", &*cg);
+    let got = r.fails(1);
+    assert!(got.starts_with(&want), "{got}");
+    assert!(
+        got.contains(&dir(home(), &cg).display().to_string()),
+        "{got}"
     );
+    assert!(got.ends_with("): No such file or directory"), "{got}");
     let r = ng(["bogus"]);
     assert_eq!(
         r.fails(1),
@@ -658,7 +688,12 @@ fn ng_from_inside(procs_dir: &Path, args: &[&str]) -> common::Ran {
 
 #[test]
 fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
-    if !common::root("exec_rm_refuses_the_callers_cgroup_and_its_ancestors") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_refuses_the_callers_cgroup_and_its_ancestors",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
         return;
     }
     // The caller runs in CG/inner of the pids hierarchy, which the test made: were the check
@@ -717,7 +752,7 @@ fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
 
 #[test]
 fn exec_rm_refuses_an_existing_cgroup() {
-    if !common::root("exec_rm_refuses_an_existing_cgroup") || !v1_here() {
+    if common::cgroups("exec_rm_refuses_an_existing_cgroup", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("rmold");
@@ -754,7 +789,7 @@ fn exec_rm_refuses_an_existing_cgroup() {
 
 #[test]
 fn concurrent_exec_rm_with_one_name() {
-    if !common::root("concurrent_exec_rm_with_one_name") || !v1_here() {
+    if common::cgroups("concurrent_exec_rm_with_one_name", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("rmtwo");
@@ -806,7 +841,12 @@ fn ignores(status: &str, sig: i32) -> bool {
 
 #[test]
 fn exec_rm_works_for_a_caller_that_ignores_sigchld() {
-    if !common::root("exec_rm_works_for_a_caller_that_ignores_sigchld") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_works_for_a_caller_that_ignores_sigchld",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
         return;
     }
     use std::os::unix::process::CommandExt;
@@ -836,4 +876,97 @@ fn exec_rm_works_for_a_caller_that_ignores_sigchld() {
     // The program gets SIGCHLD's default, as any program expects.
     assert!(!ignores(&r.stdout, libc::SIGCHLD), "{}", r.stdout);
     assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+/// The cgroup2 line of a /proc/PID/cgroup text for the relative cgroup `name`.
+fn v2_line(name: &str) -> String {
+    format!("0::{}/{name}", own("").trim_end_matches('/'))
+}
+
+#[test]
+fn hybrid_cgroups_work_with_every_subcommand() {
+    if common::cgroups(
+        "hybrid_cgroups_work_with_every_subcommand",
+        common::CgroupNeed::Hybrid(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    // Made with a pids limit only: it lives in pids and in the cgroup2 hierarchy.
+    let cg = Cg::new("hyb");
+    ng(["create", &cg, "--pids=10"]).ok();
+    assert_eq!(found(&cg), ["pids", "unified"]);
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng(["attach", &cg, &pid]).ok();
+    let text = cat(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(text.lines().any(|l| l == v2_line(&cg)), "{text}");
+    let events = dir("unified", &cg).join("cgroup.events");
+    ng(["freeze", &cg]).ok();
+    assert!(cat(&events).contains("frozen 1"));
+    let st = ng(["stat", &cg]).ok().to_string();
+    for want in [
+        "pids.current 1\n",
+        "pids.max 10\n",
+        "populated 1\n",
+        "frozen 1\n",
+    ] {
+        assert!(st.contains(want), "{want:?} not in {st}");
+    }
+    ng(["thaw", &cg]).ok();
+    assert!(cat(&events).contains("frozen 0"));
+    ng(["kill", &cg, "KILL"]).ok();
+    let mut sleeper = sleeper;
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(sleeper.0.wait().unwrap().signal(), Some(9));
+    // exec without limits joins it in both hierarchies.
+    let r = ng(["exec", &cg, "--", "cat", "/proc/self/cgroup"]);
+    let out = r.ok();
+    assert!(out.lines().any(|l| l == v2_line(&cg)), "{out}");
+    let pids_line = format!(":pids:{}/{}", own("pids").trim_end_matches('/'), &*cg);
+    assert!(out.lines().any(|l| l.ends_with(&pids_line)), "{out}");
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+
+    // No limit at all: create, freeze, delete, and exec --rm with the program's status.
+    ng(["create", &cg]).ok();
+    assert_eq!(found(&cg), ["unified"]);
+    ng(["freeze", &cg]).ok();
+    ng(["thaw", &cg]).ok();
+    ng(["delete", &cg]).ok();
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/self/cgroup; exit 5",
+    ]);
+    assert_eq!(r.code, Some(5), "stderr: {}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+
+    // Failures name the hierarchy and the file.
+    let r = ng(["freeze", &cg]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot freeze {0}: neither {1} nor {2} exists",
+            &*cg,
+            dir("freezer", &cg).display(),
+            dir("unified", &cg).display()
+        )
+    );
+    let r = ng(["stat", &cg]);
+    assert!(
+        r.fails(1).starts_with(&format!(
+            "nscgroup: cgroup {} ({} and ",
+            &*cg,
+            dir("unified", &cg).display()
+        )),
+        "{}",
+        r.stderr
+    );
 }

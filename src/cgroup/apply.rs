@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use super::fs::{check_path, is_dir, write_file, Cgroupfs, Group, Mode};
+use super::fs::{check_path, is_dir, looked_in, write_file, Cgroupfs, Group, Mode};
 use super::limits::{KnobWrite, Limits};
 use super::{v1, v2};
 use crate::error::{Context, Error, Result};
@@ -201,22 +201,49 @@ impl Cgroupfs {
     }
 
     /// The cgroups of `path` that [`apply`](Self::apply) works on, computed without touching
-    /// anything.
+    /// anything. On v1: the hierarchies of the limits; the home one (so that every subcommand
+    /// works on the cgroup whatever its limits); and those where it exists already (so that
+    /// `exec` joins it there too, and `--rm` sees that it exists). v1 ones first.
     fn groups_for(&self, path: &str, needed: &[String], create: Create) -> Result<Vec<Group>> {
         check_path(path)?;
-        Ok(match self.mode {
-            Mode::V2 => vec![self.group("", path)?],
-            Mode::V1 if needed.is_empty() && create == Create::Never => self.existing(path, &[])?,
-            Mode::V1 if needed.is_empty() => {
-                return Err(Error::usage(format!(
-                    "no controller to create {path} in: give a limit or --controllers"
-                )))
+        if self.mode == Mode::V2 {
+            return Ok(vec![self.group("", path)?]);
+        }
+        let mut controllers: Vec<&str> = needed.iter().map(String::as_str).collect();
+        if create != Create::Never {
+            match self.home() {
+                Some(home) if !controllers.contains(&home) => controllers.push(home),
+                Some(_) => {}
+                None if controllers.is_empty() => {
+                    return Err(Error::usage(format!(
+                        "no controller to create {path} in: give a limit or --controllers \
+                         (no cgroup2 or freezer hierarchy under {})",
+                        self.root.display()
+                    )))
+                }
+                None => {}
             }
-            Mode::V1 => needed
-                .iter()
-                .map(|c| self.group(c, path))
-                .collect::<Result<_>>()?,
-        })
+        }
+        let mut groups: Vec<Group> = controllers
+            .iter()
+            .map(|c| self.group(c, path))
+            .collect::<Result<_>>()?;
+        for g in self.candidates(path, &[])? {
+            if g.exists() && !groups.iter().any(|have| same_hierarchy(have, &g)) {
+                groups.push(g);
+            }
+        }
+        if groups.is_empty() {
+            return Err(Error::sys(
+                format!(
+                    "cgroup {path} ({})",
+                    looked_in(&self.root, &self.candidates(path, &[])?)
+                ),
+                Errno::ENOENT,
+            ));
+        }
+        groups.sort_by_key(|g| g.hier.mode() == Mode::V2);
+        Ok(groups)
     }
 
     /// The cgroups `apply(path, limits, controllers, create)` would work on, found without
@@ -266,6 +293,17 @@ fn make(g: &Group, fresh: Option<&str>, undo: &mut Undo) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether two groups are in one hierarchy (`cpu` and `cpuacct` may be one mount).
+fn same_hierarchy(a: &Group, b: &Group) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let id = |g: &Group| {
+        std::fs::metadata(&g.hier.mount)
+            .map(|m| (m.dev(), m.ino()))
+            .ok()
+    };
+    a.hier.controller == b.hier.controller || (id(a).is_some() && id(a) == id(b))
 }
 
 /// `Create::New` found the cgroup made already (before us, or by a concurrent run).
@@ -441,16 +479,19 @@ mod tests {
     fn v1_touches_only_needed_hierarchies() {
         let t = TempDir::new("cgv1");
         for c in ["memory", "pids", "cpu", "freezer"] {
+            fs::create_dir_all(t.path().join(c).join("me")).unwrap();
+        }
+        for c in ["memory", "pids"] {
             fs::create_dir_all(t.path().join(c).join("me/box")).unwrap();
         }
         let own = SelfCgroup::parse("4:memory:/me\n3:pids:/me\n2:cpu:/me\n1:freezer:/me\n");
         let fs = Cgroupfs::open(t.path(), own).unwrap();
-        assert_eq!(fs.mode, Mode::V1);
+        assert_eq!((fs.mode, fs.home()), (Mode::V1, Some("freezer")));
         let mem = t.path().join("memory/me/box");
         fs::write(mem.join("memory.limit_in_bytes"), "untouched").unwrap();
         fs::write(t.path().join("pids/me/box/pids.max"), "untouched").unwrap();
         let before = snapshot(t.path());
-        // No swap accounting: refused before any write.
+        // No swap accounting: refused before any write, the home directory taken back.
         let l = limits(|l| {
             l.memory = Some(Value(1 << 20));
             l.swap = Some(Value(0));
@@ -465,15 +506,20 @@ mod tests {
             )
         );
         assert_eq!(snapshot(t.path()), before);
+        assert!(!t.path().join("freezer/me/box").exists());
         fs::write(mem.join("memory.memsw.limit_in_bytes"), "untouched").unwrap();
         let before = snapshot(t.path());
         let made = fs.apply("box", &l, &[], Create::IfMissing).unwrap();
+        // The limits' hierarchy, the home one (made), and where it existed already (joined).
         let hiers: Vec<&str> = made
             .groups
             .iter()
             .map(|g| g.hier.controller.as_str())
             .collect();
-        assert_eq!(hiers, ["memory"]);
+        assert_eq!(hiers, ["memory", "freezer", "pids"]);
+        assert_eq!(made.created.len(), 1);
+        assert_eq!(made.created[0].path, t.path().join("freezer/me/box"));
+        assert!(!t.path().join("cpu/me/box").exists());
         assert_eq!(
             changed(&before, &snapshot(t.path())),
             [
@@ -487,17 +533,79 @@ mod tests {
                 ),
             ]
         );
+        let before = snapshot(t.path());
         let l = limits(|l| l.pids = Some(Value(7)));
-        let made = fs.apply("/me/box", &l, &[], Create::Never).unwrap();
-        assert_eq!(made.groups.len(), 1);
+        fs.apply("/me/box", &l, &[], Create::Never).unwrap();
         assert_eq!(
-            fs::read_to_string(t.path().join("pids/me/box/pids.max")).unwrap(),
-            "7"
+            changed(&before, &snapshot(t.path())),
+            [("pids/me/box/pids.max".into(), "7".into())]
         );
         let all = fs.existing("box", &[]).unwrap();
         let hiers: Vec<&str> = all.iter().map(|g| g.hier.controller.as_str()).collect();
-        assert_eq!(hiers, ["cpu", "memory", "freezer", "pids"]);
+        assert_eq!(hiers, ["memory", "freezer", "pids"]);
         let only = fs.existing("box", &["pids".to_string()]).unwrap();
         assert_eq!(only.len(), 1);
+        let e = fs.existing("nothere", &[]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cgroup nothere ({}/{{cpu,memory,freezer,pids}}/me/nothere): \
+                 No such file or directory",
+                t.path().display()
+            )
+        );
+    }
+
+    /// v1 hierarchies and the cgroup2 one at `unified`, as on a hybrid host.
+    #[test]
+    fn hybrid_cgroups_live_in_the_unified_hierarchy_too() {
+        let t = TempDir::new("cghyb");
+        for c in ["memory", "pids", "freezer"] {
+            fs::create_dir_all(t.path().join(c)).unwrap();
+        }
+        let unified = t.path().join("unified");
+        fs::create_dir_all(&unified).unwrap();
+        fs::write(unified.join("cgroup.controllers"), "").unwrap();
+        let own = SelfCgroup::parse("4:memory:/m\n3:pids:/\n1:freezer:/\n0::/u\n");
+        fs::create_dir_all(t.path().join("memory/m")).unwrap();
+        fs::create_dir_all(unified.join("u")).unwrap();
+        let fs = Cgroupfs::open(t.path(), own).unwrap();
+        assert_eq!(fs.mode, Mode::V1);
+        assert_eq!(fs.unified.as_deref(), Some(unified.as_path()));
+        assert_eq!(fs.home(), Some(""));
+        // No limit: the cgroup2 hierarchy alone.
+        let made = fs
+            .apply("job", &Limits::default(), &[], Create::New)
+            .unwrap();
+        assert_eq!(made.groups.len(), 1);
+        assert_eq!(made.groups[0].dir(), unified.join("u/job"));
+        assert!(unified.join("u/job").is_dir());
+        // A limit: its hierarchy, then the cgroup2 one (where `job` exists already: joined).
+        fs::create_dir_all(t.path().join("pids/box")).unwrap();
+        fs::write(t.path().join("pids/box/pids.max"), "max").unwrap();
+        let l = limits(|l| l.pids = Some(Value(10)));
+        let dirs: Vec<PathBuf> = fs
+            .targets("box", &l, &[], Create::IfMissing)
+            .unwrap()
+            .iter()
+            .map(Group::dir)
+            .collect();
+        assert_eq!(dirs, [t.path().join("pids/box"), unified.join("u/box")]);
+        let made = fs.apply("box", &l, &[], Create::IfMissing).unwrap();
+        assert_eq!(made.created.len(), 1);
+        assert_eq!(made.created[0].path, unified.join("u/box"));
+        // --rm: an existing cgroup is refused wherever it exists.
+        let e = fs.apply("box", &l, &[], Create::New).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot use --rm on box: {}/pids/box exists already (--rm only removes a \
+                 cgroup it creates)",
+                t.path().display()
+            )
+        );
+        let all = fs.existing("box", &[]).unwrap();
+        let dirs: Vec<PathBuf> = all.iter().map(Group::dir).collect();
+        assert_eq!(dirs, [t.path().join("pids/box"), unified.join("u/box")]);
     }
 }

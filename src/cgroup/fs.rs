@@ -1,6 +1,11 @@
-//! A cgroup tree on disk: the layout under the root (v2, or v1 with a hierarchy per controller),
-//! the hierarchies, one cgroup in one hierarchy ([`Group`]), path resolution against the caller's
-//! own cgroup, and the plain file reads and writes everything else goes through.
+//! A cgroup tree on disk: the layout under the root (v2, or v1 with a hierarchy per controller,
+//! possibly with the cgroup2 hierarchy at `ROOT/unified`: the hybrid layout), the hierarchies,
+//! one cgroup in one hierarchy ([`Group`]), path resolution against the caller's own cgroup, and
+//! the plain file reads and writes everything else goes through.
+//!
+//! Every cgroup nscgroup makes also lives in one *home* hierarchy, whatever its limits: the
+//! cgroup2 one (v2, or `unified` on a hybrid host), else v1's freezer. So a cgroup made with
+//! `--pids` alone, or with no limit at all, can still be frozen, killed, watched and joined.
 
 use std::collections::BTreeSet;
 use std::os::unix::fs::OpenOptionsExt;
@@ -216,12 +221,14 @@ impl Group {
 pub struct Cgroupfs {
     pub root: PathBuf,
     pub mode: Mode,
+    /// On a v1 root, the cgroup2 hierarchy mounted at `ROOT/unified` (the hybrid layout).
+    pub unified: Option<PathBuf>,
     own: SelfCgroup,
 }
 
 impl Cgroupfs {
-    /// Detect the layout under `root`: v2 when it holds `cgroup.controllers`, otherwise v1 (or
-    /// hybrid) with a directory per controller.
+    /// Detect the layout under `root`: v2 when it holds `cgroup.controllers`, otherwise v1 with a
+    /// directory per controller, hybrid when `ROOT/unified` is a cgroup2 hierarchy.
     pub fn open(root: &Path, own: SelfCgroup) -> Result<Cgroupfs> {
         std::fs::metadata(root)
             .context(|| format!("cannot access cgroup root {}", root.display()))?;
@@ -235,19 +242,31 @@ impl Cgroupfs {
                 root.display()
             )));
         };
+        let unified = root.join("unified");
+        let unified =
+            (mode == Mode::V1 && unified.join("cgroup.controllers").exists()).then_some(unified);
         Ok(Cgroupfs {
             root: root.to_path_buf(),
             mode,
+            unified,
             own,
         })
     }
 
+    /// The hierarchy of `controller` (`""`: the cgroup2 one; on v2 every controller's).
     fn hierarchy(&self, controller: &str) -> Result<Hierarchy> {
-        let (mount, key) = match self.mode {
-            Mode::V2 => (self.root.clone(), ""),
-            Mode::V1 => (self.root.join(controller), controller),
+        let (mount, key) = match (self.mode, controller, &self.unified) {
+            (Mode::V2, _, _) => (self.root.clone(), ""),
+            (Mode::V1, "", Some(unified)) => (unified.clone(), ""),
+            (Mode::V1, "", None) => {
+                return Err(Error::new(format!(
+                    "no cgroup2 hierarchy is mounted at {}",
+                    self.root.join("unified").display()
+                )))
+            }
+            (Mode::V1, c, _) => (self.root.join(c), c),
         };
-        if self.mode == Mode::V1 && !is_dir_or_link(&mount) {
+        if !key.is_empty() && !is_dir_or_link(&mount) {
             return Err(Error::new(format!(
                 "controller {controller} is not mounted at {}",
                 mount.display()
@@ -270,6 +289,17 @@ impl Cgroupfs {
         Ok(g)
     }
 
+    /// The hierarchy every cgroup nscgroup makes lives in, whatever its limits (`""`: the cgroup2
+    /// one): v2's, `unified` on a hybrid host, else v1's freezer, so that freezing works.
+    pub(super) fn home(&self) -> Option<&'static str> {
+        match self.mode {
+            Mode::V2 => Some(""),
+            Mode::V1 if self.unified.is_some() => Some(""),
+            Mode::V1 if is_dir_or_link(&self.root.join("freezer")) => Some("freezer"),
+            Mode::V1 => None,
+        }
+    }
+
     /// The v1 controllers with a mounted hierarchy, each mount once.
     fn v1_mounted(&self) -> Vec<&'static str> {
         let mut seen = BTreeSet::new();
@@ -285,39 +315,73 @@ impl Cgroupfs {
             .collect()
     }
 
-    /// The cgroups `path` names: the one v2 cgroup, or on v1 the ones that exist in the
-    /// hierarchies of `only` (every mounted controller when empty). Fails when there is none.
-    pub fn existing(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
+    /// The cgroups `path` may name, existing or not: the one v2 cgroup, or on v1 one per
+    /// hierarchy of `only` (every mounted one, the cgroup2 one last, when empty).
+    pub(super) fn candidates(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
         check_path(path)?;
-        let groups: Vec<Group> = match self.mode {
-            Mode::V2 => vec![self.group("", path)?],
+        let mut out = Vec::new();
+        match self.mode {
+            Mode::V2 => out.push(self.group("", path)?),
             Mode::V1 => {
-                let mut out = Vec::new();
                 for c in self.v1_mounted() {
                     if only.is_empty() || only.iter().any(|o| o == c) {
                         out.push(self.group(c, path)?);
                     }
                 }
-                out
+                if only.is_empty() && self.unified.is_some() {
+                    out.push(self.group("", path)?);
+                }
             }
-        };
-        let groups: Vec<Group> = groups.into_iter().filter(Group::exists).collect();
+        }
+        Ok(out)
+    }
+
+    /// The cgroups `path` names: the one v2 cgroup, or on v1 the ones that exist in the
+    /// hierarchies of `only` (every mounted one when empty). Fails, naming where it looked, when
+    /// there is none.
+    pub fn existing(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
+        let candidates = self.candidates(path, only)?;
+        let where_ = looked_in(&self.root, &candidates);
+        let groups: Vec<Group> = candidates.into_iter().filter(Group::exists).collect();
         if groups.is_empty() {
-            return Err(Error::sys(format!("cgroup {path}"), Errno::ENOENT));
+            return Err(Error::sys(
+                format!("cgroup {path} ({where_})"),
+                Errno::ENOENT,
+            ));
         }
         Ok(groups)
     }
+}
 
-    /// The cgroup in the one hierarchy of `controller` that must exist for `what`.
-    pub(super) fn existing_in(&self, path: &str, controller: &str, what: &str) -> Result<Group> {
-        let g = self.group(controller, path)?;
-        if !g.exists() {
-            return Err(Error::new(format!(
-                "cannot {what} {path}: {} does not exist",
-                g.dir().display()
-            )));
+/// The directories `groups` name, for a message: one path, the hierarchies in braces
+/// (`/sys/fs/cgroup/{memory,pids,unified}/job`), or the last one (the cgroup2 one, on a hybrid
+/// host) and how many others when the caller's cgroup differs between hierarchies.
+pub(super) fn looked_in(root: &Path, groups: &[Group]) -> String {
+    match groups {
+        [] => root.display().to_string(),
+        [one] => one.dir().display().to_string(),
+        [first, ..] if groups.iter().all(|g| g.path == first.path) => {
+            let names: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    let mount = g.hier.mount.strip_prefix(root).unwrap_or(&g.hier.mount);
+                    mount.display().to_string()
+                })
+                .collect();
+            let rel = first.path.trim_start_matches('/');
+            let rel = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("/{rel}")
+            };
+            format!("{}/{{{}}}{rel}", root.display(), names.join(","))
         }
-        Ok(g)
+        [.., last] => format!(
+            "{} and {} other hierarchies under {}",
+            last.dir().display(),
+            groups.len() - 1,
+            root.display()
+        ),
     }
 }
 

@@ -195,11 +195,7 @@ fn rmdir(dir: &Path) -> Result<()> {
 /// Freeze (`true`) or thaw the cgroup and wait until the kernel says it is done (bounded).
 pub fn freeze(fs: &Cgroupfs, path: &str, on: bool) -> Result<()> {
     let what = if on { "freeze" } else { "thaw" };
-    let controller = match fs.mode {
-        Mode::V2 => "",
-        Mode::V1 => "freezer",
-    };
-    let g = fs.existing_in(path, controller, what)?;
+    let g = fs.freezer_of(path, what)?;
     if on {
         refuse_if_holds_caller(std::slice::from_ref(&g), what, path)?;
     }
@@ -220,12 +216,47 @@ pub fn freeze(fs: &Cgroupfs, path: &str, on: bool) -> Result<()> {
 }
 
 impl Cgroupfs {
+    /// The cgroup of `path` whose freezer `freeze` and `thaw` use: on v1, the freezer hierarchy's
+    /// when the cgroup is there (it was made with that controller), else the cgroup2 one.
+    fn freezer_of(&self, path: &str, what: &str) -> Result<Group> {
+        let mut tried = Vec::new();
+        for controller in ["freezer", ""] {
+            if self.mode == Mode::V2 && !controller.is_empty() {
+                continue;
+            }
+            if let Ok(g) = self.group(controller, path) {
+                if g.exists() {
+                    return Ok(g);
+                }
+                tried.push(g.dir().display().to_string());
+            }
+        }
+        if tried.is_empty() {
+            return Err(Error::new(format!(
+                "cannot {what} {path}: no freezer (neither a freezer nor a cgroup2 hierarchy \
+                 under {})",
+                self.root.display()
+            )));
+        }
+        let missing = match tried.as_slice() {
+            [one] => format!("{one} does not exist"),
+            many => format!("neither {} exists", many.join(" nor ")),
+        };
+        Err(Error::new(format!("cannot {what} {path}: {missing}")))
+    }
+
     /// `kill PATH SIGNAL`: signal every process; `SIGKILL` on v2 uses `cgroup.kill`.
     pub fn kill(&self, path: &str, sig: Signal, only: &[String]) -> Result<()> {
         let groups = self.existing(path, only)?;
         refuse_if_holds_caller(&groups, "kill", path)?;
-        if sig == Signal::SIGKILL && self.mode == Mode::V2 && v2::kill(&groups[0])? {
-            return Ok(());
+        if sig == Signal::SIGKILL {
+            let mut all_killed = true;
+            for g in &groups {
+                all_killed &= g.hier.mode() == Mode::V2 && v2::kill(g)?;
+            }
+            if all_killed {
+                return Ok(());
+            }
         }
         signal_all(&groups, sig).map(drop)
     }

@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Pid};
 
-use crate::cgroup::{self, Cgroupfs, Create, Limits, Mode, SelfCgroup};
+use crate::cgroup::{self, Cgroupfs, Create, Limits, SelfCgroup};
 use crate::cli;
 use crate::error::{Error, Result};
 use crate::process::{self, Fork, Supervise};
@@ -267,13 +267,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     if o.rm {
         return exec_rm(fs, path, o);
     }
-    // v1 without limits: join the hierarchies where PATH already exists.
-    let create = if fs.mode == Mode::V1 && o.limits.is_empty() && o.controllers.is_empty() {
-        Create::Never
-    } else {
-        Create::IfMissing
-    };
-    let made = fs.apply(path, &o.limits, &o.controllers, create)?;
+    let made = fs.apply(path, &o.limits, &o.controllers, Create::IfMissing)?;
     cgroup::attach(&made.groups, &[getpid()])?;
     let e = process::exec(&o.program);
     // Not run: go back where we were and take back what we made.
