@@ -970,3 +970,124 @@ fn hybrid_cgroups_work_with_every_subcommand() {
         r.stderr
     );
 }
+
+/// The pids of processes whose command line mentions `word` (the test's unique cgroup name).
+fn processes_mentioning(word: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(word))
+        })
+        .collect()
+}
+
+#[test]
+fn killing_the_exec_rm_supervisor_leaves_nothing() {
+    if common::cgroups(
+        "killing_the_exec_rm_supervisor_leaves_nothing",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    let cg = Cg::new("rmkill");
+    // The program and a child of its own, both in the cgroup.
+    let script = format!("sleep 1000 & exec sleep 1001 # {}", &*cg);
+    let mut supervisor = Proc::spawn(common::cmd("nscgroup").args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let procs = dir("pids", &cg).join("cgroup.procs");
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(&procs).is_ok_and(|p| p.lines().count() == 2)
+    }));
+    let inside: Vec<String> = cat(&procs).lines().map(str::to_string).collect();
+    supervisor.0.kill().unwrap();
+    supervisor.0.wait().unwrap();
+    // The program dies with its supervisor; the watcher kills the rest, removes the cgroup and
+    // leaves.
+    let gone = common::wait_for(Duration::from_secs(10), || {
+        found(&cg).is_empty()
+            && inside
+                .iter()
+                .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            && processes_mentioning(&cg).is_empty()
+    });
+    assert!(
+        gone,
+        "left: cgroups {:?}, processes {:?}",
+        found(&cg),
+        processes_mentioning(&cg)
+    );
+}
+
+#[test]
+fn attach_refuses_a_zombie() {
+    if common::cgroups("attach_refuses_a_zombie", V1(&["pids"])).is_none() {
+        return;
+    }
+    let cg = Cg::new("zombie");
+    ng(["create", &cg, "--pids=10"]).ok();
+    // A child of the test that has exited and is not reaped yet.
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    }));
+    let r = ng(["attach", &cg, &pid.to_string()]);
+    assert_eq!(
+        r.fails(1),
+        format!("nscgroup: cannot attach {pid}: it is a zombie (it has exited: nothing to move)")
+    );
+    child.wait().unwrap();
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), "");
+}
+
+#[test]
+fn exec_rm_starts_the_program_inside_its_v2_cgroup() {
+    let Some(layout) = common::cgroups("exec_rm_starts_the_program_inside_its_v2_cgroup", V2(&[]))
+    else {
+        return;
+    };
+    let root = format!("--root={}", layout.v2.unwrap().display());
+    let cg = Cg::new("clone3");
+    let trace = TempDir::new("clone3");
+    let log = trace.join("strace");
+    // strace watches from outside: the program's process is created inside the cgroup, never
+    // moved there (no write of a pid or "0" to a cgroup.procs).
+    let r = common::run(
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=clone3,write", "-o"])
+            .arg(&log)
+            .arg(common::bin("nscgroup"))
+            .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
+            .arg("cat /proc/self/cgroup; exit 4"),
+    );
+    assert_eq!(r.code, Some(4), "stderr: {}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("clone3({flags=CLONE_INTO_CGROUP,") && !l.contains("= -1")),
+        "{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains(" write(") && l.contains("\"0\", 1)")),
+        "{log}"
+    );
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}

@@ -2,18 +2,23 @@
 //! delete (one `delete`, which refuses a cgroup holding the caller), and taking back what an
 //! `exec` made.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::sys::signal::Signal;
+use nix::fcntl::OFlag;
+use nix::sys::signal::{SigSet, Signal};
 use nix::unistd::Pid;
 
 use super::apply::Made;
 use super::fs::{write_file, Cgroupfs, Group, Mode};
 use super::{v1, v2};
-use crate::error::{errno_of, Error, Result};
+use crate::error::{errno_of, Context, Error, Result};
+use crate::procdir::{ProcDir, State};
+use crate::process::{self, Fork, Gate, GateRx, GateTx};
 
 /// How long `delete --kill`, `freeze` and `thaw` wait for the kernel to settle.
 const SETTLE: Duration = Duration::from_secs(10);
@@ -33,16 +38,25 @@ pub fn refuse_if_holds_caller(groups: &[Group], what: &str, path: &str) -> Resul
     Ok(())
 }
 
-/// Does `pid` exist (as a process we could name)?
-fn pid_exists(pid: Pid) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Move `pids` into every cgroup of `groups` (all must exist already).
+/// Move `pids` into every cgroup of `groups` (all must exist already). Each must be a live
+/// process: a zombie has no cgroup left to change, and the kernel would accept the write while
+/// moving nothing, so it is refused, as nsenter refuses one.
 pub fn attach(groups: &[Group], pids: &[Pid]) -> Result<()> {
     for pid in pids {
-        if !pid_exists(*pid) {
-            return Err(Error::sys(format!("cannot attach {pid}"), Errno::ESRCH));
+        let proc = ProcDir::open(*pid, None).map_err(|e| {
+            Error::sys(
+                format!("cannot attach {pid}"),
+                e.errno().unwrap_or(Errno::ESRCH),
+            )
+        })?;
+        match proc.state()? {
+            State::Running => {}
+            State::Zombie => {
+                return Err(Error::new(format!(
+                    "cannot attach {pid}: it is a zombie (it has exited: nothing to move)"
+                )))
+            }
+            State::Gone => return Err(Error::sys(format!("cannot attach {pid}"), Errno::ESRCH)),
         }
     }
     for pid in pids {
@@ -265,4 +279,134 @@ impl Cgroupfs {
     pub fn delete(&self, path: &str, kill: bool, only: &[String]) -> Result<()> {
         delete(&self.existing(path, only)?, path, kill)
     }
+}
+
+/// Where a new process starts: the cgroups it must be in. In a cgroup2 hierarchy (v2, or
+/// `unified` on a hybrid host) the child is created inside its cgroup with
+/// `clone3(CLONE_INTO_CGROUP)`: it never runs outside, and no migration is paid. v1 hierarchies,
+/// and kernels without that flag (before 5.7), need a move, which the child makes itself with
+/// [`Placement::join_rest`] before it runs anything else.
+pub struct Placement {
+    groups: Vec<Group>,
+    /// The cgroup2 cgroup among them, opened for `clone3`.
+    v2_dir: Option<(OwnedFd, PathBuf)>,
+    /// Whether the last [`Placement::fork`] started the child inside the cgroup2 cgroup.
+    started_inside: Cell<bool>,
+}
+
+impl Placement {
+    /// Prepare to start processes in `groups` (which must exist).
+    pub fn new(groups: &[Group]) -> Result<Placement> {
+        let v2_dir = match groups.iter().find(|g| g.hier.mode() == Mode::V2) {
+            Some(g) => {
+                let dir = g.dir();
+                let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+                let fd = nix::fcntl::open(&dir, flags, nix::sys::stat::Mode::empty())
+                    .context(|| format!("cannot open {}", dir.display()))?;
+                Some((fd, dir))
+            }
+            None => None,
+        };
+        Ok(Placement {
+            groups: groups.to_vec(),
+            v2_dir,
+            started_inside: Cell::new(false),
+        })
+    }
+
+    /// Fork a child for a parent that will wait for it (SIGCHLD back to its default first, as
+    /// [`process::fork`]): created inside the cgroup2 cgroup when there is one and the kernel
+    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next.
+    pub fn fork(&self) -> Result<Fork> {
+        if let Some((dir, path)) = &self.v2_dir {
+            crate::sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
+            match crate::sys::clone_into_cgroup(dir.as_fd()) {
+                Ok(started) => {
+                    self.started_inside.set(true);
+                    return Ok(match started {
+                        nix::unistd::ForkResult::Child => Fork::Child,
+                        nix::unistd::ForkResult::Parent { child } => Fork::Parent(child),
+                    });
+                }
+                // No clone3, or a kernel before 5.7: fork, then move.
+                Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL) => {}
+                Err(e) => {
+                    return Err(Error::sys(
+                        format!("cannot start a process in {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+        self.started_inside.set(false);
+        process::fork()
+    }
+
+    /// Whether the last [`Placement::fork`] started the child inside the cgroup2 cgroup (no
+    /// migration there), rather than forking it outside to move in.
+    pub fn started_inside(&self) -> bool {
+        self.started_inside.get()
+    }
+
+    /// In the child: move into every cgroup it did not start in (the v1 ones; all of them
+    /// after a plain fork). `0` names the writing process.
+    pub fn join_rest(&self) -> Result<()> {
+        for g in &self.groups {
+            if g.hier.mode() == Mode::V2 && self.started_inside() {
+                continue;
+            }
+            let f = g.file("cgroup.procs");
+            write_file(&f, "0").map_err(|e| match e.errno() {
+                Some(errno) => Error::sys(format!("cannot move into {}", g.dir().display()), errno),
+                None => e,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A small process that takes back what `exec --rm` made when the supervising process dies
+/// first (SIGKILL leaves it no chance to clean up). It waits on a pipe whose write end only the
+/// supervisor holds: when the pipe closes without the supervisor's word that it cleaned up, it
+/// kills what is left in the cgroup and removes it ([`remove_made`]: only what was made). It
+/// runs in a session of its own with every catchable signal blocked, so that signals meant for
+/// the supervisor's process group do not end it; it stays in the caller's cgroups.
+pub struct RemovalWatch {
+    done: GateTx,
+}
+
+impl RemovalWatch {
+    /// Start watching. `tool` names the watcher in its messages.
+    pub fn start(tool: &'static str, made: &Made, path: &str) -> Result<RemovalWatch> {
+        let (wait, done) = Gate::new()?.split();
+        match process::fork()? {
+            Fork::Child => {
+                drop(done);
+                watch(tool, wait, made, path)
+            }
+            Fork::Parent(_) => Ok(RemovalWatch { done }),
+        }
+    }
+
+    /// The supervisor cleaned up (or tried to): the watcher leaves without touching anything.
+    pub fn release(self) {
+        let _ = self.done.open();
+    }
+}
+
+/// The watcher's life: wait for the supervisor's word or its death, then clean up if it died.
+fn watch(tool: &str, wait: GateRx, made: &Made, path: &str) -> ! {
+    let _ = SigSet::all().thread_block();
+    let _ = nix::unistd::setsid();
+    if let Ok(null) = std::fs::File::open("/dev/null") {
+        let _ = nix::unistd::dup2_stdin(&null);
+        let _ = nix::unistd::dup2_stdout(&null);
+    }
+    if !wait.wait() {
+        if let Err(e) = remove_made(made, path) {
+            crate::cli::report(tool, &e);
+            std::process::exit(crate::error::EXIT_FAILURE);
+        }
+    }
+    std::process::exit(0)
 }

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Pid};
@@ -276,22 +277,46 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
 }
 
 /// `exec --rm PATH PROGRAM`: make the cgroup (it must not exist: `--rm` removes only what this
-/// run made), run the program in it from a child while we wait outside (forwarding signals),
-/// then kill what is left and delete the cgroup.
+/// run made), start the program in it (inside from its first instruction on cgroup2, see
+/// [`cgroup::Placement`]) and wait outside, forwarding signals; then kill what is left and
+/// delete the cgroup. The program dies with us, and a watcher process removes the cgroup if we
+/// are killed before we could ([`cgroup::RemovalWatch`]).
 fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     // Before anything runs: the clean-up kills everything in the cgroup, so it must not hold us.
     let targets = fs.targets(path, &o.limits, &o.controllers, Create::New)?;
     cgroup::refuse_if_holds_caller(&targets, "use --rm on", path)?;
+    // Blocked from here on: nothing but SIGKILL ends us between making the cgroup and watching.
     let mut blocked = process::forwardable();
     blocked.add(Signal::SIGCHLD);
     let old_mask = process::block(&blocked)?;
     let made = fs.apply(path, &o.limits, &o.controllers, Create::New)?;
+    let watch = match cgroup::RemovalWatch::start(NAME, &made, path) {
+        Ok(watch) => watch,
+        Err(e) => {
+            let _ = cgroup::remove_made(&made, path);
+            return Err(e);
+        }
+    };
+    let clean_up = |watch: cgroup::RemovalWatch| {
+        let cleaned = cgroup::remove_made(&made, path);
+        watch.release();
+        cleaned
+    };
+    let placement = match cgroup::Placement::new(&made.groups) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = clean_up(watch);
+            return Err(e);
+        }
+    };
     let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
-    let child = match process::fork() {
+    let supervisor = getpid();
+    let child = match placement.fork() {
         Ok(Fork::Child) => {
-            let e = match process::restore_mask(&old_mask)
-                .and_then(|_| cgroup::attach(&made.groups, &[getpid()]))
-            {
+            let started = die_with(supervisor)
+                .and_then(|_| placement.join_rest())
+                .and_then(|_| process::restore_mask(&old_mask));
+            let e = match started {
                 Ok(()) => process::exec(&o.program),
                 Err(e) => e,
             };
@@ -300,7 +325,7 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
         Ok(Fork::Parent(child)) => child,
         Err(e) => {
-            let _ = cgroup::remove_made(&made, path);
+            let _ = clean_up(watch);
             return Err(e);
         }
     };
@@ -314,10 +339,16 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     let ooms = cgroup::oom_kills(&made.groups)
         .unwrap_or(0)
         .saturating_sub(oom_before);
-    let cleaned = cgroup::remove_made(&made, path);
-    let status = status?;
+    let cleaned = clean_up(watch);
+    let prog = o.program[0].to_string_lossy();
+    let status = status.map_err(|e| match e.errno() {
+        // Only when someone else reaped it (SIGCHLD is reset before the fork, so not the kernel).
+        Some(Errno::ECHILD) => {
+            Error::sys(format!("cannot get the status of {prog}"), Errno::ECHILD)
+        }
+        _ => e,
+    })?;
     if ooms > 0 {
-        let prog = o.program[0].to_string_lossy();
         eprintln!(
             "{NAME}: {prog}: out of memory: the OOM killer killed {ooms} process(es) in {path}"
         );
@@ -331,4 +362,17 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         WaitStatus::Signaled(_, sig, _) => process::reraise(sig),
         other => Ok(process::status_code(other)),
     }
+}
+
+/// In the program's process, before it runs: die (SIGKILL) when the supervising `parent` dies,
+/// so that killing the supervisor does not leave the program running. The request only counts
+/// if the parent was still there when it was made, so check that after making it; if it is
+/// gone, leave quietly (its watcher removes the cgroup).
+fn die_with(parent: Pid) -> Result<()> {
+    crate::sys::set_pdeathsig(Signal::SIGKILL as i32)
+        .map_err(|e| Error::sys("cannot tie the program to nscgroup (PR_SET_PDEATHSIG)", e))?;
+    if nix::unistd::getppid() != parent {
+        return Err(Error::silent(crate::error::EXIT_FAILURE));
+    }
+    Ok(())
 }
