@@ -143,15 +143,15 @@ impl Cgroupfs {
             }
             Create::IfMissing => {}
         }
-        if self.mode == Mode::V2 {
-            v2::check_available(&groups[0], needed)?;
-        }
+        // v2: what the ancestors must enable, refused before anything is made when bound to fail.
+        let enables = match self.mode {
+            Mode::V2 => v2::plan_enable(&groups[0], needed)?,
+            Mode::V1 => Vec::new(),
+        };
         for g in &groups {
             make(g, (create == Create::New).then_some(path), undo)?;
         }
-        if self.mode == Mode::V2 {
-            v2::enable(&groups[0], needed, &mut undo.enabled)?;
-        }
+        v2::enable(&enables, &mut undo.enabled)?;
         // Every file must exist before any is written.
         let target = |wr: &KnobWrite| -> &Group {
             match self.mode {
@@ -322,6 +322,7 @@ mod tests {
     use crate::cgroup::procfs::SelfCgroup;
     use crate::testutil::TempDir;
     use std::fs;
+    use std::path::Path;
     use Limit::{Max, Value};
 
     fn limits(f: impl FnOnce(&mut Limits)) -> Limits {
@@ -422,9 +423,15 @@ mod tests {
         let before = snapshot(t.path());
         let l = limits(|l| l.cpus = Some(Value(1000)));
         let e = fs.apply("box", &l, &[], Create::IfMissing).err().unwrap();
-        assert!(e
-            .to_string()
-            .starts_with("controller cpu is not available in "));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot enable the cpu controller for /box: {}/cgroup.controllers does not offer \
+                 it (it is not enabled in the parent's cgroup.subtree_control, or not delegated \
+                 to you)",
+                t.path().display()
+            )
+        );
         let l = limits(|l| l.set = vec![("memory.bogus".into(), "1".into())]);
         let e = fs.apply("box", &l, &[], Create::IfMissing).err().unwrap();
         assert!(e
@@ -437,6 +444,83 @@ mod tests {
         assert!(e.to_string().contains("No such file or directory"), "{e}");
         assert_eq!(snapshot(t.path()), before);
         assert!(!t.path().join("new").exists());
+    }
+
+    /// A subtree delegated at `me`: the ancestors above enable the controllers already; only
+    /// what is missing below is written, and a controller not handed down is refused by name.
+    #[test]
+    fn v2_enables_only_below_what_is_on() {
+        let t = v2_fixture(&["me/a/box"]);
+        fs::write(t.path().join("cgroup.subtree_control"), "memory pids\n").unwrap();
+        fs::write(t.path().join("me/cgroup.controllers"), "memory pids\n").unwrap();
+        fs::write(t.path().join("me/cgroup.subtree_control"), "pids\n").unwrap();
+        fs::write(t.path().join("me/a/cgroup.controllers"), "pids\n").unwrap();
+        let fs = fs_v2(&t, "/me");
+        let before = snapshot(t.path());
+        let l = limits(|l| {
+            l.memory = Some(Value(1 << 20));
+            l.pids = Some(Value(5));
+        });
+        fs.apply("a/box", &l, &[], Create::Never).unwrap();
+        assert_eq!(
+            changed(&before, &snapshot(t.path())),
+            owned(&[
+                ("me/a/box/memory.max", "1048576"),
+                ("me/a/box/pids.max", "5"),
+                ("me/a/cgroup.subtree_control", "+memory +pids"),
+                ("me/cgroup.subtree_control", "+memory"),
+            ])
+        );
+        // cpu is on at the root, and missing first in me, which does not offer it: refused by
+        // name before anything is written.
+        fs::write(t.path().join("cgroup.subtree_control"), "cpu memory pids\n").unwrap();
+        let before = snapshot(t.path());
+        let l = limits(|l| l.cpus = Some(Value(50_000)));
+        let e = fs.apply("a/box", &l, &[], Create::Never).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "cannot enable the cpu controller for /me/a/box: {}/me/cgroup.controllers does \
+                 not offer it (it is not enabled in the parent's cgroup.subtree_control, or not \
+                 delegated to you)",
+                t.path().display()
+            )
+        );
+        assert_eq!(snapshot(t.path()), before);
+    }
+
+    #[test]
+    fn v2_refusals_name_the_file_and_the_rule() {
+        let f = Path::new("/sys/fs/cgroup/user.slice/cgroup.subtree_control");
+        let c = ["memory".to_string()];
+        let msg = |errno| v2::why_not_enabled(f, &c, errno).to_string();
+        assert_eq!(
+            msg(Errno::EBUSY),
+            "cannot enable memory in /sys/fs/cgroup/user.slice/cgroup.subtree_control: Device or \
+             resource busy (the no-internal-process rule: /sys/fs/cgroup/user.slice has processes \
+             of its own, so it cannot hand controllers to its children; move them into a leaf \
+             cgroup first)"
+        );
+        assert_eq!(
+            msg(Errno::EACCES),
+            "cannot enable memory in /sys/fs/cgroup/user.slice/cgroup.subtree_control: Permission \
+             denied (the caller may not write it: /sys/fs/cgroup/user.slice is above the subtree \
+             delegated to you, and only its owner can enable controllers there)"
+        );
+        assert_eq!(
+            msg(Errno::ENOENT),
+            "cannot enable memory in /sys/fs/cgroup/user.slice/cgroup.subtree_control: No such \
+             file or directory (/sys/fs/cgroup/user.slice/cgroup.controllers does not offer it: \
+             it is not enabled in the parent's cgroup.subtree_control, or not delegated to you)"
+        );
+        assert!(msg(Errno::EOPNOTSUPP).contains("is a threaded cgroup"));
+        assert_eq!(
+            msg(Errno::EIO),
+            "cannot enable memory in /sys/fs/cgroup/user.slice/cgroup.subtree_control: I/O error"
+        );
+        for m in [msg(Errno::EBUSY), msg(Errno::EACCES), msg(Errno::ENOENT)] {
+            assert!(!m.contains('\n'), "{m}");
+        }
     }
 
     #[test]

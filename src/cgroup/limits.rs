@@ -34,6 +34,8 @@ pub struct Limits {
     pub cpu_weight: Option<u64>,
     pub cpuset: Option<String>,
     pub io_max: Vec<IoMax>,
+    /// Whether the OOM killer takes the whole cgroup at once (v2 `memory.oom.group`).
+    pub oom_group: Option<bool>,
     /// `--set=FILE=VALUE`, in order.
     pub set: Vec<(String, String)>,
 }

@@ -70,6 +70,11 @@ pub fn writes(limits: &Limits) -> Result<Vec<KnobWrite>> {
             minus_one_or_number(total),
         ));
     }
+    if limits.oom_group.is_some() {
+        return Err(Error::usage(
+            "--oom-group needs cgroup v2 (memory.oom.group): v1 kills one process at a time",
+        ));
+    }
     if let Some(v) = limits.pids {
         out.push(w("pids", "pids.max", max_or_number(v)));
     }
@@ -202,33 +207,51 @@ fn number_or_max(text: &str) -> String {
 }
 
 /// The usage figures of a cgroup of one v1 hierarchy, under the names v2 gives them.
-pub fn figures(g: &Group, add: &mut dyn FnMut(&'static str, Option<String>)) {
-    let num = |f: &str| -> Option<String> {
-        let t = std::fs::read_to_string(g.file(f)).ok()?;
-        Some(number_or_max(t.trim()))
-    };
-    let key = |f: &str, k: &str| -> Option<String> {
-        let t = std::fs::read_to_string(g.file(f)).ok()?;
-        keyed(&t, k).map(|v| v.to_string())
-    };
+pub fn figures(g: &Group, add: &mut dyn FnMut(String, Option<String>)) {
+    let text = |f: &str| std::fs::read_to_string(g.file(f)).ok();
+    let num = |f: &str| text(f).map(|t| number_or_max(t.trim()));
+    let key = |f: &str, k: &str| text(f).and_then(|t| keyed(&t, k));
+    let usec = |ns: Option<u64>| ns.map(|n| (n / 1000).to_string());
     match g.hier.controller.as_str() {
         "memory" => {
-            add("memory.current", num("memory.usage_in_bytes"));
-            add("memory.peak", num("memory.max_usage_in_bytes"));
-            add("memory.max", num("memory.limit_in_bytes"));
-            add("memory.failcnt", num("memory.failcnt"));
-            add("memory.oom_kills", key("memory.oom_control", "oom_kill"));
+            add("memory.current".into(), num("memory.usage_in_bytes"));
+            add("memory.peak".into(), num("memory.max_usage_in_bytes"));
+            add("memory.max".into(), num("memory.limit_in_bytes"));
+            add("memory.failcnt".into(), num("memory.failcnt"));
+            let oom_kills = key("memory.oom_control", "oom_kill").map(|v| v.to_string());
+            add("memory.oom_kills".into(), oom_kills.clone());
+            add("memory.events.oom_kill".into(), oom_kills);
         }
         "pids" => {
-            add("pids.current", num("pids.current"));
-            add("pids.max", num("pids.max"));
+            add("pids.current".into(), num("pids.current"));
+            add("pids.max".into(), num("pids.max"));
+            let max = key("pids.events", "max").map(|v| v.to_string());
+            add("pids.events.max".into(), max);
         }
         "cpuacct" => {
             let ns = num("cpuacct.usage").and_then(|v| v.parse::<u64>().ok());
-            add("cpu.usage_usec", ns.map(|n| (n / 1000).to_string()));
+            add("cpu.usage_usec".into(), usec(ns));
+            let parse = |f: &str| num(f).and_then(|v| v.parse::<u64>().ok());
+            add("cpu.user_usec".into(), usec(parse("cpuacct.usage_user")));
+            add("cpu.system_usec".into(), usec(parse("cpuacct.usage_sys")));
+        }
+        "cpu" => {
+            for k in ["nr_periods", "nr_throttled"] {
+                add(
+                    format!("cpu.{k}"),
+                    key("cpu.stat", k).map(|v| v.to_string()),
+                );
+            }
+            add(
+                "cpu.throttled_usec".into(),
+                usec(key("cpu.stat", "throttled_time")),
+            );
         }
         "freezer" => {
-            add("frozen", is_frozen(g).map(|f| u8::from(f).to_string()));
+            add(
+                "frozen".into(),
+                is_frozen(g).map(|f| u8::from(f).to_string()),
+            );
         }
         _ => {}
     }
