@@ -133,6 +133,10 @@ fn populated(g: &Group) -> Result<bool> {
 /// Kill everything in the cgroups and wait until they are empty (bounded).
 fn kill_all(groups: &[Group]) -> Result<()> {
     for g in groups {
+        // Usually empty already (exec --rm after the program ended): nothing to kill or thaw.
+        if !populated(g)? {
+            continue;
+        }
         match g.hier.mode() {
             Mode::V2 => drop(v2::kill(g)?),
             Mode::V1 => v1::thaw_for_kill(g)?,
