@@ -914,6 +914,24 @@ fn hybrid_cgroups_work_with_every_subcommand() {
     ] {
         assert!(st.contains(want), "{want:?} not in {st}");
     }
+    // The cgroup2 home gives what v2 has without controllers: CPU time and pressure.
+    for key in [
+        "cpu.usage_usec ",
+        "cpu.pressure.some.avg10 ",
+        "io.pressure.full.total ",
+    ] {
+        assert!(
+            st.lines().any(|l| l.starts_with(key)),
+            "{key:?} not in {st}"
+        );
+    }
+    let js = ng(["stat", &cg, "--json"]).ok().to_string();
+    assert!(js.contains("\"pids.max\":10,"), "{js}");
+    let avg10 = js
+        .split("\"cpu.pressure.some.avg10\":")
+        .nth(1)
+        .unwrap_or("");
+    assert!(avg10.starts_with(|c: char| c.is_ascii_digit()), "{js}");
     ng(["thaw", &cg]).ok();
     assert!(cat(&events).contains("frozen 0"));
     ng(["kill", &cg, "KILL"]).ok();
