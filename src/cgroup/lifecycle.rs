@@ -101,7 +101,7 @@ pub fn remove_made(made: &Made, path: &str) -> Result<()> {
 }
 
 /// Signal every process of the cgroups (and below), each through a pidfd.
-pub fn signal_all(groups: &[Group], sig: Signal) -> Result<usize> {
+fn signal_all(groups: &[Group], sig: Signal) -> Result<usize> {
     let mut seen = BTreeSet::new();
     for g in groups {
         for pid in g.procs()? {
@@ -111,7 +111,7 @@ pub fn signal_all(groups: &[Group], sig: Signal) -> Result<usize> {
             let Ok(fd) = crate::sys::pidfd_open(pid) else {
                 continue;
             };
-            match crate::sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(&fd), sig as i32) {
+            match crate::sys::pidfd_send_signal(fd.as_fd(), sig as i32) {
                 Ok(()) | Err(Errno::ESRCH) => {}
                 Err(e) => return Err(Error::sys(format!("cannot signal {pid}"), e)),
             }
