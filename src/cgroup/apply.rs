@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use super::fs::{check_path, is_dir, looked_in, write_file, Cgroupfs, Group, Mode};
+use super::fs::{check_path, is_dir, write_file, Cgroupfs, Group, Mode};
 use super::limits::{KnobWrite, Limits};
 use super::{v1, v2};
 use crate::error::{Context, Error, Result};
@@ -202,12 +202,16 @@ impl Cgroupfs {
 
     /// The cgroups of `path` that [`apply`](Self::apply) works on, computed without touching
     /// anything. On v1: the hierarchies of the limits; the home one (so that every subcommand
-    /// works on the cgroup whatever its limits); and those where it exists already (so that
-    /// `exec` joins it there too, and `--rm` sees that it exists). v1 ones first.
+    /// works on the cgroup whatever its limits); and for [`Create::IfMissing`] those where it
+    /// exists already (so that `exec` joins it there too). v1 ones first. [`Create::New`] looks
+    /// no further than the hierarchies it makes the cgroup in: their `mkdir` is the check.
     fn groups_for(&self, path: &str, needed: &[String], create: Create) -> Result<Vec<Group>> {
         check_path(path)?;
         if self.mode == Mode::V2 {
             return Ok(vec![self.group("", path)?]);
+        }
+        if needed.is_empty() && create == Create::Never {
+            return self.existing(path, &[]);
         }
         let mut controllers: Vec<&str> = needed.iter().map(String::as_str).collect();
         if create != Create::Never {
@@ -228,19 +232,12 @@ impl Cgroupfs {
             .iter()
             .map(|c| self.group(c, path))
             .collect::<Result<_>>()?;
-        for g in self.candidates(path, &[])? {
-            if g.exists() && !groups.iter().any(|have| same_hierarchy(have, &g)) {
-                groups.push(g);
+        if create == Create::IfMissing {
+            for g in self.candidates(path, &[])? {
+                if g.exists() && !groups.iter().any(|have| same_hierarchy(have, &g)) {
+                    groups.push(g);
+                }
             }
-        }
-        if groups.is_empty() {
-            return Err(Error::sys(
-                format!(
-                    "cgroup {path} ({})",
-                    looked_in(&self.root, &self.candidates(path, &[])?)
-                ),
-                Errno::ENOENT,
-            ));
         }
         groups.sort_by_key(|g| g.hier.mode() == Mode::V2);
         Ok(groups)

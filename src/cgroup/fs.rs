@@ -7,6 +7,7 @@
 //! cgroup2 one (v2, or `unified` on a hybrid host), else v1's freezer. So a cgroup made with
 //! `--pids` alone, or with no limit at all, can still be frozen, killed, watched and joined.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -224,6 +225,8 @@ pub struct Cgroupfs {
     /// On a v1 root, the cgroup2 hierarchy mounted at `ROOT/unified` (the hybrid layout).
     pub unified: Option<PathBuf>,
     own: SelfCgroup,
+    /// The v1 controllers with a mounted hierarchy, found once.
+    v1_mounted: OnceCell<Vec<&'static str>>,
 }
 
 impl Cgroupfs {
@@ -250,6 +253,7 @@ impl Cgroupfs {
             mode,
             unified,
             own,
+            v1_mounted: OnceCell::new(),
         })
     }
 
@@ -301,18 +305,20 @@ impl Cgroupfs {
     }
 
     /// The v1 controllers with a mounted hierarchy, each mount once.
-    fn v1_mounted(&self) -> Vec<&'static str> {
-        let mut seen = BTreeSet::new();
-        V1_CONTROLLERS
-            .iter()
-            .copied()
-            .filter(|c| {
-                use std::os::unix::fs::MetadataExt;
-                // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
-                std::fs::metadata(self.root.join(c))
-                    .is_ok_and(|m| m.is_dir() && seen.insert((m.dev(), m.ino())))
-            })
-            .collect()
+    fn v1_mounted(&self) -> &[&'static str] {
+        self.v1_mounted.get_or_init(|| {
+            let mut seen = BTreeSet::new();
+            V1_CONTROLLERS
+                .iter()
+                .copied()
+                .filter(|c| {
+                    use std::os::unix::fs::MetadataExt;
+                    // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
+                    std::fs::metadata(self.root.join(c))
+                        .is_ok_and(|m| m.is_dir() && seen.insert((m.dev(), m.ino())))
+                })
+                .collect()
+        })
     }
 
     /// The cgroups `path` may name, existing or not: the one v2 cgroup, or on v1 one per
@@ -323,7 +329,7 @@ impl Cgroupfs {
         match self.mode {
             Mode::V2 => out.push(self.group("", path)?),
             Mode::V1 => {
-                for c in self.v1_mounted() {
+                for &c in self.v1_mounted() {
                     if only.is_empty() || only.iter().any(|o| o == c) {
                         out.push(self.group(c, path)?);
                     }

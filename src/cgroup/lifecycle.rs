@@ -101,7 +101,7 @@ pub fn remove_made(made: &Made, path: &str) -> Result<()> {
 }
 
 /// Signal every process of the cgroups (and below), each through a pidfd.
-fn signal_all(groups: &[Group], sig: Signal) -> Result<usize> {
+fn signal_all<'a>(groups: impl IntoIterator<Item = &'a Group>, sig: Signal) -> Result<usize> {
     let mut seen = BTreeSet::new();
     for g in groups {
         for pid in g.procs()? {
@@ -132,11 +132,14 @@ fn populated(g: &Group) -> Result<bool> {
 
 /// Kill everything in the cgroups and wait until they are empty (bounded).
 fn kill_all(groups: &[Group]) -> Result<()> {
+    // Usually all empty already (exec --rm after the program ended): one look, nothing to do.
+    let mut busy: Vec<&Group> = Vec::new();
     for g in groups {
-        // Usually empty already (exec --rm after the program ended): nothing to kill or thaw.
-        if !populated(g)? {
-            continue;
+        if populated(g)? {
+            busy.push(g);
         }
+    }
+    for g in &busy {
         match g.hier.mode() {
             Mode::V2 => drop(v2::kill(g)?),
             Mode::V1 => v1::thaw_for_kill(g)?,
@@ -144,22 +147,23 @@ fn kill_all(groups: &[Group]) -> Result<()> {
     }
     let start = Instant::now();
     loop {
-        let mut busy = false;
-        for g in groups {
+        let mut left = Vec::new();
+        for g in busy {
             if populated(g)? {
-                busy = true;
+                left.push(g);
             }
         }
-        if !busy {
+        busy = left;
+        if busy.is_empty() {
             return Ok(());
         }
         if start.elapsed() > SETTLE {
             return Err(Error::new(format!(
                 "cannot empty {}: processes remain after SIGKILL",
-                groups[0].path
+                busy[0].path
             )));
         }
-        signal_all(groups, Signal::SIGKILL)?;
+        signal_all(busy.iter().copied(), Signal::SIGKILL)?;
         std::thread::sleep(Duration::from_millis(5));
     }
 }
