@@ -221,12 +221,14 @@ pub fn freeze(fs: &Cgroupfs, path: &str, on: bool) -> Result<()> {
     if on {
         refuse_if_holds_caller(std::slice::from_ref(&g), what, path)?;
     }
-    let (set, is_frozen): (fn(&Group, bool) -> Result<()>, fn(&Group) -> Option<bool>) =
-        match g.hier.mode() {
-            Mode::V2 => (v2::set_frozen, v2::is_frozen),
-            Mode::V1 => (v1::set_frozen, v1::is_frozen),
-        };
-    set(&g, on)?;
+    let is_frozen = |g: &Group| match g.hier.mode() {
+        Mode::V2 => v2::is_frozen(g),
+        Mode::V1 => v1::is_frozen(g),
+    };
+    match g.hier.mode() {
+        Mode::V2 => v2::set_frozen(&g, on)?,
+        Mode::V1 => v1::set_frozen(&g, on)?,
+    }
     let start = Instant::now();
     while is_frozen(&g) != Some(on) {
         if start.elapsed() > SETTLE {

@@ -152,8 +152,6 @@ pub fn cgroup_procs_path(mounts: &[CgroupMount], line: &CgroupLine) -> Option<St
     })
 }
 
-/// Resolve a user's cgroup PATH against the caller's own cgroup `own`: an absolute cgroup path
-
 #[cfg(test)]
 mod tests {
     use super::*;
