@@ -1109,3 +1109,39 @@ fn exec_rm_starts_the_program_inside_its_v2_cgroup() {
     );
     assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
 }
+
+/// Where the kernel has no clone3 (before 5.3, or a seccomp filter answering ENOSYS) or no
+/// CLONE_INTO_CGROUP (before 5.7: E2BIG or EINVAL), the program is forked and moves itself in.
+#[test]
+fn exec_rm_falls_back_to_a_move_without_clone3() {
+    let Some(layout) = common::cgroups("exec_rm_falls_back_to_a_move_without_clone3", V2(&[]))
+    else {
+        return;
+    };
+    let root = format!("--root={}", layout.v2.unwrap().display());
+    for errno in ["ENOSYS", "E2BIG", "EINVAL"] {
+        let cg = Cg::new("noclone3");
+        let trace = TempDir::new("noclone3");
+        let log = trace.join("strace");
+        let r = common::run(
+            Command::new("strace")
+                .args(["-f", "-qq", "-e", "trace=clone3,write"])
+                .arg(format!("--inject=clone3:error={errno}"))
+                .arg("-o")
+                .arg(&log)
+                .arg(common::bin("nscgroup"))
+                .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
+                .arg("cat /proc/self/cgroup; exit 4"),
+        );
+        assert_eq!(r.code, Some(4), "{errno}: stderr: {}", r.stderr);
+        assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(log.contains("(INJECTED)"), "{log}");
+        assert!(
+            log.lines()
+                .any(|l| l.contains(" write(") && l.contains("\"0\", 1)") && l.ends_with("= 1")),
+            "{errno}: no move in {log}"
+        );
+        assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+    }
+}
