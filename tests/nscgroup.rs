@@ -1145,3 +1145,60 @@ fn exec_rm_falls_back_to_a_move_without_clone3() {
         assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
     }
 }
+
+/// A caller who may not write an ancestor's cgroup.subtree_control (above a delegated subtree)
+/// is told so in one line, before anything is made; the delegated part is still written.
+#[test]
+fn v2_enabling_stays_within_what_the_caller_may_write() {
+    if !common::root("v2_enabling_stays_within_what_the_caller_may_write") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let t = v2_fixture();
+    // The fixture as systemd delegates a subtree: the user owns box and its files.
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let nobody = 65534;
+    let chown = |p: &Path| std::os::unix::fs::chown(p, Some(nobody), Some(nobody)).unwrap();
+    chown(&t.join("box"));
+    for e in std::fs::read_dir(t.join("box")).unwrap() {
+        chown(&e.unwrap().path());
+    }
+    let as_nobody = |args: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(common::bin("nscgroup"))
+            .arg(format!("--root={}", t.path().display()))
+            .args(args);
+        common::run(&mut c)
+    };
+    let before = std::fs::read_to_string(t.join("box/memory.max")).unwrap();
+    let r = as_nobody(&["set", "/box", "--memory=1M"]);
+    let file = t.join("cgroup.subtree_control");
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot enable memory in {}: Permission denied (the caller may not write \
+             it: {} is above the subtree delegated to you, and only its owner can enable \
+             controllers there)",
+            file.display(),
+            t.path().display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/memory.max")).unwrap(),
+        before
+    );
+    // Enabled above by its owner: nothing to write there, the user's own files are written.
+    std::fs::write(&file, "memory pids\n").unwrap();
+    as_nobody(&["set", "/box", "--memory=1M", "--pids=7"]).ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "memory pids\n");
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/memory.max")).unwrap(),
+        "1048576"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/pids.max")).unwrap(),
+        "7"
+    );
+}
