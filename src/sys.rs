@@ -440,3 +440,52 @@ pub fn at_secure() -> bool {
     // SAFETY: getauxval only reads the auxiliary vector the kernel gave this process.
     unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
 }
+
+/// `struct clone_args` of `clone3(2)`, up to `cgroup` (`CLONE_ARGS_SIZE_VER2`, Linux 5.7).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// `clone3(CLONE_INTO_CGROUP)` as a fork: the child starts as a member of the cgroup2 directory
+/// behind `cgroup` (opened for reading, not `O_PATH`), without ever running elsewhere and without
+/// the cost of a migration. Fails with ENOSYS (no clone3), or E2BIG or EINVAL (a kernel before
+/// 5.7, which knows no `cgroup` field or flag) where the caller must fork and move instead.
+pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::ForkResult> {
+    const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+    let args = CloneArgs {
+        flags: CLONE_INTO_CGROUP,
+        exit_signal: libc::SIGCHLD as u64,
+        cgroup: cgroup.as_raw_fd() as u64,
+        ..CloneArgs::default()
+    };
+    // SAFETY: as `fork` below: every nstools process is single-threaded, and with no stack given
+    // the child runs on a copy of ours, as after fork(2). The kernel only reads `args`. libc's
+    // fork bookkeeping is bypassed, so the thread id musl caches still names the parent in the
+    // child: callers must only run plain code up to exec or exit there (file writes, prctl,
+    // sigprocmask), never raise(3) or abort(3), which would signal the parent.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    Errno::result(r).map(|pid| match pid {
+        0 => nix::unistd::ForkResult::Child,
+        pid => nix::unistd::ForkResult::Parent {
+            child: Pid::from_raw(pid as i32),
+        },
+    })
+}

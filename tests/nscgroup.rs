@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::CgroupNeed::{V1, V2};
 use common::{Proc, TempDir};
 
 const ROOT: &str = "/sys/fs/cgroup";
-const V1: &[&str] = &[
+const V1_HIERARCHIES: &[&str] = &[
     "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "pids",
 ];
 
@@ -36,14 +37,26 @@ fn own(controller: &str) -> String {
     panic!("no {controller} line in /proc/self/cgroup");
 }
 
-/// The directory of the relative cgroup `name` in a hierarchy (`unified` for cgroup2).
+/// The directory of the relative cgroup `name` in a hierarchy (`unified` for the cgroup2 one,
+/// wherever it is mounted).
 fn dir(hier: &str, name: &str) -> PathBuf {
-    let key = if hier == "unified" { "" } else { hier };
-    let own = own(key);
-    Path::new(ROOT)
-        .join(hier)
-        .join(own.trim_start_matches('/'))
-        .join(name)
+    let (key, mount) = if hier == "unified" {
+        let mount = common::CgroupLayout::read().v2.expect("no cgroup2 mount");
+        ("", mount)
+    } else {
+        (hier, Path::new(ROOT).join(hier))
+    };
+    mount.join(own(key).trim_start_matches('/')).join(name)
+}
+
+/// The hierarchy every cgroup nscgroup makes lives in, whatever its limits: the cgroup2 one
+/// when there is one (hybrid host), else the v1 freezer.
+fn home() -> &'static str {
+    if common::CgroupLayout::read().v2.is_some() {
+        "unified"
+    } else {
+        "freezer"
+    }
 }
 
 fn cat(p: &Path) -> String {
@@ -51,25 +64,31 @@ fn cat(p: &Path) -> String {
     r.ok().trim_end().to_string()
 }
 
-/// The hierarchies mounted here (v1 controllers and the unified one).
+/// The hierarchies mounted here (v1 controllers and the cgroup2 one as `unified`).
 fn hierarchies() -> Vec<&'static str> {
-    V1.iter()
+    let v2 = common::CgroupLayout::read().v2.is_some();
+    V1_HIERARCHIES
+        .iter()
         .copied()
-        .chain(["unified"])
-        .filter(|h| Path::new(ROOT).join(h).is_dir())
+        .filter(|h| Path::new(ROOT).join(h).join("cgroup.procs").exists())
+        .chain(v2.then_some("unified"))
         .collect()
 }
 
-fn v1_here() -> bool {
-    Path::new(ROOT).join("memory").is_dir() && !Path::new(ROOT).join("cgroup.controllers").exists()
-}
-
-/// The hierarchies in which the cgroup `name` exists.
+/// The hierarchies in which the cgroup `name` exists, sorted.
 fn found(name: &str) -> Vec<&'static str> {
-    hierarchies()
+    let mut v: Vec<&'static str> = hierarchies()
         .into_iter()
         .filter(|h| dir(h, name).exists())
-        .collect()
+        .collect();
+    v.sort();
+    v
+}
+
+/// Hierarchy names sorted, to compare with [`found`].
+fn sorted(mut names: Vec<&'static str>) -> Vec<&'static str> {
+    names.sort();
+    names
 }
 
 /// A unique relative cgroup name, removed from every hierarchy on drop (processes in it were
@@ -92,23 +111,35 @@ impl std::ops::Deref for Cg {
 impl Drop for Cg {
     fn drop(&mut self) {
         for h in hierarchies() {
-            let d = dir(h, &self.0);
-            if !d.exists() {
-                continue;
-            }
-            let _ = std::fs::write(d.join("freezer.state"), "THAWED");
-            let _ = std::fs::write(d.join("cgroup.freeze"), "0");
-            common::wait_for(Duration::from_secs(5), || {
-                let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
-                for pid in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
+            let top = dir(h, &self.0);
+            // The whole subtree, deepest first.
+            let mut dirs = vec![top.clone()];
+            let mut i = 0;
+            while i < dirs.len() {
+                if let Ok(entries) = std::fs::read_dir(&dirs[i]) {
+                    for e in entries.flatten() {
+                        if e.file_type().is_ok_and(|t| t.is_dir()) {
+                            dirs.push(e.path());
+                        }
+                    }
                 }
-                procs.trim().is_empty()
-            });
-            common::wait_for(Duration::from_secs(5), || std::fs::remove_dir(&d).is_ok());
+                i += 1;
+            }
+            for d in dirs.iter().rev().filter(|d| d.exists()) {
+                let _ = std::fs::write(d.join("freezer.state"), "THAWED");
+                let _ = std::fs::write(d.join("cgroup.freeze"), "0");
+                common::wait_for(Duration::from_secs(5), || {
+                    let procs = std::fs::read_to_string(d.join("cgroup.procs")).unwrap_or_default();
+                    for pid in procs.lines().filter_map(|l| l.parse::<i32>().ok()) {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid),
+                            nix::sys::signal::Signal::SIGKILL,
+                        );
+                    }
+                    procs.trim().is_empty()
+                });
+                common::wait_for(Duration::from_secs(5), || std::fs::remove_dir(d).is_ok());
+            }
         }
     }
 }
@@ -142,12 +173,16 @@ fn no_swap() -> bool {
 
 #[test]
 fn pids_limit_stops_a_fork_bomb() {
-    if !common::root("pids_limit_stops_a_fork_bomb") || !v1_here() {
+    if common::cgroups("pids_limit_stops_a_fork_bomb", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("pids");
     ng(["create", &cg, "--pids=20"]).ok();
-    assert_eq!(found(&cg), ["pids"], "only the pids hierarchy is touched");
+    assert_eq!(
+        found(&cg),
+        sorted(vec!["pids", home()]),
+        "only the pids hierarchy and the home one are touched"
+    );
     assert_eq!(cat(&dir("pids", &cg).join("pids.max")), "20");
     // dash gives up at the first failed fork; the sleeps it started stay in the cgroup.
     let script = "i=0; while [ $i -lt 100 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done";
@@ -188,7 +223,12 @@ fn pids_limit_stops_a_fork_bomb() {
 
 #[test]
 fn memory_limit_oom_kills_and_stat_reports_it() {
-    if !common::root("memory_limit_oom_kills_and_stat_reports_it") || !v1_here() {
+    if common::cgroups(
+        "memory_limit_oom_kills_and_stat_reports_it",
+        V1(&["memory"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("oom");
@@ -202,7 +242,7 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
         );
     }
     ng(&args).ok();
-    assert_eq!(found(&cg), ["memory"]);
+    assert_eq!(found(&cg), sorted(vec!["memory", home()]));
     let mem = dir("memory", &cg);
     assert_eq!(cat(&mem.join("memory.limit_in_bytes")), "33554432");
     if memsw_available() {
@@ -225,7 +265,12 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
 
 #[test]
 fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
-    if !common::root("exec_rm_reports_oom_with_137_and_leaves_nothing") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_reports_oom_with_137_and_leaves_nothing",
+        V1(&["memory"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("oomrm");
@@ -251,7 +296,12 @@ fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
 
 #[test]
 fn exec_rm_applies_v1_limits_and_returns_the_status() {
-    if !common::root("exec_rm_applies_v1_limits_and_returns_the_status") || !v1_here() {
+    if common::cgroups(
+        "exec_rm_applies_v1_limits_and_returns_the_status",
+        V1(&["pids", "cpu", "cpuset", "memory", "blkio"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("rm");
@@ -325,7 +375,7 @@ fn exec_rm_applies_v1_limits_and_returns_the_status() {
 
 #[test]
 fn attach_moves_a_pid() {
-    if !common::root("attach_moves_a_pid") || !v1_here() {
+    if common::cgroups("attach_moves_a_pid", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("attach");
@@ -351,7 +401,7 @@ fn attach_moves_a_pid() {
 
 #[test]
 fn kill_freeze_thaw_v1() {
-    if !common::root("kill_freeze_thaw_v1") || !v1_here() {
+    if common::cgroups("kill_freeze_thaw_v1", V1(&["freezer"])).is_none() {
         return;
     }
     let cg = Cg::new("frz");
@@ -373,19 +423,13 @@ fn kill_freeze_thaw_v1() {
 }
 
 #[test]
-fn kill_freeze_thaw_v2_on_the_unified_mount() {
-    if !common::root("kill_freeze_thaw_v2_on_the_unified_mount") {
+fn kill_freeze_thaw_v2() {
+    let Some(layout) = common::cgroups("kill_freeze_thaw_v2", V2(&[])) else {
         return;
-    }
-    let unified = Path::new(ROOT).join("unified");
-    if !unified.join("cgroup.controllers").exists() {
-        // CI machines have one (hybrid layout); elsewhere a machine may not.
-        if std::env::var_os("CI").is_some() {
-            panic!("no cgroup2 mount at {}, and CI is set", unified.display());
-        }
-        eprintln!("SKIPPED: no cgroup2 mount at {}", unified.display());
-        return;
-    }
+    };
+    // The cgroup2 hierarchy wherever it is: /sys/fs/cgroup/unified on a hybrid host,
+    // /sys/fs/cgroup on a pure v2 one.
+    let unified = layout.v2.unwrap();
     let root = format!("--root={}", unified.display());
     let cg = Cg::new("v2");
     let mut p =
@@ -441,14 +485,14 @@ fn kill_freeze_thaw_v2_on_the_unified_mount() {
 
 #[test]
 fn list_and_signal_status() {
-    if !common::root("list_and_signal_status") || !v1_here() {
+    if common::cgroups("list_and_signal_status", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("list");
     let sub = format!("{}/sub", &*cg);
     ng(["create", &sub, "--pids=5"]).ok();
     assert_eq!(ng(["list", &cg]).ok(), format!("{sub}\n"));
-    assert_eq!(found(&cg), ["pids"]);
+    assert_eq!(found(&cg), sorted(vec!["pids", home()]));
     // The whole subtree goes, deepest first.
     ng(["delete", &cg]).ok();
     assert!(found(&cg).is_empty());
@@ -469,7 +513,7 @@ fn list_and_signal_status() {
 
 #[test]
 fn exec_failure_leaves_nothing() {
-    if !common::root("exec_failure_leaves_nothing") || !v1_here() {
+    if common::cgroups("exec_failure_leaves_nothing", V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("noexec");
@@ -490,7 +534,7 @@ fn exec_failure_leaves_nothing() {
 
 #[test]
 fn bad_input_changes_nothing() {
-    if !common::root("bad_input_changes_nothing") || !v1_here() {
+    if common::cgroups("bad_input_changes_nothing", V1(&["memory", "pids"])).is_none() {
         return;
     }
     let cg = Cg::new("bad");
@@ -522,13 +566,6 @@ fn bad_input_changes_nothing() {
                 dir("memory", &cg).display()
             ),
         ),
-        (
-            &["create", &cg],
-            format!(
-                "nscgroup: no controller to create {} in: give a limit or --controllers",
-                &*cg
-            ),
-        ),
     ];
     for (args, want) in cases {
         let r = ng(*args);
@@ -548,11 +585,16 @@ fn bad_input_changes_nothing() {
             r.stderr
         );
     }
+    // A missing cgroup: the message says where it was looked for.
     let r = ng(["delete", &cg]);
-    assert_eq!(
-        r.fails(1),
-        format!("nscgroup: cgroup {}: No such file or directory", &*cg)
+    let want = format!("nscgroup: cgroup {} (", &*cg);
+    let got = r.fails(1);
+    assert!(got.starts_with(&want), "{got}");
+    assert!(
+        got.contains(&dir(home(), &cg).display().to_string()),
+        "{got}"
     );
+    assert!(got.ends_with("): No such file or directory"), "{got}");
     let r = ng(["bogus"]);
     assert_eq!(
         r.fails(1),
@@ -631,4 +673,532 @@ fn v2_fixture_through_root() {
     );
     assert!(!t.join("nothere").exists());
     assert_eq!(ng([&root, "list", "/"]).ok(), "/box\n");
+}
+
+/// A shell that moves itself into the cgroup directory `procs_dir` (one hierarchy) and then
+/// executes nscgroup with `args`: nscgroup's own cgroup is then one the test made.
+fn ng_from_inside(procs_dir: &Path, args: &[&str]) -> common::Ran {
+    let mut c = Command::new("sh");
+    c.args(["-c", r#"echo $$ > "$0/cgroup.procs" && exec "$@""#])
+        .arg(procs_dir)
+        .arg(common::bin("nscgroup"))
+        .args(args);
+    common::run(&mut c)
+}
+
+#[test]
+fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
+    if common::cgroups(
+        "exec_rm_refuses_the_callers_cgroup_and_its_ancestors",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    // The caller runs in CG/inner of the pids hierarchy, which the test made: were the check
+    // missing, only the test's own shell would be killed.
+    let cg = Cg::new("rmself");
+    let inner = format!("{}/inner", &*cg);
+    ng(["create", &inner, "--pids=100"]).ok();
+    let dir_inner = dir("pids", &inner);
+    let marker = TempDir::new("rmself");
+    let ran = marker.join("ran");
+    let ran = ran.to_str().unwrap();
+    let abs_cg = format!("{}/{}", own("pids").trim_end_matches('/'), &*cg);
+    let abs_inner = format!("{abs_cg}/inner");
+    for target in [".", "./", &abs_inner, &abs_cg] {
+        let r = ng_from_inside(
+            &dir_inner,
+            &["exec", "--rm", target, "--pids=100", "--", "touch", ran],
+        );
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nscgroup: cannot use --rm on {target}: it contains the caller's own cgroup \
+                 ({abs_inner})"
+            ),
+        );
+        assert!(!Path::new(ran).exists(), "{target}: the program ran");
+        assert!(dir_inner.exists() && dir("pids", &cg).exists(), "{target}");
+    }
+    // The hierarchy's root, on a fixture tree (never on the real one).
+    let t = v2_fixture();
+    let root = format!("--root={}", t.path().display());
+    for target in ["/", "."] {
+        let r = ng([&root, "exec", "--rm", target, "--", "touch", ran]);
+        assert!(
+            r.fails(1).starts_with(&format!(
+                "nscgroup: cannot use --rm on {target}: it contains the caller's own cgroup"
+            )),
+            "{}",
+            r.stderr
+        );
+        assert!(!Path::new(ran).exists());
+    }
+    // delete and kill refuse them the same way.
+    for cmd in ["delete", "kill"] {
+        let r = ng_from_inside(&dir_inner, &[cmd, &abs_cg]);
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nscgroup: cannot {cmd} {abs_cg}: it contains the caller's own cgroup \
+                 ({abs_inner})"
+            )
+        );
+    }
+    assert!(dir_inner.exists());
+}
+
+#[test]
+fn exec_rm_refuses_an_existing_cgroup() {
+    if common::cgroups("exec_rm_refuses_an_existing_cgroup", V1(&["pids"])).is_none() {
+        return;
+    }
+    let cg = Cg::new("rmold");
+    ng(["create", &cg, "--pids=10"]).ok();
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng(["attach", &cg, &pid]).ok();
+    let marker = TempDir::new("rmold");
+    let ran = marker.join("ran");
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "touch",
+        ran.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot use --rm on {}: {} exists already (--rm only removes a cgroup it \
+             creates)",
+            &*cg,
+            dir("pids", &cg).display()
+        )
+    );
+    assert!(!ran.exists());
+    // Nothing of the cgroup was touched: its process runs on in it.
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), pid);
+    assert_eq!(cat(&dir("pids", &cg).join("pids.max")), "10");
+    drop(sleeper);
+}
+
+#[test]
+fn concurrent_exec_rm_with_one_name() {
+    if common::cgroups("concurrent_exec_rm_with_one_name", V1(&["pids"])).is_none() {
+        return;
+    }
+    let cg = Cg::new("rmtwo");
+    let gate = TempDir::new("rmtwo");
+    let go = gate.join("go");
+    let script = format!(
+        "while [ ! -e {} ]; do sleep 0.02; done; exit 3",
+        go.display()
+    );
+    let mut first = Proc::spawn(common::cmd("nscgroup").args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let procs = dir("pids", &cg).join("cgroup.procs");
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(&procs).is_ok_and(|p| !p.trim().is_empty())
+    }));
+    // The program (its loop's sleeps come and go).
+    let program = cat(&procs).lines().next().unwrap().to_string();
+    // The second run with the same name is refused and kills nothing.
+    let r = ng(["exec", "--rm", &cg, "--pids=10", "--", "true"]);
+    assert!(
+        r.fails(1)
+            .starts_with(&format!("nscgroup: cannot use --rm on {}: ", &*cg)),
+        "{}",
+        r.stderr
+    );
+    assert!(cat(&procs).lines().any(|l| l == program), "{}", cat(&procs));
+    std::fs::write(&go, "").unwrap();
+    assert_eq!(first.0.wait().unwrap().code(), Some(3));
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+/// Whether signal `sig` is ignored in a `/proc/PID/status` text (its `SigIgn` mask).
+fn ignores(status: &str, sig: i32) -> bool {
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .map(|m| u64::from_str_radix(m.trim(), 16).unwrap())
+        .unwrap();
+    mask & (1 << (sig - 1)) != 0
+}
+
+#[test]
+fn exec_rm_works_for_a_caller_that_ignores_sigchld() {
+    if common::cgroups(
+        "exec_rm_works_for_a_caller_that_ignores_sigchld",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let cg = Cg::new("chld");
+    let mut c = common::cmd("nscgroup");
+    c.args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.1 & wait; cat /proc/self/status; exit 5",
+    ]);
+    // SAFETY: signal(2) is async-signal-safe; the child only sets a disposition before exec.
+    unsafe {
+        c.pre_exec(|| {
+            libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    // As Python and daemons leave it: the kernel would reap our children itself.
+    let r = common::run_within(&mut c, Duration::from_secs(20));
+    assert_eq!(r.code, Some(5), "stderr: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    // The program gets SIGCHLD's default, as any program expects.
+    assert!(!ignores(&r.stdout, libc::SIGCHLD), "{}", r.stdout);
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+/// The cgroup2 line of a /proc/PID/cgroup text for the relative cgroup `name`.
+fn v2_line(name: &str) -> String {
+    format!("0::{}/{name}", own("").trim_end_matches('/'))
+}
+
+#[test]
+fn hybrid_cgroups_work_with_every_subcommand() {
+    if common::cgroups(
+        "hybrid_cgroups_work_with_every_subcommand",
+        common::CgroupNeed::Hybrid(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    // Made with a pids limit only: it lives in pids and in the cgroup2 hierarchy.
+    let cg = Cg::new("hyb");
+    ng(["create", &cg, "--pids=10"]).ok();
+    assert_eq!(found(&cg), ["pids", "unified"]);
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    ng(["attach", &cg, &pid]).ok();
+    let text = cat(Path::new(&format!("/proc/{pid}/cgroup")));
+    assert!(text.lines().any(|l| l == v2_line(&cg)), "{text}");
+    let events = dir("unified", &cg).join("cgroup.events");
+    ng(["freeze", &cg]).ok();
+    assert!(cat(&events).contains("frozen 1"));
+    let st = ng(["stat", &cg]).ok().to_string();
+    for want in [
+        "pids.current 1\n",
+        "pids.max 10\n",
+        "populated 1\n",
+        "frozen 1\n",
+    ] {
+        assert!(st.contains(want), "{want:?} not in {st}");
+    }
+    // The cgroup2 home gives what v2 has without controllers: CPU time and pressure.
+    for key in [
+        "cpu.usage_usec ",
+        "cpu.pressure.some.avg10 ",
+        "io.pressure.full.total ",
+    ] {
+        assert!(
+            st.lines().any(|l| l.starts_with(key)),
+            "{key:?} not in {st}"
+        );
+    }
+    let js = ng(["stat", &cg, "--json"]).ok().to_string();
+    assert!(js.contains("\"pids.max\":10,"), "{js}");
+    let avg10 = js
+        .split("\"cpu.pressure.some.avg10\":")
+        .nth(1)
+        .unwrap_or("");
+    assert!(avg10.starts_with(|c: char| c.is_ascii_digit()), "{js}");
+    ng(["thaw", &cg]).ok();
+    assert!(cat(&events).contains("frozen 0"));
+    ng(["kill", &cg, "KILL"]).ok();
+    let mut sleeper = sleeper;
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(sleeper.0.wait().unwrap().signal(), Some(9));
+    // exec without limits joins it in both hierarchies.
+    let r = ng(["exec", &cg, "--", "cat", "/proc/self/cgroup"]);
+    let out = r.ok();
+    assert!(out.lines().any(|l| l == v2_line(&cg)), "{out}");
+    let pids_line = format!(":pids:{}/{}", own("pids").trim_end_matches('/'), &*cg);
+    assert!(out.lines().any(|l| l.ends_with(&pids_line)), "{out}");
+    ng(["delete", &cg]).ok();
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+
+    // No limit at all: create, freeze, delete, and exec --rm with the program's status.
+    ng(["create", &cg]).ok();
+    assert_eq!(found(&cg), ["unified"]);
+    ng(["freeze", &cg]).ok();
+    ng(["thaw", &cg]).ok();
+    ng(["delete", &cg]).ok();
+    let r = ng([
+        "exec",
+        "--rm",
+        &cg,
+        "--",
+        "sh",
+        "-c",
+        "cat /proc/self/cgroup; exit 5",
+    ]);
+    assert_eq!(r.code, Some(5), "stderr: {}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+
+    // Failures name the hierarchy and the file.
+    let r = ng(["freeze", &cg]);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot freeze {0}: neither {1} nor {2} exists",
+            &*cg,
+            dir("freezer", &cg).display(),
+            dir("unified", &cg).display()
+        )
+    );
+    let r = ng(["stat", &cg]);
+    assert!(
+        r.fails(1).starts_with(&format!(
+            "nscgroup: cgroup {} ({} and ",
+            &*cg,
+            dir("unified", &cg).display()
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The pids of processes whose command line mentions `word` (the test's unique cgroup name).
+fn processes_mentioning(word: &str) -> Vec<i32> {
+    let me = std::process::id() as i32;
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(word))
+        })
+        .collect()
+}
+
+#[test]
+fn killing_the_exec_rm_supervisor_leaves_nothing() {
+    if common::cgroups(
+        "killing_the_exec_rm_supervisor_leaves_nothing",
+        V1(&["pids"]),
+    )
+    .is_none()
+    {
+        return;
+    }
+    let cg = Cg::new("rmkill");
+    // The program and a child of its own, both in the cgroup.
+    let script = format!("sleep 1000 & exec sleep 1001 # {}", &*cg);
+    let mut supervisor = Proc::spawn(common::cmd("nscgroup").args([
+        "exec",
+        "--rm",
+        &cg,
+        "--pids=10",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ]));
+    let procs = dir("pids", &cg).join("cgroup.procs");
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        std::fs::read_to_string(&procs).is_ok_and(|p| p.lines().count() == 2)
+    }));
+    let inside: Vec<String> = cat(&procs).lines().map(str::to_string).collect();
+    supervisor.0.kill().unwrap();
+    supervisor.0.wait().unwrap();
+    // The program dies with its supervisor; the watcher kills the rest, removes the cgroup and
+    // leaves.
+    let gone = common::wait_for(Duration::from_secs(10), || {
+        found(&cg).is_empty()
+            && inside
+                .iter()
+                .all(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            && processes_mentioning(&cg).is_empty()
+    });
+    assert!(
+        gone,
+        "left: cgroups {:?}, processes {:?}",
+        found(&cg),
+        processes_mentioning(&cg)
+    );
+}
+
+#[test]
+fn attach_refuses_a_zombie() {
+    if common::cgroups("attach_refuses_a_zombie", V1(&["pids"])).is_none() {
+        return;
+    }
+    let cg = Cg::new("zombie");
+    ng(["create", &cg, "--pids=10"]).ok();
+    // A child of the test that has exited and is not reaped yet.
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    }));
+    let r = ng(["attach", &cg, &pid.to_string()]);
+    assert_eq!(
+        r.fails(1),
+        format!("nscgroup: cannot attach {pid}: it is a zombie (it has exited: nothing to move)")
+    );
+    child.wait().unwrap();
+    assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), "");
+}
+
+#[test]
+fn exec_rm_starts_the_program_inside_its_v2_cgroup() {
+    let Some(layout) = common::cgroups("exec_rm_starts_the_program_inside_its_v2_cgroup", V2(&[]))
+    else {
+        return;
+    };
+    let root = format!("--root={}", layout.v2.unwrap().display());
+    let cg = Cg::new("clone3");
+    let trace = TempDir::new("clone3");
+    let log = trace.join("strace");
+    // strace watches from outside: the program's process is created inside the cgroup, never
+    // moved there (no write of a pid or "0" to a cgroup.procs).
+    let r = common::run(
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=clone3,write", "-o"])
+            .arg(&log)
+            .arg(common::bin("nscgroup"))
+            .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
+            .arg("cat /proc/self/cgroup; exit 4"),
+    );
+    assert_eq!(r.code, Some(4), "stderr: {}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("clone3({flags=CLONE_INTO_CGROUP,") && !l.contains("= -1")),
+        "{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains(" write(") && l.contains("\"0\", 1)")),
+        "{log}"
+    );
+    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+}
+
+/// Where the kernel has no clone3 (before 5.3, or a seccomp filter answering ENOSYS) or no
+/// CLONE_INTO_CGROUP (before 5.7: E2BIG or EINVAL), the program is forked and moves itself in.
+#[test]
+fn exec_rm_falls_back_to_a_move_without_clone3() {
+    let Some(layout) = common::cgroups("exec_rm_falls_back_to_a_move_without_clone3", V2(&[]))
+    else {
+        return;
+    };
+    let root = format!("--root={}", layout.v2.unwrap().display());
+    for errno in ["ENOSYS", "E2BIG", "EINVAL"] {
+        let cg = Cg::new("noclone3");
+        let trace = TempDir::new("noclone3");
+        let log = trace.join("strace");
+        let r = common::run(
+            Command::new("strace")
+                .args(["-f", "-qq", "-e", "trace=clone3,write"])
+                .arg(format!("--inject=clone3:error={errno}"))
+                .arg("-o")
+                .arg(&log)
+                .arg(common::bin("nscgroup"))
+                .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
+                .arg("cat /proc/self/cgroup; exit 4"),
+        );
+        assert_eq!(r.code, Some(4), "{errno}: stderr: {}", r.stderr);
+        assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(log.contains("(INJECTED)"), "{log}");
+        assert!(
+            log.lines()
+                .any(|l| l.contains(" write(") && l.contains("\"0\", 1)") && l.ends_with("= 1")),
+            "{errno}: no move in {log}"
+        );
+        assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+    }
+}
+
+/// A caller who may not write an ancestor's cgroup.subtree_control (above a delegated subtree)
+/// is told so in one line, before anything is made; the delegated part is still written.
+#[test]
+fn v2_enabling_stays_within_what_the_caller_may_write() {
+    if !common::root("v2_enabling_stays_within_what_the_caller_may_write") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let t = v2_fixture();
+    // The fixture as systemd delegates a subtree: the user owns box and its files.
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let nobody = 65534;
+    let chown = |p: &Path| std::os::unix::fs::chown(p, Some(nobody), Some(nobody)).unwrap();
+    chown(&t.join("box"));
+    for e in std::fs::read_dir(t.join("box")).unwrap() {
+        chown(&e.unwrap().path());
+    }
+    let as_nobody = |args: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(common::bin("nscgroup"))
+            .arg(format!("--root={}", t.path().display()))
+            .args(args);
+        common::run(&mut c)
+    };
+    let before = std::fs::read_to_string(t.join("box/memory.max")).unwrap();
+    let r = as_nobody(&["set", "/box", "--memory=1M"]);
+    let file = t.join("cgroup.subtree_control");
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nscgroup: cannot enable memory in {}: Permission denied (the caller may not write \
+             it: {} is above the subtree delegated to you, and only its owner can enable \
+             controllers there)",
+            file.display(),
+            t.path().display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/memory.max")).unwrap(),
+        before
+    );
+    // Enabled above by its owner: nothing to write there, the user's own files are written.
+    std::fs::write(&file, "memory pids\n").unwrap();
+    as_nobody(&["set", "/box", "--memory=1M", "--pids=7"]).ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "memory pids\n");
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/memory.max")).unwrap(),
+        "1048576"
+    );
+    assert_eq!(
+        std::fs::read_to_string(t.join("box/pids.max")).unwrap(),
+        "7"
+    );
 }

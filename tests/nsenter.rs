@@ -697,19 +697,21 @@ fn join_cgroup_of_the_target() {
     }
     let name = common::unique("nsenter-cg");
     let mut made = Vec::new();
-    for (mount, controllers) in [
-        ("/sys/fs/cgroup/memory", "memory"),
-        ("/sys/fs/cgroup/unified", ""),
-    ] {
+    // A v1 memory line where there is one (hybrid hosts), and the cgroup2 hierarchy wherever
+    // it is mounted (/sys/fs/cgroup/unified on a hybrid host, /sys/fs/cgroup on a pure v2 one).
+    let v2 = common::CgroupLayout::read().v2;
+    let memory = std::path::PathBuf::from("/sys/fs/cgroup/memory");
+    for (mount, controllers) in [(Some(memory), "memory"), (v2, "")] {
+        let Some(mount) = mount else {
+            continue;
+        };
         let Some(ours) = our_cgroup(controllers) else {
             continue;
         };
-        if !Path::new(mount).join("cgroup.procs").exists() {
+        if !mount.join("cgroup.procs").exists() {
             continue;
         }
-        let dir = Path::new(mount)
-            .join(ours.trim_start_matches('/'))
-            .join(&name);
+        let dir = mount.join(ours.trim_start_matches('/')).join(&name);
         std::fs::create_dir(&dir).unwrap();
         made.push((
             Cgroup(dir),

@@ -7,11 +7,12 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Pid};
 
-use crate::cgroup::{self, Cgroupfs, Limits, Mode, SelfCgroup};
+use crate::cgroup::{self, Cgroupfs, Create, Limits, SelfCgroup};
 use crate::cli;
 use crate::error::{Error, Result};
 use crate::process::{self, Fork, Supervise};
@@ -112,8 +113,10 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let path = o.operands.first().map(String::as_str).unwrap_or(".");
     let only = &o.controllers;
     match o.command.as_str() {
-        "create" => fs.apply(path, &o.limits, only, true).map(drop)?,
-        "set" => fs.apply(path, &o.limits, only, false).map(drop)?,
+        "create" => fs
+            .apply(path, &o.limits, only, Create::IfMissing)
+            .map(drop)?,
+        "set" => fs.apply(path, &o.limits, only, Create::Never).map(drop)?,
         "attach" => {
             let pids = o.operands[1..]
                 .iter()
@@ -260,27 +263,60 @@ fn check(o: &Opts, given: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// `exec PATH [--rm] PROGRAM`: create the cgroup if missing, then run the program in it.
+/// `exec PATH PROGRAM`: create the cgroup if missing, move into it and execute the program.
 fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
-    // v1 without limits: join the hierarchies where PATH already exists.
-    let create = !(fs.mode == Mode::V1 && o.limits.is_empty() && o.controllers.is_empty());
-    let made = fs.apply(path, &o.limits, &o.controllers, create)?;
-    if !o.rm {
-        cgroup::attach(&made.groups, &[getpid()])?;
-        let e = process::exec(&o.program);
-        // Not run: go back where we were and take back what we made.
-        cgroup::go_home(&made);
-        return Err(e);
+    if o.rm {
+        return exec_rm(fs, path, o);
     }
+    let made = fs.apply(path, &o.limits, &o.controllers, Create::IfMissing)?;
+    cgroup::attach(&made.groups, &[getpid()])?;
+    let e = process::exec(&o.program);
+    // Not run: go back where we were and take back what we made.
+    cgroup::move_back_and_remove(&made);
+    Err(e)
+}
+
+/// `exec --rm PATH PROGRAM`: make the cgroup (it must not exist: `--rm` removes only what this
+/// run made), start the program in it (inside from its first instruction on cgroup2, see
+/// [`cgroup::Placement`]) and wait outside, forwarding signals; then kill what is left and
+/// delete the cgroup. The program dies with us, and a watcher process removes the cgroup if we
+/// are killed before we could ([`cgroup::RemovalWatch`]).
+fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
+    // Before anything runs: the clean-up kills everything in the cgroup, so it must not hold us.
+    let targets = fs.targets(path, &o.limits, &o.controllers, Create::New)?;
+    cgroup::refuse_if_holds_caller(&targets, "use --rm on", path)?;
+    // Blocked from here on: nothing but SIGKILL ends us between making the cgroup and watching.
     let mut blocked = process::forwardable();
     blocked.add(Signal::SIGCHLD);
     let old_mask = process::block(&blocked)?;
+    let made = fs.apply(path, &o.limits, &o.controllers, Create::New)?;
+    let watch = match cgroup::RemovalWatch::start(NAME, &made, path) {
+        Ok(watch) => watch,
+        Err(e) => {
+            let _ = cgroup::remove_made(&made, path);
+            return Err(e);
+        }
+    };
+    let clean_up = |watch: cgroup::RemovalWatch| {
+        let cleaned = cgroup::remove_made(&made, path);
+        watch.release();
+        cleaned
+    };
+    let placement = match cgroup::Placement::new(&made.groups) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = clean_up(watch);
+            return Err(e);
+        }
+    };
     let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
-    let child = match process::fork() {
+    let supervisor = getpid();
+    let child = match placement.fork() {
         Ok(Fork::Child) => {
-            let e = match process::restore_mask(&old_mask)
-                .and_then(|_| cgroup::attach(&made.groups, &[getpid()]))
-            {
+            let started = die_with(supervisor)
+                .and_then(|_| placement.join_rest())
+                .and_then(|_| process::restore_mask(&old_mask));
+            let e = match started {
                 Ok(()) => process::exec(&o.program),
                 Err(e) => e,
             };
@@ -289,7 +325,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
         Ok(Fork::Parent(child)) => child,
         Err(e) => {
-            let _ = cleanup(&made, path);
+            let _ = clean_up(watch);
             return Err(e);
         }
     };
@@ -303,10 +339,16 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     let ooms = cgroup::oom_kills(&made.groups)
         .unwrap_or(0)
         .saturating_sub(oom_before);
-    let cleaned = cleanup(&made, path);
-    let status = status?;
+    let cleaned = clean_up(watch);
+    let prog = o.program[0].to_string_lossy();
+    let status = status.map_err(|e| match e.errno() {
+        // Only when someone else reaped it (SIGCHLD is reset before the fork, so not the kernel).
+        Some(Errno::ECHILD) => {
+            Error::sys(format!("cannot get the status of {prog}"), Errno::ECHILD)
+        }
+        _ => e,
+    })?;
     if ooms > 0 {
-        let prog = o.program[0].to_string_lossy();
         eprintln!(
             "{NAME}: {prog}: out of memory: the OOM killer killed {ooms} process(es) in {path}"
         );
@@ -322,11 +364,15 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     }
 }
 
-/// Kill what is left, delete the cgroup, and the parents `exec` created for it.
-fn cleanup(made: &cgroup::Made, path: &str) -> Result<()> {
-    cgroup::delete(&made.groups, path, true)?;
-    for dir in made.created.iter().rev() {
-        let _ = std::fs::remove_dir(dir);
+/// In the program's process, before it runs: die (SIGKILL) when the supervising `parent` dies,
+/// so that killing the supervisor does not leave the program running. The request only counts
+/// if the parent was still there when it was made, so check that after making it; if it is
+/// gone, leave quietly (its watcher removes the cgroup).
+fn die_with(parent: Pid) -> Result<()> {
+    crate::sys::set_pdeathsig(Signal::SIGKILL as i32)
+        .map_err(|e| Error::sys("cannot tie the program to nscgroup (PR_SET_PDEATHSIG)", e))?;
+    if nix::unistd::getppid() != parent {
+        return Err(Error::silent(crate::error::EXIT_FAILURE));
     }
     Ok(())
 }

@@ -114,6 +114,47 @@ pub fn retry_busy<T>(mut f: impl FnMut() -> std::io::Result<T>) -> std::io::Resu
     }
 }
 
+/// Run a command to the end like [`run`], but kill it (by its pid: it is ours) and fail the test
+/// when it takes longer than `limit`: for regressions that used to hang.
+#[track_caller]
+pub fn run_within(c: &mut Command, limit: Duration) -> Ran {
+    use std::io::Read;
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = retry_busy(|| c.spawn()).expect("cannot run command");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+    .into()
+}
+
 /// Run one of our binaries with `args`.
 pub fn tool<I, S>(name: &str, args: I) -> Ran
 where
@@ -336,4 +377,144 @@ pub fn ignoring(c: &mut Command, sig: nix::sys::signal::Signal) -> &mut Command 
 /// `c`, executed with SIGCHLD ignored (see [`ignoring`]).
 pub fn sigchld_ignored(c: &mut Command) -> &mut Command {
     ignoring(c, nix::sys::signal::Signal::SIGCHLD)
+}
+
+/// A cgroup layout a test needs (see [`cgroups`]).
+#[derive(Clone, Copy, Debug)]
+pub enum CgroupNeed<'a> {
+    /// v1 hierarchies of these controllers.
+    V1(&'a [&'a str]),
+    /// v1 hierarchies of these controllers, and a cgroup2 hierarchy at
+    /// `/sys/fs/cgroup/unified` (the hybrid layout systemd boots by default on older hosts).
+    Hybrid(&'a [&'a str]),
+    /// A cgroup2 hierarchy, wherever it is mounted, offering these controllers to the test's
+    /// own cgroup (none: any cgroup2 mount will do).
+    V2(&'a [&'a str]),
+    /// cgroup2 alone at `/sys/fs/cgroup` (no v1 hierarchy), offering these controllers to the
+    /// test's own cgroup.
+    PureV2(&'a [&'a str]),
+}
+
+/// The cgroup layout of this machine, as the test process sees it.
+#[derive(Clone, Debug, Default)]
+pub struct CgroupLayout {
+    /// Controllers with a v1 hierarchy.
+    pub v1: Vec<String>,
+    /// The mount point of the cgroup2 hierarchy.
+    pub v2: Option<PathBuf>,
+    /// The controllers the cgroup2 hierarchy offers to the test's own cgroup.
+    pub v2_controllers: Vec<String>,
+}
+
+impl CgroupLayout {
+    /// Read the layout from /proc/self/mountinfo and /proc/self/cgroup.
+    pub fn read() -> CgroupLayout {
+        let mut layout = CgroupLayout::default();
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+        for line in mountinfo.lines() {
+            let Some((left, right)) = line.split_once(" - ") else {
+                continue;
+            };
+            let point = left.split(' ').nth(4).unwrap_or("").replace("\\040", " ");
+            let mut right = right.split(' ');
+            let (fstype, options) = (right.next(), right.nth(1).unwrap_or(""));
+            match fstype {
+                Some("cgroup") => layout.v1.extend(
+                    options
+                        .split(',')
+                        .filter(|o| !o.contains('=') && !o.starts_with("no"))
+                        .filter(|o| {
+                            !["rw", "ro", "xattr", "clone_children", "cpuset_v2_mode"].contains(o)
+                        })
+                        .map(str::to_string),
+                ),
+                Some("cgroup2") if layout.v2.is_none() => layout.v2 = Some(point.into()),
+                _ => {}
+            }
+        }
+        if let Some(mount) = &layout.v2 {
+            let own = std::fs::read_to_string("/proc/self/cgroup")
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("0::").map(str::to_string))
+                .unwrap_or_else(|| "/".into());
+            let f = mount
+                .join(own.trim_start_matches('/'))
+                .join("cgroup.controllers");
+            layout.v2_controllers = std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+        }
+        layout
+    }
+
+    /// What `need` lacks here, in words (`None`: nothing).
+    pub fn lacks(&self, need: CgroupNeed) -> Option<String> {
+        let v1_missing = |ctrls: &[&str]| -> Option<String> {
+            let missing: Vec<&str> = ctrls
+                .iter()
+                .copied()
+                .filter(|c| !self.v1.iter().any(|h| h == c))
+                .collect();
+            (!missing.is_empty()).then(|| format!("no v1 hierarchy of {}", missing.join(", ")))
+        };
+        let v2_missing = |ctrls: &[&str]| -> Option<String> {
+            let Some(mount) = &self.v2 else {
+                return Some("no cgroup2 hierarchy is mounted".into());
+            };
+            let missing: Vec<&str> = ctrls
+                .iter()
+                .copied()
+                .filter(|c| !self.v2_controllers.iter().any(|h| h == c))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "the cgroup2 hierarchy at {} offers no {} to this test's cgroup",
+                    mount.display(),
+                    missing.join(", ")
+                )
+            })
+        };
+        match need {
+            CgroupNeed::V1(ctrls) => v1_missing(ctrls),
+            CgroupNeed::Hybrid(ctrls) => v1_missing(ctrls).or_else(|| {
+                let want = Path::new("/sys/fs/cgroup/unified");
+                (self.v2.as_deref() != Some(want))
+                    .then(|| format!("no cgroup2 hierarchy at {}", want.display()))
+            }),
+            CgroupNeed::V2(ctrls) => v2_missing(ctrls),
+            CgroupNeed::PureV2(ctrls) => {
+                if !self.v1.is_empty() {
+                    Some(format!(
+                        "v1 hierarchies are mounted ({})",
+                        self.v1.join(", ")
+                    ))
+                } else if self.v2.as_deref() != Some(Path::new("/sys/fs/cgroup")) {
+                    Some("no cgroup2 hierarchy at /sys/fs/cgroup".into())
+                } else {
+                    v2_missing(ctrls)
+                }
+            }
+        }
+    }
+}
+
+/// The machine's cgroup layout when it has what `test` needs (and the test runs as root).
+/// Otherwise the test must not run: under CI that is a failure, never a skip; elsewhere it skips
+/// with the reason printed.
+pub fn cgroups(test: &str, need: CgroupNeed) -> Option<CgroupLayout> {
+    if !root(test) {
+        return None;
+    }
+    let layout = CgroupLayout::read();
+    let Some(why) = layout.lacks(need) else {
+        return Some(layout);
+    };
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: needs cgroups {need:?}, and CI is set: {why}");
+    }
+    eprintln!("SKIPPED {test}: needs cgroups {need:?}: {why} (set CI to make this a failure)");
+    None
 }

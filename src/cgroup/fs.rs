@@ -1,0 +1,414 @@
+//! A cgroup tree on disk: the layout under the root (v2, or v1 with a hierarchy per controller,
+//! possibly with the cgroup2 hierarchy at `ROOT/unified`: the hybrid layout), the hierarchies,
+//! one cgroup in one hierarchy ([`Group`]), path resolution against the caller's own cgroup, and
+//! the plain file reads and writes everything else goes through.
+//!
+//! Every cgroup nscgroup makes also lives in one *home* hierarchy, whatever its limits: the
+//! cgroup2 one (v2, or `unified` on a hybrid host), else v1's freezer. So a cgroup made with
+//! `--pids` alone, or with no limit at all, can still be frozen, killed, watched and joined.
+
+use std::cell::OnceCell;
+use std::collections::BTreeSet;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::unistd::Pid;
+
+use super::procfs::SelfCgroup;
+use crate::error::{Context, Error, Result};
+
+/// Where cgroupfs is mounted unless told otherwise.
+pub const DEFAULT_ROOT: &str = "/sys/fs/cgroup";
+
+/// The layout of the cgroupfs under the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    V2,
+    V1,
+}
+
+/// v1 controllers we know the hierarchy directory of (`ROOT/<name>`).
+const V1_CONTROLLERS: &[&str] = &[
+    "cpuset",
+    "cpu",
+    "cpuacct",
+    "blkio",
+    "memory",
+    "devices",
+    "freezer",
+    "net_cls",
+    "net_prio",
+    "perf_event",
+    "hugetlb",
+    "pids",
+    "rdma",
+    "misc",
+];
+
+/// Resolve a user's cgroup PATH against the caller's own cgroup `own`: an absolute cgroup path
+/// (`/a/b`, `/` for the root). `..` is refused anywhere.
+pub fn resolve(path: &str, own: &str) -> Result<String> {
+    check_path(path)?;
+    let base = if path.starts_with('/') { "" } else { own };
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    parts.extend(path.split('/').filter(|p| !p.is_empty() && *p != "."));
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// Refuse a PATH that could leave the root, before anything else happens.
+pub fn check_path(path: &str) -> Result<()> {
+    if path.is_empty() {
+        return Err(Error::new("invalid cgroup path: empty"));
+    }
+    if path.split('/').any(|p| p == "..") {
+        return Err(Error::new(format!(
+            "invalid cgroup path '{path}': '..' is not allowed"
+        )));
+    }
+    if path.contains('\n') {
+        return Err(Error::new(format!("invalid cgroup path '{path}'")));
+    }
+    Ok(())
+}
+
+pub(super) fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).context(|| format!("cannot read {}", path.display()))
+}
+
+/// One `write(2)` of `value` to an existing knob file (never created).
+pub(super) fn write_file(path: &Path, value: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .context(|| format!("cannot open {}", path.display()))?;
+    f.write_all(value.as_bytes())
+        .context(|| format!("cannot write '{value}' to {}", path.display()))
+}
+
+/// A `key value` line of a flat-keyed file (`memory.events`, `cgroup.events`, `cpu.stat`).
+pub(super) fn keyed(text: &str, key: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once(' ')?;
+        (k == key).then(|| v.trim().parse().ok())?
+    })
+}
+
+/// A real directory (not a symbolic link to one).
+pub(super) fn is_dir(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
+}
+
+/// A directory, or a symbolic link to one (`cpu` → `cpu,cpuacct` on v1).
+fn is_dir_or_link(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_dir())
+}
+
+/// One mounted hierarchy.
+#[derive(Clone, Debug)]
+pub struct Hierarchy {
+    /// The controller (v1) or `""` (v2).
+    pub controller: String,
+    /// The mount point.
+    pub mount: PathBuf,
+    /// The caller's own cgroup in it.
+    pub own: String,
+}
+
+impl Hierarchy {
+    /// The layout this hierarchy follows.
+    pub fn mode(&self) -> Mode {
+        if self.controller.is_empty() {
+            Mode::V2
+        } else {
+            Mode::V1
+        }
+    }
+}
+
+/// One cgroup in one hierarchy.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub hier: Hierarchy,
+    /// The path from the hierarchy's root (`/a/b`).
+    pub path: String,
+}
+
+impl Group {
+    pub fn dir(&self) -> PathBuf {
+        self.at(&self.path)
+    }
+
+    /// The directory of another cgroup path of the same hierarchy.
+    pub(super) fn at(&self, cgpath: &str) -> PathBuf {
+        self.hier.mount.join(cgpath.trim_start_matches('/'))
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir().join(name)
+    }
+
+    pub fn exists(&self) -> bool {
+        is_dir(&self.dir())
+    }
+
+    /// Every directory from the mount point down to this cgroup must be a real directory (no
+    /// symlink leading out of the root); missing ones are fine.
+    fn check_no_symlink(&self) -> Result<()> {
+        let mut p = self.hier.mount.clone();
+        for part in self.path.split('/').filter(|p| !p.is_empty()) {
+            p.push(part);
+            match std::fs::symlink_metadata(&p) {
+                Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+                    return Err(Error::new(format!(
+                        "invalid cgroup path '{}': {} is not a directory of the hierarchy",
+                        self.path,
+                        p.display()
+                    )))
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// The processes of this cgroup and of every cgroup below it.
+    pub fn procs(&self) -> Result<Vec<Pid>> {
+        let mut out = Vec::new();
+        for dir in self.subtree()? {
+            let f = dir.join("cgroup.procs");
+            let text = match std::fs::read_to_string(&f) {
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+                r => r.context(|| format!("cannot read {}", f.display()))?,
+            };
+            out.extend(
+                text.lines()
+                    .filter_map(|l| l.trim().parse().ok())
+                    .map(Pid::from_raw),
+            );
+        }
+        Ok(out)
+    }
+
+    /// This cgroup's directory and every directory below it, parents first.
+    pub fn subtree(&self) -> Result<Vec<PathBuf>> {
+        let mut out = vec![self.dir()];
+        let mut i = 0;
+        while i < out.len() {
+            let dir = out[i].clone();
+            i += 1;
+            let entries = match std::fs::read_dir(&dir) {
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
+                r => r.context(|| format!("cannot read {}", dir.display()))?,
+            };
+            let mut subs: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect();
+            subs.sort();
+            out.extend(subs);
+        }
+        Ok(out)
+    }
+}
+
+/// The cgroupfs as the caller sees it.
+#[derive(Clone, Debug)]
+pub struct Cgroupfs {
+    pub root: PathBuf,
+    pub mode: Mode,
+    /// On a v1 root, the cgroup2 hierarchy mounted at `ROOT/unified` (the hybrid layout).
+    pub unified: Option<PathBuf>,
+    own: SelfCgroup,
+    /// The v1 controllers with a mounted hierarchy, found once.
+    v1_mounted: OnceCell<Vec<&'static str>>,
+}
+
+impl Cgroupfs {
+    /// Detect the layout under `root`: v2 when it holds `cgroup.controllers`, otherwise v1 with a
+    /// directory per controller, hybrid when `ROOT/unified` is a cgroup2 hierarchy.
+    pub fn open(root: &Path, own: SelfCgroup) -> Result<Cgroupfs> {
+        std::fs::metadata(root)
+            .context(|| format!("cannot access cgroup root {}", root.display()))?;
+        let mode = if root.join("cgroup.controllers").exists() {
+            Mode::V2
+        } else if V1_CONTROLLERS.iter().any(|c| is_dir_or_link(&root.join(c))) {
+            Mode::V1
+        } else {
+            return Err(Error::new(format!(
+                "{}: neither a cgroup2 mount nor a directory of cgroup v1 hierarchies",
+                root.display()
+            )));
+        };
+        let unified = root.join("unified");
+        let unified =
+            (mode == Mode::V1 && unified.join("cgroup.controllers").exists()).then_some(unified);
+        Ok(Cgroupfs {
+            root: root.to_path_buf(),
+            mode,
+            unified,
+            own,
+            v1_mounted: OnceCell::new(),
+        })
+    }
+
+    /// The hierarchy of `controller` (`""`: the cgroup2 one; on v2 every controller's).
+    fn hierarchy(&self, controller: &str) -> Result<Hierarchy> {
+        let (mount, key) = match (self.mode, controller, &self.unified) {
+            (Mode::V2, _, _) => (self.root.clone(), ""),
+            (Mode::V1, "", Some(unified)) => (unified.clone(), ""),
+            (Mode::V1, "", None) => {
+                return Err(Error::new(format!(
+                    "no cgroup2 hierarchy is mounted at {}",
+                    self.root.join("unified").display()
+                )))
+            }
+            (Mode::V1, c, _) => (self.root.join(c), c),
+        };
+        if !key.is_empty() && !is_dir_or_link(&mount) {
+            return Err(Error::new(format!(
+                "controller {controller} is not mounted at {}",
+                mount.display()
+            )));
+        }
+        let own = self.own.path(key).unwrap_or("/").to_string();
+        Ok(Hierarchy {
+            controller: key.to_string(),
+            mount,
+            own,
+        })
+    }
+
+    /// The cgroup `path` in the hierarchy of `controller`.
+    pub(super) fn group(&self, controller: &str, path: &str) -> Result<Group> {
+        let hier = self.hierarchy(controller)?;
+        let path = resolve(path, &hier.own)?;
+        let g = Group { hier, path };
+        g.check_no_symlink()?;
+        Ok(g)
+    }
+
+    /// The hierarchy every cgroup nscgroup makes lives in, whatever its limits (`""`: the cgroup2
+    /// one): v2's, `unified` on a hybrid host, else v1's freezer, so that freezing works.
+    pub(super) fn home(&self) -> Option<&'static str> {
+        match self.mode {
+            Mode::V2 => Some(""),
+            Mode::V1 if self.unified.is_some() => Some(""),
+            Mode::V1 if is_dir_or_link(&self.root.join("freezer")) => Some("freezer"),
+            Mode::V1 => None,
+        }
+    }
+
+    /// The v1 controllers with a mounted hierarchy, each mount once.
+    fn v1_mounted(&self) -> &[&'static str] {
+        self.v1_mounted.get_or_init(|| {
+            let mut seen = BTreeSet::new();
+            V1_CONTROLLERS
+                .iter()
+                .copied()
+                .filter(|c| {
+                    use std::os::unix::fs::MetadataExt;
+                    // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
+                    std::fs::metadata(self.root.join(c))
+                        .is_ok_and(|m| m.is_dir() && seen.insert((m.dev(), m.ino())))
+                })
+                .collect()
+        })
+    }
+
+    /// The cgroups `path` may name, existing or not: the one v2 cgroup, or on v1 one per
+    /// hierarchy of `only` (every mounted one, the cgroup2 one last, when empty).
+    pub(super) fn candidates(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
+        check_path(path)?;
+        let mut out = Vec::new();
+        match self.mode {
+            Mode::V2 => out.push(self.group("", path)?),
+            Mode::V1 => {
+                for &c in self.v1_mounted() {
+                    if only.is_empty() || only.iter().any(|o| o == c) {
+                        out.push(self.group(c, path)?);
+                    }
+                }
+                if only.is_empty() && self.unified.is_some() {
+                    out.push(self.group("", path)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The cgroups `path` names: the one v2 cgroup, or on v1 the ones that exist in the
+    /// hierarchies of `only` (every mounted one when empty). Fails, naming where it looked, when
+    /// there is none.
+    pub fn existing(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
+        let candidates = self.candidates(path, only)?;
+        let where_ = looked_in(&self.root, &candidates);
+        let groups: Vec<Group> = candidates.into_iter().filter(Group::exists).collect();
+        if groups.is_empty() {
+            return Err(Error::sys(
+                format!("cgroup {path} ({where_})"),
+                Errno::ENOENT,
+            ));
+        }
+        Ok(groups)
+    }
+}
+
+/// The directories `groups` name, for a message: one path, the hierarchies in braces
+/// (`/sys/fs/cgroup/{memory,pids,unified}/job`), or the last one (the cgroup2 one, on a hybrid
+/// host) and how many others when the caller's cgroup differs between hierarchies.
+pub(super) fn looked_in(root: &Path, groups: &[Group]) -> String {
+    match groups {
+        [] => root.display().to_string(),
+        [one] => one.dir().display().to_string(),
+        [first, ..] if groups.iter().all(|g| g.path == first.path) => {
+            let names: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    let mount = g.hier.mount.strip_prefix(root).unwrap_or(&g.hier.mount);
+                    mount.display().to_string()
+                })
+                .collect();
+            let rel = first.path.trim_start_matches('/');
+            let rel = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("/{rel}")
+            };
+            format!("{}/{{{}}}{rel}", root.display(), names.join(","))
+        }
+        [.., last] => format!(
+            "{} and {} other hierarchies under {}",
+            last.dir().display(),
+            groups.len() - 1,
+            root.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_under_own_cgroup() {
+        assert_eq!(resolve("x", "/a/b").unwrap(), "/a/b/x");
+        assert_eq!(resolve("./x/y/", "/a").unwrap(), "/a/x/y");
+        assert_eq!(resolve("x", "/").unwrap(), "/x");
+        assert_eq!(resolve("/x", "/a").unwrap(), "/x");
+        assert_eq!(resolve(".", "/a").unwrap(), "/a");
+        assert_eq!(resolve("/", "/a").unwrap(), "/");
+        assert_eq!(
+            resolve("../x", "/a").unwrap_err().to_string(),
+            "invalid cgroup path '../x': '..' is not allowed"
+        );
+        assert!(resolve("/../../etc", "/").is_err());
+        assert!(resolve("a/../../b", "/").is_err());
+        assert!(resolve("", "/").is_err());
+    }
+}
