@@ -21,7 +21,7 @@ pub const NETNS_DIR: &str = "/run/netns";
 /// A target as given on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetSpec {
-    /// `PID` or `PID:INODE` (the inode of its network namespace, as `lsns` shows it).
+    /// `PID` or `PID:INODE` (the inode of its pidfd, as nsenter's and nsidmap's targets).
     Pid { pid: i32, ino: Option<u64> },
     /// A namespace file: `/proc/PID/ns/net` or a persisted (bind-mounted) one.
     Path(String),
@@ -70,8 +70,8 @@ impl Target {
     /// pid is reused later. Nothing uses the pid afterwards.
     pub fn open(spec: &TargetSpec) -> Result<Target> {
         let (netns, proc) = match spec {
-            TargetSpec::Pid { pid, .. } => {
-                let proc = ProcDir::open(Pid::from_raw(*pid), None)?;
+            TargetSpec::Pid { pid, ino } => {
+                let proc = ProcDir::open(Pid::from_raw(*pid), *ino)?;
                 let netns = open_net_at(&proc);
                 // Not exited after the open: the file is that process's (the pidfd pins it, a
                 // reused pid would be another process). An exited one, even a zombie whose pid
@@ -88,17 +88,6 @@ impl Target {
         let ino = nix::sys::stat::fstat(&netns)
             .context(|| "cannot stat network namespace")?
             .st_ino;
-        if let TargetSpec::Pid {
-            pid,
-            ino: Some(want),
-        } = spec
-        {
-            if ino != *want {
-                return Err(Error::new(format!(
-                    "process {pid} is in network namespace {ino}, not {want}"
-                )));
-            }
-        }
         let shown = match spec {
             TargetSpec::Pid { pid, .. } => format!("netns {pid}"),
             TargetSpec::Path(p) | TargetSpec::Name(p) => format!("netns {p}"),

@@ -267,6 +267,15 @@ fn pid_target_gets_a_network_both_ways() {
     assert_eq!(r.fails(1), format!("nsveth: delete {host}: No such device"));
 }
 
+/// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
+fn pidfd_inode(pid: &str) -> u64 {
+    let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
+    let fd = nstools::sys::pidfd_open(pid).expect("pidfd_open");
+    nix::sys::stat::fstat(&fd).unwrap().st_ino
+}
+
+/// `PID:INODE` names the process by its pidfd inode, as nsenter's and nsidmap's targets do (not
+/// by its network namespace's inode), and a mismatch is refused in the same words.
 #[test]
 fn pid_with_inode_is_checked() {
     if !common::root("pid_with_inode_is_checked") {
@@ -275,22 +284,21 @@ fn pid_with_inode_is_checked() {
     let p = NetProc::new();
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
-    let ino = common::ns_inode(&p.pid(), "net");
-    let own = common::ns_inode("self", "net");
-    let r = nsveth(&[
-        "add",
-        &format!("--netns={}:{own}", p.pid()),
-        &format!("--host={host}"),
-    ]);
-    assert_eq!(
-        r.fails(1),
-        format!(
-            "nsveth: process {} is in network namespace {ino}, not {own}",
+    let ino = pidfd_inode(&p.pid());
+    let netns = common::ns_inode(&p.pid(), "net");
+    for wrong in [ino + 1, netns] {
+        let spec = format!("{}:{wrong}", p.pid());
+        let r = nsveth(&["add", &format!("--netns={spec}"), &format!("--host={host}")]);
+        let msg = format!(
+            "process {0} is not {spec} (its pidfd inode is {ino}: the pid was reused)",
             p.pid()
-        )
-    );
-    assert!(!exists(&host));
-    assert_eq!(p.links(), ["lo"]);
+        );
+        assert_eq!(r.fails(1), format!("nsveth: {msg}"));
+        let theirs = tool("nsenter", ["-t", &spec, "-n", "true"]);
+        assert_eq!(theirs.fails(1), format!("nsenter: {msg}"));
+        assert!(!exists(&host));
+        assert_eq!(p.links(), ["lo"]);
+    }
     nsveth(&[
         "add",
         &format!("--netns={}:{ino}", p.pid()),
