@@ -85,13 +85,21 @@ impl Target {
                 (ns::open_ns_file(&path, net_kind())?, None)
             }
         };
-        let ino = nix::sys::stat::fstat(&netns)
-            .context(|| "cannot stat network namespace")?
-            .st_ino;
+        let st = nix::sys::stat::fstat(&netns).context(|| "cannot stat network namespace")?;
         let shown = match spec {
             TargetSpec::Pid { pid, .. } => format!("netns {pid}"),
             TargetSpec::Path(p) | TargetSpec::Name(p) => format!("netns {p}"),
         };
+        // Our own namespace (`/proc/self/ns/net`, our pid, a file bound to it) would put both ends
+        // here, and the routes meant for inside into our own table.
+        let own = nix::sys::stat::stat("/proc/thread-self/ns/net")
+            .context(|| "cannot stat /proc/thread-self/ns/net")?;
+        if (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino) {
+            return Err(Error::new(format!(
+                "{shown} is nsveth's own network namespace (both ends would be on this host)"
+            )));
+        }
+        let ino = st.st_ino;
         Ok(Target {
             netns,
             proc,

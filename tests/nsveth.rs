@@ -309,6 +309,78 @@ fn pid_with_inode_is_checked() {
     assert_eq!(p.links(), ["lo", "eth0"]);
 }
 
+/// A file under /run/netns bound to our own network namespace, removed on drop.
+struct OwnNetnsName(String);
+
+impl OwnNetnsName {
+    fn new() -> OwnNetnsName {
+        let name = common::unique("nsveth-own-");
+        let path = format!("/run/netns/{name}");
+        std::fs::create_dir_all("/run/netns").unwrap();
+        std::fs::write(&path, "").unwrap();
+        let me = OwnNetnsName(name);
+        sh(&format!(
+            "mount --bind /proc/{}/ns/net {path}",
+            std::process::id()
+        ));
+        me
+    }
+}
+
+impl Drop for OwnNetnsName {
+    fn drop(&mut self) {
+        let path = format!("/run/netns/{}", self.0);
+        let _ = nix::mount::umount2(path.as_str(), nix::mount::MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Our own network namespace, however it is named, would put both ends on this host and the
+/// routes into its table: refused before anything is made.
+#[test]
+fn own_namespace_is_refused() {
+    if !common::root("own_namespace_is_refused") {
+        return;
+    }
+    let me = std::process::id().to_string();
+    let bound = OwnNetnsName::new();
+    let (host, peer) = (common::unique("t"), common::unique("p"));
+    let _links = Links::new(&[&host, &peer]);
+    let bound_path = format!("/run/netns/{}", bound.0);
+    let with_inode = format!("{me}:{}", pidfd_inode(&me));
+    let own_file = format!("/proc/{me}/ns/net");
+    for target in [
+        "/proc/self/ns/net",
+        "/proc/thread-self/ns/net",
+        &me,
+        &with_inode,
+        &own_file,
+        &bound.0,
+        &bound_path,
+    ] {
+        let r = nsveth(&[
+            "add",
+            &format!("--netns={target}"),
+            &format!("--host={host}"),
+            &format!("--peer={peer}"),
+            "--host-addr=10.240.0.1/24",
+            "--peer-addr=10.240.0.2/24",
+            "--gateway",
+            "--route=10.241.0.0/16,via=10.240.0.1",
+        ]);
+        // Messages name a pid target by its pid alone.
+        let shown = target.split(':').next().unwrap();
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nsveth: netns {shown} is nsveth's own network namespace \
+                 (both ends would be on this host)"
+            )
+        );
+        assert!(!exists(&host) && !exists(&peer));
+    }
+}
+
 #[test]
 fn persisted_namespace_file_with_mtu_and_mac() {
     if !common::root("persisted_namespace_file_with_mtu_and_mac") {
