@@ -9,12 +9,14 @@
 //! what it may leave is the caller's to make harmless.
 //!
 //! A signal the caller ignores stays ignored: held, it is discarded when unblocked, and it is never
-//! an interruption. Pending and ignored signals are read from `/proc/thread-self/status` (`SigPnd`
-//! for the thread, `ShdPnd` for the process, `SigIgn`), as the kernel holds them.
+//! an interruption. Which signals are pending is one `sigpending(2)`; only when one is, the
+//! ignored ones are read from `/proc/thread-self/status` (`SigIgn`, beside `SigPnd` for the thread
+//! and `ShdPnd` for the process), as the kernel holds them.
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 
 use crate::error::{Context, Result};
+use crate::sys;
 
 /// Signals that do not end a process by default (ignored or stopping), those that cannot be
 /// blocked, and the synchronous faults: never held, never an interruption.
@@ -55,6 +57,10 @@ impl Section {
     /// The lowest held signal that has arrived and is not ignored, if any: the process is asked
     /// to end and will once the section is dropped.
     pub fn interrupted(&self) -> Result<Option<i32>> {
+        let pending = sys::pending_signals().context(|| "sigpending failed")?;
+        if pending & held_mask() == 0 {
+            return Ok(None);
+        }
         let status = std::fs::read_to_string("/proc/thread-self/status")
             .context(|| "cannot read /proc/thread-self/status")?;
         Ok(interrupting(&status, held_mask()))

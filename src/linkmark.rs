@@ -23,11 +23,13 @@
 //! finishes, one a killed run left behind.
 
 use std::hash::BuildHasher;
+use std::os::fd::AsFd;
 
 use nix::errno::Errno;
 use nix::unistd::Pid;
 
-use crate::procdir::{ProcDir, State};
+use crate::procdir::{self, ProcDir, State};
+use crate::sys;
 
 /// The mark of the host end of a finished pair.
 pub const VETH: &str = "nstools:veth";
@@ -55,10 +57,9 @@ impl Maker {
     /// links harder to judge as leftovers, never easier.
     pub fn me() -> Maker {
         let pid = Pid::this();
-        let ino = ProcDir::open(pid, None)
-            .and_then(|p| p.pidfd_inode())
+        let ino = sys::pidfd_open(pid)
             .ok()
-            .flatten()
+            .and_then(|fd| procdir::pidfd_inode(fd.as_fd(), pid).ok().flatten())
             .unwrap_or(0);
         Maker {
             pidns: own_pidns(),
