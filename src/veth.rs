@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 use crate::critical::{self, Section};
 use crate::error::{Context, Error, Result};
 use crate::linkmark;
-use crate::netlink::{self, Cidr, Link, Msg, NlResult, Route, Socket, Veth};
+use crate::netlink::{self, Cidr, Msg, NlResult, Route, Socket, Veth};
 use crate::ns;
 use crate::procdir::{self, ProcDir, State};
 
@@ -353,19 +353,31 @@ fn make_pair(
             }
         }
     }
-    let found = host.link_by_name(&tmp).context(created);
-    match found {
-        // A veth's IFLA_LINK is its peer's index, in the peer's namespace.
-        Ok(Some(Link {
-            index,
-            link: Some(peer),
-            ..
-        })) => Ok(Unfinished { host: index, peer }),
-        other => {
-            let _ = del_by_name(host, &tmp);
-            other.and_then(|_| Err(Error::sys(created(), Errno::ENODEV)))
-        }
+    let found = find_pair(host, inside, &tmp, &plan.peer);
+    if found.is_err() {
+        let _ = del_by_name(host, &tmp);
     }
+    found.context(created)
+}
+
+/// The indexes of the pair just made.
+fn find_pair(
+    host: &mut Socket,
+    inside: &mut Socket,
+    tmp: &str,
+    peer: &str,
+) -> NlResult<Unfinished> {
+    let l = host.link_by_name(tmp)?.ok_or(Errno::ENODEV)?;
+    // A veth's IFLA_LINK is its peer's index, in the peer's namespace (an old kernel does not
+    // say: ask inside).
+    let peer = match l.link {
+        Some(index) => index,
+        None => inside.link_by_name(peer)?.ok_or(Errno::ENODEV)?.index,
+    };
+    Ok(Unfinished {
+        host: l.index,
+        peer,
+    })
 }
 
 /// The peer's name is taken inside: if by a veth whose other end is a leftover here, delete that
