@@ -17,12 +17,11 @@
 //! and the pid is free, a zombie, or (on pidfs) held by a process with another pidfd inode. A link
 //! whose maker still runs, or that we cannot judge, or that has no mark at all, is not one.
 //!
-//! Temporary names: the host end of an unfinished pair is `nst` and 12 random base-36 digits,
-//! never a name the caller would choose; a bridge being made is `nsb` and 12 base-36 digits of a
+//! Temporary names: the host end of an unfinished pair is `nst` and 12 base-36 digits of a hash
+//! of its maker and the time, never a name the caller would choose; a bridge being made is `nsb` and 12 base-36 digits of a
 //! hash (64-bit FNV-1a) of its final name, so that the next `add` for the same bridge finds, and
 //! finishes, one a killed run left behind.
 
-use std::hash::BuildHasher;
 use std::os::fd::AsFd;
 
 use nix::errno::Errno;
@@ -116,20 +115,30 @@ fn base36(mut n: u64) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A fresh temporary name for the host end of a pair being made.
-pub fn temp_name() -> String {
-    // std's hasher keys are random per process (and counted up per `RandomState`).
-    let n = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-    format!("nst{}", base36(n))
+/// 64-bit FNV-1a of `bytes`.
+fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A fresh temporary name for the host end of a pair `maker` makes: a hash of who it is (its
+/// pidfd inode alone is unique for as long as the system runs) and of the time, so that it
+/// differs from any other run's.
+pub fn temp_name(maker: &Maker) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let who = [maker.pidns, maker.pid as u64, maker.ino, now];
+    format!(
+        "nst{}",
+        base36(fnv1a(who.iter().flat_map(|v| v.to_ne_bytes())))
+    )
 }
 
 /// The temporary name of bridge `name` while it is being made.
 pub fn bridge_temp_name(name: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("nsb{}", base36(h))
+    format!("nsb{}", base36(fnv1a(name.bytes())))
 }
 
 #[cfg(test)]
@@ -165,7 +174,8 @@ mod tests {
 
     #[test]
     fn temporary_names_are_valid_and_distinct() {
-        let (a, b) = (temp_name(), temp_name());
+        let me = Maker::me();
+        let (a, b) = (temp_name(&me), temp_name(&Maker { pid: 1, ..me }));
         assert!(
             valid_ifname(&a) && a.len() == 15 && a.starts_with("nst"),
             "{a}"

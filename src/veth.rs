@@ -324,8 +324,8 @@ fn make_pair(
     bridge: Option<&Bridge>,
 ) -> Result<Unfinished> {
     let created = || format!("create veth pair {}/{}", plan.host, plan.peer);
-    let tmp = linkmark::temp_name();
-    let mark = linkmark::Maker::me().mark();
+    let me = linkmark::Maker::me();
+    let (tmp, mark) = (linkmark::temp_name(&me), me.mark());
     let veth = Veth {
         host: &tmp,
         peer: &plan.peer,
