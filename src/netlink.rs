@@ -928,6 +928,41 @@ mod tests {
         assert_eq!(inner, [(IFLA_INFO_KIND, &b"veth\0"[..])]);
     }
 
+    #[test]
+    fn renaming_and_marking_requests() {
+        let mut m = Msg::rename_up(7, "veth1", Some("nstools:veth"));
+        let b = m.finish(1).to_vec();
+        assert_eq!(ne_u16(&b[4..]), RTM_SETLINK);
+        // ifinfomsg: index 7, IFF_UP set and changed.
+        assert_eq!(
+            (ne_u32(&b[20..]), ne_u32(&b[24..]), ne_u32(&b[28..])),
+            (7, 1, 1)
+        );
+        let a: Vec<_> = attrs(&b[32..]).collect();
+        assert_eq!(
+            a,
+            [
+                (IFLA_IFNAME, &b"veth1\0"[..]),
+                (IFLA_IFALIAS, &b"nstools:veth\0"[..])
+            ]
+        );
+        // By name (index 0), as the datagram that creates a link marks it.
+        let mut m = Msg::set_alias_of("nst0", "x");
+        let b = m.finish(2).to_vec();
+        assert_eq!(ne_u32(&b[20..]), 0);
+        // The alias read back from a link's description; an empty one is none.
+        let alias_of = |alias: &str| {
+            let mut m = Msg {
+                buf: ifinfomsg(7, 0, 0).to_vec(),
+            };
+            m.str(IFLA_IFNAME, "veth1");
+            m.str(IFLA_IFALIAS, alias);
+            parse_link(&m.buf).unwrap().alias
+        };
+        assert_eq!(alias_of("nstools:veth").as_deref(), Some("nstools:veth"));
+        assert_eq!(alias_of(""), None);
+    }
+
     fn error_msg(code: i32, ext: Option<&str>) -> Vec<u8> {
         let mut p = code.to_ne_bytes().to_vec();
         let mut req = [0u8; 16];
