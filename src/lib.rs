@@ -6,9 +6,11 @@
 pub mod alloc;
 pub mod cgroup;
 pub mod cli;
+pub mod critical;
 pub mod error;
 pub mod idmap;
 pub mod join;
+pub mod linkmark;
 pub mod mount;
 pub mod netlink;
 pub mod ns;

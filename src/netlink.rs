@@ -72,6 +72,7 @@ const IFLA_MTU: u16 = 4;
 const IFLA_LINK: u16 = 5;
 const IFLA_MASTER: u16 = 10;
 const IFLA_LINKINFO: u16 = 18;
+const IFLA_IFALIAS: u16 = 20;
 const IFLA_NET_NS_FD: u16 = 28;
 const IFLA_LINK_NETNSID: u16 = 37;
 const IFLA_INFO_KIND: u16 = 1;
@@ -203,6 +204,72 @@ impl Msg {
     fn want_ack(&mut self) {
         let flags = ne_u16(&self.buf[6..]) | NLM_F_ACK;
         self.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
+    }
+
+    /// Create a veth pair in one `RTM_NEWLINK`: the host end here (down), the peer directly in
+    /// its namespace (`IFLA_NET_NS_FD` inside `VETH_INFO_PEER`). The peer stays down:
+    /// the kernel configures it before the two ends know each other, and opening a veth without
+    /// its peer fails with `ENOTCONN`; bring it up from a socket in its namespace.
+    pub fn new_veth(v: &Veth<'_>) -> Msg {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, v.host);
+        if let Some(mtu) = v.mtu {
+            m.u32(IFLA_MTU, mtu);
+        }
+        if let Some(master) = v.master {
+            m.u32(IFLA_MASTER, master);
+        }
+        let info = m.nest(IFLA_LINKINFO);
+        m.str(IFLA_INFO_KIND, "veth");
+        let data = m.nest(IFLA_INFO_DATA);
+        let peer = m.nest(VETH_INFO_PEER);
+        m.nested_header(&ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, v.peer);
+        m.u32(IFLA_NET_NS_FD, v.peer_netns.as_raw_fd() as u32);
+        if let Some(mtu) = v.mtu {
+            m.u32(IFLA_MTU, mtu);
+        }
+        if let Some(mac) = v.peer_mac {
+            m.attr(IFLA_ADDRESS, &mac);
+        }
+        m.end(peer);
+        m.end(data);
+        m.end(info);
+        m
+    }
+
+    /// Create a bridge, down.
+    pub fn new_bridge(name: &str) -> Msg {
+        let flags = NLM_F_CREATE | NLM_F_EXCL;
+        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, name);
+        let info = m.nest(IFLA_LINKINFO);
+        m.str(IFLA_INFO_KIND, "bridge");
+        m.end(info);
+        m
+    }
+
+    /// Set the alias (`IFLA_IFALIAS`) of the link called `name`. Sent in one datagram right
+    /// after the request that creates the link, it marks the link before anyone, a `SIGKILL`
+    /// included, can come between.
+    pub fn set_alias_of(name: &str, alias: &str) -> Msg {
+        let mut m = Msg::new(RTM_SETLINK, 0, &ifinfomsg(0, 0, 0));
+        m.str(IFLA_IFNAME, name);
+        m.str(IFLA_IFALIAS, alias);
+        m
+    }
+
+    /// Rename link `index` to `name` and bring it up, setting its alias too if given: one request,
+    /// so the name appears with the link up and marked, or not at all. A link is renamed only
+    /// while down; the kernel renames first and changes the flags after.
+    pub fn rename_up(index: u32, name: &str, alias: Option<&str>) -> Msg {
+        let mut m = Msg::new(RTM_SETLINK, 0, &ifinfomsg(index, IFF_UP, IFF_UP));
+        m.str(IFLA_IFNAME, name);
+        if let Some(a) = alias {
+            m.str(IFLA_IFALIAS, a);
+        }
+        m
     }
 
     /// Bring a link up (or down) and optionally enslave it (`RTM_SETLINK`, with `IFLA_MASTER`).
@@ -398,6 +465,8 @@ pub struct Link {
     /// `IFLA_LINK_NETNSID`: the id, in our namespace, of the namespace the peer is in.
     pub link_netnsid: Option<i32>,
     pub mtu: Option<u32>,
+    /// `IFLA_IFALIAS` (`ip link set alias`), where nstools marks what it made.
+    pub alias: Option<String>,
 }
 
 fn parse_link(p: &[u8]) -> Option<Link> {
@@ -414,6 +483,7 @@ fn parse_link(p: &[u8]) -> Option<Link> {
             IFLA_MASTER => l.master = u32_of(data),
             IFLA_LINK => l.link = u32_of(data),
             IFLA_LINK_NETNSID => l.link_netnsid = u32_of(data).map(|v| v as i32),
+            IFLA_IFALIAS => l.alias = Some(c_string(data)).filter(|a| !a.is_empty()),
             IFLA_LINKINFO => {
                 l.kind = attrs(data)
                     .find(|(t, _)| *t == IFLA_INFO_KIND)
@@ -515,7 +585,7 @@ impl fmt::Display for Route {
     }
 }
 
-/// What a veth pair is made of: the host end is created up, the peer already in `peer_netns`.
+/// What a veth pair is made of: the host end here, the peer already in `peer_netns`, both down.
 pub struct Veth<'a> {
     pub host: &'a str,
     pub peer: &'a str,
@@ -721,7 +791,16 @@ impl Socket {
     pub fn link_by_name(&mut self, name: &str) -> NlResult<Option<Link>> {
         let mut m = Msg::new(RTM_GETLINK, 0, &ifinfomsg(0, 0, 0));
         m.str(IFLA_IFNAME, name);
-        match self.query(&mut m) {
+        self.one_link(&mut m)
+    }
+
+    /// The link with index `index`, or `None`.
+    pub fn link_by_index(&mut self, index: u32) -> NlResult<Option<Link>> {
+        self.one_link(&mut Msg::new(RTM_GETLINK, 0, &ifinfomsg(index, 0, 0)))
+    }
+
+    fn one_link(&mut self, m: &mut Msg) -> NlResult<Option<Link>> {
+        match self.query(m) {
             Ok(replies) => Ok(replies
                 .iter()
                 .filter(|(t, _)| *t == RTM_NEWLINK)
@@ -733,57 +812,28 @@ impl Socket {
 
     /// Every link (`RTM_GETLINK` dump).
     pub fn links(&mut self) -> NlResult<Vec<Link>> {
+        self.dump_links(&mut Msg::new(RTM_GETLINK, NLM_F_DUMP, &ifinfomsg(0, 0, 0)))
+    }
+
+    /// The links enslaved to `master` (a bridge's ports), filtered by the kernel.
+    pub fn ports_of(&mut self, master: u32) -> NlResult<Vec<Link>> {
         let mut m = Msg::new(RTM_GETLINK, NLM_F_DUMP, &ifinfomsg(0, 0, 0));
-        let replies = self.query(&mut m)?;
+        m.u32(IFLA_MASTER, master);
+        let ports = self.dump_links(&mut m)?;
+        // An old kernel ignores the filter: keep only the ports.
+        Ok(ports
+            .into_iter()
+            .filter(|l| l.master == Some(master))
+            .collect())
+    }
+
+    fn dump_links(&mut self, m: &mut Msg) -> NlResult<Vec<Link>> {
+        let replies = self.query(m)?;
         Ok(replies
             .iter()
             .filter(|(t, _)| *t == RTM_NEWLINK)
             .filter_map(|(_, p)| parse_link(p))
             .collect())
-    }
-
-    /// Create a veth pair in one `RTM_NEWLINK`: the host end here and up, the peer directly in
-    /// its namespace (`IFLA_NET_NS_FD` inside `VETH_INFO_PEER`). The peer stays down: the kernel
-    /// configures it before the two ends know each other, and opening a veth without its peer
-    /// fails with `ENOTCONN`; bring it up from a socket in its namespace.
-    pub fn new_veth(&mut self, v: &Veth<'_>) -> NlResult<()> {
-        let flags = NLM_F_CREATE | NLM_F_EXCL;
-        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, IFF_UP, IFF_UP));
-        m.str(IFLA_IFNAME, v.host);
-        if let Some(mtu) = v.mtu {
-            m.u32(IFLA_MTU, mtu);
-        }
-        if let Some(master) = v.master {
-            m.u32(IFLA_MASTER, master);
-        }
-        let info = m.nest(IFLA_LINKINFO);
-        m.str(IFLA_INFO_KIND, "veth");
-        let data = m.nest(IFLA_INFO_DATA);
-        let peer = m.nest(VETH_INFO_PEER);
-        m.nested_header(&ifinfomsg(0, 0, 0));
-        m.str(IFLA_IFNAME, v.peer);
-        m.u32(IFLA_NET_NS_FD, v.peer_netns.as_raw_fd() as u32);
-        if let Some(mtu) = v.mtu {
-            m.u32(IFLA_MTU, mtu);
-        }
-        if let Some(mac) = v.peer_mac {
-            m.attr(IFLA_ADDRESS, &mac);
-        }
-        m.end(peer);
-        m.end(data);
-        m.end(info);
-        self.request(&mut m)
-    }
-
-    /// Create a bridge, up.
-    pub fn new_bridge(&mut self, name: &str) -> NlResult<()> {
-        let flags = NLM_F_CREATE | NLM_F_EXCL;
-        let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, IFF_UP, IFF_UP));
-        m.str(IFLA_IFNAME, name);
-        let info = m.nest(IFLA_LINKINFO);
-        m.str(IFLA_INFO_KIND, "bridge");
-        m.end(info);
-        self.request(&mut m)
     }
 
     /// Bring a link up (or down) and optionally enslave it.
@@ -876,6 +926,41 @@ mod tests {
         assert_eq!(ne_u16(&b[40..]), 16);
         let inner: Vec<_> = attrs(top[1].1).collect();
         assert_eq!(inner, [(IFLA_INFO_KIND, &b"veth\0"[..])]);
+    }
+
+    #[test]
+    fn renaming_and_marking_requests() {
+        let mut m = Msg::rename_up(7, "veth1", Some("nstools:veth"));
+        let b = m.finish(1).to_vec();
+        assert_eq!(ne_u16(&b[4..]), RTM_SETLINK);
+        // ifinfomsg: index 7, IFF_UP set and changed.
+        assert_eq!(
+            (ne_u32(&b[20..]), ne_u32(&b[24..]), ne_u32(&b[28..])),
+            (7, 1, 1)
+        );
+        let a: Vec<_> = attrs(&b[32..]).collect();
+        assert_eq!(
+            a,
+            [
+                (IFLA_IFNAME, &b"veth1\0"[..]),
+                (IFLA_IFALIAS, &b"nstools:veth\0"[..])
+            ]
+        );
+        // By name (index 0), as the datagram that creates a link marks it.
+        let mut m = Msg::set_alias_of("nst0", "x");
+        let b = m.finish(2).to_vec();
+        assert_eq!(ne_u32(&b[20..]), 0);
+        // The alias read back from a link's description; an empty one is none.
+        let alias_of = |alias: &str| {
+            let mut m = Msg {
+                buf: ifinfomsg(7, 0, 0).to_vec(),
+            };
+            m.str(IFLA_IFNAME, "veth1");
+            m.str(IFLA_IFALIAS, alias);
+            parse_link(&m.buf).unwrap().alias
+        };
+        assert_eq!(alias_of("nstools:veth").as_deref(), Some("nstools:veth"));
+        assert_eq!(alias_of(""), None);
     }
 
     fn error_msg(code: i32, ext: Option<&str>) -> Vec<u8> {

@@ -76,18 +76,11 @@ impl ProcDir {
         let label = format!("/proc/{pid}");
         let pidfd = sys::pidfd_open(pid).context(|| format!("cannot open process {pid}"))?;
         if let Some(want) = inode {
-            // Before pidfs (Linux 6.9) every pidfd shares one anonymous inode: nothing to compare.
-            const PIDFS_MAGIC: i64 = 0x5049_4446;
-            let fs = nix::sys::statfs::fstatfs(pidfd.as_fd())
-                .context(|| format!("cannot statfs pidfd of {pid}"))?;
-            if fs.filesystem_type().0 as i64 != PIDFS_MAGIC {
+            let Some(got) = pidfd_inode(pidfd.as_fd(), pid)? else {
                 return Err(Error::new(format!(
                     "cannot check {pid}:{want}: pidfds have no inode of their own before Linux 6.9"
                 )));
-            }
-            let got = fstat(pidfd.as_fd())
-                .context(|| format!("cannot stat pidfd of {pid}"))?
-                .st_ino;
+            };
             if got != want {
                 return Err(Error::new(format!(
                     "process {pid} is not {pid}:{want} (its pidfd inode is {got}: the pid was reused)"
@@ -241,6 +234,20 @@ impl ProcDir {
     }
 }
 
+/// The inode of a pidfd of process `pid` (the `INODE` of `PID:INODE`): unique to the process
+/// for as long as the system runs, on pidfs (Linux 6.9). `None` before pidfs, where every pidfd
+/// shares one anonymous inode and so names no process.
+pub fn pidfd_inode(pidfd: BorrowedFd<'_>, pid: Pid) -> Result<Option<u64>> {
+    const PIDFS_MAGIC: i64 = 0x5049_4446;
+    let fs =
+        nix::sys::statfs::fstatfs(pidfd).context(|| format!("cannot statfs pidfd of {pid}"))?;
+    if fs.filesystem_type().0 as i64 != PIDFS_MAGIC {
+        return Ok(None);
+    }
+    let st = fstat(pidfd).context(|| format!("cannot stat pidfd of {pid}"))?;
+    Ok(Some(st.st_ino))
+}
+
 /// An `O_PATH` descriptor of the directory `path`.
 fn open_dir(path: &str) -> nix::Result<OwnedFd> {
     open(
@@ -264,6 +271,15 @@ impl ProcDir {
     /// The pidfd of a process opened by pid (`None` for an `fd:N` target).
     pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
         self.pidfd.as_ref().map(|fd| fd.as_fd())
+    }
+
+    /// The inode of the process's pidfd ([`pidfd_inode`]); `None` before pidfs, and for an `fd:N`
+    /// target, which has no pidfd.
+    pub fn pidfd_inode(&self) -> Result<Option<u64>> {
+        match &self.pidfd {
+            Some(fd) => pidfd_inode(fd.as_fd(), self.pid),
+            None => Ok(None),
+        }
     }
 }
 

@@ -198,6 +198,21 @@ pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
     unsafe { sigaction(sig, &dfl) }.map(drop)
 }
 
+/// `sigpending(2)`: the signals pending for the calling thread or its process, as a mask with
+/// bit N-1 for signal N (the form of `SigPnd` in `/proc/PID/status`), signals 1 to 64.
+pub fn pending_signals() -> nix::Result<u64> {
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigpending fills the set it is given and touches nothing else.
+    Errno::result(unsafe { libc::sigpending(set.as_mut_ptr()) })?;
+    // SAFETY: filled by the successful call above.
+    let set = unsafe { set.assume_init() };
+    // SAFETY: sigismember only reads the set; an unknown signal number gives -1.
+    let member = |sig: i32| unsafe { libc::sigismember(&set, sig) } == 1;
+    Ok((1..=64)
+        .filter(|&s| member(s))
+        .fold(0, |m, s| m | 1 << (s - 1)))
+}
+
 /// The arguments of a C `main`, as `OsString`s (for binaries with their own `main` symbol).
 ///
 /// # Safety

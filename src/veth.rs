@@ -1,7 +1,8 @@
 //! Connect a network namespace to ours with a veth pair: find the target namespace, then create
-//! the pair (peer already inside, both ends up), address both ends, bring the namespace's `lo`
-//! up and add routes inside. If any step after the pair exists fails, the pair is deleted (and a
-//! bridge we created with it), so nothing is ever left half-made.
+//! the pair (peer already inside), address both ends, bring the namespace's `lo` up and add routes
+//! inside, and only then give the host end its name and bring it up. If any step fails, the pair
+//! is deleted again (and a bridge we created for it), so nothing is ever left half-made; see
+//! [`add`] for signals and `SIGKILL`, and [`crate::linkmark`] for how what we made is marked.
 
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -10,8 +11,10 @@ use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
+use crate::critical::{self, Section};
 use crate::error::{Context, Error, Result};
-use crate::netlink::{self, Cidr, Msg, Route, Socket, Veth};
+use crate::linkmark;
+use crate::netlink::{self, Cidr, Msg, NlResult, Route, Socket, Veth};
 use crate::ns;
 use crate::procdir::{self, ProcDir, State};
 
@@ -21,7 +24,7 @@ pub const NETNS_DIR: &str = "/run/netns";
 /// A target as given on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TargetSpec {
-    /// `PID` or `PID:INODE` (the inode of its network namespace, as `lsns` shows it).
+    /// `PID` or `PID:INODE` (the inode of its pidfd, as nsenter's and nsidmap's targets).
     Pid { pid: i32, ino: Option<u64> },
     /// A namespace file: `/proc/PID/ns/net` or a persisted (bind-mounted) one.
     Path(String),
@@ -70,8 +73,8 @@ impl Target {
     /// pid is reused later. Nothing uses the pid afterwards.
     pub fn open(spec: &TargetSpec) -> Result<Target> {
         let (netns, proc) = match spec {
-            TargetSpec::Pid { pid, .. } => {
-                let proc = ProcDir::open(Pid::from_raw(*pid), None)?;
+            TargetSpec::Pid { pid, ino } => {
+                let proc = ProcDir::open(Pid::from_raw(*pid), *ino)?;
                 let netns = open_net_at(&proc);
                 // Not exited after the open: the file is that process's (the pidfd pins it, a
                 // reused pid would be another process). An exited one, even a zombie whose pid
@@ -85,24 +88,21 @@ impl Target {
                 (ns::open_ns_file(&path, net_kind())?, None)
             }
         };
-        let ino = nix::sys::stat::fstat(&netns)
-            .context(|| "cannot stat network namespace")?
-            .st_ino;
-        if let TargetSpec::Pid {
-            pid,
-            ino: Some(want),
-        } = spec
-        {
-            if ino != *want {
-                return Err(Error::new(format!(
-                    "process {pid} is in network namespace {ino}, not {want}"
-                )));
-            }
-        }
+        let st = nix::sys::stat::fstat(&netns).context(|| "cannot stat network namespace")?;
         let shown = match spec {
             TargetSpec::Pid { pid, .. } => format!("netns {pid}"),
             TargetSpec::Path(p) | TargetSpec::Name(p) => format!("netns {p}"),
         };
+        // Our own namespace (`/proc/self/ns/net`, our pid, a file bound to it) would put both ends
+        // here, and the routes meant for inside into our own table.
+        let own = nix::sys::stat::stat("/proc/thread-self/ns/net")
+            .context(|| "cannot stat /proc/thread-self/ns/net")?;
+        if (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino) {
+            return Err(Error::new(format!(
+                "{shown} is nsveth's own network namespace (both ends would be on this host)"
+            )));
+        }
+        let ino = st.st_ino;
         Ok(Target {
             netns,
             proc,
@@ -174,82 +174,289 @@ pub fn gateway_routes(host_addrs: &[Cidr]) -> Vec<Route> {
 }
 
 /// Build what `plan` describes in `target`, or nothing at all.
+///
+/// Until its last step nothing here carries the names the caller chose: the pair is created with
+/// its host end down, under a temporary name and marked unfinished (one datagram, see
+/// [`linkmark`]), the peer already inside; both ends are configured; then one request renames
+/// the host end and brings it up. Catchable signals wait meanwhile ([`Section`]); one that came
+/// before the last step has everything undone first, and then ends the process.
+///
+/// `SIGKILL` can leave an unfinished pair (a *leftover*, deleted by the next `add` whose peer
+/// name it holds in that namespace, or with the namespace) and, with `--bridge`, the bridge
+/// made for it (marked, empty, and used by the next `add`), or that bridge still under its
+/// temporary name (finished by the next `add` for it).
 pub fn add(target: &Target, plan: &Plan) -> Result<()> {
+    let section = Section::enter()?;
     let mut host = Socket::open()?;
     let mut inside = Socket::open_in(target.netns.as_fd())?;
-    let mut made_bridge = None;
-    let master = match &plan.bridge {
-        None => None,
-        Some(br) => Some(
-            match host.link_by_name(br).context(|| format!("find {br}"))? {
-                Some(l) if l.kind.as_deref() == Some("bridge") => l.index,
-                Some(_) => return Err(Error::new(format!("{br} is not a bridge"))),
-                None => match host.new_bridge(br) {
-                    // Made meanwhile by someone else (another nsveth): use it, it is not ours.
-                    Err(e) if e.errno == Errno::EEXIST => index_of(&mut host, br)?,
-                    r => {
-                        r.context(|| format!("create bridge {br}"))?;
-                        let idx = index_of(&mut host, br)?;
-                        made_bridge = Some(idx);
-                        idx
-                    }
-                },
-            },
-        ),
+    let created = || format!("create veth pair {}/{}", plan.host, plan.peer);
+    if host.link_by_name(&plan.host).context(created)?.is_some() {
+        return Err(Error::sys(created(), Errno::EEXIST));
+    }
+    let mut again = true;
+    let (bridge, pair) = loop {
+        let bridge = match &plan.bridge {
+            Some(name) => Some(Bridge::find_or_make(&mut host, name)?),
+            None => None,
+        };
+        let pair = make_pair(&mut host, &mut inside, target, plan, bridge.as_ref());
+        match &bridge {
+            // A bridge a concurrent add made can be deleted again by that add's undo before
+            // our pair is in it: make it again, once.
+            Some(b) if pair.is_err() && again && !b.exists(&mut host) => again = false,
+            _ => break (bridge, pair),
+        }
     };
+    let result = pair.and_then(|pair| finish(&mut host, &mut inside, target, plan, pair, &section));
+    if let (Err(_), Some(b)) = (&result, bridge) {
+        b.undo(&mut host);
+    }
+    // Only now may a held signal end the process: everything is finished or undone.
+    drop(section);
+    result
+}
+
+/// The bridge the host end goes into.
+struct Bridge {
+    index: u32,
+    /// Made by this `add`: deleted again if the `add` fails (and nothing else uses it by then).
+    made: bool,
+}
+
+impl Bridge {
+    /// The bridge `name`, created (up, marked) if missing. It is made under its temporary name
+    /// and marked in one datagram, then renamed and brought up in one request: it appears
+    /// finished or not at all. A temporary one already there (left by a killed `add`, or being
+    /// made by a concurrent one) is the same bridge, and is finished instead.
+    fn find_or_make(host: &mut Socket, name: &str) -> Result<Bridge> {
+        let made = || format!("create bridge {name}");
+        let tmp = linkmark::bridge_temp_name(name);
+        // Each round ends with the bridge, or because another process changed it meanwhile.
+        for _ in 0..5 {
+            match host.link_by_name(name).context(|| format!("find {name}"))? {
+                Some(l) if l.kind.as_deref() == Some("bridge") => {
+                    let index = l.index;
+                    return Ok(Bridge { index, made: false });
+                }
+                Some(_) => return Err(Error::new(format!("{name} is not a bridge"))),
+                None => {}
+            }
+            let mut batch = [
+                Msg::new_bridge(&tmp),
+                Msg::set_alias_of(&tmp, linkmark::BRIDGE),
+            ];
+            let sent = host.send_all(&mut batch).context(made)?;
+            match host.wait_all(sent) {
+                Ok(()) => {}
+                Err((0, e)) if e.errno == Errno::EEXIST => {} // there already: finish it
+                Err((at, e)) => {
+                    if at > 0 {
+                        let _ = del_by_name(host, &tmp);
+                    }
+                    return Err(e).context(made);
+                }
+            }
+            let Some(t) = host.link_by_name(&tmp).context(made)? else {
+                continue; // renamed meanwhile by a concurrent add
+            };
+            if t.kind.as_deref() != Some("bridge") {
+                return Err(Error::new(format!(
+                    "{}: its temporary name {tmp} is taken",
+                    made()
+                )));
+            }
+            match host.request(&mut Msg::rename_up(t.index, name, None)) {
+                Ok(()) => {
+                    let index = t.index;
+                    return Ok(Bridge { index, made: true });
+                }
+                // `name` appeared meanwhile: use it (the temporary bridge is not needed).
+                Err(e) if e.errno == Errno::EEXIST => {
+                    let _ = host.del_link(t.index);
+                }
+                // Renamed (or deleted) meanwhile by a concurrent add: look again.
+                Err(e) if e.errno == Errno::ENODEV => {}
+                Err(e) => {
+                    let _ = host.del_link(t.index);
+                    return Err(e).context(made);
+                }
+            }
+        }
+        Err(Error::sys(made(), Errno::EAGAIN))
+    }
+
+    /// Whether the bridge is still there.
+    fn exists(&self, host: &mut Socket) -> bool {
+        matches!(host.link_by_index(self.index), Ok(Some(l)) if l.kind.as_deref() == Some("bridge"))
+    }
+
+    /// After a failed `add`: delete the bridge if this `add` made it and it has no ports.
+    fn undo(self, host: &mut Socket) {
+        if self.made && host.ports_of(self.index).is_ok_and(|p| p.is_empty()) {
+            let _ = host.del_link(self.index);
+        }
+    }
+}
+
+fn del_by_name(host: &mut Socket, name: &str) -> Result<()> {
+    let l = host.link_by_name(name).context(|| format!("find {name}"))?;
+    if let Some(l) = l {
+        host.del_link(l.index)
+            .context(|| format!("delete {name}"))?;
+    }
+    Ok(())
+}
+
+/// A pair made but not finished: its host end (under its temporary name) and its peer, by index.
+struct Unfinished {
+    host: u32,
+    peer: u32,
+}
+
+/// Create the pair, its host end down under a temporary name and marked unfinished (one
+/// datagram), the peer inside under its final name. If the peer's name is taken inside by a
+/// leftover (see [`linkmark`]), that is deleted and the pair created again.
+fn make_pair(
+    host: &mut Socket,
+    inside: &mut Socket,
+    target: &Target,
+    plan: &Plan,
+    bridge: Option<&Bridge>,
+) -> Result<Unfinished> {
+    let created = || format!("create veth pair {}/{}", plan.host, plan.peer);
+    let me = linkmark::Maker::me();
+    let (tmp, mark) = (linkmark::temp_name(&me), me.mark());
     let veth = Veth {
-        host: &plan.host,
+        host: &tmp,
         peer: &plan.peer,
         peer_netns: target.netns.as_fd(),
         mtu: plan.mtu,
         peer_mac: plan.peer_mac,
-        master,
+        master: bridge.map(|b| b.index),
     };
-    let created = host
-        .new_veth(&veth)
-        .context(|| format!("create veth pair {}/{}", plan.host, plan.peer));
-    let result = created.and_then(|()| {
-        let r = configure(&mut host, &mut inside, target, plan);
-        if r.is_err() {
-            // The pair exists: take it away again (deleting one end deletes both).
-            if let Ok(Some(l)) = host.link_by_name(&plan.host) {
-                let _ = host.del_link(l.index);
+    let mut cleared = false;
+    loop {
+        let mut batch = [Msg::new_veth(&veth), Msg::set_alias_of(&tmp, &mark)];
+        let sent = host.send_all(&mut batch).context(created)?;
+        match host.wait_all(sent) {
+            Ok(()) => break,
+            Err((0, e)) if e.errno == Errno::EEXIST && !cleared => {
+                cleared = remove_leftover(host, inside, &plan.peer).context(created)?;
+                if !cleared {
+                    return Err(e).context(created);
+                }
+            }
+            Err((0, e)) => return Err(e).context(created),
+            Err((_, e)) => {
+                let _ = del_by_name(host, &tmp);
+                return Err(e).context(|| format!("mark {tmp} as unfinished"));
             }
         }
-        r
-    });
-    if let (Err(_), Some(idx)) = (&result, made_bridge) {
-        let _ = host.del_link(idx);
     }
-    result
+    let found = find_pair(host, inside, &tmp, &plan.peer);
+    if found.is_err() {
+        let _ = del_by_name(host, &tmp);
+    }
+    found.context(created)
 }
 
-fn index_of(sock: &mut Socket, name: &str) -> Result<u32> {
-    match sock.link_by_name(name).context(|| format!("find {name}"))? {
-        Some(l) => Ok(l.index),
-        None => Err(Error::sys(format!("find {name}"), Errno::ENODEV)),
-    }
-}
-
-/// Everything after the pair exists.
-fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Plan) -> Result<()> {
-    let hl = host
-        .link_by_name(&plan.host)
-        .context(|| format!("find {}", plan.host))?
-        .ok_or_else(|| Error::sys(format!("find {}", plan.host), Errno::ENODEV))?;
-    // A veth's IFLA_LINK is its peer's index, in the peer's namespace.
-    let peer = match hl.link {
-        Some(i) => i,
-        None => index_of(inside, &plan.peer)?, // an old kernel
+/// The indexes of the pair just made.
+fn find_pair(
+    host: &mut Socket,
+    inside: &mut Socket,
+    tmp: &str,
+    peer: &str,
+) -> NlResult<Unfinished> {
+    let l = host.link_by_name(tmp)?.ok_or(Errno::ENODEV)?;
+    // A veth's IFLA_LINK is its peer's index, in the peer's namespace (an old kernel does not
+    // say: ask inside).
+    let peer = match l.link {
+        Some(index) => index,
+        None => inside.link_by_name(peer)?.ok_or(Errno::ENODEV)?.index,
     };
-    // The rest does not depend on answers: send it all at once, one datagram per namespace,
-    // then read the acknowledgements. The kernel handles each request in order; the first that
+    Ok(Unfinished {
+        host: l.index,
+        peer,
+    })
+}
+
+/// The peer's name is taken inside: if by a veth whose other end is a leftover here, delete that
+/// pair. Whether one was deleted.
+fn remove_leftover(host: &mut Socket, inside: &mut Socket, peer: &str) -> NlResult<bool> {
+    let Some(p) = inside.link_by_name(peer)? else {
+        return Ok(false);
+    };
+    let (Some(kind), Some(end), Some(nsid)) = (p.kind.as_deref(), p.link, p.link_netnsid) else {
+        return Ok(false);
+    };
+    // Its other end is in our namespace if the namespace it names is ours.
+    let Ok(own) = ns::open_ns_file("/proc/thread-self/ns/net", net_kind()) else {
+        return Ok(false);
+    };
+    if kind != "veth" || inside.nsid_of(own.as_fd())? != Some(nsid) {
+        return Ok(false);
+    }
+    let Some(e) = host.link_by_index(end)? else {
+        return Ok(false);
+    };
+    if e.link != Some(p.index) || !linkmark::is_leftover(e.alias.as_deref()) {
+        return Ok(false);
+    }
+    match host.del_link(end) {
+        Ok(()) => Ok(true),
+        Err(e) if e.errno == Errno::ENODEV => Ok(true), // gone meanwhile
+        Err(e) => Err(e),
+    }
+}
+
+/// Configure the pair, then (unless the target has exited or a signal came) give the host end its
+/// name and bring it up; on any failure delete the pair.
+fn finish(
+    host: &mut Socket,
+    inside: &mut Socket,
+    target: &Target,
+    plan: &Plan,
+    pair: Unfinished,
+    section: &Section,
+) -> Result<()> {
+    let r = configure(host, inside, target, plan, &pair)
+        .and_then(|()| target.check_alive())
+        .and_then(|()| match section.interrupted()? {
+            Some(sig) => Err(Error::new(format!(
+                "interrupted by {}",
+                critical::signal_name(sig)
+            ))),
+            None => Ok(()),
+        })
+        .and_then(|()| {
+            let mut last = Msg::rename_up(pair.host, &plan.host, Some(linkmark::VETH));
+            host.request(&mut last)
+                .context(|| format!("create veth pair {}/{}", plan.host, plan.peer))
+        });
+    if r.is_err() {
+        // Deleting one end deletes both.
+        let _ = host.del_link(pair.host);
+    }
+    r
+}
+
+/// Address both ends, bring up `lo` and the peer inside, add the routes inside.
+fn configure(
+    host: &mut Socket,
+    inside: &mut Socket,
+    target: &Target,
+    plan: &Plan,
+    pair: &Unfinished,
+) -> Result<()> {
+    // Nothing here depends on answers: send it all at once, one datagram per namespace, then
+    // read the acknowledgements. The kernel handles each request in order; the first that
     // failed (in the order below) is reported.
     let mut here: Vec<Msg> = plan
         .host_addrs
         .iter()
-        .map(|c| Msg::add_addr(hl.index, c))
+        .map(|c| Msg::add_addr(pair.host, c))
         .collect();
+    let peer = pair.peer;
     let mut there = vec![
         Msg::set_link(netlink::LOOPBACK_INDEX, true, None),
         Msg::set_link(peer, true, None),
@@ -275,20 +482,37 @@ fn configure(host: &mut Socket, inside: &mut Socket, target: &Target, plan: &Pla
             i => format!("add route {} to {peer} in {ns}", plan.routes[i - 2 - n]),
         });
     }
-    target.check_alive()
+    Ok(())
 }
 
-/// Delete the veth pair whose host end is `name`.
+/// Delete the veth pair whose host end is `name`, or a bridge `nsveth add` made once it has no
+/// ports left. Anything else is refused: a bridge without our mark existed before us.
 pub fn del(name: &str) -> Result<()> {
     let mut host = Socket::open()?;
+    let what = || format!("delete {name}");
     let l = host
         .link_by_name(name)
-        .context(|| format!("delete {name}"))?
-        .ok_or_else(|| Error::sys(format!("delete {name}"), Errno::ENODEV))?;
-    if l.kind.as_deref() != Some("veth") {
-        return Err(Error::new(format!("{name} is not a veth link")));
+        .context(what)?
+        .ok_or_else(|| Error::sys(what(), Errno::ENODEV))?;
+    match l.kind.as_deref() {
+        Some("veth") => {}
+        Some("bridge") if l.alias.as_deref() == Some(linkmark::BRIDGE) => {
+            let ports = host.ports_of(l.index).context(what)?;
+            if !ports.is_empty() {
+                let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
+                return Err(Error::new(format!(
+                    "cannot delete bridge {name}: it still has ports ({})",
+                    names.join(", ")
+                )));
+            }
+        }
+        _ => {
+            return Err(Error::new(format!(
+                "{name} is not a veth link or a bridge made by nsveth"
+            )))
+        }
     }
-    host.del_link(l.index).context(|| format!("delete {name}"))
+    host.del_link(l.index).context(what)
 }
 
 /// One veth link of our namespace, with where its peer is.

@@ -220,8 +220,10 @@ fn container_sh_builds_an_isolated_limited_container() {
         &format!("/proc/{init}")
     )
     .exists()));
+    // The kernel tears a network namespace down (and its veth pairs with it) asynchronously.
     assert!(
-        !common::sh("ip -o link show").contains(&link),
+        common::wait_for(Duration::from_secs(10), || !common::sh("ip -o link show")
+            .contains(&link)),
         "{link} is left"
     );
     assert!(

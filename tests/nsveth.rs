@@ -267,6 +267,15 @@ fn pid_target_gets_a_network_both_ways() {
     assert_eq!(r.fails(1), format!("nsveth: delete {host}: No such device"));
 }
 
+/// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
+fn pidfd_inode(pid: &str) -> u64 {
+    let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
+    let fd = nstools::sys::pidfd_open(pid).expect("pidfd_open");
+    nix::sys::stat::fstat(&fd).unwrap().st_ino
+}
+
+/// `PID:INODE` names the process by its pidfd inode, as nsenter's and nsidmap's targets do (not
+/// by its network namespace's inode), and a mismatch is refused in the same words.
 #[test]
 fn pid_with_inode_is_checked() {
     if !common::root("pid_with_inode_is_checked") {
@@ -275,22 +284,21 @@ fn pid_with_inode_is_checked() {
     let p = NetProc::new();
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
-    let ino = common::ns_inode(&p.pid(), "net");
-    let own = common::ns_inode("self", "net");
-    let r = nsveth(&[
-        "add",
-        &format!("--netns={}:{own}", p.pid()),
-        &format!("--host={host}"),
-    ]);
-    assert_eq!(
-        r.fails(1),
-        format!(
-            "nsveth: process {} is in network namespace {ino}, not {own}",
+    let ino = pidfd_inode(&p.pid());
+    let netns = common::ns_inode(&p.pid(), "net");
+    for wrong in [ino + 1, netns] {
+        let spec = format!("{}:{wrong}", p.pid());
+        let r = nsveth(&["add", &format!("--netns={spec}"), &format!("--host={host}")]);
+        let msg = format!(
+            "process {0} is not {spec} (its pidfd inode is {ino}: the pid was reused)",
             p.pid()
-        )
-    );
-    assert!(!exists(&host));
-    assert_eq!(p.links(), ["lo"]);
+        );
+        assert_eq!(r.fails(1), format!("nsveth: {msg}"));
+        let theirs = tool("nsenter", ["-t", &spec, "-n", "true"]);
+        assert_eq!(theirs.fails(1), format!("nsenter: {msg}"));
+        assert!(!exists(&host));
+        assert_eq!(p.links(), ["lo"]);
+    }
     nsveth(&[
         "add",
         &format!("--netns={}:{ino}", p.pid()),
@@ -299,6 +307,78 @@ fn pid_with_inode_is_checked() {
     .ok();
     assert!(exists(&host));
     assert_eq!(p.links(), ["lo", "eth0"]);
+}
+
+/// A file under /run/netns bound to our own network namespace, removed on drop.
+struct OwnNetnsName(String);
+
+impl OwnNetnsName {
+    fn new() -> OwnNetnsName {
+        let name = common::unique("nsveth-own-");
+        let path = format!("/run/netns/{name}");
+        std::fs::create_dir_all("/run/netns").unwrap();
+        std::fs::write(&path, "").unwrap();
+        let me = OwnNetnsName(name);
+        sh(&format!(
+            "mount --bind /proc/{}/ns/net {path}",
+            std::process::id()
+        ));
+        me
+    }
+}
+
+impl Drop for OwnNetnsName {
+    fn drop(&mut self) {
+        let path = format!("/run/netns/{}", self.0);
+        let _ = nix::mount::umount2(path.as_str(), nix::mount::MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// Our own network namespace, however it is named, would put both ends on this host and the
+/// routes into its table: refused before anything is made.
+#[test]
+fn own_namespace_is_refused() {
+    if !common::root("own_namespace_is_refused") {
+        return;
+    }
+    let me = std::process::id().to_string();
+    let bound = OwnNetnsName::new();
+    let (host, peer) = (common::unique("t"), common::unique("p"));
+    let _links = Links::new(&[&host, &peer]);
+    let bound_path = format!("/run/netns/{}", bound.0);
+    let with_inode = format!("{me}:{}", pidfd_inode(&me));
+    let own_file = format!("/proc/{me}/ns/net");
+    for target in [
+        "/proc/self/ns/net",
+        "/proc/thread-self/ns/net",
+        &me,
+        &with_inode,
+        &own_file,
+        &bound.0,
+        &bound_path,
+    ] {
+        let r = nsveth(&[
+            "add",
+            &format!("--netns={target}"),
+            &format!("--host={host}"),
+            &format!("--peer={peer}"),
+            "--host-addr=10.240.0.1/24",
+            "--peer-addr=10.240.0.2/24",
+            "--gateway",
+            "--route=10.241.0.0/16,via=10.240.0.1",
+        ]);
+        // Messages name a pid target by its pid alone.
+        let shown = target.split(':').next().unwrap();
+        assert_eq!(
+            r.fails(1),
+            format!(
+                "nsveth: netns {shown} is nsveth's own network namespace \
+                 (both ends would be on this host)"
+            )
+        );
+        assert!(!exists(&host) && !exists(&peer));
+    }
 }
 
 #[test]
@@ -544,9 +624,12 @@ fn failures_leave_nothing() {
     );
     assert!(!exists(&host));
 
-    // del refuses what is not a veth.
+    // del refuses what is neither a veth nor a bridge nsveth made (this one existed before).
     let r = nsveth(&["del", &taken]);
-    assert_eq!(r.fails(1), format!("nsveth: {taken} is not a veth link"));
+    assert_eq!(
+        r.fails(1),
+        format!("nsveth: {taken} is not a veth link or a bridge made by nsveth")
+    );
     assert!(exists(&taken));
 }
 
@@ -600,9 +683,9 @@ fn target_exiting_during_add_is_undone() {
     if !common::root("target_exiting_during_add_is_undone") {
         return;
     }
-    // strace holds nsveth's first sendto (the RTM_NEWLINK of the pair) for a second, after the
-    // target is resolved; the target exits meanwhile. The pair is then made into a namespace
-    // whose process is gone: nsveth notices and deletes it.
+    // strace holds nsveth's first sendto (its first netlink request, before the pair is made)
+    // for a second, after the target is resolved; the target exits meanwhile. The pair is then
+    // made into a namespace whose process is gone: nsveth notices and deletes it.
     let p = NetProc::new();
     let pid = p.pid();
     let host = common::unique("t");
@@ -644,4 +727,612 @@ fn target_exiting_during_add_is_undone() {
     let r: Ran = traced.wait_with_output().unwrap().into();
     assert_eq!(r.fails(1), format!("nsveth: process {pid} exited"));
     assert!(!exists(&host));
+}
+
+/// The line `ip -o link show dev NAME` prints, if the link exists.
+fn link_line(name: &str) -> Option<String> {
+    let r = run(Command::new("ip").args(["-o", "link", "show", "dev", name]));
+    (r.code == Some(0)).then(|| r.stdout.trim_end().to_string())
+}
+
+/// The alias `ip -o link` shows at the end of a link's line.
+fn alias(line: &str) -> Option<&str> {
+    line.rsplit_once("    alias ").map(|(_, a)| a)
+}
+
+/// The host link with index `index`, as `ip -o link` prints it.
+fn link_line_by_index(index: &str) -> Option<String> {
+    let all = sh("ip -o link show");
+    let prefix = format!("{index}: ");
+    all.lines()
+        .find(|l| l.starts_with(&prefix))
+        .map(str::to_string)
+}
+
+/// What an `add` that may have been interrupted left, seen from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Left {
+    Nothing,
+    /// A finished pair, exactly as an uninterrupted `add` makes it.
+    Finished,
+    /// An unfinished pair (host end under a temporary name, down, marked): its host end's index.
+    Leftover(u32),
+}
+
+/// The one add command of the interruption tests, into `p` with host end `host` on bridge `br`
+/// (both nsveth's to make), addresses in 10.NET.0.0/24 and fd42:NET::/64, and routes.
+fn full_add(p: &NetProc, host: &str, br: &str, net: u32) -> Vec<String> {
+    [
+        "add".to_string(),
+        format!("--netns={}", p.pid()),
+        format!("--host={host}"),
+        format!("--bridge={br}"),
+        format!("--host-addr=10.{net}.0.1/24"),
+        format!("--host-addr=fd42:{net}::1/64"),
+        format!("--peer-addr=10.{net}.0.2/24"),
+        format!("--peer-addr=fd42:{net}::2/64"),
+        "--gateway".to_string(),
+        format!("--route=10.{}.0.0/16,via=10.{net}.0.1", net + 1),
+    ]
+    .to_vec()
+}
+
+/// Classify what is there after [`full_add`], checking each state in full: nothing of the pair;
+/// the finished pair (host end up, marked, on the bridge; inside addressed and routed); or an
+/// unfinished pair (inside: the peer; here: its other end down, marked unfinished, no other name).
+fn left_by(p: &NetProc, host: &str, br: &str, net: u32) -> Left {
+    let inside = p.sh("ip -o link show");
+    let bridge = link_line(br);
+    if let Some(b) = &bridge {
+        assert_eq!(alias(b), Some("nstools:bridge"), "{b}");
+    }
+    match link_names(&inside).as_slice() {
+        [lo] if lo == "lo" => {
+            assert_eq!(link_line(host), None, "a host end without its peer");
+            if bridge.is_some() {
+                let ports = sh(&format!("ip -o link show master {br}"));
+                assert_eq!(ports, "", "an empty bridge has no ports");
+            }
+            Left::Nothing
+        }
+        [lo, eth0] if lo == "lo" && eth0 == "eth0" => {
+            let peer = inside.lines().find(|l| l.contains(": eth0@if")).unwrap();
+            let end = peer
+                .split("eth0@if")
+                .nth(1)
+                .and_then(|r| r.split(':').next())
+                .unwrap();
+            let end_line = link_line_by_index(end).expect("the peer's other end is here");
+            assert!(end_line.contains(&format!(" master {br} ")), "{end_line}");
+            match link_line(host) {
+                Some(h) => {
+                    // The same link (its carrier may have come up between the two reads).
+                    let head = |l: &str| l.split(": <").next().unwrap().to_string();
+                    assert_eq!(head(&h), head(&end_line));
+                    assert!(h.contains(",UP,"), "{h}");
+                    assert_eq!(alias(&h), Some("nstools:veth"), "{h}");
+                    let addrs = sh(&format!("ip -o addr show dev {host}"));
+                    assert!(addrs.contains(&format!("inet 10.{net}.0.1/24 ")), "{addrs}");
+                    assert!(
+                        addrs.contains(&format!("inet6 fd42:{net}::1/64 ")),
+                        "{addrs}"
+                    );
+                    let inside = p.sh("ip -o addr show dev eth0; ip route; ip -6 route");
+                    for want in [
+                        format!("inet 10.{net}.0.2/24 "),
+                        format!("inet6 fd42:{net}::2/64 "),
+                        format!("default via 10.{net}.0.1 dev eth0"),
+                        format!("10.{}.0.0/16 via 10.{net}.0.1 dev eth0", net + 1),
+                        format!("default via fd42:{net}::1 dev eth0"),
+                    ] {
+                        assert!(inside.contains(&want), "{want} not in {inside}");
+                    }
+                    Left::Finished
+                }
+                None => {
+                    let tmp = end_line
+                        .split(": ")
+                        .nth(1)
+                        .unwrap()
+                        .split('@')
+                        .next()
+                        .unwrap();
+                    assert!(tmp.starts_with("nst") && tmp.len() == 15, "{end_line}");
+                    assert!(!end_line.contains(",UP"), "{end_line}");
+                    let mark = alias(&end_line).unwrap_or_default();
+                    assert!(mark.starts_with("nstools:unfinished:"), "{end_line}");
+                    Left::Leftover(end.parse().unwrap())
+                }
+            }
+        }
+        other => panic!("unexpected links inside: {other:?}"),
+    }
+}
+
+/// A small xorshift generator; the seed is printed, so a failing run can be told apart.
+struct Rng(u64);
+
+impl Rng {
+    fn new(tag: &str) -> Rng {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let seed = t ^ u64::from(std::process::id()) | 1;
+        eprintln!("{tag}: seed {seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Run [`full_add`] `runs` times, each sent `sig` after a random delay (up to twice the time an
+/// uninterrupted add takes, and at most 10 ms); after each, the host and the target hold nothing
+/// of it, or the finished pair, or (for `SIGKILL` only) an unfinished pair and the bridge made for
+/// it; then `add` again succeeds without any manual clean-up but a `del` of a finished pair, and
+/// `nsveth del` removes the pair and the bridge. Returns how often each state was seen.
+fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [usize; 3] {
+    use nix::sys::signal::{kill, Signal};
+    let p = NetProc::new();
+    let (host, br) = (common::unique("t"), common::unique("b"));
+    let tmp_br = nstools::linkmark::bridge_temp_name(&br);
+    let _links = Links::new(&[&host, &br, &tmp_br]);
+    let args = full_add(&p, &host, &br, net);
+    let clean = |p: &NetProc| {
+        nsveth(&["del", &host]).ok();
+        nsveth(&["del", &br]).ok();
+        assert_eq!(link_line(&tmp_br), None);
+        assert_eq!(p.links(), ["lo"]);
+    };
+    // An uninterrupted add, timed.
+    let t0 = std::time::Instant::now();
+    assert_eq!(tool("nsveth", &args).ok(), "");
+    let took = t0.elapsed();
+    assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
+    clean(&p);
+    let limit = (took.as_micros() as u64 * 2).clamp(1, 10_000);
+    let mut rng = Rng::new(&format!("{sig} after 0-{limit} us"));
+    let mut seen = [0; 3];
+    for _ in 0..runs {
+        let child = common::cmd("nsveth")
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.below(limit + 1)));
+        let _ = kill(nix::unistd::Pid::from_raw(child.id() as i32), sig);
+        let r: Ran = child.wait_with_output().unwrap().into();
+        let state = left_by(&p, &host, &br, net);
+        match (r.code, r.signal) {
+            (Some(0), None) => assert_eq!(state, Left::Finished),
+            (None, Some(s)) if s == sig as i32 => {}
+            _ => panic!(
+                "{sig}: exit {:?}, signal {:?}: {}",
+                r.code, r.signal, r.stderr
+            ),
+        }
+        match state {
+            Left::Nothing => seen[0] += 1,
+            Left::Finished => {
+                seen[1] += 1;
+                nsveth(&["del", &host]).ok();
+            }
+            Left::Leftover(_) => {
+                assert_eq!(
+                    sig,
+                    Signal::SIGKILL,
+                    "only SIGKILL may leave a pair unfinished"
+                );
+                seen[2] += 1;
+            }
+        }
+        // The same add again, over whatever was left: it succeeds and removes the leftover.
+        assert_eq!(
+            tool("nsveth", &args).ok(),
+            "",
+            "{sig}: the add after {state:?}"
+        );
+        assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
+        if let Left::Leftover(index) = state {
+            assert_eq!(
+                link_line_by_index(&index.to_string()),
+                None,
+                "leftover kept"
+            );
+        }
+        clean(&p);
+    }
+    eprintln!(
+        "{sig}: nothing {}, finished {}, unfinished {}",
+        seen[0], seen[1], seen[2]
+    );
+    seen
+}
+
+#[test]
+fn sigterm_at_random_moments_leaves_all_or_nothing() {
+    if !common::root("sigterm_at_random_moments_leaves_all_or_nothing") {
+        return;
+    }
+    interrupted_adds(nix::sys::signal::Signal::SIGTERM, 30, 242);
+}
+
+#[test]
+fn sigkill_at_random_moments_leaves_a_state_the_next_add_clears() {
+    if !common::root("sigkill_at_random_moments_leaves_a_state_the_next_add_clears") {
+        return;
+    }
+    interrupted_adds(nix::sys::signal::Signal::SIGKILL, 30, 244);
+}
+
+/// nsveth run under strace, its `when`-th sendto held for two seconds: 1 looks up the host
+/// name, 2 creates and marks the pair, 3 looks up its host end, 4 adds the host addresses, 5
+/// configures inside, 6 renames the host end and brings it up (the last step).
+struct Held {
+    strace: std::process::Child,
+    log: TempDir,
+}
+
+impl Held {
+    fn add(args: &[String], when: u32) -> Held {
+        let mut argv = vec![common::bin("nsveth").into_os_string()];
+        argv.extend(args.iter().map(Into::into));
+        Held::run(&argv, when)
+    }
+
+    /// `argv` (a program that runs nsveth) under strace.
+    fn run(argv: &[std::ffi::OsString], when: u32) -> Held {
+        let log = TempDir::new("strace");
+        let strace = Command::new("strace")
+            .arg("-o")
+            .arg(log.join("log"))
+            .args(["-e", "trace=sendto"])
+            .arg("-e")
+            .arg(format!("inject=sendto:delay_enter=2000000:when={when}"))
+            .args(argv)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("cannot run strace");
+        Held { strace, log }
+    }
+
+    /// Wait until `n` sendtos have returned: the next one is being held.
+    fn wait_sendtos(&self, n: usize) {
+        let log = self.log.join("log");
+        assert!(common::wait_for(Duration::from_secs(10), || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.lines().filter(|l| l.contains("sendto(")).count() >= n
+        }));
+    }
+
+    /// nsveth's pid (the child of strace that runs nsveth: strace forks test children too).
+    fn nsveth_pid(&self) -> nix::unistd::Pid {
+        let s = self.strace.id();
+        let mut pid = None;
+        assert!(common::wait_for(Duration::from_secs(10), || {
+            let kids = std::fs::read_to_string(format!("/proc/{s}/task/{s}/children"));
+            pid = kids.unwrap_or_default().split_whitespace().find_map(|k| {
+                let comm = std::fs::read_to_string(format!("/proc/{k}/comm")).ok()?;
+                (comm == "nsveth\n").then(|| k.parse().ok())?
+            });
+            pid.is_some()
+        }));
+        nix::unistd::Pid::from_raw(pid.unwrap())
+    }
+
+    fn wait(self) -> Ran {
+        self.strace.wait_with_output().unwrap().into()
+    }
+}
+
+/// A catchable signal that arrives before the last step has everything undone, and then ends
+/// nsveth; one that arrives after it finds the work finished. SIGKILL in the same place leaves an
+/// unfinished pair that the next add clears.
+#[test]
+fn signals_during_add_undo_or_wait() {
+    use nix::sys::signal::{kill, Signal};
+    if !common::root("signals_during_add_undo_or_wait") {
+        return;
+    }
+    let p = NetProc::new();
+    let (host, br) = (common::unique("t"), common::unique("b"));
+    let _links = Links::new(&[&host, &br]);
+    let net = 246;
+    let args = full_add(&p, &host, &br, net);
+    // With --bridge, two more sendtos come first: the bridge's look-up and its creation; the
+    // look-up of its temporary name and its renaming.
+    let (configure, last) = (5 + 4, 6 + 4);
+    for (sig, when, left) in [
+        (Signal::SIGTERM, configure, Left::Nothing),
+        (Signal::SIGINT, configure, Left::Nothing),
+        (Signal::SIGHUP, configure, Left::Nothing),
+        (Signal::SIGTERM, last, Left::Finished),
+        (Signal::SIGKILL, configure, Left::Leftover(0)),
+    ] {
+        let held = Held::add(&args, when);
+        let pid = held.nsveth_pid();
+        held.wait_sendtos(when as usize - 1);
+        // The pair is made (its peer is inside) before the signal is sent.
+        assert_eq!(p.links().len(), 2);
+        kill(pid, sig).unwrap();
+        let r = held.wait();
+        assert_eq!(r.signal, Some(sig as i32), "{sig}: {}", r.stderr);
+        let state = left_by(&p, &host, &br, net);
+        match (state, left) {
+            (Left::Leftover(_), Left::Leftover(_)) => {}
+            _ => assert_eq!(state, left, "{sig} at sendto {when}"),
+        }
+        if state == Left::Finished {
+            nsveth(&["del", &host]).ok();
+        }
+        assert_eq!(tool("nsveth", &args).ok(), "", "add after {sig}");
+        nsveth(&["del", &host]).ok();
+        nsveth(&["del", &br]).ok();
+        assert_eq!(p.links(), ["lo"]);
+    }
+}
+
+/// A signal the caller ignores stays ignored: the add finishes.
+#[test]
+fn ignored_sigterm_stays_ignored() {
+    use nix::sys::signal::{kill, Signal};
+    if !common::root("ignored_sigterm_stays_ignored") {
+        return;
+    }
+    let p = NetProc::new();
+    let (host, br) = (common::unique("t"), common::unique("b"));
+    let _links = Links::new(&[&host, &br]);
+    let net = 248;
+    let args = full_add(&p, &host, &br, net);
+    let mut argv: Vec<std::ffi::OsString> = ["sh", "-c", "trap '' TERM; exec \"$0\" \"$@\""]
+        .iter()
+        .map(Into::into)
+        .collect();
+    argv.push(common::bin("nsveth").into_os_string());
+    argv.extend(args.iter().map(Into::into));
+    // The configuration inside is held for two seconds while SIGTERM arrives.
+    let held = Held::run(&argv, 9);
+    let pid = held.nsveth_pid();
+    held.wait_sendtos(8);
+    assert_eq!(p.links().len(), 2);
+    kill(pid, Signal::SIGTERM).unwrap();
+    assert_eq!(held.wait().ok(), "");
+    assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
+    nsveth(&["del", &host]).ok();
+    nsveth(&["del", &br]).ok();
+}
+
+/// The host end's name taken by someone else while the pair is made: the last step fails, the
+/// pair and the bridge made for it go away, the other link stays untouched.
+#[test]
+fn host_name_taken_meanwhile_is_undone() {
+    if !common::root("host_name_taken_meanwhile_is_undone") {
+        return;
+    }
+    let p = NetProc::new();
+    let (host, br) = (common::unique("t"), common::unique("b"));
+    let _links = Links::new(&[&host, &br]);
+    let args = full_add(&p, &host, &br, 250);
+    let held = Held::add(&args, 5 + 4);
+    held.wait_sendtos(8);
+    assert_eq!(p.links().len(), 2);
+    sh(&format!("ip link add {host} type bridge"));
+    let r = held.wait();
+    assert_eq!(
+        r.fails(1),
+        format!("nsveth: create veth pair {host}/eth0: File exists")
+    );
+    assert_eq!(p.links(), ["lo"]);
+    assert_eq!(link_line(&br), None);
+    let theirs = link_line(&host).unwrap();
+    assert!(
+        theirs.contains(" state DOWN ") && alias(&theirs).is_none(),
+        "{theirs}"
+    );
+}
+
+/// Only a leftover is ever deleted: a pair marked unfinished by a process that has ended. A pair
+/// without the mark, finished, or marked by a process that still runs or that we cannot judge
+/// (another pid namespace) stays, and the add fails as it would have.
+#[test]
+fn leftovers_are_recognised_safely() {
+    if !common::root("leftovers_are_recognised_safely") {
+        return;
+    }
+    let p = NetProc::new();
+    let host = common::unique("t");
+    let pidns = common::ns_inode("self", "pid");
+    // A process that has ended (and been reaped), and one that runs, with their pidfd inodes.
+    let mut ended = Command::new("true").spawn().unwrap();
+    let ended_pid = ended.id().to_string();
+    let ended_ino = pidfd_inode(&ended_pid);
+    ended.wait().unwrap();
+    let runs = Proc::spawn(Command::new("sleep").arg("1000"));
+    let runs_pid = runs.pid().to_string();
+    let runs_ino = pidfd_inode(&runs_pid);
+    for (mark, leftover) in [
+        (None, false),
+        (Some("nstools:veth".to_string()), false),
+        (
+            Some(format!("nstools:unfinished:{pidns}:{runs_pid}:{runs_ino}")),
+            false,
+        ),
+        (
+            Some(format!("nstools:unfinished:1:{ended_pid}:{ended_ino}")),
+            false,
+        ),
+        (
+            Some(format!(
+                "nstools:unfinished:{pidns}:{ended_pid}:{ended_ino}"
+            )),
+            true,
+        ),
+        // The pid of a process that runs, but another pidfd inode: that pid was reused.
+        (
+            Some(format!(
+                "nstools:unfinished:{pidns}:{runs_pid}:{}",
+                runs_ino + 1
+            )),
+            true,
+        ),
+    ] {
+        let tmp = common::unique("nst");
+        let _links = Links::new(&[&host, &tmp]);
+        sh(&format!(
+            "ip link add {tmp} type veth peer name eth0 netns {}",
+            p.pid()
+        ));
+        if let Some(m) = &mark {
+            sh(&format!("ip link set {tmp} alias {m}"));
+        }
+        let r = nsveth(&[
+            "add",
+            &format!("--netns={}", p.pid()),
+            &format!("--host={host}"),
+        ]);
+        if leftover {
+            assert_eq!(r.ok(), "", "{mark:?}");
+            assert_eq!(link_line(&tmp), None, "{mark:?}");
+            assert!(exists(&host));
+        } else {
+            assert_eq!(
+                r.fails(1),
+                format!("nsveth: create veth pair {host}/eth0: File exists"),
+                "{mark:?}"
+            );
+            assert_eq!(alias(&link_line(&tmp).unwrap()), mark.as_deref());
+            assert!(!exists(&host));
+        }
+    }
+    assert_eq!(p.links(), ["lo"]);
+}
+
+/// A bridge nsveth made carries its mark, outlives a failed add only when in use, and `del`
+/// removes it once it has no ports; a bridge that existed before is never removed. A bridge
+/// left under its temporary name is finished by the next add for it.
+#[test]
+fn bridges_nsveth_made_are_its_to_remove() {
+    if !common::root("bridges_nsveth_made_are_its_to_remove") {
+        return;
+    }
+    let (a, b) = (NetProc::new(), NetProc::new());
+    let (ha, hb, br, theirs) = (
+        common::unique("t"),
+        common::unique("t"),
+        common::unique("b"),
+        common::unique("b"),
+    );
+    let tmp = nstools::linkmark::bridge_temp_name(&br);
+    let _links = Links::new(&[&ha, &hb, &br, &theirs, &tmp]);
+    let add = |p: &NetProc, h: &str, br: &str, more: &[&str]| {
+        let mut args = vec![
+            "add".to_string(),
+            format!("--netns={}", p.pid()),
+            format!("--host={h}"),
+            format!("--bridge={br}"),
+        ];
+        args.extend(more.iter().map(|s| s.to_string()));
+        tool("nsveth", &args)
+    };
+    add(&a, &ha, &br, &[]).ok();
+    add(&b, &hb, &br, &[]).ok();
+    let line = link_line(&br).unwrap();
+    assert!(
+        line.contains(",UP") && alias(&line) == Some("nstools:bridge"),
+        "{line}"
+    );
+    assert_eq!(alias(&link_line(&ha).unwrap()), Some("nstools:veth"));
+    let r = nsveth(&["del", &br]);
+    assert_eq!(
+        r.fails(1),
+        format!("nsveth: cannot delete bridge {br}: it still has ports ({ha}, {hb})")
+    );
+    // A failed add onto a bridge in use leaves the bridge.
+    let bad = ["--route=10.252.0.0/16,via=10.99.99.99"];
+    let c = NetProc::new();
+    let hc = common::unique("t");
+    let _more = Links::new(&[&hc]);
+    assert!(add(&c, &hc, &br, &bad).code == Some(1));
+    assert!(exists(&br) && !exists(&hc));
+    nsveth(&["del", &ha]).ok();
+    nsveth(&["del", &hb]).ok();
+    assert_eq!(nsveth(&["del", &br]).ok(), "");
+    assert!(!exists(&br));
+
+    // A bridge that existed before: used, never marked, never removed, not even by a failed add.
+    sh(&format!("ip link add {theirs} type bridge"));
+    assert!(add(&c, &hc, &theirs, &bad).code == Some(1));
+    let line = link_line(&theirs).unwrap();
+    assert!(alias(&line).is_none(), "{line}");
+    add(&a, &ha, &theirs, &[]).ok();
+    nsveth(&["del", &ha]).ok();
+    assert_eq!(
+        nsveth(&["del", &theirs]).fails(1),
+        format!("nsveth: {theirs} is not a veth link or a bridge made by nsveth")
+    );
+
+    // A bridge under its temporary name, as a killed add leaves it: the next add finishes it
+    // (the same link, renamed and brought up).
+    sh(&format!(
+        "ip link add {tmp} type bridge && ip link set {tmp} alias nstools:bridge"
+    ));
+    let index = link_line(&tmp)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    add(&a, &ha, &br, &[]).ok();
+    assert_eq!(link_line(&tmp), None);
+    let line = link_line(&br).unwrap();
+    assert!(
+        line.starts_with(&format!("{index}: {br}: ")) && line.contains(",UP"),
+        "{line}"
+    );
+    nsveth(&["del", &ha]).ok();
+    nsveth(&["del", &br]).ok();
+    assert_eq!(a.links(), ["lo"]);
+}
+
+/// The bridge removed between its look-up and the pair's creation (as the undo of a concurrent
+/// add that made it can): nsveth makes it again, once.
+#[test]
+fn bridge_removed_meanwhile_is_made_again() {
+    if !common::root("bridge_removed_meanwhile_is_made_again") {
+        return;
+    }
+    let p = NetProc::new();
+    let (host, br) = (common::unique("t"), common::unique("b"));
+    let _links = Links::new(&[&host, &br]);
+    sh(&format!("ip link add {br} type bridge"));
+    let args: Vec<String> = ["add", &format!("--netns={}", p.pid())]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--host={host}"), format!("--bridge={br}")])
+        .collect();
+    // sendto 1 looks up the host name, 2 the bridge, 3 creates the pair.
+    let held = Held::add(&args, 3);
+    held.wait_sendtos(2);
+    sh(&format!("ip link del {br}"));
+    assert_eq!(held.wait().ok(), "");
+    let line = link_line(&br).unwrap();
+    assert_eq!(
+        alias(&line),
+        Some("nstools:bridge"),
+        "made again, by nsveth"
+    );
+    assert!(link_line(&host)
+        .unwrap()
+        .contains(&format!(" master {br} ")));
+    nsveth(&["del", &host]).ok();
+    nsveth(&["del", &br]).ok();
 }
