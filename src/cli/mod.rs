@@ -9,6 +9,15 @@ use nix::sys::signal::Signal;
 
 use crate::error::{Error, Result, EXIT_FAILURE};
 
+mod flags;
+pub mod help;
+mod parse;
+
+pub use flags::{Command, Flag, Group, Hint, Takes, Tool, STANDARD};
+#[cfg(test)]
+pub use parse::each_flag;
+pub use parse::{unexpected, Arg, Args, Value};
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The entry point of a tool binary: a C `main` that hands argv to the tool's `main`.
@@ -152,34 +161,6 @@ pub fn unknown(arg: lexopt::Arg<'_>) -> Error {
         lexopt::Arg::Value(v) => {
             Error::usage(format!("unexpected argument '{}'", v.to_string_lossy()))
         }
-    }
-}
-
-impl From<lexopt::Error> for Error {
-    fn from(e: lexopt::Error) -> Error {
-        use lexopt::Error as L;
-        let msg = match e {
-            L::MissingValue { option: Some(o) } if o.starts_with("--") => {
-                format!("option '{o}' requires an argument")
-            }
-            L::MissingValue { option: Some(o) } => {
-                format!(
-                    "option requires an argument -- '{}'",
-                    o.trim_start_matches('-')
-                )
-            }
-            L::MissingValue { option: None } => "missing argument".into(),
-            L::UnexpectedOption(o) if o.starts_with("--") => format!("unrecognized option '{o}'"),
-            L::UnexpectedOption(o) => format!("invalid option -- '{}'", o.trim_start_matches('-')),
-            L::UnexpectedArgument(v) => format!("unexpected argument '{}'", v.to_string_lossy()),
-            L::UnexpectedValue { option, .. } => {
-                format!("option '{option}' doesn't allow an argument")
-            }
-            L::NonUnicodeValue(v) => format!("invalid UTF-8 in argument '{}'", v.to_string_lossy()),
-            L::ParsingFailed { value, error } => format!("{error}: '{value}'"),
-            L::Custom(e) => e.to_string(),
-        };
-        Error::usage(msg)
     }
 }
 

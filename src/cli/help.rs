@@ -1,0 +1,116 @@
+//! `--help`, rendered from the table in util-linux's layout: the usage lines, the description,
+//! the option groups with their help in one column, `--help`/`--version`, and the pointer to the
+//! man page.
+
+use super::flags::{Flag, Takes, Tool, STANDARD};
+
+/// Option columns wider than this put their help on the next line.
+const MAX_INLINE: usize = 32;
+
+/// The whole `--help` text.
+pub fn text(tool: &Tool) -> String {
+    let mut s = usage(tool);
+    if !tool.about.is_empty() {
+        s.push('\n');
+        s.push_str(tool.about);
+    }
+    s.push('\n');
+    s.push_str(&options(tool));
+    s.push('\n');
+    s.push_str(tool.after);
+    s.push_str(&format!(
+        "For more details see {}({}).\n",
+        tool.name, tool.section
+    ));
+    s
+}
+
+/// `Usage:` and the usage lines.
+pub fn usage(tool: &Tool) -> String {
+    let mut s = String::from("Usage:\n");
+    for u in tool.usage {
+        s.push(' ');
+        s.push_str(u);
+        s.push('\n');
+    }
+    s
+}
+
+/// The option groups, then `-h` and `-V`, each group after an empty line but the first.
+pub fn options(tool: &Tool) -> String {
+    let column = column(tool);
+    let mut s = String::new();
+    for (i, g) in tool.groups.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        if !g.title.is_empty() {
+            s.push_str(g.title);
+            s.push('\n');
+        }
+        for f in g.flags {
+            row(&mut s, f, column);
+        }
+        s.push_str(g.note);
+    }
+    if !tool.groups.is_empty() {
+        s.push('\n');
+    }
+    for f in &STANDARD {
+        row(&mut s, f, column);
+    }
+    s
+}
+
+/// The names and value of an option as `--help` shows them: ` -m, --mount[=<file>]`,
+/// `     --netns <name>`.
+pub fn synopsis(f: &Flag) -> String {
+    let mut s = match f.short {
+        Some(c) => format!(" -{c}, --{}", f.long),
+        None => format!("     --{}", f.long),
+    };
+    match f.takes {
+        Takes::Nothing => {}
+        Takes::Value => {
+            s.push(' ');
+            s.push_str(f.name);
+        }
+        Takes::Optional | Takes::OptionalLong => {
+            s.push_str("[=");
+            s.push_str(f.name);
+            s.push(']');
+        }
+    }
+    s
+}
+
+/// Where the help column starts: after the widest option that fits in [`MAX_INLINE`].
+fn column(tool: &Tool) -> usize {
+    let widest = tool
+        .flags()
+        .chain(STANDARD.iter())
+        .map(|f| synopsis(f).len())
+        .filter(|w| *w <= MAX_INLINE)
+        .max()
+        .unwrap_or(0);
+    widest + 2
+}
+
+fn row(s: &mut String, f: &Flag, column: usize) {
+    let names = synopsis(f);
+    s.push_str(&names);
+    if names.len() + 2 > column {
+        s.push('\n');
+        s.push_str(&" ".repeat(column));
+    } else {
+        s.push_str(&" ".repeat(column - names.len()));
+    }
+    let mut lines = f.help.lines();
+    s.push_str(lines.next().unwrap_or(""));
+    s.push('\n');
+    for more in lines {
+        s.push_str(&" ".repeat(column + 2));
+        s.push_str(more);
+        s.push('\n');
+    }
+}
