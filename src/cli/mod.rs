@@ -2,7 +2,6 @@
 //! exits, getopt-compatible option names and messages on top of lexopt, `--help`/`--version`,
 //! and strict number, size and signal parsing.
 
-use std::ffi::OsString;
 use std::io::Write;
 
 use nix::sys::signal::Signal;
@@ -89,52 +88,6 @@ pub fn version(name: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// `--help` output.
-pub fn help(text: &str) -> Result<i32> {
-    print(text)?;
-    Ok(0)
-}
-
-/// Resolve a long option as `getopt_long` does: an exact name, or an unambiguous prefix of one of
-/// `names`.
-pub fn long(given: &str, names: &[&'static str]) -> Result<&'static str> {
-    if let Some(n) = names.iter().find(|n| **n == given) {
-        return Ok(n);
-    }
-    let matches: Vec<&'static str> = names
-        .iter()
-        .copied()
-        .filter(|n| !given.is_empty() && n.starts_with(given))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::usage(format!("unrecognized option '--{given}'"))),
-        many => {
-            let list: Vec<String> = many.iter().map(|m| format!("'--{m}'")).collect();
-            Err(Error::usage(format!(
-                "option '--{given}' is ambiguous; possibilities: {}",
-                list.join(" ")
-            )))
-        }
-    }
-}
-
-/// The next command-line argument, with a long option resolved to its full name among `names`
-/// (see [`long`]): `while let Some((arg, long)) = cli::next(&mut p, LONGS)? { match (arg, long)`.
-pub fn next<'a>(
-    p: &'a mut lexopt::Parser,
-    names: &[&'static str],
-) -> Result<Option<(lexopt::Arg<'a>, Option<&'static str>)>> {
-    let Some(arg) = p.next()? else {
-        return Ok(None);
-    };
-    let resolved = match &arg {
-        lexopt::Arg::Long(l) => Some(long(l, names)?),
-        _ => None,
-    };
-    Ok(Some((arg, resolved)))
-}
-
 /// `text` as a JSON string literal (for the tools' `--json` output).
 pub fn json_string(text: &str) -> String {
     use std::fmt::Write as _;
@@ -151,41 +104,6 @@ pub fn json_string(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// The error getopt gives for an option it does not know.
-pub fn unknown(arg: lexopt::Arg<'_>) -> Error {
-    match arg {
-        lexopt::Arg::Short(c) => Error::usage(format!("invalid option -- '{c}'")),
-        lexopt::Arg::Long(l) => Error::usage(format!("unrecognized option '--{l}'")),
-        lexopt::Arg::Value(v) => {
-            Error::usage(format!("unexpected argument '{}'", v.to_string_lossy()))
-        }
-    }
-}
-
-/// A required option value as a UTF-8 string.
-pub fn value(p: &mut lexopt::Parser) -> Result<String> {
-    use lexopt::ValueExt;
-    Ok(p.value()?.string()?)
-}
-
-/// A required option value kept as an OS string (paths, commands).
-pub fn value_os(p: &mut lexopt::Parser) -> Result<OsString> {
-    Ok(p.value()?)
-}
-
-/// The optional `=VALUE` of a long option (`--mount=FILE`). Short options never take one here,
-/// as in util-linux unshare, so `-mu` stays two flags.
-pub fn optional_long(p: &mut lexopt::Parser) -> Result<Option<OsString>> {
-    Ok(p.optional_value())
-}
-
-/// The operands after the first non-option: the program and its own arguments, untouched.
-pub fn rest(first: OsString, p: &mut lexopt::Parser) -> Result<Vec<OsString>> {
-    let mut argv = vec![first];
-    argv.extend(p.raw_args()?);
-    Ok(argv)
 }
 
 /// A decimal number in full, as util-linux's `strtoul_or_err`: `what: 'text'` on failure.
@@ -288,25 +206,6 @@ pub fn signal(text: &str) -> Option<Signal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_prefixes_resolve_like_getopt() {
-        let names = ["mount", "mount-proc", "map-user", "map-users", "net"];
-        assert_eq!(long("mount", &names).unwrap(), "mount");
-        assert_eq!(long("mount-p", &names).unwrap(), "mount-proc");
-        assert_eq!(long("ne", &names).unwrap(), "net");
-        assert_eq!(long("map-user", &names).unwrap(), "map-user");
-        let e = long("map", &names).unwrap_err();
-        assert!(e.is_usage());
-        assert_eq!(
-            e.to_string(),
-            "option '--map' is ambiguous; possibilities: '--map-user' '--map-users'"
-        );
-        assert_eq!(
-            long("bogus", &names).unwrap_err().to_string(),
-            "unrecognized option '--bogus'"
-        );
-    }
 
     #[test]
     fn json_strings() {

@@ -153,7 +153,7 @@ fn shadow(name: &str, which: Which, args: Vec<OsString>) -> Result<i32> {
         .map(|a| a.to_str().map(str::to_string).ok_or_else(usage))
         .collect::<Result<_>>()?;
     match args.first().map(String::as_str) {
-        Some("-h" | "--help") => return cli::help(&format!("{}\n", usage())),
+        Some("-h" | "--help") => return cli::print(&format!("{}\n", usage())).map(|()| 0),
         Some("-V" | "--version") => return cli::version(name),
         _ => {}
     }
