@@ -105,51 +105,6 @@ pub static TOOL: Tool = Tool {
         Group::new(
             "",
             &[
-                Flag::new("setuid", "set uid in entered namespace")
-                    .short('S')
-                    .value("<uid>")
-                    .hint(Hint::Uid),
-                Flag::new("setgid", "set gid in entered namespace")
-                    .short('G')
-                    .value("<gid>")
-                    .hint(Hint::Gid),
-                Flag::new("map-user", "map current user to uid (implies --user)")
-                    .value("<uid>|<name>")
-                    .hint(Hint::User),
-                Flag::new("map-group", "map current group to gid (implies --user)")
-                    .value("<gid>|<name>")
-                    .hint(Hint::Group),
-                Flag::new("map-root-user", "map current user to root (implies --user)").short('r'),
-                Flag::new(
-                    "map-current-user",
-                    "map current user to itself (implies --user)",
-                )
-                .short('c'),
-                Flag::new(
-                    "map-auto",
-                    "map users and groups automatically (implies --user)",
-                ),
-                Flag::new(
-                    "map-subids",
-                    "map the first block of user IDs owned by euid (implies --user)",
-                ),
-                Flag::new(
-                    "map-users",
-                    "map count users from outeruid to inneruid (implies --user)",
-                )
-                .value("<inneruid>:<outeruid>:<count>|auto|subids|all"),
-                Flag::new(
-                    "map-groups",
-                    "map count groups from outergid to innergid (implies --user)",
-                )
-                .value("<innergid>:<outergid>:<count>|auto|subids|all"),
-                Flag::new("owner", "set the user namespace owner (implies --user)")
-                    .value("<uid>:<gid>"),
-            ],
-        ),
-        Group::new(
-            "",
-            &[
                 Flag::new("fork", "fork before launching <program>").short('f'),
                 Flag::new(
                     "kill-child",
@@ -175,6 +130,51 @@ pub static TOOL: Tool = Tool {
                     "keep-caps",
                     "retain capabilities granted in user namespaces",
                 ),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new("setuid", "set uid in entered namespace")
+                    .short('S')
+                    .value("<uid>")
+                    .hint(Hint::Uid),
+                Flag::new("setgid", "set gid in entered namespace")
+                    .short('G')
+                    .value("<gid>")
+                    .hint(Hint::Gid),
+                Flag::new("map-user", "map current user to uid (implies --user)")
+                    .value("<uid>|<name>")
+                    .hint(Hint::User),
+                Flag::new(
+                    "map-users",
+                    "map count users from outeruid to inneruid (implies --user)",
+                )
+                .value("<inneruid>:<outeruid>:<count>|auto|subids|all"),
+                Flag::new("map-group", "map current group to gid (implies --user)")
+                    .value("<gid>|<name>")
+                    .hint(Hint::Group),
+                Flag::new(
+                    "map-groups",
+                    "map count groups from outergid to innergid (implies --user)",
+                )
+                .value("<innergid>:<outergid>:<count>|auto|subids|all"),
+                Flag::new("map-root-user", "map current user to root (implies --user)").short('r'),
+                Flag::new(
+                    "map-current-user",
+                    "map current user to itself (implies --user)",
+                )
+                .short('c'),
+                Flag::new(
+                    "map-auto",
+                    "map users and groups automatically (implies --user)",
+                ),
+                Flag::new(
+                    "map-subids",
+                    "map the first block of user IDs owned by euid (implies --user)",
+                ),
+                Flag::new("owner", "set the user namespace owner (implies --user)")
+                    .value("<uid>:<gid>"),
             ],
         ),
         Group::new(
@@ -1065,6 +1065,30 @@ mod tests {
             let f = TOOL.flags().find(|f| f.long == kind.long).unwrap();
             assert_eq!(f.short, Some(kind.short), "{}", kind.long);
         }
+    }
+
+    /// getopt lists the possibilities in util-linux's option table order; the table keeps it.
+    #[test]
+    fn ambiguous_prefixes_list_util_linux_order() {
+        let e = |given: &str| {
+            let argv = ["nsunshare", given, "true"].map(OsString::from);
+            parse(argv, CALLER).err().unwrap().to_string()
+        };
+        assert_eq!(
+            e("--s"),
+            "option '--s' is ambiguous; possibilities: '--setgroups' '--setuid' '--setgid' \
+             '--setup'"
+        );
+        assert_eq!(
+            e("--m"),
+            "option '--m' is ambiguous; possibilities: '--mount' '--mount-proc' \
+             '--mount-binfmt' '--map-user' '--map-users' '--map-group' '--map-groups' \
+             '--map-root-user' '--map-current-user' '--map-auto' '--map-subids' '--monotonic'"
+        );
+        assert_eq!(
+            e("--k"),
+            "option '--k' is ambiguous; possibilities: '--kill-child' '--keep-caps'"
+        );
     }
 
     #[test]
