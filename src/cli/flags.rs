@@ -9,8 +9,8 @@
 pub struct Tool {
     /// The name it is called by, and of its man page.
     pub name: &'static str,
-    /// The section of its man page (1, or 8 for administration tools).
-    pub section: u8,
+    /// The section of its man page: "1", or "8" for administration tools.
+    pub section: &'static str,
     /// The usage lines after `Usage:` (without the leading space), in help syntax:
     /// `<operand>`, `[optional]`, `...`; also the man page's SYNOPSIS.
     pub usage: &'static [&'static str],
@@ -34,7 +34,7 @@ impl Tool {
     /// Defaults for `..Tool::EMPTY`.
     pub const EMPTY: Tool = Tool {
         name: "",
-        section: 1,
+        section: "1",
         usage: &[],
         about: "",
         groups: &[],
@@ -151,6 +151,8 @@ pub enum Hint {
     Command,
     /// The program and its own arguments: the rest of the command line (operands only).
     Program,
+    /// An nstools tool and its own arguments (operands of the multicall binary only).
+    Tool,
     /// A word of a fixed list.
     List(&'static [&'static str]),
     /// The operand before may be repeated (operands only): `attach <path> <pid>...`.

@@ -18,10 +18,15 @@ pub fn text(tool: &Tool) -> String {
     s.push_str(&options(tool));
     s.push('\n');
     s.push_str(tool.after);
-    s.push_str(&format!(
-        "For more details see {}({}).\n",
-        tool.name, tool.section
-    ));
+    for part in [
+        "For more details see ",
+        tool.name,
+        "(",
+        tool.section,
+        ").\n",
+    ] {
+        s.push_str(part);
+    }
     s
 }
 
@@ -99,18 +104,18 @@ fn column(tool: &Tool) -> usize {
 fn row(s: &mut String, f: &Flag, column: usize) {
     let names = synopsis(f);
     s.push_str(&names);
+    let mut pad = column.saturating_sub(names.len());
     if names.len() + 2 > column {
         s.push('\n');
-        s.push_str(&" ".repeat(column));
-    } else {
-        s.push_str(&" ".repeat(column - names.len()));
+        pad = column;
     }
-    let mut lines = f.help.lines();
-    s.push_str(lines.next().unwrap_or(""));
+    for (i, line) in f.help.split('\n').enumerate() {
+        if i > 0 {
+            s.push('\n');
+            pad = column + 2;
+        }
+        s.extend(std::iter::repeat_n(' ', pad));
+        s.push_str(line);
+    }
     s.push('\n');
-    for more in lines {
-        s.push_str(&" ".repeat(column + 2));
-        s.push_str(more);
-        s.push('\n');
-    }
 }

@@ -18,7 +18,7 @@ const ADD: &[&str] = &["add"];
 /// The command line of nsveth.
 pub static TOOL: Tool = Tool {
     name: NAME,
-    section: 8,
+    section: "8",
     usage: &[
         "nsveth add --netns=<target> [options]",
         "nsveth del <name>",
