@@ -1,6 +1,79 @@
-//! Command-line helpers shared by every tool: the `main` wrapper that prints errors once and
-//! exits, getopt-compatible option names and messages on top of lexopt, `--help`/`--version`,
-//! and strict number, size and signal parsing.
+//! The command line of every tool, declared once: a flag table ([`Tool`]) from which come the
+//! parser ([`Args`], getopt-compatible, util-linux's messages), `--help` ([`help`]), `--version`,
+//! the rule that an option applies to some subcommands only ([`Args::check_command`]), and the
+//! man pages' SYNOPSIS and OPTIONS and the bash, zsh and fish completions ([`gen`], run by
+//! `tests/docs.rs`, never by a binary). Also here: the `main` wrapper that prints errors once and
+//! exits, and strict number, size and signal parsing.
+//!
+//! # A tool's table and parser
+//!
+//! ```
+//! use std::ffi::OsString;
+//! use nstools::cli::{Arg, Args, Flag, Group, Hint, Tool};
+//! use nstools::error::Result;
+//!
+//! pub static TOOL: Tool = Tool {
+//!     name: "nsdemo",
+//!     usage: &["nsdemo [options] <pid>"],
+//!     about: "Show what the table gives.\n",
+//!     groups: &[Group::new(
+//!         "Options:",
+//!         &[
+//!             Flag::new("json", "print JSON").short('J'),
+//!             Flag::new("type", "only namespaces of this type")
+//!                 .short('t')
+//!                 .value("<type>")
+//!                 .hint(Hint::List(&["mnt", "net", "pid"])),
+//!             Flag::new("tree", "show a tree").short('T').optional("<rel>"),
+//!         ],
+//!     )],
+//!     operands: &[Hint::Pid],
+//!     permute: true,
+//!     ..Tool::EMPTY
+//! };
+//!
+//! #[derive(Default)]
+//! struct Opts { json: bool, types: Vec<String>, tree: Option<Option<OsString>>, pid: Option<OsString> }
+//!
+//! fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
+//!     let mut o = Opts::default();
+//!     let mut args = Args::new(&TOOL, args);
+//!     while let Some(arg) = args.next()? {
+//!         match arg {
+//!             Arg::Flag("json", _) => o.json = true,
+//!             Arg::Flag("type", v) => o.types.push(v.string()?),
+//!             Arg::Flag("tree", v) => o.tree = Some(v.optional()),
+//!             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+//!             Arg::Operand(v) if o.pid.is_none() => o.pid = Some(v),
+//!             Arg::Operand(v) => return Err(nstools::cli::unexpected(&v)),
+//!         }
+//!     }
+//!     Ok(o)
+//! }
+//!
+//! let o = parse(["nsdemo", "-Jt", "net", "--tr=x", "42"].map(OsString::from)).unwrap();
+//! assert!(o.json && o.types == ["net"] && o.pid.is_some());
+//! // `--help` and `--version` are answered by the parser: it prints them, and its error of
+//! // status 0 (`Error::silent(0)`) ends the tool through `cli::exit` like any other.
+//! let e = parse(["nsdemo", "--jso=1"].map(OsString::from)).err().unwrap();
+//! assert_eq!(e.to_string(), "option '--jso' doesn't allow an argument");
+//! ```
+//!
+//! The tool's `main` is `cli::exit(NAME, run(args))`, and `run` starts with `let o = parse(args)?`.
+//!
+//! **Adding an option** is one [`Flag`] in the table (its names, [`Takes`], value name, help
+//! line, [`Hint`], [`Flag::only`] subcommands, in the group `--help` shows it under), one arm of
+//! the `match` that acts on it, and a test; then `NSTOOLS_BLESS=1 cargo test --test docs` writes
+//! its man page line (with the help line as text, to be written properly by hand) and its
+//! completions. Each tool's unit test [`each_flag`] fails when the `match` misses an option.
+//!
+//! **A new tool** is its `static TOOL: Tool` and `parse` as above in `src/tool/`, an entry in
+//! [`crate::tool::TABLES`] (and the multicall's list), a man page with the two kinds of
+//! generated regions (`.\" BEGIN GENERATED SYNOPSIS` and `.\" BEGIN GENERATED OPTIONS`, each
+//! closed by `.\" END GENERATED …`: see [`gen::man`]), and the bless command above for the rest.
+//! Subcommand tools list their [`Command`]s and call [`Args::check_command`] once the subcommand
+//! is known; tools whose options stop at the first operand (util-linux's `+`) leave
+//! [`Tool::permute`] false and get every later argument as an operand, untouched.
 
 use std::io::Write;
 
@@ -9,13 +82,12 @@ use nix::sys::signal::Signal;
 use crate::error::{Error, Result, EXIT_FAILURE};
 
 mod flags;
+pub mod gen;
 pub mod help;
 mod parse;
 
 pub use flags::{Command, Flag, Group, Hint, Takes, Tool, STANDARD};
-#[cfg(test)]
-pub use parse::each_flag;
-pub use parse::{unexpected, Arg, Args, Value};
+pub use parse::{each_flag, unexpected, Arg, Args, Value};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

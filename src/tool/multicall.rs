@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::cli::{self, Flag, Group, Tool};
+use crate::cli::{self, Flag, Group, Hint, Tool};
 use crate::error::Error;
 
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
@@ -52,6 +52,7 @@ pub static TOOL: Tool = Tool {
         "Options:",
         &[Flag::new("list", "list the tools, one per line")],
     )],
+    operands: &[Hint::Tool],
     ..Tool::EMPTY
 };
 
