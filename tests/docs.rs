@@ -133,130 +133,142 @@ fn path_with_ours() -> std::ffi::OsString {
 
 #[test]
 fn completions_load_in_their_shells() {
+    let (mut bash, mut zsh, mut fish) = (String::from("set -e\n"), String::new(), String::new());
+    let zsh_dir = root().join("completions/zsh");
+    zsh.push_str(&format!(
+        "fpath=({} $fpath); autoload -Uz compinit; compinit -u -D\n",
+        zsh_dir.display()
+    ));
     for tool in TABLES {
         let t = tool.name;
-        let checks: [(&str, Vec<String>); 3] = [
-            (
-                "bash",
-                vec![
-                    "-c".into(),
-                    format!("set -e; source {}; complete -p {t}", bash_file(t).display()),
-                ],
-            ),
-            (
-                "zsh",
-                vec![
-                    "-f".into(),
-                    "-c".into(),
-                    format!(
-                        "zsh -n {file} && fpath=({dir} $fpath) && autoload -Uz compinit && \
-                         compinit -u -D && [[ $_comps[{t}] == _{t} ]]",
-                        file = zsh_file(t).display(),
-                        dir = root().join("completions/zsh").display(),
-                    ),
-                ],
-            ),
-            (
-                "fish",
-                vec![
-                    "--no-config".into(),
-                    "-c".into(),
-                    format!("source {}; and complete -c {t}", fish_file(t).display()),
-                ],
-            ),
-        ];
-        for (name, args) in checks {
-            let Some(sh) = shell(name) else { continue };
-            let r = common::run(Command::new(sh).args(&args));
-            assert_eq!(
-                r.code,
-                Some(0),
-                "{t}: {name} rejects its completion: {}",
-                r.stderr
-            );
-            assert!(
-                r.stderr.is_empty(),
-                "{t}: {name} complains loading its completion: {}",
-                r.stderr
-            );
-        }
+        bash.push_str(&format!(
+            "source {}; complete -p {t}\n",
+            bash_file(t).display()
+        ));
+        // Syntax, then the `#compdef` line registering the function for the tool.
+        zsh.push_str(&format!(
+            "zsh -n {} || exit 1\n[[ $_comps[{t}] == _{t} ]] || {{ echo 'no compdef for {t}' >&2; exit 1 }}\n",
+            zsh_file(t).display()
+        ));
+        fish.push_str(&format!(
+            "source {} || exit 1\ncomplete -c {t} | string match -q -- 'complete {t} *' || exit 1\n",
+            fish_file(t).display()
+        ));
+    }
+    for (name, args) in [
+        ("bash", ["--norc", "-c", bash.as_str()]),
+        ("zsh", ["-f", "-c", zsh.as_str()]),
+        ("fish", ["--no-config", "-c", fish.as_str()]),
+    ] {
+        let Some(sh) = shell(name) else { continue };
+        let r = common::run(Command::new(sh).args(args));
+        assert_eq!(r.code, Some(0), "{name} rejects a completion: {}", r.stderr);
+        assert!(r.stderr.is_empty(), "{name} complains: {}", r.stderr);
     }
 }
 
 /// bash-completion's library, where Debian installs it.
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
 
-/// What bash completes at the end of `line`, as bash would call the completion: `COMP_WORDS`
-/// split at blanks and at `=` and `:` (bash's default word breaks); with bash-completion's library
-/// loaded first when `library`.
-fn bash_complete(tools: &[&str], line: &str, library: bool) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for (i, blank_word) in line.split(' ').enumerate() {
-        let mut piece = String::new();
-        let mut pieces = Vec::new();
-        for c in blank_word.chars() {
-            if c == '=' || c == ':' {
-                pieces.push(std::mem::take(&mut piece));
-                pieces.push(c.to_string());
-            } else {
-                piece.push(c);
-            }
+/// Between the answers of one shell to several lines.
+const END: &str = "--end--";
+
+/// The answers of one shell run, one list per line asked.
+fn answers(stdout: &str) -> Vec<Vec<String>> {
+    let mut all = vec![Vec::new()];
+    for l in stdout.lines() {
+        if l == END {
+            all.push(Vec::new());
+        } else if let Some(last) = all.last_mut() {
+            last.push(l.to_string());
         }
-        pieces.push(piece);
-        pieces.retain(|p| !p.is_empty());
-        if pieces.is_empty() && i > 0 {
-            pieces.push(String::new());
-        }
-        words.extend(pieces);
     }
-    let quoted: Vec<String> = words
-        .iter()
-        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
-        .collect();
-    let mut sources: String = tools
-        .iter()
-        .map(|t| format!("source {}; ", bash_file(t).display()))
-        .collect();
+    all.pop();
+    all
+}
+
+/// What bash completes at the end of each of `lines`, every nstools completion loaded (after
+/// bash-completion's library when `library`), each called as bash would: `COMP_WORDS` split at
+/// blanks and at `=` and `:` (bash's default word breaks).
+fn bash_complete(lines: &[&str], library: bool) -> Vec<Vec<String>> {
+    let mut script = String::new();
     if library {
-        sources.insert_str(0, &format!("source {BASH_COMPLETION}; "));
+        script.push_str(&format!("source {BASH_COMPLETION}\n"));
     }
-    let func = format!("_{}", tools[0].replace('-', "_"));
-    let script = format!(
-        "{sources}COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; COMP_WORDS=({}); \
-         COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); {func}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-        quoted.join(" ")
-    );
+    for tool in TABLES {
+        script.push_str(&format!("source {}\n", bash_file(tool.name).display()));
+    }
+    for line in lines {
+        let mut words: Vec<String> = Vec::new();
+        for (i, blank_word) in line.split(' ').enumerate() {
+            let mut pieces = vec![String::new()];
+            for c in blank_word.chars() {
+                if c == '=' || c == ':' {
+                    pieces.push(c.to_string());
+                    pieces.push(String::new());
+                } else if let Some(p) = pieces.last_mut() {
+                    p.push(c);
+                }
+            }
+            pieces.retain(|p| !p.is_empty());
+            if pieces.is_empty() && i > 0 {
+                pieces.push(String::new());
+            }
+            words.extend(pieces);
+        }
+        let quoted: Vec<String> = words.iter().map(|w| quote(w)).collect();
+        let func = format!("_{}", line.split(' ').next().unwrap().replace('-', "_"));
+        script.push_str(&format!(
+            "(COMP_LINE={}; COMP_POINT=${{#COMP_LINE}}; COMP_WORDS=({}); \
+             COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 )); {func}; printf '%s\\n' \"${{COMPREPLY[@]}}\")\n\
+             echo {END}\n",
+            quote(line),
+            quoted.join(" ")
+        ));
+    }
     let r = common::run(
         Command::new("bash")
             .args(["--norc", "-c", &script])
             .env("PATH", path_with_ours()),
     );
-    r.ok().lines().map(str::to_string).collect()
+    answers(r.ok())
 }
 
-/// What fish completes at the end of `line` (the candidates, without descriptions).
-fn fish_complete(tools: &[&str], line: &str) -> Vec<String> {
-    let sources: String = tools
-        .iter()
-        .map(|t| format!("source {}; ", fish_file(t).display()))
-        .collect();
-    let script = format!("{sources}complete -C '{line}'");
+/// What fish completes at the end of each of `lines` (the candidates, without descriptions;
+/// the value of a `--opt=value`).
+fn fish_complete(lines: &[&str]) -> Vec<Vec<String>> {
+    let mut script = String::new();
+    for tool in TABLES {
+        script.push_str(&format!("source {}\n", fish_file(tool.name).display()));
+    }
+    for line in lines {
+        script.push_str(&format!("complete -C {}\necho {END}\n", quote(line)));
+    }
     let r = common::run(
         Command::new("fish")
             .args(["--no-config", "-c", &script])
             .env("PATH", path_with_ours()),
     );
-    r.ok()
-        .lines()
-        .map(|l| {
-            // `--opt=value` is completed as a whole; keep the value.
-            let word = l.split('\t').next().unwrap_or("");
-            match word.split_once('=') {
-                Some((opt, value)) if opt.starts_with("--") => value.to_string(),
-                _ => word.to_string(),
-            }
+    answers(r.ok())
+        .into_iter()
+        .map(|got| {
+            got.iter()
+                .map(|l| {
+                    let word = l.split('\t').next().unwrap_or("");
+                    match word.split_once('=') {
+                        Some((opt, value)) if opt.starts_with("--") => value.to_string(),
+                        _ => word.to_string(),
+                    }
+                })
+                .collect()
         })
         .collect()
+}
+
+/// A single-quoted shell word (bash and fish alike for these lines).
+fn quote(text: &str) -> String {
+    assert!(!text.contains('\''), "{text}");
+    format!("'{text}'")
 }
 
 /// What zsh completes at the end of `line`, from an interactive zsh on a pseudo-terminal: its
@@ -296,69 +308,35 @@ fn has(got: &[String], want: &[&str]) -> bool {
 #[test]
 fn completions_offer_what_the_tables_say() {
     let me = std::process::id().to_string();
-    // (tools to load, line, candidates that must be there, candidates that must not)
-    let cases: &[(&[&str], &str, &[&str], &[&str])] = &[
-        (&["nscgroup"], "nscgroup cre", &["create"], &[]),
+    // (line, candidates that must be there, candidates that must not)
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("nscgroup cre", &["create"], &[]),
         (
-            &["nscgroup"],
             "nscgroup stat box --",
             &["--json", "--root"],
             &["--rm", "--memory"],
         ),
-        (&["nscgroup"], "nscgroup kill box ", &["KILL", "TERM"], &[]),
-        (
-            &["nscgroup"],
-            "nscgroup --root /x attach box 1 ",
-            &[&me],
-            &["create"],
-        ),
-        (
-            &["nsunshare"],
-            "nsunshare --propagation ",
-            &["slave", "private"],
-            &[],
-        ),
-        (&["nsunshare"], "nsunshare --map-user ro", &["root"], &[]),
-        (&["nsunshare"], "nsunshare --kill-child=K", &["KILL"], &[]),
-        (
-            &["nsunshare"],
-            "nsunshare -r --setgro",
-            &["--setgroups"],
-            &[],
-        ),
-        (&["nsunshare"], "nsunshare ls --", &[], &["--fork"]),
-        (&["nsenter"], "nsenter -S ", &["follow", "0"], &[]),
-        (&["nsenter"], "nsenter -t ", &[&me], &[]),
-        (&["nsveth"], "nsveth del l", &["lo"], &[]),
-        (
-            &["nsveth"],
-            "nsveth list --",
-            &["--json"],
-            &["--host", "--netns"],
-        ),
-        (
-            &["nsmount-proc"],
-            "nsmount-proc --hidepid ",
-            &["invisible", "2"],
-            &[],
-        ),
-        (
-            &["nspivot"],
-            "nspivot --no-proc /tmp --",
-            &[],
-            &["--no-sys"],
-        ),
-        (&["nstools"], "nstools nsc", &["nscgroup"], &[]),
-        (
-            &["nstools", "nscgroup"],
-            "nstools nscgroup cre",
-            &["create"],
-            &[],
-        ),
+        ("nscgroup kill box ", &["KILL", "TERM"], &[]),
+        ("nscgroup --root /x attach box 1 ", &[&me], &["create"]),
+        ("nsunshare --propagation ", &["slave", "private"], &[]),
+        ("nsunshare --map-user ro", &["root"], &[]),
+        ("nsunshare --kill-child=K", &["KILL"], &[]),
+        ("nsunshare --mount-proc=/pro", &["/proc/"], &[]),
+        ("nsunshare -r --setgro", &["--setgroups"], &[]),
+        ("nsunshare ls --", &[], &["--fork"]),
+        ("nsenter -S ", &["follow", "0"], &[]),
+        ("nsenter -t ", &[&me], &[]),
+        ("nsveth del l", &["lo"], &[]),
+        ("nsveth list --", &["--json"], &["--host", "--netns"]),
+        ("nsmount-proc --hidepid ", &["invisible", "2"], &[]),
+        ("nspivot --no-proc /tmp --", &[], &["--no-sys"]),
+        ("nstools nsc", &["nscgroup"], &[]),
+        ("nstools nscgroup cre", &["create"], &[]),
     ];
+    let lines: Vec<&str> = cases.iter().map(|c| c.0).collect();
     let mut problems = Vec::new();
-    let mut check = |shell: &str, line: &str, got: Vec<String>, want: &[&str], not: &[&str]| {
-        if !has(&got, want) || not.iter().any(|n| got.iter().any(|g| g == n)) {
+    let mut check = |shell: &str, line: &str, got: &[String], want: &[&str], not: &[&str]| {
+        if !has(got, want) || not.iter().any(|n| got.iter().any(|g| g == n)) {
             problems.push(format!(
                 "{shell}: '{line}' gave {got:?}, wanted {want:?} and none of {not:?}"
             ));
@@ -371,44 +349,26 @@ fn completions_offer_what_the_tables_say() {
         if !library && std::env::var_os("CI").is_some() {
             panic!("{BASH_COMPLETION} is missing, and CI is set");
         }
-        for with_library in [false, true].into_iter().filter(|l| !l || library) {
-            let shell = if with_library {
-                "bash with bash-completion"
-            } else {
-                "bash"
-            };
-            for (tools, line, want, not) in cases {
-                check(
-                    shell,
-                    line,
-                    bash_complete(tools, line, with_library),
-                    want,
-                    not,
-                );
-            }
-            // A value after `=`: bash replaces only the part after the word break.
-            let line = "nsunshare --mount-proc=/pro";
-            check(
-                shell,
-                line,
-                bash_complete(&["nsunshare"], line, with_library),
-                &["/proc/"],
-                &[],
-            );
+        for (got, (line, want, not)) in bash_complete(&lines, false).iter().zip(cases) {
+            check("bash", line, got, want, not);
         }
         if library {
-            for (tools, line) in [
-                (&["nsunshare"][..], "nsunshare -r ls --al"),
-                (&["nstools", "nsunshare"], "nstools nsunshare -- ls --al"),
-            ] {
-                let got = bash_complete(tools, line, true);
-                check("bash with bash-completion", line, got, &["--all"], &[]);
+            let programs = ["nsunshare -r ls --al", "nstools nsunshare -- ls --al"];
+            let mut all = lines.clone();
+            all.extend(programs);
+            let got = bash_complete(&all, true);
+            let more: &[(&str, &[&str], &[&str])] = &[
+                (programs[0], &["--all"], &[]),
+                (programs[1], &["--all"], &[]),
+            ];
+            for (got, (line, want, not)) in got.iter().zip(cases.iter().chain(more)) {
+                check("bash with bash-completion", line, got, want, not);
             }
         }
     }
     if shell("fish").is_some() {
-        for (tools, line, want, not) in cases {
-            check("fish", line, fish_complete(tools, line), want, not);
+        for (got, (line, want, not)) in fish_complete(&lines).iter().zip(cases) {
+            check("fish", line, got, want, not);
         }
     }
     if shell("zsh").is_some() {
@@ -430,7 +390,7 @@ fn completions_offer_what_the_tables_say() {
             runs.into_iter().map(|r| r.join().unwrap()).collect()
         });
         for ((line, want, not), got) in zsh_cases.iter().zip(got) {
-            check("zsh", line, got, want, not);
+            check("zsh", line, &got, want, not);
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
