@@ -9,13 +9,15 @@ const MAX_INLINE: usize = 32;
 
 /// The whole `--help` text.
 pub fn text(tool: &Tool) -> String {
-    let mut s = usage(tool);
+    // One allocation: a growing string costs an mmap and munmap per step with musl.
+    let mut s = String::with_capacity(8192);
+    usage(tool, &mut s);
     if !tool.about.is_empty() {
         s.push('\n');
         s.push_str(tool.about);
     }
     s.push('\n');
-    s.push_str(&options(tool));
+    options(tool, &mut s);
     s.push('\n');
     s.push_str(tool.after);
     for part in [
@@ -31,20 +33,18 @@ pub fn text(tool: &Tool) -> String {
 }
 
 /// `Usage:` and the usage lines.
-pub fn usage(tool: &Tool) -> String {
-    let mut s = String::from("Usage:\n");
+pub fn usage(tool: &Tool, s: &mut String) {
+    s.push_str("Usage:\n");
     for u in tool.usage {
         s.push(' ');
         s.push_str(u);
         s.push('\n');
     }
-    s
 }
 
 /// The option groups, then `-h` and `-V`, each group after an empty line but the first.
-pub fn options(tool: &Tool) -> String {
+pub fn options(tool: &Tool, s: &mut String) {
     let column = column(tool);
-    let mut s = String::new();
     for (i, g) in tool.groups.iter().enumerate() {
         if i > 0 {
             s.push('\n');
@@ -54,7 +54,7 @@ pub fn options(tool: &Tool) -> String {
             s.push('\n');
         }
         for f in g.flags {
-            row(&mut s, f, column);
+            row(s, f, column);
         }
         s.push_str(g.note);
     }
@@ -62,9 +62,8 @@ pub fn options(tool: &Tool) -> String {
         s.push('\n');
     }
     for f in &STANDARD {
-        row(&mut s, f, column);
+        row(s, f, column);
     }
-    s
 }
 
 /// The names and value of an option as `--help` shows them: ` -m, --mount[=<file>]`,

@@ -56,8 +56,6 @@ impl Value {
 /// [`Error::silent`]`(0)`, so the tool leaves with status 0 through its usual error path.
 pub struct Args {
     tool: &'static Tool,
-    /// Every option, in lookup order.
-    flags: Vec<&'static Flag>,
     p: lexopt::Parser,
     /// The options given, in order, for [`Args::check_command`].
     given: Vec<&'static Flag>,
@@ -70,7 +68,6 @@ impl Args {
     pub fn new(tool: &'static Tool, args: impl IntoIterator<Item = OsString>) -> Args {
         Args {
             tool,
-            flags: all(tool),
             p: lexopt::Parser::from_iter(args),
             given: Vec::new(),
             ended: false,
@@ -90,11 +87,11 @@ impl Args {
                 self.ended = !self.tool.permute;
                 return Ok(Some(Arg::Operand(v)));
             }
-            lexopt::Arg::Short(c) => match self.flags.iter().find(|f| f.short == Some(c)) {
-                Some(f) => (*f, false),
+            lexopt::Arg::Short(c) => match find(self.tool, &|f| f.short == Some(c)) {
+                Some(f) => (f, false),
                 None => return Err(Error::usage(format!("invalid option -- '{c}'"))),
             },
-            lexopt::Arg::Long(l) => (resolve(&self.flags, l)?, true),
+            lexopt::Arg::Long(l) => (resolve(self.tool, l)?, true),
         };
         let value = match flag.takes {
             Takes::Nothing => None,
@@ -133,20 +130,20 @@ impl Args {
     }
 }
 
-/// The options of `tool`: `--help` and `--version` first (as util-linux's option tables), then
-/// the table's.
-fn all(tool: &'static Tool) -> Vec<&'static Flag> {
-    STANDARD.iter().chain(tool.flags()).collect()
+/// The first option of `tool` for which `pred` holds, `--help` and `--version` first (as
+/// util-linux's option tables).
+fn find(tool: &'static Tool, pred: &dyn Fn(&Flag) -> bool) -> Option<&'static Flag> {
+    STANDARD.iter().chain(tool.flags()).find(|f| pred(f))
 }
 
 /// Resolve a long option as `getopt_long` does: an exact name, or an unambiguous prefix.
-fn resolve(flags: &[&'static Flag], given: &str) -> Result<&'static Flag> {
-    if let Some(f) = flags.iter().find(|f| f.long == given) {
+fn resolve(tool: &'static Tool, given: &str) -> Result<&'static Flag> {
+    if let Some(f) = find(tool, &|f| f.long == given) {
         return Ok(f);
     }
-    let matches: Vec<&'static Flag> = flags
+    let matches: Vec<&'static Flag> = STANDARD
         .iter()
-        .copied()
+        .chain(tool.flags())
         .filter(|f| !given.is_empty() && f.long.starts_with(given))
         .collect();
     match matches.as_slice() {

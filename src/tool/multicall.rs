@@ -58,13 +58,14 @@ pub static TOOL: Tool = Tool {
 
 /// `--help`: the usage, the tools, the options.
 fn usage() -> String {
-    let mut s = cli::help::usage(&TOOL);
+    let mut s = String::with_capacity(4096);
+    cli::help::usage(&TOOL, &mut s);
     s.push_str("\nTools:\n");
     for (name, _) in TOOLS {
         s.push_str(&format!(" {name}\n"));
     }
     s.push('\n');
-    s.push_str(&cli::help::options(&TOOL));
+    cli::help::options(&TOOL, &mut s);
     s.push_str("\nFor more details see nstools(1).\n");
     s
 }
