@@ -32,10 +32,6 @@ fn fish_file(tool: &str) -> PathBuf {
     root().join(format!("completions/fish/{tool}.fish"))
 }
 
-fn table(name: &str) -> &'static Tool {
-    TABLES.iter().find(|t| t.name == name).unwrap()
-}
-
 #[test]
 fn every_binary_has_a_table() {
     let mut bins: Vec<String> = std::fs::read_dir(root().join("src/bin"))

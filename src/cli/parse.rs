@@ -74,7 +74,8 @@ impl Args {
         }
     }
 
-    /// The next option or operand; `None` at the end.
+    /// The next option or operand; `None` at the end. (Not an `Iterator`: it fails, as lexopt's.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Arg>> {
         if self.ended {
             return Ok(self.p.raw_args()?.next().map(Arg::Operand));

@@ -11,7 +11,7 @@ pub mod nsveth;
 
 /// The flag table of every binary (the multicall one first), for the documentation generated
 /// from them ([`crate::cli::gen`], driven by `tests/docs.rs`).
-pub static TABLES: [&crate::cli::Tool; 8] = [
+pub static TABLES: &[&crate::cli::Tool] = &[
     &multicall::TOOL,
     &nscgroup::TOOL,
     &nsenter::TOOL,
