@@ -110,9 +110,8 @@ macro_rules! entry {
     };
 }
 
-/// Run a tool's body and leave with its status. `body` returns the exit status on success; an
-/// error is printed as `name: message` (plus a `Try` line for usage errors) and exits with the
-/// error's status.
+/// Leave with the status of a tool's `result`: the exit status on success; an error is printed
+/// as `name: message` (plus a `Try` line for usage errors) and exits with the error's status.
 pub fn exit(name: &str, result: Result<i32>) -> ! {
     let code = match result {
         Ok(code) => code,

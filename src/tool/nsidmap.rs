@@ -20,7 +20,7 @@ use crate::subid::{self, Caller, Which};
 
 const NAME: &str = "nsidmap";
 
-/// The command line of nsidmap (as newuidmap and newgidmap it takes shadow's, see [`shadow`]).
+/// The command line of nsidmap (as newuidmap and newgidmap it takes shadow's instead).
 pub static TOOL: Tool = Tool {
     name: NAME,
     usage: &["nsidmap [options] <pid>[:<inode>]"],
