@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::cli;
+use crate::cli::{self, Flag, Group, Hint, Tool};
 use crate::error::Error;
 
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
@@ -40,14 +40,33 @@ fn find(name: &str) -> Option<Main> {
     Some(main)
 }
 
+/// The command line of the multicall binary: `nstools TOOL ARGS`, or one of these options as
+/// its only argument (matched exactly: anything else names a tool).
+pub static TOOL: Tool = Tool {
+    name: "nstools",
+    usage: &[
+        "nstools <tool> [arguments...]",
+        "<tool> [arguments...]   (through a symlink named after the tool)",
+    ],
+    groups: &[Group::new(
+        "Options:",
+        &[Flag::new("list", "list the tools, one per line")],
+    )],
+    operands: &[Hint::Tool],
+    ..Tool::EMPTY
+};
+
+/// `--help`: the usage, the tools, the options.
 fn usage() -> String {
-    let mut s = String::from(
-        "Usage:\n nstools <tool> [arguments...]\n <tool> [arguments...]   (through a symlink named after the tool)\n\nTools:\n",
-    );
+    let mut s = String::with_capacity(4096);
+    cli::help::usage(&TOOL, &mut s);
+    s.push_str("\nTools:\n");
     for (name, _) in TOOLS {
         s.push_str(&format!(" {name}\n"));
     }
-    s.push_str("\nOptions:\n -h, --help     display this help\n -V, --version  display version\n     --list     list the tools, one per line\n");
+    s.push('\n');
+    cli::help::options(&TOOL, &mut s);
+    s.push_str("\nFor more details see nstools(1).\n");
     s
 }
 
@@ -66,7 +85,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
     // `nstools TOOL ARGS`: the tool sees itself called by its own name.
     let sub = args.get(1).map(|a| a.to_string_lossy().into_owned());
     match sub.as_deref() {
-        Some("-h" | "--help") => cli::exit("nstools", cli::help(&usage())),
+        Some("-h" | "--help") => cli::exit("nstools", cli::print(&usage()).map(|()| 0)),
         Some("-V" | "--version") => cli::exit("nstools", cli::version("nstools")),
         Some("--list") => {
             let list: String = TOOLS.iter().map(|(n, _)| format!("{n}\n")).collect();
