@@ -172,6 +172,14 @@ fn install(args: &[OsString]) -> Result<i32> {
         } else {
             std::fs::hard_link(&exe, &link)
         };
+        if let Some(other) = elsewhere_in_path(name, dir) {
+            eprintln!(
+                "nstools: note: {} shadows {} wherever {} comes first in PATH",
+                link.display(),
+                other.display(),
+                dir.display()
+            );
+        }
         made.map_err(|e| {
             let hint = if crate::error::errno_of(&e) == nix::errno::Errno::EXDEV {
                 " (another file system: use -s)"
@@ -191,4 +199,14 @@ fn install(args: &[OsString]) -> Result<i32> {
 fn is_ours(link: &Path, exe: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(link).is_ok_and(|m| m.dev() == exe.dev() && m.ino() == exe.ino())
+}
+
+/// The first executable called `name` in PATH outside `dir`: what a link there would shadow.
+fn elsewhere_in_path(name: &str, dir: &Path) -> Option<std::path::PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| std::fs::canonicalize(d).is_ok_and(|d| d != dir))
+        .map(|d| d.join(name))
+        .find(|p| nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok())
 }
