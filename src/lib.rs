@@ -4,15 +4,20 @@
 //! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
 
 pub mod alloc;
+pub mod bridge;
 pub mod cgroup;
 pub mod cli;
 pub mod critical;
 pub mod error;
 pub mod idmap;
 pub mod join;
+pub mod lease;
+pub mod leasing;
 pub mod linkmark;
 pub mod mount;
+pub mod nat;
 pub mod netlink;
+pub mod nftables;
 pub mod ns;
 pub mod procdir;
 pub mod process;

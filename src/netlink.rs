@@ -1,5 +1,6 @@
 //! A small rtnetlink client: just what the tools need to make veth pairs, bridges, addresses and
-//! routes, over a raw `AF_NETLINK` socket.
+//! routes, over a raw `AF_NETLINK` socket. The same messages, socket and replies carry
+//! nf_tables requests ([`crate::nftables`]), on a `NETLINK_NETFILTER` socket.
 //!
 //! Messages are built byte by byte (native endian, attributes aligned to 4 bytes, nested
 //! attributes patched with their length when closed), so there is no `unsafe` here: the four
@@ -24,6 +25,7 @@ use crate::sys;
 
 // <linux/netlink.h>
 const NETLINK_ROUTE: i32 = 0;
+pub const NETLINK_NETFILTER: i32 = 12;
 const SOL_NETLINK: i32 = 270;
 const NETLINK_CAP_ACK: i32 = 10;
 const NETLINK_EXT_ACK: i32 = 11;
@@ -34,9 +36,10 @@ const NLMSG_DONE: u16 = 3;
 const NLM_F_REQUEST: u16 = 0x1;
 const NLM_F_MULTI: u16 = 0x2;
 const NLM_F_ACK: u16 = 0x4;
-const NLM_F_DUMP: u16 = 0x300;
-const NLM_F_EXCL: u16 = 0x200;
-const NLM_F_CREATE: u16 = 0x400;
+pub const NLM_F_DUMP: u16 = 0x300;
+pub const NLM_F_EXCL: u16 = 0x200;
+pub const NLM_F_CREATE: u16 = 0x400;
+pub const NLM_F_APPEND: u16 = 0x800;
 /// On an `NLMSG_ERROR`: the request's payload was left out (`NETLINK_CAP_ACK`).
 const NLM_F_CAPPED: u16 = 0x100;
 /// On an `NLMSG_ERROR`: extended-ack attributes follow the request's header.
@@ -51,7 +54,10 @@ const RTM_DELLINK: u16 = 17;
 const RTM_GETLINK: u16 = 18;
 const RTM_SETLINK: u16 = 19;
 const RTM_NEWADDR: u16 = 20;
+const RTM_DELADDR: u16 = 21;
+const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
+const RTM_GETROUTE: u16 = 26;
 const RTM_NEWNSID: u16 = 88;
 const RTM_GETNSID: u16 = 90;
 const RT_TABLE_MAIN: u8 = 254;
@@ -62,6 +68,7 @@ const RTN_UNICAST: u8 = 1;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
+const RTA_TABLE: u16 = 15;
 const NETNSA_NSID: u16 = 1;
 const NETNSA_FD: u16 = 3;
 
@@ -71,6 +78,7 @@ const IFLA_IFNAME: u16 = 3;
 const IFLA_MTU: u16 = 4;
 const IFLA_LINK: u16 = 5;
 const IFLA_MASTER: u16 = 10;
+const IFLA_PROTINFO: u16 = 12;
 const IFLA_LINKINFO: u16 = 18;
 const IFLA_IFALIAS: u16 = 20;
 const IFLA_NET_NS_FD: u16 = 28;
@@ -78,6 +86,8 @@ const IFLA_LINK_NETNSID: u16 = 37;
 const IFLA_INFO_KIND: u16 = 1;
 const IFLA_INFO_DATA: u16 = 2;
 const VETH_INFO_PEER: u16 = 1;
+/// In `IFLA_PROTINFO` of an `AF_BRIDGE` request: the port's hairpin mode.
+const IFLA_BRPORT_MODE: u16 = 4;
 pub const IFF_UP: u32 = 0x1;
 
 // <linux/if_addr.h>
@@ -201,7 +211,7 @@ impl Msg {
     }
 
     /// Ask for an acknowledgement even on success.
-    fn want_ack(&mut self) {
+    pub fn want_ack(&mut self) {
         let flags = ne_u16(&self.buf[6..]) | NLM_F_ACK;
         self.buf[6..8].copy_from_slice(&flags.to_ne_bytes());
     }
@@ -239,11 +249,14 @@ impl Msg {
         m
     }
 
-    /// Create a bridge, down.
-    pub fn new_bridge(name: &str) -> Msg {
+    /// Create a bridge, down, with its MTU if given.
+    pub fn new_bridge(name: &str, mtu: Option<u32>) -> Msg {
         let flags = NLM_F_CREATE | NLM_F_EXCL;
         let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, 0, 0));
         m.str(IFLA_IFNAME, name);
+        if let Some(mtu) = mtu {
+            m.u32(IFLA_MTU, mtu);
+        }
         let info = m.nest(IFLA_LINKINFO);
         m.str(IFLA_INFO_KIND, "bridge");
         m.end(info);
@@ -292,6 +305,25 @@ impl Msg {
         m
     }
 
+    /// Remove an address from a link.
+    pub fn del_addr(index: u32, c: &Cidr) -> Msg {
+        let mut m = Msg::new(RTM_DELADDR, 0, &ifaddrmsg(c, 0, index));
+        m.addr(IFA_LOCAL, c.addr);
+        m
+    }
+
+    /// Turn on hairpin mode of the bridge port `index` (`bridge link set dev X hairpin on`):
+    /// the bridge may send a frame back out of the port it came in by.
+    pub fn set_hairpin(index: u32) -> Msg {
+        let mut h = ifinfomsg(index, 0, 0);
+        h[0] = libc::AF_BRIDGE as u8;
+        let mut m = Msg::new(RTM_SETLINK, 0, &h);
+        let info = m.nest(IFLA_PROTINFO);
+        m.attr(IFLA_BRPORT_MODE, &[1]);
+        m.end(info);
+        m
+    }
+
     /// Add a route out of link `oif`.
     pub fn add_route(r: &Route, oif: u32) -> Msg {
         let scope = match (r.via, r.dst.addr) {
@@ -308,6 +340,12 @@ impl Msg {
         }
         m.u32(RTA_OIF, oif);
         m
+    }
+
+    /// What follows the netlink header, as built so far (tests of other message families).
+    #[cfg(test)]
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.buf[NLMSG_HDRLEN..]
     }
 
     /// The finished message with sequence number `seq`.
@@ -495,6 +533,50 @@ fn parse_link(p: &[u8]) -> Option<Link> {
     Some(l)
 }
 
+/// An address attribute's payload: 4 bytes IPv4, 16 bytes IPv6.
+fn ip_of(b: &[u8]) -> Option<IpAddr> {
+    match b.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(b).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(b).ok()?)),
+        _ => None,
+    }
+}
+
+/// A route as the kernel describes it (what the overlap check needs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub dst: Cidr,
+    pub oif: Option<u32>,
+    pub table: u32,
+    pub unicast: bool,
+}
+
+fn parse_route(family: i32, p: &[u8]) -> Option<RouteEntry> {
+    let any = if family == libc::AF_INET6 {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    };
+    let mut r = RouteEntry {
+        dst: Cidr {
+            addr: any,
+            prefix: p[1],
+        },
+        oif: None,
+        table: u32::from(p[4]),
+        unicast: p[7] == RTN_UNICAST,
+    };
+    for (ty, data) in attrs(p.get(12..)?) {
+        match ty {
+            RTA_DST => r.dst.addr = ip_of(data)?,
+            RTA_OIF if data.len() >= 4 => r.oif = Some(ne_u32(data)),
+            RTA_TABLE if data.len() >= 4 => r.table = ne_u32(data),
+            _ => {}
+        }
+    }
+    Some(r)
+}
+
 /// An address with its prefix length: `10.0.0.1/24`, `fd00::1/64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
@@ -532,11 +614,72 @@ impl Cidr {
 
     /// Whether the bits after the prefix are all zero (a network, as a route needs).
     pub fn is_network(&self) -> bool {
-        let bits = match self.addr {
-            IpAddr::V4(v) => u128::from(u32::from(v)) << 96,
-            IpAddr::V6(v) => u128::from(v),
-        };
-        self.prefix == 0 || bits << self.prefix == 0
+        self.network().addr == self.addr
+    }
+
+    /// The number of bits of an address of this family: 32 or 128.
+    pub fn width(&self) -> u8 {
+        if self.addr.is_ipv4() {
+            32
+        } else {
+            128
+        }
+    }
+
+    /// The mask of the host part, as a number of this family.
+    fn host_mask(&self) -> u128 {
+        let host = u32::from(self.width() - self.prefix.min(self.width()));
+        1u128.checked_shl(host).map_or(u128::MAX, |n| n - 1)
+    }
+
+    /// The network this address is in: `10.1.2.3/16` is in `10.1.0.0/16`.
+    pub fn network(&self) -> Cidr {
+        Cidr {
+            addr: ip_from(self.addr, ip_bits(self.addr) & !self.host_mask()),
+            prefix: self.prefix,
+        }
+    }
+
+    /// Whether `a` is in this network.
+    pub fn contains(&self, a: IpAddr) -> bool {
+        a.is_ipv4() == self.addr.is_ipv4()
+            && ip_bits(a) & !self.host_mask() == ip_bits(self.addr) & !self.host_mask()
+    }
+
+    /// Whether the two networks share an address (one contains the other).
+    pub fn overlaps(&self, o: &Cidr) -> bool {
+        self.contains(o.addr) || o.contains(self.addr)
+    }
+
+    /// How many addresses the network has after its first (`u128::MAX` for `::/0`).
+    pub fn last_offset(&self) -> u128 {
+        self.host_mask()
+    }
+
+    /// The address `n` after the network's first, if it is in the network.
+    pub fn nth(&self, n: u128) -> Option<IpAddr> {
+        (n <= self.host_mask()).then(|| ip_from(self.addr, ip_bits(self.network().addr) + n))
+    }
+
+    /// How far `a` is from the network's first address.
+    pub fn offset_of(&self, a: IpAddr) -> u128 {
+        ip_bits(a).wrapping_sub(ip_bits(self.network().addr))
+    }
+}
+
+/// An address as a number (IPv4 in the low 32 bits).
+fn ip_bits(a: IpAddr) -> u128 {
+    match a {
+        IpAddr::V4(v) => u128::from(u32::from(v)),
+        IpAddr::V6(v) => u128::from(v),
+    }
+}
+
+/// The address of `like`'s family numbered `n`.
+fn ip_from(like: IpAddr, n: u128) -> IpAddr {
+    match like {
+        IpAddr::V4(_) => IpAddr::V4((n as u32).into()),
+        IpAddr::V6(_) => IpAddr::V6(n.into()),
     }
 }
 
@@ -625,9 +768,15 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// A socket in the calling thread's network namespace.
+    /// A route-netlink socket in the calling thread's network namespace.
     pub fn open() -> Result<Socket> {
-        let fd = sys::netlink_socket(NETLINK_ROUTE).context(|| "cannot open netlink socket")?;
+        Socket::open_protocol(NETLINK_ROUTE)
+    }
+
+    /// A netlink socket of `protocol` ([`NETLINK_NETFILTER`]) in the calling thread's network
+    /// namespace.
+    pub fn open_protocol(protocol: i32) -> Result<Socket> {
+        let fd = sys::netlink_socket(protocol).context(|| "cannot open netlink socket")?;
         // Extended acks give the kernel's reason; capped acks keep error replies small. Both are
         // optional: an old kernel without them still works, with bare errnos.
         let _ = sys::setsockopt_int(fd.as_fd(), SOL_NETLINK, NETLINK_EXT_ACK, 1);
@@ -779,6 +928,55 @@ impl Socket {
         failed.map_or(Ok(()), Err)
     }
 
+    /// Send `msgs` in one datagram as they are, the last one that wants it acknowledged, and
+    /// wait for the first answer among them: an nf_tables batch, which the kernel applies as one
+    /// transaction. It answers the errors of every request unasked, all before the
+    /// acknowledgement of the last (or, when the commit itself fails, first, for the batch's
+    /// first message); so the first answer tells. On failure: the position of the request that
+    /// failed, and why. Answers after the first are left to be skipped as stale.
+    pub fn exchange(&mut self, msgs: &mut [Msg]) -> std::result::Result<(), (usize, NlError)> {
+        let first = self.seq.wrapping_add(1);
+        let mut bytes = Vec::new();
+        for m in msgs.iter_mut() {
+            self.seq = self.seq.wrapping_add(1);
+            bytes.extend_from_slice(m.finish(self.seq));
+        }
+        // A datagram larger than the socket's send buffer is refused (EMSGSIZE): make room
+        // (SO_SNDBUFFORCE, as we have CAP_NET_ADMIN here; the kernel doubles the value).
+        if bytes.len() > 64 * 1024 {
+            let size = i32::try_from(bytes.len()).unwrap_or(i32::MAX);
+            let _ = sys::setsockopt_int(
+                self.fd.as_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUFFORCE,
+                size,
+            );
+        }
+        match sys::send_netlink(self.fd.as_fd(), &bytes) {
+            Ok(n) if n == bytes.len() => {}
+            Ok(_) => return Err((0, Errno::EMSGSIZE.into())),
+            Err(e) => return Err((0, e.into())),
+        }
+        let count = msgs.len() as u32;
+        loop {
+            let len = self.datagram().map_err(|e| (0, e))?;
+            for m in messages(&self.buf[..len]).map_err(|e| (0, e))? {
+                let at = m.seq.wrapping_sub(first);
+                if stale(m.seq, first) || m.ty != NLMSG_ERROR {
+                    continue;
+                }
+                if at >= count {
+                    return Err((0, out_of_sequence(m.seq, first)));
+                }
+                let at = at as usize;
+                return match parse_error(m.flags, m.payload).map_err(|e| (at, e))? {
+                    Some(e) => Err((at, e)),
+                    None => Ok(()),
+                };
+            }
+        }
+    }
+
     /// Send a `GET` and collect the payloads of the answers (one, or all of a dump).
     pub fn query(&mut self, msg: &mut Msg) -> NlResult<Vec<(u16, Vec<u8>)>> {
         let seq = self.send(msg)?;
@@ -855,6 +1053,43 @@ impl Socket {
     /// Add a route out of link `oif`.
     pub fn add_route(&mut self, r: &Route, oif: u32) -> NlResult<()> {
         self.request(&mut Msg::add_route(r, oif))
+    }
+
+    /// The addresses of link `index`.
+    pub fn addrs_of(&mut self, index: u32) -> NlResult<Vec<Cidr>> {
+        let mut m = Msg::new(
+            RTM_GETADDR,
+            NLM_F_DUMP,
+            &[libc::AF_UNSPEC as u8, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let replies = self.query(&mut m)?;
+        Ok(replies
+            .iter()
+            .filter(|(t, p)| *t == RTM_NEWADDR && p.len() >= 8 && ne_u32(&p[4..]) == index)
+            .filter_map(|(_, p)| {
+                let a = attrs(&p[8..]).find(|(t, _)| *t == IFA_LOCAL || *t == IFA_ADDRESS)?;
+                Some(Cidr {
+                    addr: ip_of(a.1)?,
+                    prefix: p[1],
+                })
+            })
+            .collect())
+    }
+
+    /// The unicast routes of the main table of `family` (`libc::AF_INET`, `AF_INET6`).
+    pub fn routes(&mut self, family: i32) -> NlResult<Vec<RouteEntry>> {
+        let mut m = Msg::new(
+            RTM_GETROUTE,
+            NLM_F_DUMP,
+            &[family as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let replies = self.query(&mut m)?;
+        Ok(replies
+            .iter()
+            .filter(|(t, p)| *t == RTM_NEWROUTE && p.len() >= 12)
+            .filter_map(|(_, p)| parse_route(family, p))
+            .filter(|r| r.table == u32::from(RT_TABLE_MAIN) && r.unicast)
+            .collect())
     }
 
     /// The id this namespace gives the network namespace `netns`, if it has one.
@@ -1053,6 +1288,27 @@ mod tests {
         ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn network_arithmetic() {
+        let c = |s| Cidr::parse(s).unwrap();
+        assert_eq!(c("10.1.2.3/16").network(), c("10.1.0.0/16"));
+        assert!(c("10.1.0.0/16").is_network() && !c("10.1.0.1/16").is_network());
+        assert!(c("0.0.0.0/0").is_network() && c("::/0").is_network());
+        assert!(c("10.1.0.0/16").contains("10.1.255.255".parse().unwrap()));
+        assert!(!c("10.1.0.0/16").contains("10.2.0.0".parse().unwrap()));
+        assert!(!c("10.1.0.0/16").contains("::a01:0".parse().unwrap()));
+        assert!(c("10.0.0.0/8").overlaps(&c("10.1.0.0/16")));
+        assert!(c("10.1.0.0/16").overlaps(&c("10.0.0.0/8")));
+        assert!(!c("10.1.0.0/16").overlaps(&c("10.2.0.0/16")));
+        assert_eq!(c("10.1.0.0/30").last_offset(), 3);
+        assert_eq!(c("::/0").last_offset(), u128::MAX);
+        assert_eq!(c("0.0.0.0/0").last_offset(), u32::MAX as u128);
+        assert_eq!(c("10.1.0.0/30").nth(2), Some("10.1.0.2".parse().unwrap()));
+        assert_eq!(c("10.1.0.0/30").nth(4), None);
+        assert_eq!(c("fd00::/64").nth(1), Some("fd00::1".parse().unwrap()));
+        assert_eq!(c("10.1.0.0/24").offset_of("10.1.0.9".parse().unwrap()), 9);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Connect a network namespace to ours with a veth pair: find the target namespace, then create
 //! the pair (peer already inside), address both ends, bring the namespace's `lo` up and add routes
-//! inside, and only then give the host end its name and bring it up. If any step fails, the pair
-//! is deleted again (and a bridge we created for it), so nothing is ever left half-made; see
-//! [`add`] for signals and `SIGKILL`, and [`crate::linkmark`] for how what we made is marked.
+//! inside, write its leases and NAT rules, and only then give the host end its name and bring it
+//! up. If any step fails, the pair is deleted again (and its leases, and a bridge we created for
+//! it), so nothing is ever left half-made; see [`add`] for signals and `SIGKILL`,
+//! [`crate::linkmark`] for how what we made is marked, and [`crate::leasing`] for addresses,
+//! NAT and bridges that outlive one pair.
 
 use std::os::fd::{AsFd, OwnedFd};
 
@@ -11,10 +13,15 @@ use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
+use crate::bridge::{self, Bridge};
 use crate::critical::{self, Section};
 use crate::error::{Context, Error, Result};
+use crate::lease::{Lease, Mode, Publish, Store};
+use crate::leasing::{self, Leasing, Locks};
 use crate::linkmark;
+use crate::nat;
 use crate::netlink::{self, Cidr, Msg, NlResult, Route, Socket, Veth};
+use crate::nftables::{self, Family, ListedRule, Table};
 use crate::ns;
 use crate::procdir::{self, ProcDir, State};
 
@@ -151,11 +158,46 @@ pub struct Plan {
     pub peer: String,
     pub host_addrs: Vec<Cidr>,
     pub peer_addrs: Vec<Cidr>,
-    /// Routes inside the namespace, default routes of `--gateway` first.
+    /// Default routes inside via the host: one per address family, via the bridge's gateway or
+    /// the first host address of that family (`--gateway`).
+    pub gateway: bool,
+    /// Routes inside the namespace (after the default routes of `gateway`).
     pub routes: Vec<Route>,
     pub mtu: Option<u32>,
     pub peer_mac: Option<[u8; 6]>,
     pub bridge: Option<String>,
+    /// Hairpin mode on the host end's bridge port.
+    pub hairpin: bool,
+    /// Lease the end inside an address of each subnet (one per family); for a pair without a
+    /// bridge, the host end one too if `host_auto`.
+    pub subnets: Vec<Cidr>,
+    pub host_auto: bool,
+    /// Outbound NAT for the subnets, and ports published to the end inside.
+    pub masquerade: bool,
+    pub publish: Vec<Publish>,
+}
+
+impl Plan {
+    /// Whether the lease store is involved (bridges and subnets are locked there).
+    fn stored(&self) -> bool {
+        self.bridge.is_some() || !self.subnets.is_empty()
+    }
+
+    /// With `--gateway`, put the default routes first: via the bridge's `gateways`, else the
+    /// host end's addresses (see [`gateway_routes`]).
+    pub fn route_through(&mut self, gateways: &[Cidr]) -> Result<()> {
+        if !self.gateway {
+            return Ok(());
+        }
+        let via: Vec<Cidr> = gateways.iter().chain(&self.host_addrs).copied().collect();
+        let mut routes = gateway_routes(&via);
+        if routes.is_empty() {
+            return Err(Error::new("--gateway: no host address to route through"));
+        }
+        routes.append(&mut self.routes);
+        self.routes = routes;
+        Ok(())
+    }
 }
 
 /// The default routes of `--gateway`: one per address family, via the first host address of
@@ -173,19 +215,23 @@ pub fn gateway_routes(host_addrs: &[Cidr]) -> Vec<Route> {
         .collect()
 }
 
-/// Build what `plan` describes in `target`, or nothing at all.
+/// Build what `plan` describes in `target`, or nothing at all; on success `plan` says what was
+/// made (the leased addresses, the routes of `--gateway`).
 ///
 /// Until its last step nothing here carries the names the caller chose: the pair is created with
 /// its host end down, under a temporary name and marked unfinished (one datagram, see
-/// [`linkmark`]), the peer already inside; both ends are configured; then one request renames
-/// the host end and brings it up. Catchable signals wait meanwhile ([`Section`]); one that came
-/// before the last step has everything undone first, and then ends the process.
+/// [`linkmark`]), the peer already inside; both ends are configured; the leases are written and
+/// the NAT rules made; then one request renames the host end and brings it up. Catchable signals
+/// wait meanwhile ([`Section`]); one that came before the last step has everything undone
+/// first, and then ends the process. With `--bridge` or `--subnet`, the bridge's and the
+/// subnets' locks are held throughout ([`leasing`]).
 ///
 /// `SIGKILL` can leave an unfinished pair (a *leftover*, deleted by the next `add` whose peer
-/// name it holds in that namespace, or with the namespace) and, with `--bridge`, the bridge
-/// made for it (marked, empty, and used by the next `add`), or that bridge still under its
-/// temporary name (finished by the next `add` for it).
-pub fn add(target: &Target, plan: &Plan) -> Result<()> {
+/// name it holds in that namespace, by `nsveth gc`, or with the namespace), a lease of it (stale:
+/// its link never got its name; reclaimed when the subnet is full, by `del` and `gc`) and, with
+/// `--bridge`, the bridge made for it (marked, empty, and used by the next `add`), or that bridge
+/// still under its temporary name (finished by the next `add` for it).
+pub fn add(target: &Target, plan: &mut Plan) -> Result<()> {
     let section = Section::enter()?;
     let mut host = Socket::open()?;
     let mut inside = Socket::open_in(target.netns.as_fd())?;
@@ -193,118 +239,76 @@ pub fn add(target: &Target, plan: &Plan) -> Result<()> {
     if host.link_by_name(&plan.host).context(created)?.is_some() {
         return Err(Error::sys(created(), Errno::EEXIST));
     }
-    let mut again = true;
-    let (bridge, pair) = loop {
-        let bridge = match &plan.bridge {
-            Some(name) => Some(Bridge::find_or_make(&mut host, name)?),
-            None => None,
-        };
-        let pair = make_pair(&mut host, &mut inside, target, plan, bridge.as_ref());
-        match &bridge {
-            // A bridge a concurrent add made can be deleted again by that add's undo before
-            // our pair is in it: make it again, once.
-            Some(b) if pair.is_err() && again && !b.exists(&mut host) => again = false,
-            _ => break (bridge, pair),
-        }
+    let result = if plan.stored() {
+        let store = Store::open();
+        let nat = plan.masquerade || !plan.publish.is_empty();
+        let r = Locks::take(&store, plan.bridge.as_deref(), &plan.subnets, nat).and_then(|locks| {
+            let r = build(&mut host, &mut inside, target, plan, Some(&store), &section);
+            drop(locks);
+            r
+        });
+        store.tidy();
+        r
+    } else {
+        build(&mut host, &mut inside, target, plan, None, &section)
     };
-    let result = pair.and_then(|pair| finish(&mut host, &mut inside, target, plan, pair, &section));
-    if let (Err(_), Some(b)) = (&result, bridge) {
-        b.undo(&mut host);
-    }
     // Only now may a held signal end the process: everything is finished or undone.
     drop(section);
     result
 }
 
-/// The bridge the host end goes into.
-struct Bridge {
-    index: u32,
-    /// Made by this `add`: deleted again if the `add` fails (and nothing else uses it by then).
-    made: bool,
+fn build(
+    host: &mut Socket,
+    inside: &mut Socket,
+    target: &Target,
+    plan: &mut Plan,
+    store: Option<&Store>,
+    section: &Section,
+) -> Result<()> {
+    let mut leasing = match store {
+        Some(store) if !plan.subnets.is_empty() => Some(Leasing::prepare(host, store, plan)?),
+        _ => None,
+    };
+    let asked = plan.clone();
+    let mut again = true;
+    let (bridge, pair) = loop {
+        let bridge = match &asked.bridge {
+            Some(name) => Some(Bridge::find_or_make(host, name, asked.mtu, &asked.subnets)?),
+            None => None,
+        };
+        *plan = asked.clone();
+        let pair = complete(host, plan, leasing.as_mut(), bridge.as_ref())
+            .and_then(|()| make_pair(host, inside, target, plan, bridge.as_ref()));
+        match &bridge {
+            // A bridge removed by someone else between its look-up and our pair: make it
+            // again, once.
+            Some(b) if pair.is_err() && again && !b.exists(host) => again = false,
+            _ => break (bridge, pair),
+        }
+    };
+    let result =
+        pair.and_then(|pair| finish(host, inside, target, plan, pair, leasing.as_mut(), section));
+    if let (Err(_), Some(b)) = (&result, bridge) {
+        b.undo(host);
+    }
+    result
 }
 
-impl Bridge {
-    /// The bridge `name`, created (up, marked) if missing. It is made under its temporary name
-    /// and marked in one datagram, then renamed and brought up in one request: it appears
-    /// finished or not at all. A temporary one already there (left by a killed `add`, or being
-    /// made by a concurrent one) is the same bridge, and is finished instead.
-    fn find_or_make(host: &mut Socket, name: &str) -> Result<Bridge> {
-        let made = || format!("create bridge {name}");
-        let tmp = linkmark::bridge_temp_name(name);
-        // Each round ends with the bridge, or because another process changed it meanwhile.
-        for _ in 0..5 {
-            match host.link_by_name(name).context(|| format!("find {name}"))? {
-                Some(l) if l.kind.as_deref() == Some("bridge") => {
-                    let index = l.index;
-                    return Ok(Bridge { index, made: false });
-                }
-                Some(_) => return Err(Error::new(format!("{name} is not a bridge"))),
-                None => {}
-            }
-            let mut batch = [
-                Msg::new_bridge(&tmp),
-                Msg::set_alias_of(&tmp, linkmark::BRIDGE),
-            ];
-            let sent = host.send_all(&mut batch).context(made)?;
-            match host.wait_all(sent) {
-                Ok(()) => {}
-                Err((0, e)) if e.errno == Errno::EEXIST => {} // there already: finish it
-                Err((at, e)) => {
-                    if at > 0 {
-                        let _ = del_by_name(host, &tmp);
-                    }
-                    return Err(e).context(made);
-                }
-            }
-            let Some(t) = host.link_by_name(&tmp).context(made)? else {
-                continue; // renamed meanwhile by a concurrent add
-            };
-            if t.kind.as_deref() != Some("bridge") {
-                return Err(Error::new(format!(
-                    "{}: its temporary name {tmp} is taken",
-                    made()
-                )));
-            }
-            match host.request(&mut Msg::rename_up(t.index, name, None)) {
-                Ok(()) => {
-                    let index = t.index;
-                    return Ok(Bridge { index, made: true });
-                }
-                // `name` appeared meanwhile: use it (the temporary bridge is not needed).
-                Err(e) if e.errno == Errno::EEXIST => {
-                    let _ = host.del_link(t.index);
-                }
-                // Renamed (or deleted) meanwhile by a concurrent add: look again.
-                Err(e) if e.errno == Errno::ENODEV => {}
-                Err(e) => {
-                    let _ = host.del_link(t.index);
-                    return Err(e).context(made);
-                }
-            }
-        }
-        Err(Error::sys(made(), Errno::EAGAIN))
+/// Fill in what the plan leaves to nsveth: the leased addresses, and the default routes of
+/// `--gateway` via the bridge's gateways or the host end's addresses.
+fn complete(
+    host: &mut Socket,
+    plan: &mut Plan,
+    leasing: Option<&mut Leasing>,
+    bridge: Option<&Bridge>,
+) -> Result<()> {
+    let gateways: &[Cidr] = bridge.map_or(&[], |b| &b.gateways);
+    if let Some(l) = leasing {
+        let (peer, host_end) = l.allocate(host, gateways)?;
+        plan.peer_addrs.extend(peer);
+        plan.host_addrs.extend(host_end);
     }
-
-    /// Whether the bridge is still there.
-    fn exists(&self, host: &mut Socket) -> bool {
-        matches!(host.link_by_index(self.index), Ok(Some(l)) if l.kind.as_deref() == Some("bridge"))
-    }
-
-    /// After a failed `add`: delete the bridge if this `add` made it and it has no ports.
-    fn undo(self, host: &mut Socket) {
-        if self.made && host.ports_of(self.index).is_ok_and(|p| p.is_empty()) {
-            let _ = host.del_link(self.index);
-        }
-    }
-}
-
-fn del_by_name(host: &mut Socket, name: &str) -> Result<()> {
-    let l = host.link_by_name(name).context(|| format!("find {name}"))?;
-    if let Some(l) = l {
-        host.del_link(l.index)
-            .context(|| format!("delete {name}"))?;
-    }
-    Ok(())
+    plan.route_through(gateways)
 }
 
 /// A pair made but not finished: its host end (under its temporary name) and its peer, by index.
@@ -348,14 +352,14 @@ fn make_pair(
             }
             Err((0, e)) => return Err(e).context(created),
             Err((_, e)) => {
-                let _ = del_by_name(host, &tmp);
+                let _ = bridge::del_by_name(host, &tmp);
                 return Err(e).context(|| format!("mark {tmp} as unfinished"));
             }
         }
     }
     let found = find_pair(host, inside, &tmp, &plan.peer);
     if found.is_err() {
-        let _ = del_by_name(host, &tmp);
+        let _ = bridge::del_by_name(host, &tmp);
     }
     found.context(created)
 }
@@ -409,17 +413,23 @@ fn remove_leftover(host: &mut Socket, inside: &mut Socket, peer: &str) -> NlResu
     }
 }
 
-/// Configure the pair, then (unless the target has exited or a signal came) give the host end its
-/// name and bring it up; on any failure delete the pair.
+/// Configure the pair and write its leases (with their NAT rules), then (unless the target has
+/// exited or a signal came) give the host end its name and bring it up; on any failure delete
+/// the pair and its leases.
 fn finish(
     host: &mut Socket,
     inside: &mut Socket,
     target: &Target,
     plan: &Plan,
     pair: Unfinished,
+    mut leasing: Option<&mut Leasing>,
     section: &Section,
 ) -> Result<()> {
-    let r = configure(host, inside, target, plan, &pair)
+    let mut r = configure(host, inside, target, plan, &pair);
+    if let (Ok(()), Some(l)) = (&r, leasing.as_deref_mut()) {
+        r = l.commit(&plan.host, pair.host);
+    }
+    let r = r
         .and_then(|()| target.check_alive())
         .and_then(|()| match section.interrupted()? {
             Some(sig) => Err(Error::new(format!(
@@ -434,8 +444,12 @@ fn finish(
                 .context(|| format!("create veth pair {}/{}", plan.host, plan.peer))
         });
     if r.is_err() {
-        // Deleting one end deletes both.
+        // Deleting one end deletes both; then the leases go (a lease without its link is stale
+        // if we are killed in between, never a link without its lease).
         let _ = host.del_link(pair.host);
+        if let Some(l) = leasing {
+            l.undo(pair.host);
+        }
     }
     r
 }
@@ -456,6 +470,9 @@ fn configure(
         .iter()
         .map(|c| Msg::add_addr(pair.host, c))
         .collect();
+    if plan.hairpin {
+        here.push(Msg::set_hairpin(pair.host));
+    }
     let peer = pair.peer;
     let mut there = vec![
         Msg::set_link(netlink::LOOPBACK_INDEX, true, None),
@@ -469,8 +486,10 @@ fn configure(
     let here_done = sent_here.and_then(|b| host.wait_all(b));
     let there_done = sent_there.and_then(|b| inside.wait_all(b));
     if let Err((at, e)) = here_done {
-        let c = &plan.host_addrs[at.min(plan.host_addrs.len().saturating_sub(1))];
-        return Err(e).context(|| format!("add address {c} to {}", plan.host));
+        return Err(e).context(|| match plan.host_addrs.get(at) {
+            Some(c) => format!("add address {c} to {}", plan.host),
+            None => format!("turn on hairpin mode of {}", plan.host),
+        });
     }
     if let Err((at, e)) = there_done {
         let (peer, ns) = (&plan.peer, &target.shown);
@@ -485,34 +504,18 @@ fn configure(
     Ok(())
 }
 
-/// Delete the veth pair whose host end is `name`, or a bridge `nsveth add` made once it has no
-/// ports left. Anything else is refused: a bridge without our mark existed before us.
+/// Delete the veth pair whose host end is `name` and release its leases (also when the link is
+/// gone already), or a bridge `nsveth add` made once it has no ports left. Anything else is
+/// refused: a bridge without our mark existed before us. A bridge nsveth made goes with its
+/// last port, and the NAT rules and forwarding with the last lease that needed them.
 pub fn del(name: &str) -> Result<()> {
+    let section = Section::enter()?;
     let mut host = Socket::open()?;
-    let what = || format!("delete {name}");
-    let l = host
-        .link_by_name(name)
-        .context(what)?
-        .ok_or_else(|| Error::sys(what(), Errno::ENODEV))?;
-    match l.kind.as_deref() {
-        Some("veth") => {}
-        Some("bridge") if l.alias.as_deref() == Some(linkmark::BRIDGE) => {
-            let ports = host.ports_of(l.index).context(what)?;
-            if !ports.is_empty() {
-                let names: Vec<&str> = ports.iter().map(|p| p.name.as_str()).collect();
-                return Err(Error::new(format!(
-                    "cannot delete bridge {name}: it still has ports ({})",
-                    names.join(", ")
-                )));
-            }
-        }
-        _ => {
-            return Err(Error::new(format!(
-                "{name} is not a veth link or a bridge made by nsveth"
-            )))
-        }
-    }
-    host.del_link(l.index).context(what)
+    let store = Store::open();
+    let r = leasing::release(&mut host, &store, name);
+    store.tidy();
+    drop(section);
+    r
 }
 
 /// One veth link of our namespace, with where its peer is.
@@ -527,6 +530,8 @@ pub struct Listed {
     pub netnsid: Option<i32>,
     /// Its name under [`NETNS_DIR`], if it has one.
     pub netns: Option<String>,
+    /// The host end of a pair `nsveth add` finished (its alias is our mark).
+    pub finished: bool,
 }
 
 /// The veth links of our namespace, each with its peer's namespace named as a target: its name
@@ -600,8 +605,76 @@ pub fn list() -> Result<Vec<Listed>> {
             master: l.master,
             peer_index: l.link,
             netnsid: l.link_netnsid,
+            finished: l.alias.as_deref() == Some(linkmark::VETH),
         })
         .collect())
+}
+
+/// A lease as `list` shows it: with its subnet and the state of its link.
+pub struct ListedLease {
+    pub subnet: Cidr,
+    pub mode: Mode,
+    pub lease: Lease,
+    /// `up` or `down`, or `gone` when its link is not there (a stale lease).
+    pub state: &'static str,
+}
+
+/// The leases of the store, each with the state of its link among `links`. A store we may not
+/// read (as another user) shows none.
+pub fn leases(links: &[Listed]) -> Result<Vec<ListedLease>> {
+    let subnets = match Store::open().subnets() {
+        Err(e) if e.errno() == Some(Errno::EACCES) => return Ok(Vec::new()),
+        r => r?,
+    };
+    let mut out = Vec::new();
+    for s in subnets {
+        for l in s.leases {
+            let link = links.iter().find(|k| k.index == l.index && k.finished);
+            out.push(ListedLease {
+                subnet: s.net,
+                mode: s.mode.clone(),
+                state: match link {
+                    Some(k) if k.up => "up",
+                    Some(_) => "down",
+                    None => "gone",
+                },
+                lease: l,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The rules of our NAT tables, read back from the kernel (none when nf_tables says we may not
+/// look, as another user).
+pub fn nat_rules() -> Result<Vec<ListedRule>> {
+    let mut sock = nftables::socket()?;
+    let mut out = Vec::new();
+    for family in [Family::Ip, Family::Ip6] {
+        let table = Table {
+            family,
+            name: nat::TABLE,
+        };
+        match table.rules(&mut sock) {
+            Ok(r) => out.extend(r),
+            Err(e) if e.errno == Errno::EPERM => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(e).context(|| format!("list table {} {}", family.name(), nat::TABLE))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `nsveth gc` (see [`leasing::gc`]), with signals held as `add` holds them.
+pub fn gc() -> Result<()> {
+    let section = Section::enter()?;
+    let mut host = Socket::open()?;
+    let store = Store::open();
+    let r = leasing::gc(&mut host, &store);
+    store.tidy();
+    drop(section);
+    r
 }
 
 #[cfg(test)]

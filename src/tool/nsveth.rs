@@ -1,14 +1,17 @@
 //! `nsveth`: give a network namespace a network, a veth pair with one end on the host and the
-//! other inside, addressed, up and routed, over our own rtnetlink client ([`crate::netlink`]).
-//! Everything is validated before the kernel is touched; [`crate::veth::add`] undoes a pair
-//! whose setup fails half-way.
+//! other inside, addressed, up and routed, over our own rtnetlink client ([`crate::netlink`]);
+//! on a bridge, with addresses leased from a subnet, outbound NAT and published ports
+//! ([`crate::leasing`]). Everything is validated before the kernel is touched;
+//! [`crate::veth::add`] undoes a pair whose setup fails half-way.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
 
 use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::error::{Error, Result};
+use crate::lease::{self, Publish};
 use crate::netlink::{self, Cidr, Route};
+use crate::nftables::ListedRule;
 use crate::veth::{self, Listed, Plan, Target, TargetSpec};
 
 const NAME: &str = "nsveth";
@@ -23,9 +26,11 @@ pub static TOOL: Tool = Tool {
         "nsveth add --netns=<target> [options]",
         "nsveth del <name>",
         "nsveth list [--json]",
+        "nsveth gc",
     ],
     about: "\
-Connect a network namespace to this one with a veth pair.
+Connect a network namespace to this one with a veth pair, on a bridge if asked,
+with addresses leased from a subnet, outbound NAT and published ports.
 
 Targets:
  <pid>[:<inode>]           the network namespace of a process (optionally checked)
@@ -46,15 +51,21 @@ Targets:
             Flag::new("peer", "end inside the namespace (default: eth0)")
                 .value("<name>")
                 .only(ADD),
-            Flag::new("host-addr", "address of the host end (repeatable)")
-                .value("<cidr>")
-                .only(ADD),
-            Flag::new("peer-addr", "address of the end inside (repeatable)")
-                .value("<cidr>")
-                .only(ADD),
+            Flag::new(
+                "host-addr",
+                "address of the host end (repeatable); auto: leased\nfrom --subnet (a pair without bridge)",
+            )
+            .value("<cidr>|auto")
+            .only(ADD),
+            Flag::new(
+                "peer-addr",
+                "address of the end inside (repeatable); auto: leased\nfrom each --subnet",
+            )
+            .value("<cidr>|auto")
+            .only(ADD),
             Flag::new(
                 "gateway",
-                "default route inside via the first host address\nof each address family",
+                "default route inside via the bridge's gateway, or the\nfirst host address of each address family",
             )
             .only(ADD),
             Flag::new(
@@ -63,7 +74,7 @@ Targets:
             )
             .value("<dest>[,via=<gw>]")
             .only(ADD),
-            Flag::new("mtu", "MTU of both ends (68-65535)")
+            Flag::new("mtu", "MTU of both ends and of a bridge made (68-65535)")
                 .value("<n>")
                 .only(ADD),
             Flag::new("peer-mac", "Ethernet address of the end inside")
@@ -71,14 +82,29 @@ Targets:
                 .only(ADD),
             Flag::new(
                 "bridge",
-                "enslave the host end to this bridge, made if missing",
+                "enslave the host end to this bridge, made if missing\n(with the gateway address of each --subnet)",
             )
             .value("<name>")
             .hint(Hint::Interface)
             .only(ADD),
+            Flag::new("hairpin", "the bridge may send a container's frames back to it")
+                .only(ADD),
+            Flag::new(
+                "subnet",
+                "lease addresses from this network (one per address\nfamily), recorded in /run/nstools",
+            )
+            .value("<cidr>")
+            .only(ADD),
+            Flag::new("masquerade", "outbound NAT for the subnets (nf_tables)").only(ADD),
+            Flag::new(
+                "publish",
+                "forward a port of this host to the end inside\n(repeatable)",
+            )
+            .value("[<hostaddr>:]<hostport>:<port>[/tcp|/udp]")
+            .only(ADD),
             Flag::new(
                 "json",
-                "print what was made (add) or the links (list) as JSON",
+                "print what was made (add), or the links, leases\nand NAT rules (list) as JSON",
             )
             .short('j')
             .only(&["add", "list"]),
@@ -91,7 +117,12 @@ Targets:
             "delete a veth pair by its host end",
             &[Hint::Interface],
         ),
-        Command::new("list", "show the veth links", &[]),
+        Command::new("list", "show the veth links, leases and NAT rules", &[]),
+        Command::new(
+            "gc",
+            "reclaim leases, NAT rules and bridges nothing uses",
+            &[],
+        ),
     ],
     permute: true,
     ..Tool::EMPTY
@@ -112,6 +143,10 @@ struct Opts {
     mtu: Option<String>,
     peer_mac: Option<String>,
     bridge: Option<String>,
+    hairpin: bool,
+    subnets: Vec<String>,
+    masquerade: bool,
+    publish: Vec<String>,
     json: bool,
 }
 
@@ -136,6 +171,10 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
             None => list(o.json),
             Some(extra) => Err(Error::usage(format!("unexpected argument '{extra}'"))),
         },
+        Some("gc") => match o.operands.first() {
+            None => veth::gc().map(|()| 0),
+            Some(extra) => Err(Error::usage(format!("unexpected argument '{extra}'"))),
+        },
         Some(other) => Err(Error::usage(format!("unknown command '{other}'"))),
         None => Err(Error::usage("no command given")),
     }
@@ -156,6 +195,10 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
             Arg::Flag("mtu", v) => o.mtu = Some(v.string()?),
             Arg::Flag("peer-mac", v) => o.peer_mac = Some(v.string()?),
             Arg::Flag("bridge", v) => o.bridge = Some(v.string()?),
+            Arg::Flag("hairpin", _) => o.hairpin = true,
+            Arg::Flag("subnet", v) => o.subnets.push(v.string()?),
+            Arg::Flag("masquerade", _) => o.masquerade = true,
+            Arg::Flag("publish", v) => o.publish.push(v.string()?),
             Arg::Flag("json", _) => o.json = true,
             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
             Arg::Operand(v) => {
@@ -184,6 +227,69 @@ fn cidr(s: &str) -> Result<Cidr> {
     Cidr::parse(s).ok_or_else(|| Error::new(format!("invalid address: '{s}'")))
 }
 
+/// The addresses of a repeatable option, and whether `auto` was among them.
+fn addrs(given: &[String]) -> Result<(Vec<Cidr>, bool)> {
+    let auto = given.iter().any(|s| s == "auto");
+    let addrs = given
+        .iter()
+        .filter(|s| *s != "auto")
+        .map(|s| cidr(s))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((addrs, auto))
+}
+
+/// The subnets of `--subnet`: networks, one per address family, with room for a gateway and a
+/// container (or a pair's block of four).
+fn subnets(given: &[String]) -> Result<Vec<Cidr>> {
+    let mut nets: Vec<Cidr> = Vec::new();
+    for s in given {
+        let net = Cidr::parse(s)
+            .filter(Cidr::is_network)
+            .ok_or_else(|| Error::new(format!("invalid subnet: '{s}'")))?;
+        let max = lease::max_prefix(&net);
+        if net.prefix > max {
+            return Err(Error::new(format!(
+                "subnet {net} is too small: the prefix may be /{max} at most"
+            )));
+        }
+        if nets.iter().any(|n| n.addr.is_ipv4() == net.addr.is_ipv4()) {
+            return Err(Error::new(format!(
+                "--subnet {net}: one subnet per address family"
+            )));
+        }
+        nets.push(net);
+    }
+    Ok(nets)
+}
+
+/// The ports of `--publish`, each for a family one of `nets` has, none twice.
+fn publishes(given: &[String], nets: &[Cidr]) -> Result<Vec<Publish>> {
+    let mut out: Vec<Publish> = Vec::new();
+    for s in given {
+        let p = Publish::parse(s)
+            .ok_or_else(|| Error::new(format!("invalid port to publish: '{s}'")))?;
+        if let Some(a) = p.host_addr {
+            if a.is_loopback() {
+                return Err(Error::new(format!(
+                    "--publish {s}: a loopback address cannot be forwarded to a container"
+                )));
+            }
+            if !nets.iter().any(|n| n.addr.is_ipv4() == a.is_ipv4()) {
+                return Err(Error::new(format!(
+                    "--publish {s}: no --subnet of the address family of {a}"
+                )));
+            }
+        }
+        if let Some(q) = out.iter().find(|q| q.clashes(&p)) {
+            return Err(Error::new(format!(
+                "--publish {s}: the host port is published twice (also by {q})"
+            )));
+        }
+        out.push(p);
+    }
+    Ok(out)
+}
+
 /// Validate every option into a plan (the host name may still depend on the target).
 fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
     if let Some(extra) = o.operands.first() {
@@ -199,26 +305,45 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
     for n in o.host.iter().chain([&peer]).chain(o.bridge.iter()) {
         check_name(n)?;
     }
-    let host_addrs = o
-        .host_addrs
+    let (host_addrs, host_auto) = addrs(&o.host_addrs)?;
+    let (peer_addrs, peer_auto) = addrs(&o.peer_addrs)?;
+    let subnets = subnets(&o.subnets)?;
+    let publish = publishes(&o.publish, &subnets)?;
+    let bridge = o.bridge.clone();
+    let needs_subnet = [
+        (peer_auto, "--peer-addr=auto"),
+        (host_auto, "--host-addr=auto"),
+        (o.masquerade, "--masquerade"),
+        (!publish.is_empty(), "--publish"),
+    ];
+    if let Some((_, what)) = needs_subnet
         .iter()
-        .map(|s| cidr(s))
-        .collect::<Result<Vec<_>>>()?;
-    let peer_addrs = o
-        .peer_addrs
+        .find(|(used, _)| *used && subnets.is_empty())
+    {
+        return Err(Error::new(format!("{what} needs --subnet")));
+    }
+    if !subnets.is_empty() && !peer_auto {
+        return Err(Error::new("--subnet needs --peer-addr=auto"));
+    }
+    if host_auto && bridge.is_some() {
+        return Err(Error::new(
+            "--host-addr=auto is for a pair without --bridge (on a bridge, the host's address is the gateway's)",
+        ));
+    }
+    if o.hairpin && bridge.is_none() {
+        return Err(Error::new("--hairpin needs --bridge"));
+    }
+    let via_bridge = bridge.is_some() && !subnets.is_empty();
+    if o.gateway && host_addrs.is_empty() && !host_auto && !via_bridge {
+        return Err(Error::new(
+            "--gateway needs a --host-addr, or --bridge with --subnet",
+        ));
+    }
+    let routes = o
+        .routes
         .iter()
-        .map(|s| cidr(s))
+        .map(|r| Route::parse(r).ok_or_else(|| Error::new(format!("invalid route: '{r}'"))))
         .collect::<Result<Vec<_>>>()?;
-    let mut routes = Vec::new();
-    if o.gateway {
-        routes = veth::gateway_routes(&host_addrs);
-        if routes.is_empty() {
-            return Err(Error::new("--gateway needs a --host-addr"));
-        }
-    }
-    for r in &o.routes {
-        routes.push(Route::parse(r).ok_or_else(|| Error::new(format!("invalid route: '{r}'")))?);
-    }
     let mtu = match &o.mtu {
         None => None,
         Some(m) => Some(
@@ -240,10 +365,16 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
         peer,
         host_addrs,
         peer_addrs,
+        gateway: o.gateway,
         routes,
         mtu,
         peer_mac,
-        bridge: o.bridge.clone(),
+        bridge,
+        hairpin: o.hairpin,
+        subnets,
+        host_auto,
+        masquerade: o.masquerade,
+        publish,
     };
     Ok((spec, plan))
 }
@@ -254,7 +385,7 @@ fn add(o: &Opts) -> Result<i32> {
     if plan.host.is_empty() {
         plan.host = target.default_host_name();
     }
-    veth::add(&target, &plan)?;
+    veth::add(&target, &mut plan)?;
     if o.json {
         cli::print(&added_json(o.netns.as_deref().unwrap_or(""), &plan))?;
     }
@@ -285,29 +416,74 @@ fn opt<T: ToString>(v: Option<T>, none: &str) -> String {
     v.map_or_else(|| none.to_string(), |v| v.to_string())
 }
 
+/// What `list` shows: the links, the leases with the state of their link, our NAT rules.
 fn list(json: bool) -> Result<i32> {
     let links = veth::list()?;
+    let leases = veth::leases(&links)?;
+    let rules = veth::nat_rules()?;
     let mut out = String::new();
     if json {
         let items: Vec<String> = links.iter().map(listed_json).collect();
-        let _ = writeln!(out, "[{}]", items.join(","));
-    } else {
+        let ls: Vec<String> = leases.iter().map(lease_json).collect();
+        let rs: Vec<String> = rules.iter().map(rule_json).collect();
         let _ = writeln!(
             out,
-            "{:<16} {:>6} {:<5} {:>10} {:>6} NETNS",
-            "NAME", "INDEX", "STATE", "PEER-INDEX", "NSID"
+            "{{\"links\":[{}],\"leases\":[{}],\"nat\":[{}]}}",
+            items.join(","),
+            ls.join(","),
+            rs.join(",")
         );
-        for l in &links {
+        cli::print(&out)?;
+        return Ok(0);
+    }
+    let _ = writeln!(
+        out,
+        "{:<16} {:>6} {:<5} {:>10} {:>6} NETNS",
+        "NAME", "INDEX", "STATE", "PEER-INDEX", "NSID"
+    );
+    for l in &links {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>6} {:<5} {:>10} {:>6} {}",
+            l.name,
+            l.index,
+            if l.up { "up" } else { "down" },
+            opt(l.peer_index, "-"),
+            opt(l.netnsid, "-"),
+            opt(l.netns.as_deref(), "-"),
+        );
+    }
+    if !leases.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<24} {:<20} {:<16} {:<5} NAT",
+            "ADDRESS", "SUBNET", "LINK", "STATE"
+        );
+        for l in &leases {
+            let mut nat: Vec<String> = l.lease.publish.iter().map(|p| p.to_string()).collect();
+            if l.lease.masquerade {
+                nat.insert(0, "masquerade".into());
+            }
             let _ = writeln!(
                 out,
-                "{:<16} {:>6} {:<5} {:>10} {:>6} {}",
-                l.name,
-                l.index,
-                if l.up { "up" } else { "down" },
-                opt(l.peer_index, "-"),
-                opt(l.netnsid, "-"),
-                opt(l.netns.as_deref(), "-"),
+                "{:<24} {:<20} {:<16} {:<5} {}",
+                l.lease.addr.to_string(),
+                l.subnet.to_string(),
+                l.lease.link,
+                l.state,
+                if nat.is_empty() {
+                    "-".into()
+                } else {
+                    nat.join(" ")
+                },
             );
+        }
+    }
+    if !rules.is_empty() {
+        let _ = writeln!(out, "\n{:<12} {:<12} RULE", "TABLE", "CHAIN");
+        for r in &rules {
+            let table = format!("{} {}", r.family.name(), crate::nat::TABLE);
+            let _ = writeln!(out, "{table:<12} {:<12} {r}", r.chain);
         }
     }
     cli::print(&out)?;
@@ -316,15 +492,47 @@ fn list(json: bool) -> Result<i32> {
 
 fn listed_json(l: &Listed) -> String {
     format!(
-        "{{\"name\":{},\"index\":{},\"up\":{},\"peer_index\":{},\"netnsid\":{},\"netns\":{}}}",
+        "{{\"name\":{},\"index\":{},\"up\":{},\"master\":{},\"peer_index\":{},\"netnsid\":{},\"netns\":{}}}",
         cli::json_string(&l.name),
         l.index,
         l.up,
+        opt(l.master, "null"),
         opt(l.peer_index, "null"),
         opt(l.netnsid, "null"),
         l.netns
             .as_deref()
             .map_or_else(|| "null".to_string(), cli::json_string),
+    )
+}
+
+fn lease_json(l: &veth::ListedLease) -> String {
+    let bridge = match &l.mode {
+        lease::Mode::Bridge(b) => cli::json_string(b),
+        lease::Mode::Pair => "null".into(),
+    };
+    format!(
+        "{{\"subnet\":{},\"addr\":{},\"host_addr\":{},\"link\":{},\"index\":{},\"bridge\":{},\"masquerade\":{},\"publish\":{},\"state\":{}}}",
+        cli::json_string(&l.subnet.to_string()),
+        cli::json_string(&l.lease.addr.to_string()),
+        l.lease.host.map_or_else(|| "null".into(), |h| cli::json_string(&h.to_string())),
+        cli::json_string(&l.lease.link),
+        l.lease.index,
+        bridge,
+        l.lease.masquerade,
+        js_list(&l.lease.publish),
+        cli::json_string(l.state),
+    )
+}
+
+fn rule_json(r: &ListedRule) -> String {
+    format!(
+        "{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{},\"rule\":{},\"comment\":{}}}",
+        cli::json_string(r.family.name()),
+        cli::json_string(crate::nat::TABLE),
+        cli::json_string(&r.chain),
+        r.handle,
+        cli::json_string(&r.to_string()),
+        cli::json_string(&r.comment),
     )
 }
 
@@ -360,7 +568,18 @@ mod tests {
         );
         assert_eq!(
             e(&["add", "-n", "1", "--gateway"]),
-            "--gateway needs a --host-addr"
+            "--gateway needs a --host-addr, or --bridge with --subnet"
+        );
+        assert_eq!(
+            e(&[
+                "add",
+                "-n",
+                "1",
+                "--gateway",
+                "--bridge=b",
+                "--host-addr=auto"
+            ]),
+            "--host-addr=auto needs --subnet"
         );
         assert_eq!(
             e(&["add", "-n", "1", "--route=10.1.0.1/16"]),
@@ -371,6 +590,55 @@ mod tests {
             "invalid MAC address: 'ff:ff:ff:ff:ff:ff'"
         );
         assert_eq!(e(&["add"]), "add: --netns is required");
+        for (args, msg) in [
+            (&["--subnet=10.88.0.1/16"][..], "invalid subnet: '10.88.0.1/16'"),
+            (&["--subnet=10.88.0.0/31"], "subnet 10.88.0.0/31 is too small: the prefix may be /30 at most"),
+            (&["--subnet=fd00::/127"], "subnet fd00::/127 is too small: the prefix may be /126 at most"),
+            (&["--subnet=10.88.0.0/16", "--subnet=10.89.0.0/16"], "--subnet 10.89.0.0/16: one subnet per address family"),
+            (&["--subnet=10.88.0.0/16"], "--subnet needs --peer-addr=auto"),
+            (&["--peer-addr=auto"], "--peer-addr=auto needs --subnet"),
+            (&["--masquerade"], "--masquerade needs --subnet"),
+            (&["--publish=80:80"], "--publish needs --subnet"),
+            (&["--hairpin"], "--hairpin needs --bridge"),
+            (
+                &["--subnet=10.88.0.0/16", "--peer-addr=auto", "--host-addr=auto", "--bridge=b"],
+                "--host-addr=auto is for a pair without --bridge (on a bridge, the host's address is the gateway's)",
+            ),
+            (&["--subnet=10.88.0.0/16", "--peer-addr=auto", "--publish=80"], "invalid port to publish: '80'"),
+            (
+                &["--subnet=10.88.0.0/16", "--peer-addr=auto", "--publish=[fd00::1]:80:80"],
+                "--publish [fd00::1]:80:80: no --subnet of the address family of fd00::1",
+            ),
+            (
+                &["--subnet=10.88.0.0/16", "--peer-addr=auto", "--publish=127.0.0.1:80:80"],
+                "--publish 127.0.0.1:80:80: a loopback address cannot be forwarded to a container",
+            ),
+            (
+                &["--subnet=10.88.0.0/16", "--peer-addr=auto", "--publish=80:80", "--publish=10.0.0.1:80:81"],
+                "--publish 10.0.0.1:80:81: the host port is published twice (also by 80:80/tcp)",
+            ),
+        ] {
+            let mut a = vec!["add", "-n", "1"];
+            a.extend(args);
+            assert_eq!(e(&a), msg, "{args:?}");
+        }
+        let (_, p) = plan(&opts(&[
+            "add",
+            "-n",
+            "1",
+            "--bridge=b",
+            "--subnet=10.88.0.0/16",
+            "--subnet=fd00:88::/64",
+            "--peer-addr=auto",
+            "--masquerade",
+            "--publish=8080:80",
+            "--hairpin",
+            "--gateway",
+        ]))
+        .unwrap();
+        assert_eq!(p.subnets.len(), 2);
+        assert!(p.masquerade && p.hairpin && p.gateway && p.peer_addrs.is_empty());
+        assert_eq!(p.publish[0].to_string(), "8080:80/tcp");
     }
 
     #[test]
@@ -384,6 +652,7 @@ mod tests {
         ]))
         .unwrap();
         p.host = "veth1".into();
+        p.route_through(&[]).unwrap();
         assert_eq!(
             added_json("x", &p),
             "{\"host\":\"veth1\",\"peer\":\"eth0\",\"netns\":\"x\",\"host_addrs\":[\"10.0.0.1/24\"],\
