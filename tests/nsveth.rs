@@ -97,8 +97,17 @@ fn ping(from: Option<&NetProc>, addr: &str) -> bool {
     r.code == Some(0)
 }
 
-fn nsveth(args: &[&str]) -> Ran {
-    tool("nsveth", args)
+/// The lease store of this test process (`NSTOOLS_RUN_DIR`): never the machine's /run/nstools.
+/// Tests here use their own bridges and no subnets; the store holds only their bridges' locks
+/// while they run, and removes itself when empty.
+fn run_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("nstools-run-{}", std::process::id()))
+}
+
+fn nsveth<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Ran {
+    run(common::cmd("nsveth")
+        .env(nstools::lease::RUN_DIR_VAR, run_dir())
+        .args(args))
 }
 
 #[test]
@@ -106,7 +115,7 @@ fn help_version_and_usage() {
     let r = nsveth(&["--help"]);
     assert!(r.ok().starts_with("Usage:\n nsveth add --netns=<target>"));
     assert_eq!(nsveth(&["-V"]).ok(), "nsveth from nstools 0.1.0\n");
-    let r = nsveth(&[]);
+    let r = nsveth::<&str>(&[]);
     assert_eq!(
         r.fails(1),
         "nsveth: no command given\nTry 'nsveth --help' for more information."
@@ -153,7 +162,10 @@ fn invalid_input_is_rejected_before_anything() {
             "invalid route: '10.1.2.3/16'",
         ),
         (vec![t, "--route=default"], "invalid route: 'default'"),
-        (vec![t, "--gateway"], "--gateway needs a --host-addr"),
+        (
+            vec![t, "--gateway"],
+            "--gateway needs a --host-addr, or --bridge with --subnet",
+        ),
         (vec!["--netns=0"], "invalid target: '0'"),
     ] {
         let mut a = vec!["add"];
@@ -691,6 +703,7 @@ fn target_exiting_during_add_is_undone() {
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
     let traced = std::process::Command::new("strace")
+        .env(nstools::lease::RUN_DIR_VAR, run_dir())
         .args(["-o", "/dev/null", "-e", "trace=sendto"])
         .args(["-e", "inject=sendto:delay_enter=1000000:when=1"])
         .arg(common::bin("nsveth"))
@@ -885,13 +898,13 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     let args = full_add(&p, &host, &br, net);
     let clean = |p: &NetProc| {
         nsveth(&["del", &host]).ok();
-        nsveth(&["del", &br]).ok();
+        assert_eq!(link_line(&br), None, "the bridge goes with its last port");
         assert_eq!(link_line(&tmp_br), None);
         assert_eq!(p.links(), ["lo"]);
     };
     // An uninterrupted add, timed.
     let t0 = std::time::Instant::now();
-    assert_eq!(tool("nsveth", &args).ok(), "");
+    assert_eq!(nsveth(&args).ok(), "");
     let took = t0.elapsed();
     assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
     clean(&p);
@@ -934,11 +947,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
             }
         }
         // The same add again, over whatever was left: it succeeds and removes the leftover.
-        assert_eq!(
-            tool("nsveth", &args).ok(),
-            "",
-            "{sig}: the add after {state:?}"
-        );
+        assert_eq!(nsveth(&args).ok(), "", "{sig}: the add after {state:?}");
         assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
         if let Left::Leftover(index) = state {
             assert_eq!(
@@ -991,6 +1000,7 @@ impl Held {
     fn run(argv: &[std::ffi::OsString], when: u32) -> Held {
         let log = TempDir::new("strace");
         let strace = Command::new("strace")
+            .env(nstools::lease::RUN_DIR_VAR, run_dir())
             .arg("-o")
             .arg(log.join("log"))
             .args(["-e", "trace=sendto"])
@@ -1074,9 +1084,9 @@ fn signals_during_add_undo_or_wait() {
         if state == Left::Finished {
             nsveth(&["del", &host]).ok();
         }
-        assert_eq!(tool("nsveth", &args).ok(), "", "add after {sig}");
+        assert_eq!(nsveth(&args).ok(), "", "add after {sig}");
         nsveth(&["del", &host]).ok();
-        nsveth(&["del", &br]).ok();
+        assert!(!exists(&br), "the bridge goes with its last port");
         assert_eq!(p.links(), ["lo"]);
     }
 }
@@ -1108,7 +1118,7 @@ fn ignored_sigterm_stays_ignored() {
     assert_eq!(held.wait().ok(), "");
     assert_eq!(left_by(&p, &host, &br, net), Left::Finished);
     nsveth(&["del", &host]).ok();
-    nsveth(&["del", &br]).ok();
+    assert!(!exists(&br), "the bridge goes with its last port");
 }
 
 /// The host end's name taken by someone else while the pair is made: the last step fails, the
@@ -1241,7 +1251,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
             format!("--bridge={br}"),
         ];
         args.extend(more.iter().map(|s| s.to_string()));
-        tool("nsveth", &args)
+        nsveth(&args)
     };
     add(&a, &ha, &br, &[]).ok();
     add(&b, &hb, &br, &[]).ok();
@@ -1264,7 +1274,12 @@ fn bridges_nsveth_made_are_its_to_remove() {
     assert!(add(&c, &hc, &br, &bad).code == Some(1));
     assert!(exists(&br) && !exists(&hc));
     nsveth(&["del", &ha]).ok();
+    assert!(exists(&br), "a port is left");
     nsveth(&["del", &hb]).ok();
+    assert!(!exists(&br), "the bridge goes with its last port");
+    // An empty one (as a killed add may leave it) is removed by del.
+    add(&a, &ha, &br, &[]).ok();
+    sh(&format!("ip link del {ha}"));
     assert_eq!(nsveth(&["del", &br]).ok(), "");
     assert!(!exists(&br));
 
@@ -1275,6 +1290,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
     assert!(alias(&line).is_none(), "{line}");
     add(&a, &ha, &theirs, &[]).ok();
     nsveth(&["del", &ha]).ok();
+    assert!(exists(&theirs), "a bridge that existed before stays");
     assert_eq!(
         nsveth(&["del", &theirs]).fails(1),
         format!("nsveth: {theirs} is not a veth link or a bridge made by nsveth")
@@ -1299,7 +1315,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
         "{line}"
     );
     nsveth(&["del", &ha]).ok();
-    nsveth(&["del", &br]).ok();
+    assert!(!exists(&br));
     assert_eq!(a.links(), ["lo"]);
 }
 
@@ -1334,5 +1350,5 @@ fn bridge_removed_meanwhile_is_made_again() {
         .unwrap()
         .contains(&format!(" master {br} ")));
     nsveth(&["del", &host]).ok();
-    nsveth(&["del", &br]).ok();
+    assert!(!exists(&br), "the bridge goes with its last port");
 }

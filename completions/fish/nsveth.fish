@@ -106,28 +106,33 @@ function __nstools_complete_program -a permute takes attached programs
 end
 
 function __nsveth_is
-    __nstools_complete_is 1 '-n --netns --host --peer --host-addr --peer-addr --route --mtu --peer-mac --bridge' '' '' $argv
+    __nstools_complete_is 1 '-n --netns --host --peer --host-addr --peer-addr --route --mtu --peer-mac --bridge --subnet --publish' '' '' $argv
 end
 
 function __nsveth_program
-    __nstools_complete_program 1 '-n --netns --host --peer --host-addr --peer-addr --route --mtu --peer-mac --bridge' '' ''
+    __nstools_complete_program 1 '-n --netns --host --peer --host-addr --peer-addr --route --mtu --peer-mac --bridge --subnet --publish' '' ''
 end
 
 complete -c nsveth -f
 complete -c nsveth -n '__nsveth_is opt add' -s n -l netns -r -a '(for f in /run/netns/*; string replace -r \'.*/\' \'\' -- $f; end)' -d 'the namespace to connect (required)'
 complete -c nsveth -n '__nsveth_is opt add' -l host -r -d 'host end name (default: veth<pid> or veth<inode>)'
 complete -c nsveth -n '__nsveth_is opt add' -l peer -r -d 'end inside the namespace (default: eth0)'
-complete -c nsveth -n '__nsveth_is opt add' -l host-addr -r -d 'address of the host end (repeatable)'
-complete -c nsveth -n '__nsveth_is opt add' -l peer-addr -r -d 'address of the end inside (repeatable)'
-complete -c nsveth -n '__nsveth_is opt add' -l gateway -d 'default route inside via the first host address of each address family'
+complete -c nsveth -n '__nsveth_is opt add' -l host-addr -r -a 'auto' -d 'address of the host end (repeatable); auto: leased from --subnet (a pair without bridge)'
+complete -c nsveth -n '__nsveth_is opt add' -l peer-addr -r -a 'auto' -d 'address of the end inside (repeatable); auto: leased from each --subnet'
+complete -c nsveth -n '__nsveth_is opt add' -l gateway -d 'default route inside via the bridge\'s gateway, or the first host address of each address family'
 complete -c nsveth -n '__nsveth_is opt add' -l route -r -d 'route inside, <dest> a network or \'default\' (repeatable)'
-complete -c nsveth -n '__nsveth_is opt add' -l mtu -r -d 'MTU of both ends (68-65535)'
+complete -c nsveth -n '__nsveth_is opt add' -l mtu -r -d 'MTU of both ends and of a bridge made (68-65535)'
 complete -c nsveth -n '__nsveth_is opt add' -l peer-mac -r -d 'Ethernet address of the end inside'
-complete -c nsveth -n '__nsveth_is opt add' -l bridge -r -a '(for f in /sys/class/net/*; string replace -r \'.*/\' \'\' -- $f; end)' -d 'enslave the host end to this bridge, made if missing'
-complete -c nsveth -n '__nsveth_is opt add list' -s j -l json -d 'print what was made (add) or the links (list) as JSON'
+complete -c nsveth -n '__nsveth_is opt add' -l bridge -r -a '(for f in /sys/class/net/*; string replace -r \'.*/\' \'\' -- $f; end)' -d 'enslave the host end to this bridge, made if missing (with the gateway address of each --subnet)'
+complete -c nsveth -n '__nsveth_is opt add' -l hairpin -d 'the bridge may send a container\'s frames back to it'
+complete -c nsveth -n '__nsveth_is opt add' -l subnet -r -d 'lease addresses from this network (one per address family), recorded in /run/nstools'
+complete -c nsveth -n '__nsveth_is opt add' -l masquerade -d 'outbound NAT for the subnets (nf_tables)'
+complete -c nsveth -n '__nsveth_is opt add' -l publish -r -d 'forward a port of this host to the end inside (repeatable)'
+complete -c nsveth -n '__nsveth_is opt add list' -s j -l json -d 'print what was made (add), or the links, leases and NAT rules (list) as JSON'
 complete -c nsveth -n '__nsveth_is opt' -s h -l help -d 'display this help'
 complete -c nsveth -n '__nsveth_is opt' -s V -l version -d 'display version'
 complete -c nsveth -n '__nsveth_is 1' -a add -d 'connect a network namespace with a veth pair'
 complete -c nsveth -n '__nsveth_is 1' -a del -d 'delete a veth pair by its host end'
-complete -c nsveth -n '__nsveth_is 1' -a list -d 'show the veth links'
+complete -c nsveth -n '__nsveth_is 1' -a list -d 'show the veth links, leases and NAT rules'
+complete -c nsveth -n '__nsveth_is 1' -a gc -d 'reclaim leases, NAT rules and bridges nothing uses'
 complete -c nsveth -n '__nsveth_is 2 del' -a '(for f in /sys/class/net/*; string replace -r \'.*/\' \'\' -- $f; end)'
