@@ -238,6 +238,29 @@ impl Store {
         Ok(out)
     }
 
+    /// Remove the temporary files of writers that were killed, each under the lock of the file
+    /// it was for (a subnet's, or NAT's for the others).
+    pub fn clear_temporary(&self) -> Result<()> {
+        let Ok(d) = std::fs::read_dir(&self.dir) else {
+            return Ok(());
+        };
+        let names: Vec<String> = d
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        for n in names {
+            let base = n.trim_end_matches(".tmp");
+            let _lock = self.lock(if base.starts_with("net-") {
+                base
+            } else {
+                "nat"
+            })?;
+            let _ = std::fs::remove_file(self.path(&n));
+        }
+        Ok(())
+    }
+
     /// The names of the lock files in the store (for garbage collection).
     pub fn lock_names(&self) -> Vec<String> {
         let Ok(d) = std::fs::read_dir(&self.dir) else {

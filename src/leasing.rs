@@ -430,7 +430,8 @@ fn del_bridge(host: &mut Socket, store: &Store, name: &str) -> Result<()> {
 
 /// `nsveth gc`: delete the pairs killed `add`s left unfinished, reclaim the leases of links that
 /// are gone, bring the NAT rules and forwarding in line, remove the bridges nsveth made that
-/// have no port left, and the lock files of killed runs. What is left is what is in use.
+/// have no port left, and the temporary and lock files of killed runs. What is left is what is
+/// in use.
 pub fn gc(host: &mut Socket, store: &Store) -> Result<()> {
     let listed = || "list links";
     for l in host.links().context(listed)? {
@@ -461,6 +462,7 @@ pub fn gc(host: &mut Socket, store: &Store) -> Result<()> {
             bridge::remove_if_unused(host, &l.name)?;
         }
     }
+    store.clear_temporary()?;
     // A lock file whose holder was killed: taken and let go, it is removed.
     for name in store.lock_names() {
         drop(store.lock(&name)?);
