@@ -104,14 +104,21 @@ fn container_sh_builds_an_isolated_limited_container() {
     let host_name = common::sh("hostname");
     let queues_before = common::sh("ipcs -q | grep -c '^0x' || true");
 
-    let mut c = Command::new("dash");
-    c.arg(examples().join("container.sh"))
+    // The script runs in a network namespace of its own playing the host (util-linux `unshare
+    // -n` executes it in place), with its lease store and container names in the test's
+    // directory: its bridge, NAT rules and forwarding never touch the machine's network.
+    let mut c = Command::new("unshare");
+    c.args(["-n", "dash"])
+        .arg(examples().join("container.sh"))
         .arg(&root)
         .args(["/bin/sh", "-c", INSIDE]);
     c.env("PATH", path_with_tools())
-        .env("NSTOOLS_PID_FILE", &pid_file);
+        .env("NSTOOLS_PID_FILE", &pid_file)
+        .env("NSTOOLS_RUN_DIR", dir.join("run"))
+        .env("NSTOOLS_CONTAINERS", dir.join("names"));
     let mut script = Proc::spawn(&mut c);
     let link = format!("nsv{}", script.pid());
+    let host_net = format!("--net=/proc/{}/ns/net", script.pid());
     common::wait_for(Duration::from_secs(20), || {
         results.join("ready").exists() || script.0.try_wait().unwrap().is_some()
     });
@@ -145,7 +152,15 @@ fn container_sh_builds_an_isolated_limited_container() {
         host_name,
         "hostname changed on the host"
     );
-    let r = common::run(Command::new("ping").args(["-c", "1", "-W", "5", "10.200.0.2"]));
+    let r = common::run(Command::new("nsenter").args([
+        &host_net,
+        "ping",
+        "-c",
+        "1",
+        "-W",
+        "5",
+        "10.200.0.2",
+    ]));
     assert_eq!(
         r.code,
         Some(0),
@@ -220,7 +235,12 @@ fn container_sh_builds_an_isolated_limited_container() {
         &format!("/proc/{init}")
     )
     .exists()));
-    // The kernel tears a network namespace down (and its veth pairs with it) asynchronously.
+    // The kernel tears a network namespace down (and its veth pairs with it) asynchronously;
+    // the script's del gave the address back, and with it the bridge and the NAT rules went.
+    assert!(
+        !dir.join("run").exists() && !dir.join("names").exists(),
+        "the store is left"
+    );
     assert!(
         common::wait_for(Duration::from_secs(10), || !common::sh("ip -o link show")
             .contains(&link)),

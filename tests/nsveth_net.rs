@@ -14,8 +14,12 @@ use std::time::{Duration, Instant};
 
 use common::{run, Proc, Ran, TempDir};
 
-/// A process alone in a new network namespace (util-linux `unshare -n`), killed on drop.
-struct Netns(Proc);
+/// A network namespace: of a process of the test alone in it (util-linux `unshare -n`), killed
+/// on drop, or ([`Netns::of`]) of another process.
+struct Netns {
+    _holder: Option<Proc>,
+    pid: String,
+}
 
 impl Netns {
     fn new() -> Netns {
@@ -28,11 +32,22 @@ impl Netns {
                 .unwrap_or(false)
         });
         assert!(ready, "unshare -n did not make a network namespace");
-        Netns(p)
+        Netns {
+            _holder: Some(p),
+            pid,
+        }
+    }
+
+    /// The network namespace of process `pid`.
+    fn of(pid: &str) -> Netns {
+        Netns {
+            _holder: None,
+            pid: pid.to_string(),
+        }
     }
 
     fn pid(&self) -> String {
-        self.0.pid().to_string()
+        self.pid.clone()
     }
 
     /// `argv` run in this namespace (util-linux nsenter, which executes it in place).
@@ -789,4 +804,239 @@ fn sigkill_mid_add_leaves_nothing_gc_cannot_reclaim() {
         h.assert_clean(&[]);
     }
     eprintln!("{finished} of 25 killed adds had finished");
+}
+
+/// examples/container.sh run in the test's host (`dash`, our tools first in PATH), with the
+/// test's lease store and container names.
+fn container_sh(h: &Host, names: &std::path::Path, args: &[&str]) -> Proc {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/container.sh");
+    let bins = common::bin("nsveth")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{bins}:{}", std::env::var("PATH").unwrap_or_default());
+    let mut argv = vec!["dash".to_string(), script.display().to_string()];
+    argv.extend(args.iter().map(|s| s.to_string()));
+    let mut c = h.ns.cmd(&argv);
+    c.env("PATH", path)
+        .env(nstools::lease::RUN_DIR_VAR, h.run_dir())
+        .env("NSTOOLS_CONTAINERS", names)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    Proc::spawn(&mut c)
+}
+
+/// A busybox rootfs (examples/make-rootfs.sh) with a `/results` directory of fifos the
+/// containers wait on, one per name.
+fn rootfs(dir: &TempDir, fifos: &[&str]) -> std::path::PathBuf {
+    let root = dir.join("rootfs");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/make-rootfs.sh");
+    let r = run(Command::new("dash").arg(script).arg(&root));
+    assert_eq!(r.code, Some(0), "make-rootfs.sh: {}", r.stderr);
+    let results = root.join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    for f in fifos {
+        let p = results.join(f);
+        nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
+    }
+    // The containers' root is uid 100000 here.
+    common::sh(&format!(
+        "chmod 755 {} && chmod 777 {} && chmod 666 {}/*",
+        dir.path().display(),
+        results.display(),
+        results.display()
+    ));
+    root
+}
+
+/// The init of container `name` (as container.sh records it), once it runs.
+fn container_pid(names: &std::path::Path, name: &str, sh: &mut Proc) -> String {
+    let file = names.join(name).join("pid");
+    let mut pid = String::new();
+    let up = common::wait_for(Duration::from_secs(20), || {
+        pid = std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        !pid.is_empty() || sh.0.try_wait().unwrap().is_some()
+    });
+    assert!(up && !pid.is_empty(), "container {name} did not start");
+    pid
+}
+
+/// Write a line to a fifo a container waits on.
+fn poke(fifo: &std::path::Path) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = common::wait_for(Duration::from_secs(20), || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+            .and_then(|mut f| f.write_all(b"go\n"))
+            .is_ok()
+    });
+    assert!(opened, "nobody reads {}", fifo.display());
+}
+
+/// Several containers of examples/container.sh at once, in Docker's four network modes and the
+/// pair: on the bridge they reach each other, the host and (through NAT) the outside, and one
+/// publishes a port; one joins another's network namespace and sees its interfaces and ports;
+/// `none` has lo alone, `host` the host's network. When the last one exits, the host is as it
+/// was before the first.
+#[test]
+fn container_sh_runs_several_containers_in_every_network_mode() {
+    if !common::root("container_sh_runs_several_containers_in_every_network_mode") {
+        return;
+    }
+    let h = Host::new();
+    let dir = TempDir::new("containers");
+    let names = dir.join("names");
+    let fifos = ["web", "b", "joined", "none", "host", "pair"];
+    let root = rootfs(&dir, &fifos);
+    let rootfs = root.display().to_string();
+    let wait = |name: &str| format!("read x </results/{name}");
+    let web_cmd = format!("while :; do echo web | nc -l -p 80; done & {}", wait("web"));
+    let mut web = container_sh(
+        &h,
+        &names,
+        &[
+            "--name=web",
+            "--publish=8080:80",
+            &rootfs,
+            "/bin/sh",
+            "-c",
+            &web_cmd,
+        ],
+    );
+    let web_pid = container_pid(&names, "web", &mut web);
+    let wb = wait("b");
+    let mut b = container_sh(&h, &names, &["--name=b", &rootfs, "/bin/sh", "-c", &wb]);
+    let b_pid = container_pid(&names, "b", &mut b);
+    let wj = wait("joined");
+    let mut joined = container_sh(
+        &h,
+        &names,
+        &[
+            "--net=container:web",
+            "--name=joined",
+            &rootfs,
+            "/bin/sh",
+            "-c",
+            &wj,
+        ],
+    );
+    let joined_pid = container_pid(&names, "joined", &mut joined);
+    let wn = wait("none");
+    let mut none = container_sh(
+        &h,
+        &names,
+        &["--net=none", "--name=none", &rootfs, "/bin/sh", "-c", &wn],
+    );
+    let none_pid = container_pid(&names, "none", &mut none);
+    let wh = wait("host");
+    let mut host = container_sh(
+        &h,
+        &names,
+        &["--net=host", "--name=host", &rootfs, "/bin/sh", "-c", &wh],
+    );
+    let host_pid = container_pid(&names, "host", &mut host);
+    let wp = wait("pair");
+    let mut pair = container_sh(
+        &h,
+        &names,
+        &["--net=pair", "--name=pair", &rootfs, "/bin/sh", "-c", &wp],
+    );
+    let pair_pid = container_pid(&names, "pair", &mut pair);
+    let netns_of = |pid: &str| Netns::of(pid);
+    let (web_ns, b_ns, pair_ns) = (netns_of(&web_pid), netns_of(&b_pid), netns_of(&pair_pid));
+
+    // bridge: addresses leased in turn; each other, the host, the outside through NAT.
+    assert!(web_ns
+        .sh("ip -o addr show dev eth0")
+        .contains("inet 10.200.0.2/16 "));
+    assert!(b_ns
+        .sh("ip -o addr show dev eth0")
+        .contains("inet 10.200.0.3/16 "));
+    assert!(common::wait_for(Duration::from_secs(5), || b_ns.pings("10.200.0.2")));
+    assert!(b_ns.pings("10.200.0.1") && h.ns.pings("10.200.0.3"));
+    let _server = serve(&h.outside, 7000, "outside");
+    assert_eq!(
+        ask(&b_ns, "192.0.2.2", 7000).as_deref(),
+        Some("outside 192.0.2.1")
+    );
+    // The published port, from the outside and from the neighbour.
+    assert_eq!(ask(&h.outside, "192.0.2.1", 8080).as_deref(), Some("web"));
+    assert_eq!(ask(&b_ns, "192.0.2.1", 8080).as_deref(), Some("web"));
+    // container:web: the same network namespace (interfaces, ports), its other namespaces its own.
+    assert_eq!(
+        common::ns_inode(&joined_pid, "net"),
+        common::ns_inode(&web_pid, "net")
+    );
+    for ns in ["user", "pid", "mnt", "uts", "ipc"] {
+        assert_ne!(
+            common::ns_inode(&joined_pid, ns),
+            common::ns_inode(&web_pid, ns),
+            "{ns}"
+        );
+    }
+    let joined_ns = netns_of(&joined_pid);
+    assert!(joined_ns
+        .sh("ip -o addr show dev eth0")
+        .contains("inet 10.200.0.2/16 "));
+    assert_eq!(ask(&joined_ns, "127.0.0.1", 80).as_deref(), Some("web"));
+    // none: lo alone, up; host: the host's own namespace.
+    let none_ns = netns_of(&none_pid);
+    assert_ne!(
+        common::ns_inode(&none_pid, "net"),
+        common::ns_inode(&h.ns.pid(), "net")
+    );
+    assert!(common::wait_for(Duration::from_secs(5), || none_ns
+        .sh("ip -o link show")
+        .contains("lo: <LOOPBACK,UP,")));
+    assert_eq!(none_ns.links(), ["lo"]);
+    assert_eq!(
+        common::ns_inode(&host_pid, "net"),
+        common::ns_inode(&h.ns.pid(), "net")
+    );
+    // pair: a /30 of its own, the host's end its gateway, NAT to the outside.
+    assert!(pair_ns
+        .sh("ip -o addr show dev eth0")
+        .contains("inet 10.201.0.2/30 "));
+    assert_eq!(
+        ask(&pair_ns, "192.0.2.2", 7000).as_deref(),
+        Some("outside 192.0.2.1")
+    );
+    let list = h.nsveth(&["list"]).ok().to_string();
+    assert!(list.contains("masquerade 8080:80/tcp"), "{list}");
+    // A name is one container's.
+    let mut again = container_sh(&h, &names, &["--name=web", &rootfs, "true"]);
+    let r = again.0.wait().unwrap();
+    assert_eq!(r.code(), Some(1));
+    let mut err = String::new();
+    std::io::Read::read_to_string(again.0.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(err, "container.sh: a container named web is running\n");
+
+    // Every one exits; the host is as before the first.
+    drop((web_ns, b_ns, pair_ns, joined_ns, none_ns));
+    for (f, p) in [
+        ("joined", &mut joined),
+        ("web", &mut web),
+        ("b", &mut b),
+        ("none", &mut none),
+        ("host", &mut host),
+        ("pair", &mut pair),
+    ] {
+        poke(&root.join("results").join(f));
+        let status = p.0.wait().unwrap();
+        assert!(status.success(), "{f}: {status:?}");
+    }
+    assert!(
+        common::wait_for(Duration::from_secs(10), || h.ns.links() == ["lo", "up0"]),
+        "{:?}",
+        h.ns.links()
+    );
+    h.assert_clean(&[]);
+    assert!(!names.exists(), "the names are left");
 }
