@@ -224,7 +224,7 @@ impl Store {
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| is_lease_file(n))
             .collect();
-        names.sort();
+        names.sort_unstable();
         let mut out = Vec::new();
         for n in names {
             let Some(text) = self.read(&n)? else {

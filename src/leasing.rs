@@ -31,11 +31,11 @@ impl Locks {
         if let Some(b) = bridge {
             locks.push(store.lock_bridge(b)?);
         }
-        let mut nets: Vec<&Cidr> = nets.iter().collect();
-        nets.sort_by_key(|n| lease::subnet_file(n));
-        nets.dedup_by_key(|n| lease::subnet_file(n));
-        for n in nets {
-            locks.push(store.lock_subnet(n)?);
+        let mut names: Vec<String> = nets.iter().map(lease::subnet_file).collect();
+        names.sort_unstable();
+        names.dedup();
+        for n in names {
+            locks.push(store.lock(&n)?);
         }
         if nat {
             locks.push(store.lock_nat()?);

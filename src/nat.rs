@@ -77,8 +77,11 @@ pub fn wanted(subnets: &[Subnet], family: Family) -> Vec<Rule> {
         }
     }
     // prerouting, output, postrouting: each chain's rules in the order made.
-    rules.sort_by_key(|r| r.chain);
-    rules
+    let mut ordered = Vec::with_capacity(rules.len());
+    for chain in [Chain::Prerouting, Chain::Output, Chain::Postrouting] {
+        ordered.extend(rules.iter().filter(|r| r.chain == chain).cloned());
+    }
+    ordered
 }
 
 fn rule(chain: Chain, exprs: Vec<Expr>, comment: String) -> Rule {

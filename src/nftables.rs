@@ -120,7 +120,7 @@ impl Family {
 }
 
 /// A base chain of our table: all of type `nat`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Chain {
     Prerouting,
     Output,
@@ -393,10 +393,8 @@ impl Table {
         ];
         if !rules.is_empty() {
             msgs.push(self.with_name(NFT_MSG_NEWTABLE, NLM_F_CREATE));
-            let mut chains: Vec<Chain> = rules.iter().map(|r| r.chain).collect();
-            chains.sort();
-            chains.dedup();
-            for c in chains {
+            let used = |c: &Chain| rules.iter().any(|r| r.chain == *c);
+            for c in [Chain::Prerouting, Chain::Output, Chain::Postrouting].iter().filter(|c| used(c)) {
                 let mut m = msg(NFT_MSG_NEWCHAIN, NLM_F_CREATE, self.family);
                 m.str(NFTA_CHAIN_TABLE, self.name);
                 m.str(NFTA_CHAIN_NAME, c.name());
@@ -670,9 +668,9 @@ pub fn render(family: Family, exprs: &[Expr]) -> String {
             }
             (Expr::FibDaddrType, Some(Expr::Cmp { eq, data }), _) => {
                 let t = if data == &RTN_LOCAL.to_ne_bytes() {
-                    "local".into()
+                    "local"
                 } else {
-                    format!("{data:?}")
+                    "?"
                 };
                 out.push(format!("fib daddr type {}{t}", op(*eq)));
                 i += 2;
@@ -715,7 +713,7 @@ pub fn render(family: Family, exprs: &[Expr]) -> String {
             (e, _, _) => {
                 out.push(match e {
                     Expr::Other(n) => format!("[{n}]"),
-                    e => format!("[{e:?}]"),
+                    _ => "[?]".into(),
                 });
                 i += 1;
             }
