@@ -224,7 +224,7 @@ impl Store {
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| is_lease_file(n))
             .collect();
-        names.sort_unstable();
+        sort(&mut names);
         let mut out = Vec::new();
         for n in names {
             let Some(text) = self.read(&n)? else {
@@ -270,6 +270,18 @@ impl Store {
             .filter_map(|e| e.file_name().into_string().ok())
             .filter_map(|n| n.strip_suffix(".lock").map(str::to_string))
             .collect()
+    }
+}
+
+/// Sort a few names (a hand-written insertion sort: the standard library's sorts are large, and
+/// a store holds a handful of subnets).
+pub fn sort(names: &mut [String]) {
+    for i in 1..names.len() {
+        let mut j = i;
+        while j > 0 && names[j - 1] > names[j] {
+            names.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 
@@ -484,34 +496,35 @@ impl Subnet {
             let off = self.net.offset_of(a);
             (off >= first && off <= last).then(|| (off - first) / step)
         };
-        let mut used: Vec<u128> = self
-            .leases
-            .iter()
-            .map(|l| l.addr)
-            .chain(taken.iter().copied())
-            .filter(|a| self.net.contains(*a))
-            .filter_map(|a| {
-                // For pairs a taken address anywhere in a block takes the block.
-                let off = self.net.offset_of(a);
-                if step == 1 {
-                    slot_of(a)
-                } else {
-                    Some(off / step)
-                }
-            })
-            .collect();
-        used.sort_unstable();
-        used.dedup();
         let start = self
             .last
             .filter(|a| self.net.contains(*a))
             .and_then(slot_of)
             .map_or(0, |s| (s + 1) % slots);
-        // Among `used.len() + 1` slots one is free, if the subnet has that many.
-        let tries = (used.len() as u128 + 1).min(slots);
-        let slot = (0..tries)
-            .map(|i| (start + i) % slots)
-            .find(|s| used.binary_search(s).is_err())?;
+        // Among the `n + 1` slots from `start` one is free when `n` are used (if the subnet has
+        // that many): mark those taken in that window, the first unmarked is the one.
+        let addrs = self
+            .leases
+            .iter()
+            .map(|l| l.addr)
+            .chain(taken.iter().copied());
+        let window = ((self.leases.len() + taken.len() + 1) as u128).min(slots) as usize;
+        let mut busy = vec![false; window];
+        for a in addrs.filter(|a| self.net.contains(*a)) {
+            // For pairs an address anywhere in a block takes the block.
+            let slot = if step == 1 {
+                slot_of(a)
+            } else {
+                Some(self.net.offset_of(a) / step)
+            };
+            if let Some(s) = slot.filter(|s| *s < slots) {
+                let at = (s + slots - start) % slots;
+                if at < window as u128 {
+                    busy[at as usize] = true;
+                }
+            }
+        }
+        let slot = (start + busy.iter().position(|b| !b)? as u128) % slots;
         let addr = self.net.nth(first + slot * step)?;
         self.last = Some(addr);
         let host = match self.mode {

@@ -32,7 +32,7 @@ impl Locks {
             locks.push(store.lock_bridge(b)?);
         }
         let mut names: Vec<String> = nets.iter().map(lease::subnet_file).collect();
-        names.sort_unstable();
+        lease::sort(&mut names);
         names.dedup();
         for n in names {
             locks.push(store.lock(&n)?);

@@ -394,7 +394,10 @@ impl Table {
         if !rules.is_empty() {
             msgs.push(self.with_name(NFT_MSG_NEWTABLE, NLM_F_CREATE));
             let used = |c: &Chain| rules.iter().any(|r| r.chain == *c);
-            for c in [Chain::Prerouting, Chain::Output, Chain::Postrouting].iter().filter(|c| used(c)) {
+            for c in [Chain::Prerouting, Chain::Output, Chain::Postrouting]
+                .iter()
+                .filter(|c| used(c))
+            {
                 let mut m = msg(NFT_MSG_NEWCHAIN, NLM_F_CREATE, self.family);
                 m.str(NFTA_CHAIN_TABLE, self.name);
                 m.str(NFTA_CHAIN_NAME, c.name());
