@@ -209,6 +209,11 @@ impl Store {
 
     /// Every subnet with leases, each file as it was when read.
     pub fn subnets(&self) -> Result<Vec<Subnet>> {
+        self.subnets_except(&[])
+    }
+
+    /// Every subnet with leases but those of `skip`.
+    pub fn subnets_except(&self, skip: &[Cidr]) -> Result<Vec<Subnet>> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(d) => d,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -222,7 +227,7 @@ impl Store {
         let mut names: Vec<String> = entries
             .flatten()
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| is_lease_file(n))
+            .filter(|n| is_lease_file(n) && !skip.iter().any(|s| subnet_file(s) == *n))
             .collect();
         sort(&mut names);
         let mut out = Vec::new();

@@ -248,7 +248,7 @@ impl<'a> Leasing<'a> {
         if !self.nat_held && self.nat.is_none() {
             self.nat = Some(self.store.lock_nat()?);
         }
-        nat::sync(self.store)
+        nat::sync(self.store, &self.subnets)
     }
 }
 
@@ -399,7 +399,7 @@ pub fn release(host: &mut Socket, store: &Store, name: &str) -> Result<()> {
             }
         }
         if nat {
-            nat::sync(store)?;
+            nat::sync(store, &[])?;
         }
         if let Some(b) = bridge {
             bridge::remove_if_unused(host, &b)?;
@@ -454,7 +454,7 @@ pub fn gc(host: &mut Socket, store: &Store) -> Result<()> {
     }
     {
         let _lock = store.lock_nat()?;
-        nat::sync(store)?;
+        nat::sync(store, &[])?;
     }
     for l in host.links().context(listed)? {
         if l.kind.as_deref() == Some("bridge") && l.alias.as_deref() == Some(linkmark::BRIDGE) {

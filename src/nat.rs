@@ -25,7 +25,7 @@
 use std::net::IpAddr;
 
 use crate::error::{errno_of, Error, Result};
-use crate::lease::{Mode, Store, Subnet};
+use crate::lease::{self, Mode, Store, Subnet};
 use crate::netlink::{Cidr, Socket};
 use crate::nftables::{self, Chain, Expr, Family, Rule, Table};
 
@@ -128,9 +128,20 @@ fn state_name(family: Family) -> String {
 }
 
 /// Bring our tables and the forwarding sysctls in line with the leases in the store (the
-/// caller holds [`Store::lock_nat`]).
-pub fn sync(store: &Store) -> Result<()> {
-    let subnets = store.subnets()?;
+/// caller holds [`Store::lock_nat`]); `known` are subnets the caller has read (or just written)
+/// under their locks, which are not read again.
+pub fn sync(store: &Store, known: &[Subnet]) -> Result<()> {
+    let skip: Vec<Cidr> = known.iter().map(|s| s.net).collect();
+    // In the order of their file names, whoever read them (the rules' order follows).
+    let mut subnets = store.subnets_except(&skip)?;
+    for k in known.iter().filter(|s| !s.leases.is_empty()) {
+        let name = lease::subnet_file(&k.net);
+        let at = subnets
+            .iter()
+            .position(|s| lease::subnet_file(&s.net) > name)
+            .unwrap_or(subnets.len());
+        subnets.insert(at, k.clone());
+    }
     let mut sock: Option<Socket> = None;
     for family in [Family::Ip, Family::Ip6] {
         let rules = wanted(&subnets, family);

@@ -29,6 +29,7 @@ pub const NETLINK_NETFILTER: i32 = 12;
 const SOL_NETLINK: i32 = 270;
 const NETLINK_CAP_ACK: i32 = 10;
 const NETLINK_EXT_ACK: i32 = 11;
+const NETLINK_GET_STRICT_CHK: i32 = 12;
 const NLMSG_HDRLEN: usize = 16;
 const NLMSG_NOOP: u16 = 1;
 const NLMSG_ERROR: u16 = 2;
@@ -1055,14 +1056,19 @@ impl Socket {
         self.request(&mut Msg::add_route(r, oif))
     }
 
-    /// The addresses of link `index`.
+    /// The addresses of link `index`. The kernel dumps only that link's when asked strictly
+    /// (`NETLINK_GET_STRICT_CHK`, Linux 4.20), rather than every address of the host (a bridge's
+    /// hundreds of ports each have one); an older one sends all, filtered here.
     pub fn addrs_of(&mut self, index: u32) -> NlResult<Vec<Cidr>> {
-        let mut m = Msg::new(
-            RTM_GETADDR,
-            NLM_F_DUMP,
-            &[libc::AF_UNSPEC as u8, 0, 0, 0, 0, 0, 0, 0],
-        );
-        let replies = self.query(&mut m)?;
+        let mut h = [0u8; 8];
+        h[4..8].copy_from_slice(&index.to_ne_bytes());
+        let mut m = Msg::new(RTM_GETADDR, NLM_F_DUMP, &h);
+        let fd = self.fd.as_fd();
+        let _ = sys::setsockopt_int(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
+        let replies = self.query(&mut m);
+        let fd = self.fd.as_fd();
+        let _ = sys::setsockopt_int(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 0);
+        let replies = replies?;
         Ok(replies
             .iter()
             .filter(|(t, p)| *t == RTM_NEWADDR && p.len() >= 8 && ne_u32(&p[4..]) == index)

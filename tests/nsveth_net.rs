@@ -26,7 +26,7 @@ impl Netns {
         let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "1000"]));
         let pid = p.pid().to_string();
         let own = common::ns_inode("self", "net");
-        let ready = common::wait_for(Duration::from_secs(5), || {
+        let ready = common::wait_for(Duration::from_secs(20), || {
             std::fs::metadata(format!("/proc/{pid}/ns/net"))
                 .map(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
                 .unwrap_or(false)
@@ -194,7 +194,7 @@ while True:
 /// A TCP client (python3): connect to ADDR PORT, print what the server says.
 const CLIENT: &str = r#"
 import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
 print(c.recv(200).decode().strip())
 "#;
 
@@ -207,7 +207,7 @@ fn serve(ns: &Netns, port: u16, name: &str) -> Proc {
 /// (and for neighbours to be found) for a few seconds; `None` if it never does.
 fn ask(ns: &Netns, addr: &str, port: u16) -> Option<String> {
     let mut answer = None;
-    common::wait_for(Duration::from_secs(5), || {
+    common::wait_for(Duration::from_secs(20), || {
         let r = ns.run(&["python3", "-c", CLIENT, addr, &port.to_string()]);
         answer = (r.code == Some(0)).then(|| r.stdout.trim().to_string());
         answer.is_some()
@@ -256,7 +256,7 @@ fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat(
         "{br}"
     );
     // Each other, the host, the outside.
-    assert!(common::wait_for(Duration::from_secs(5), || a.pings("10.77.0.3")));
+    assert!(common::wait_for(Duration::from_secs(20), || a.pings("10.77.0.3")));
     assert!(a.pings("fd77::3") && b.pings("10.77.0.2"));
     assert!(a.pings("10.77.0.1") && a.pings("fd77::1"));
     assert!(h.ns.pings("10.77.0.3"));
@@ -475,7 +475,7 @@ fn point_to_point_pairs_get_a_block_each() {
         ["default via 10.80.0.5", "default via fd80::5"]
     );
     // The host reaches both (one route each, no clash), each reaches the outside.
-    assert!(common::wait_for(Duration::from_secs(5), || h
+    assert!(common::wait_for(Duration::from_secs(20), || h
         .ns
         .pings("10.80.0.2")));
     assert!(h.ns.pings("10.80.0.6") && h.ns.pings("fd80::6"));
@@ -515,7 +515,7 @@ fn bad_input_is_one_line_and_makes_nothing() {
     let c = Netns::new();
     h.ns.sh("ip addr add 10.66.0.1/16 dev up0 && ip link add br9 type bridge");
     let _listener = serve(&h.ns, 9999, "taken");
-    assert!(common::wait_for(Duration::from_secs(5), || h
+    assert!(common::wait_for(Duration::from_secs(20), || h
         .ns
         .sh("ss -Hltn 'sport = :9999'")
         .contains("9999")));
@@ -959,7 +959,7 @@ fn container_sh_runs_several_containers_in_every_network_mode() {
     assert!(b_ns
         .sh("ip -o addr show dev eth0")
         .contains("inet 10.200.0.3/16 "));
-    assert!(common::wait_for(Duration::from_secs(5), || b_ns.pings("10.200.0.2")));
+    assert!(common::wait_for(Duration::from_secs(20), || b_ns.pings("10.200.0.2")));
     assert!(b_ns.pings("10.200.0.1") && h.ns.pings("10.200.0.3"));
     let _server = serve(&h.outside, 7000, "outside");
     assert_eq!(
@@ -992,7 +992,7 @@ fn container_sh_runs_several_containers_in_every_network_mode() {
         common::ns_inode(&none_pid, "net"),
         common::ns_inode(&h.ns.pid(), "net")
     );
-    assert!(common::wait_for(Duration::from_secs(5), || none_ns
+    assert!(common::wait_for(Duration::from_secs(20), || none_ns
         .sh("ip -o link show")
         .contains("lo: <LOOPBACK,UP,")));
     assert_eq!(none_ns.links(), ["lo"]);
