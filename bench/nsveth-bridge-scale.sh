@@ -77,6 +77,7 @@ for n in "$@"; do
 		ip netns add "$tag-o$i" && made+=("$tag-o$i")
 		ip netns add "$tag-r$i" && made+=("$tag-r$i")
 	done
+	sleep 3 # the kernel finishes setting the namespaces up in the background
 	for i in $(seq 1 "$n"); do
 		t=${EPOCHREALTIME/./}
 		"$nsveth" add --netns="$tag-o$i" --host="${tag}o$i" --bridge="${tag}b" \
