@@ -80,6 +80,11 @@ under the caller's own cgroup; one starting with / is taken from the hierarchy r
                 )
                 .value("<maj:min,key=value...>")
                 .only(LIMITS),
+                Flag::new(
+                    "oom-group",
+                    "on OOM, kill the whole cgroup at once (memory.oom.group, v2)",
+                )
+                .only(LIMITS),
                 Flag::new("set", "write any other knob file")
                     .value("<file=value>")
                     .only(LIMITS),
@@ -240,6 +245,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
             }
             Arg::Flag("cpuset", v) => lim.cpuset = Some(cgroup::parse_cpuset(&v.string()?)?),
             Arg::Flag("io-max", v) => lim.io_max.push(cgroup::parse_io_max(&v.string()?)?),
+            Arg::Flag("oom-group", _) => lim.oom_group = Some(true),
             Arg::Flag("set", v) => lim.set.push(cgroup::parse_set(&v.string()?)?),
             Arg::Flag("controllers", v) => {
                 for c in v.string()?.split(',').filter(|c| !c.is_empty()) {
