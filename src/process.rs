@@ -316,11 +316,13 @@ pub fn write_quietly(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> nix::Result
     r
 }
 
-/// The init only reaps and forwards signals, but it keeps the credentials it was started with
-/// (host root, for a container started by root) while everything else in the container runs as
-/// mapped ids. So it gives up all it does not need: every capability but CAP_KILL (to signal
-/// the program whatever its uid), and dumpability, so that the container's root cannot ptrace it
-/// or open its `/proc/1` files. Best effort: failing to harden is not a reason not to run.
+/// The init only reaps and forwards signals. It runs with the ids the program was given (the
+/// container's root, for a container: see nsunshare's `--init`), but was started with more
+/// (host root), and it keeps them on in a user namespace, so it gives up all it does not need:
+/// every capability but CAP_KILL (to signal the program whatever ids it takes later), and
+/// dumpability, so that the container's root (the init's own uid) can neither ptrace it nor open
+/// its `/proc/1` files (both need CAP_SYS_PTRACE where the init was executed: the host). Best
+/// effort: failing to harden is not a reason not to run.
 fn harden_init() {
     const CAP_KILL: u32 = 5;
     let _ = sys::set_dumpable(false);
@@ -336,9 +338,12 @@ fn harden_init() {
 /// catchable signal to `program`, and leave with its status (128+n when signal n killed it, since
 /// pid 1 cannot re-raise a signal on itself). The caller blocked [`forwardable`] and SIGCHLD
 /// before forking `program`: blocked signals reach pid 1 even without handlers, and `sigwait`
-/// takes them in order.
-pub fn run_init(program: Pid) -> ! {
+/// takes them in order. `ready` is opened once the init is hardened: the program's process
+/// waits for it before it runs anything of its own, so nothing in the namespace ever sees the
+/// init before that.
+pub fn run_init(program: Pid, ready: GateTx) -> ! {
     harden_init();
+    let _ = ready.open();
     let mut set = forwardable();
     set.add(Signal::SIGCHLD);
     loop {

@@ -358,6 +358,13 @@ impl Placement {
         self.started_inside.get()
     }
 
+    /// Move the calling process itself into every cgroup (a migration in each hierarchy), for a
+    /// caller that runs the program in its own place instead of starting a process for it.
+    pub fn enter(&self) -> Result<()> {
+        self.started_inside.set(false);
+        self.join_rest()
+    }
+
     /// In the child: move into every cgroup it did not start in (the v1 ones; all of them
     /// after a plain fork). `0` names the writing process.
     pub fn join_rest(&self) -> Result<()> {
