@@ -84,17 +84,57 @@ pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
     Error::sys(format!("failed to execute {prog}"), e).with_code(code)
 }
 
-/// Execute `$SHELL` (or `/bin/sh`) as a login shell, as util-linux does without a program.
-pub fn exec_shell() -> Error {
-    let shell = std::env::var_os("SHELL")
+const DEFAULT_SHELL: &str = "/bin/sh";
+
+/// `$SHELL`, or `/bin/sh` when it is not set.
+fn shell() -> OsString {
+    std::env::var_os("SHELL")
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "/bin/sh".into());
-    let base = std::path::Path::new(&shell)
-        .file_name()
-        .unwrap_or(shell.as_os_str());
+        .unwrap_or_else(|| DEFAULT_SHELL.into())
+}
+
+/// Execute `shell` as a login shell (`argv[0]` is `-` and its name).
+fn exec_login(shell: &OsStr) -> Error {
+    let base = std::path::Path::new(shell).file_name().unwrap_or(shell);
     let mut arg0 = OsString::from("-");
     arg0.push(base);
-    exec_as(&shell, &[arg0])
+    exec_as(shell, &[arg0])
+}
+
+/// Execute `$SHELL` (or `/bin/sh`) as a login shell, as util-linux does without a program.
+pub fn exec_shell() -> Error {
+    exec_login(&shell())
+}
+
+/// [`exec_shell`] in a root that may not be the caller's (a joined mount namespace, a changed
+/// root: a busybox container has no `/bin/bash`): when `$SHELL` does not exist there, `/bin/sh`
+/// instead, silently. Only when that is missing too does the error name both.
+pub fn exec_shell_or_sh() -> Error {
+    let shell = shell();
+    let e = exec_login(&shell);
+    if e.errno() != Some(Errno::ENOENT) || shell == DEFAULT_SHELL {
+        return e;
+    }
+    let fallback = exec_login(DEFAULT_SHELL.as_ref());
+    match fallback.errno() {
+        Some(errno @ Errno::ENOENT) => Error::sys(
+            format!(
+                "failed to execute {} or {DEFAULT_SHELL}",
+                shell.to_string_lossy()
+            ),
+            errno,
+        )
+        .with_code(EXIT_NOT_FOUND),
+        Some(errno) => Error::sys(
+            format!(
+                "failed to execute {DEFAULT_SHELL} ({} does not exist)",
+                shell.to_string_lossy()
+            ),
+            errno,
+        )
+        .with_code(fallback.code()),
+        None => fallback,
+    }
 }
 
 /// Execute `argv`, or a shell when it is empty.
