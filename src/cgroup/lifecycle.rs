@@ -326,7 +326,10 @@ impl Placement {
 
     /// Fork a child for a parent that will wait for it (SIGCHLD back to its default first, as
     /// [`process::fork`]): created inside the cgroup2 cgroup when there is one and the kernel
-    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next.
+    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next. Started
+    /// by a raw `clone3`, the child keeps the parent's thread id cached in the C library (see
+    /// [`crate::sys::clone_into_cgroup`]): it may run long (nsunshare's init does), but never
+    /// `raise(3)` or `abort(3)`, which would signal the parent.
     pub fn fork(&self) -> Result<Fork> {
         if let Some((dir, path)) = &self.v2_dir {
             crate::sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
