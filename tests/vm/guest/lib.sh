@@ -7,6 +7,8 @@
 set -eu
 
 CG=/sys/fs/cgroup
+# busybox sh prefers its applets to PATH: a tool that shares an applet's name needs its path.
+NSENTER=/usr/local/bin/nsenter
 
 fail() {
 	echo "FAIL: $*"
@@ -110,18 +112,16 @@ cputicks() {
 # uptime_s: seconds since boot, two decimals.
 uptime_s() { read -r _u _ </proc/uptime && echo "$_u"; }
 
-# The rootfs for containers: examples/make-rootfs.sh with a /results directory anyone may write.
+# The rootfs for containers: a copy of the one examples/make-rootfs.sh made when the image was
+# built, with a /results directory anyone may write.
 make_rootfs() {
 	_r=/tmp/vm/rootfs$$
-	sh /vm/examples/make-rootfs.sh "$_r" >/dev/null
+	cp -a /vm/rootfs "$_r"
 	mkdir -p "$_r/results" "$_r/mnt"
 	chmod 755 "$_r" && chmod 777 "$_r/results"
 	defer "rm -rf $_r"
 	echo "$_r"
 }
-
-# as_user COMMAND...: run COMMAND as uid/gid 1000 (user), no supplementary groups.
-as_user() { setpriv --reuid=1000 --regid=1000 --clear-groups -- "$@"; }
 
 # run_in PATH COMMAND...: run COMMAND in the foreground inside the cgroup (moved there by writing
 # cgroup.procs ourselves), as `try` does.
