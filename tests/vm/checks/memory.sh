@@ -28,7 +28,7 @@ check_exec_rm_oom() {
 	[ ! -d "$CG/$g" ] || fail "$g is left"
 }
 
-# memory.high throttles and reclaims instead of killing: reading 64M of a disk through the page
+# memory.high throttles and reclaims instead of killing: reading 32M of a disk through the page
 # cache charges at most about the limit at any time (memory.peak), where an unlimited cgroup's
 # charge grows to most of it.
 check_high() {
@@ -39,16 +39,16 @@ check_high() {
 	expect memory.high "$(cg "$g/memory.high")" 8388608
 	must nscgroup create "$free"
 	# (each reads its own half of the disk: pages stay charged to the cgroup that read them first)
-	run_in "$g" dd if=/dev/vda of=/dev/null bs=1M count=64
+	run_in "$g" dd if=/dev/vda of=/dev/null bs=1M count=32
 	expect "dd status under memory.high" "$rc" 0
 	high=$(cg "$g/memory.peak")
 	events=$(key "$g/memory.events" high)
 	[ "$events" -gt 0 ] || fail "memory.events high is $events"
 	expect "oom_kill" "$(key "$g/memory.events" oom_kill)" 0
 	[ "$high" -le $((16 << 20)) ] || fail "memory.peak $high is far above memory.high (8M)"
-	run_in "$free" dd if=/dev/vda of=/dev/null bs=1M skip=64 count=64
+	run_in "$free" dd if=/dev/vda of=/dev/null bs=1M skip=64 count=32
 	unlimited=$(cg "$free/memory.peak")
-	[ "$unlimited" -ge $((48 << 20)) ] || fail "without memory.high only $unlimited is charged: the check proves nothing"
+	[ "$unlimited" -ge $((24 << 20)) ] || fail "without memory.high only $unlimited is charged: the check proves nothing"
 	echo "memory.peak: $high under memory.high=8M, $unlimited without"
 }
 
@@ -59,14 +59,15 @@ check_swap_max() {
 	must mkswap /dev/vdb
 	must swapon /dev/vdb
 	defer "swapoff /dev/vdb"
-	must nscgroup create "$g" --memory=32M --swap=0
+	must nscgroup create "$g" --memory=16M --swap=0
 	expect memory.swap.max "$(cg "$g/memory.swap.max")" 0
-	run_in "$g" dd if=/dev/zero of=/dev/null bs=64M count=1
-	expect "64M under memory.max=32M, swap.max=0" "$rc" 137
-	must nscgroup set "$g" --swap=96M
-	expect memory.swap.max "$(cg "$g/memory.swap.max")" 100663296
-	run_in "$g" dd if=/dev/zero of=/dev/null bs=64M count=1
-	expect "64M under memory.max=32M, swap.max=96M" "$rc" 0
+	run_in "$g" dd if=/dev/zero of=/dev/null bs=32M count=1
+	expect "32M under memory.max=16M, swap.max=0" "$rc" 137
+	must nscgroup set "$g" --swap=48M
+	expect memory.swap.max "$(cg "$g/memory.swap.max")" 50331648
+	run_in "$g" dd if=/dev/zero of=/dev/null bs=32M count=1
+	expect "32M under memory.max=16M, swap.max=48M" "$rc" 0
+	[ "$(key "$g/memory.events" oom_kill)" = 1 ] || fail "oom_kill is not 1: $(cg "$g/memory.events")"
 	must nscgroup set "$g" --swap=max
 	expect memory.swap.max "$(cg "$g/memory.swap.max")" max
 }
