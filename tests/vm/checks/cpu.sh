@@ -14,7 +14,9 @@ usage() {
 	awk -v u="$((u1 - u0))" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", u / ((b - a) * 1000000) }'
 }
 
-# --cpus=0.1: cpu.max "10000 100000"; a busy loop gets about a tenth of a CPU and is throttled.
+# --cpus=0.1: cpu.max "10000 100000"; a busy loop gets at most about a tenth of a CPU and is
+# throttled; without the limit it gets several times more. (Under TCG on a busy host a vCPU may
+# get less than a whole CPU: the bounds are loose, the comparison is what counts.)
 check_max() {
 	g=$(uniq cpumax)
 	defer "remove_cgroup $g"
@@ -23,14 +25,15 @@ check_max() {
 	busy "$g"
 	share=$(usage "$g" 2)
 	echo "share of a CPU under cpu.max 10000/100000: $share"
-	within 0.03 0.2 "$share" "CPU share of a busy loop under --cpus=0.1"
+	within 0.02 0.15 "$share" "CPU share of a busy loop under --cpus=0.1"
 	throttled=$(key "$g/cpu.stat" nr_throttled)
 	[ "$throttled" -gt 5 ] || fail "nr_throttled is $throttled"
 	must nscgroup set "$g" --cpus=max
 	expect cpu.max "$(cg "$g/cpu.max")" "max 100000"
-	share=$(usage "$g" 1)
-	echo "share of a CPU without cpu.max: $share"
-	within 0.5 1.1 "$share" "CPU share of a busy loop without a limit"
+	free=$(usage "$g" 1)
+	echo "share of a CPU without cpu.max: $free"
+	within 0.3 1.1 "$free" "CPU share of a busy loop without a limit"
+	within "$(awk -v s="$share" 'BEGIN { print 3 * s }')" 1.1 "$free" "CPU share without the limit (3 times the limited one)"
 }
 
 # --cpu-weight: two busy loops on the same CPU share it in the ratio of their weights.

@@ -17,6 +17,15 @@ check_nsunshare() {
 	expect "/proc/self/cgroup in a new cgroup namespace" "$out" "0::/"
 }
 
+check_nsmount_proc() {
+	must nsunshare --mount --pid --fork -- nsmount-proc -- sh -c 'echo $$; ls /proc | grep -c "^[0-9]"'
+	set -- $out
+	expect "pid inside" "$1" 1
+	within 1 5 "$2" "processes in the fresh /proc"
+	try nsmount-proc -- true
+	[ "$rc" != 0 ] || fail "nsmount-proc ran in the original mount namespace"
+}
+
 check_nsenter() {
 	g=$(uniq nse)
 	defer "remove_cgroup $g"
