@@ -35,7 +35,7 @@ poke() { timeout 30 sh -c "echo go >$1" || fail "nobody reads $1"; }
 field() { sed -n "s/^$2=//p" "$1"; }
 
 start_container() {
-	rootfs=$(make_rootfs)
+	make_rootfs
 	r=$rootfs/results
 	for f in go go2 go3; do mkfifo -m 666 "$r/$f"; done
 	pidfile=/tmp/vm/container$$.pid
@@ -103,7 +103,7 @@ check_container() {
 # issue 13 (3): the container sees its own cgroup as its root (0::/, as with runc and crun), and
 # its pid 1 as its own root, not as an unmapped uid (nobody).
 check_container_sees_own_root() {
-	rootfs=$(make_rootfs)
+	make_rootfs
 	try sh /vm/examples/container.sh "$rootfs" /bin/sh -c \
 		'cat /proc/self/cgroup; awk "/^Uid:/ { print \$2 }" /proc/1/status'
 	expect "container.sh status" "$rc" 0
@@ -137,7 +137,7 @@ as_delegated_user() {
 
 check_rootless() {
 	delegate
-	rootfs=$(make_rootfs)
+	make_rootfs
 	r=$rootfs/results
 	inside='echo uid=$(id -u) host=$(hostname) lo=$(cat /sys/class/net/lo/operstate) pid=$$ >/results/info
 		( i=0; while [ $i -lt 100 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null

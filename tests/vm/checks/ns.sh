@@ -43,7 +43,7 @@ check_nsenter() {
 }
 
 check_nspivot() {
-	rootfs=$(make_rootfs)
+	make_rootfs
 	must nsunshare --mount --uts --pid --fork -- nspivot --hostname=pv "$rootfs" -- \
 		sh -c 'hostname; ls -d /results; cat /proc/1/comm; [ -e /dev/null ] && echo dev'
 	expect "inside nspivot" "$(echo "$out" | tr '\n' ' ')" "pv /results sh dev "

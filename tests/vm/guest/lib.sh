@@ -112,15 +112,14 @@ cputicks() {
 # uptime_s: seconds since boot, two decimals.
 uptime_s() { read -r _u _ </proc/uptime && echo "$_u"; }
 
-# The rootfs for containers: a copy of the one examples/make-rootfs.sh made when the image was
-# built, with a /results directory anyone may write.
+# make_rootfs: $rootfs, a root filesystem for containers: a copy of the one
+# examples/make-rootfs.sh made when the image was built, with a /results directory anyone may write.
 make_rootfs() {
-	_r=/tmp/vm/rootfs$$
-	cp -a /vm/rootfs "$_r"
-	mkdir -p "$_r/results" "$_r/mnt"
-	chmod 755 "$_r" && chmod 777 "$_r/results"
-	defer "rm -rf $_r"
-	echo "$_r"
+	rootfs=/tmp/vm/rootfs$$
+	cp -a /vm/rootfs "$rootfs"
+	defer "rm -rf $rootfs"
+	mkdir -p "$rootfs/results" "$rootfs/mnt"
+	chmod 755 "$rootfs" && chmod 777 "$rootfs/results"
 }
 
 # run_in PATH COMMAND...: run COMMAND in the foreground inside the cgroup (moved there by writing
