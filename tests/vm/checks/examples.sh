@@ -42,7 +42,10 @@ start_container() {
 	NSTOOLS_PID_FILE=$pidfile sh /vm/examples/container.sh "$rootfs" /bin/sh -c "$INSIDE" \
 		>/tmp/vm/container.out 2>&1 &
 	script=$!
-	defer "kill $script 2>/dev/null; wait $script 2>/dev/null"
+	# On failure: kill nsunshare (its --kill-child takes the container along), then container.sh
+	# cleans up as it exits.
+	defer "kill -KILL \$(cat /proc/$script/task/$script/children 2>/dev/null) 2>/dev/null
+		kill $script 2>/dev/null; wait $script 2>/dev/null"
 	wait_until 300 "[ -e $r/ready ] || gone $script" || true
 	[ -e "$r/ready" ] || fail "the container did not start: $(cat /tmp/vm/container.out "$r/info" 2>/dev/null)"
 	init=$(cat "$pidfile")

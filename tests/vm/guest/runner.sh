@@ -81,7 +81,7 @@ leftovers() {
 		sleep 0.1
 	done
 	for p in $_new; do
-		echo "left behind: process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null))"
+		echo "left behind: process $p ($(tr '\0\n' '  ' 2>/dev/null <"/proc/$p/cmdline" | cut -c1-100))"
 		kill -KILL "$p" 2>/dev/null
 		_left=1
 	done
