@@ -71,3 +71,26 @@ check_swap_max() {
 	must nscgroup set "$g" --swap=max
 	expect memory.swap.max "$(cg "$g/memory.swap.max")" max
 }
+
+# --oom-group (memory.oom.group): the OOM killer takes the whole cgroup at once, so a sleeping
+# bystander dies with the allocator; turned off, only the allocator is killed.
+check_oom_group() {
+	g=$(uniq oomgroup)
+	defer "remove_cgroup $g"
+	must nscgroup create "$g" --memory=32M --oom-group
+	expect memory.oom.group "$(cg "$g/memory.oom.group")" 1
+	in_cgroup "$g" sleep 60
+	bystander=$pid
+	run_in "$g" dd if=/dev/zero of=/dev/null bs=64M count=1
+	expect "status of a 64M allocation under 32M" "$rc" 137
+	wait_until 50 "gone $bystander" || fail "the bystander $bystander survived the group OOM kill"
+	[ "$(key "$g/memory.events" oom_group_kill)" -ge 1 ] || fail "oom_group_kill is 0: $(cg "$g/memory.events")"
+	must nscgroup set "$g" --set=memory.oom.group=0
+	expect memory.oom.group "$(cg "$g/memory.oom.group")" 0
+	in_cgroup "$g" sleep 60
+	run_in "$g" dd if=/dev/zero of=/dev/null bs=64M count=1
+	expect "status of a 64M allocation under 32M" "$rc" 137
+	sleep 0.5
+	gone "$pid" && fail "without --oom-group the bystander was killed too"
+	true
+}
