@@ -247,9 +247,11 @@ fn container_sh_builds_an_isolated_limited_container() {
     // The memory limit: a 100M allocation is killed.
     poke(&results.join("go2"));
     // A signal to the init (which runs as the container's root now) reaches the program.
-    assert!(common::wait_for(Duration::from_secs(30), || results
-        .join("done")
-        .exists()));
+    let done = || read(&results.join("done")).trim() == "done";
+    assert!(
+        common::wait_for(Duration::from_secs(30), done),
+        "the container did not finish"
+    );
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(init as i32),
         nix::sys::signal::Signal::SIGTERM,
