@@ -162,10 +162,11 @@ check_no_limits() {
 	[ ! -d "$CG/$g" ] || fail "$g is left"
 }
 
-# From a cgroup that holds processes (a systemd login session, session-N.scope), a relative path
-# is a child of that busy cgroup; v2's no-internal-process rule forbids it controllers. README's
-# `nscgroup exec --rm build --memory=... -- make` there must refuse in one line naming the file and
-# the rule, and change nothing.
+# From a cgroup that holds processes (a systemd login session, session-N.scope), root's relative
+# path is a child of that busy cgroup (root is never delegated to: see
+# examples/relative_beside_a_delegated_leaf for a user's); v2's no-internal-process rule forbids
+# it controllers. README's `nscgroup exec --rm build --memory=... -- make` there must refuse in
+# one line naming the file and the rule, and change nothing.
 busy_leaf_refusal() {
 	s=$(uniq session)
 	defer "remove_cgroup $s"
