@@ -1240,3 +1240,76 @@ fn oom_group_on_v2_and_refused_on_v1() {
     assert_eq!(ng(["set", &cg, "--oom-group"]).fails(1), want);
     ng(["delete", &cg]).ok();
 }
+
+/// On cgroup2, a user whose own cgroup's parent is delegated to them (they own it, its
+/// cgroup.procs and cgroup.subtree_control, as systemd's Delegate=yes makes user@UID.service)
+/// names with a relative path a cgroup beside their own, where every subcommand and `nsunshare
+/// --into-cgroup` find it; root's relative paths stay below its own cgroup.
+#[test]
+fn relative_paths_start_at_a_delegated_parent() {
+    if common::cgroups("relative_paths_start_at_a_delegated_parent", V2(&[])).is_none() {
+        return;
+    }
+    let cg = Cg::new("deleg");
+    let d = dir("unified", &cg);
+    let session = d.join("session");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::create_dir(&session).unwrap();
+    let nobody = 65534;
+    for dir in [&d, &session] {
+        for f in [
+            "",
+            "cgroup.procs",
+            "cgroup.subtree_control",
+            "cgroup.threads",
+        ] {
+            std::os::unix::fs::chown(dir.join(f), Some(nobody), Some(nobody)).unwrap();
+        }
+    }
+    // A shell moved into CG/session (by root), which then runs the tool as nobody.
+    let in_session = |user: bool, tool: &str, args: &[&str]| {
+        let mut c = Command::new("sh");
+        c.args(["-c", r#"echo $$ > "$0/cgroup.procs" && exec "$@""#])
+            .arg(&session);
+        if user {
+            c.args([
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+            ]);
+        }
+        c.arg(common::bin(tool)).args(args);
+        common::run(&mut c)
+    };
+    let beside = format!("0::{}/{}/job", own("").trim_end_matches('/'), &*cg);
+    in_session(true, "nscgroup", &["create", "job"]).ok();
+    assert!(d.join("job").is_dir() && !session.join("job").exists());
+    let r = in_session(
+        true,
+        "nscgroup",
+        &["exec", "job", "--", "cat", "/proc/self/cgroup"],
+    );
+    assert!(r.ok().lines().any(|l| l == beside), "{}", r.stdout);
+    let r = in_session(
+        true,
+        "nsunshare",
+        &["--into-cgroup=job", "--", "cat", "/proc/self/cgroup"],
+    );
+    assert!(r.ok().lines().any(|l| l == beside), "{}", r.stdout);
+    // (On a hybrid host the list also holds what is below the test's own v1 cgroups.)
+    let r = in_session(true, "nscgroup", &["list"]);
+    let listed: Vec<&str> = r.ok().lines().collect();
+    assert!(
+        listed.contains(&"job") && listed.contains(&"session"),
+        "{listed:?}"
+    );
+    in_session(true, "nscgroup", &["delete", "job"]).ok();
+    assert!(!d.join("job").exists());
+    // Root is never delegated to: below its own cgroup.
+    in_session(false, "nscgroup", &["create", "job"]).ok();
+    assert!(session.join("job").is_dir() && !d.join("job").exists());
+    in_session(false, "nscgroup", &["delete", "job"]).ok();
+    assert!(!session.join("job").exists());
+}

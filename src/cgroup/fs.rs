@@ -46,11 +46,12 @@ const V1_CONTROLLERS: &[&str] = &[
     "misc",
 ];
 
-/// Resolve a user's cgroup PATH against the caller's own cgroup `own`: an absolute cgroup path
-/// (`/a/b`, `/` for the root). `..` is refused anywhere.
-pub fn resolve(path: &str, own: &str) -> Result<String> {
+/// Resolve a user's cgroup PATH against `base` (where relative paths start: the caller's own
+/// cgroup, or its delegated parent, see [`delegated_parent`]): an absolute cgroup path (`/a/b`,
+/// `/` for the root). `..` is refused anywhere.
+pub fn resolve(path: &str, base: &str) -> Result<String> {
     check_path(path)?;
-    let base = if path.starts_with('/') { "" } else { own };
+    let base = if path.starts_with('/') { "" } else { base };
     let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     parts.extend(path.split('/').filter(|p| !p.is_empty() && *p != "."));
     Ok(format!("/{}", parts.join("/")))
@@ -116,6 +117,9 @@ pub struct Hierarchy {
     pub mount: PathBuf,
     /// The caller's own cgroup in it.
     pub own: String,
+    /// Where a relative path starts: `own`, or in a cgroup2 hierarchy the parent of `own` when
+    /// that parent is delegated to the caller (see `delegated_parent`).
+    pub base: String,
 }
 
 impl Hierarchy {
@@ -217,6 +221,35 @@ impl Group {
     }
 }
 
+/// Where a relative path starts in a cgroup2 hierarchy mounted at `mount`, for a caller (of
+/// effective uid `euid`) whose own cgroup is `own`: the parent of `own` when it is delegated to
+/// the caller, so that the new cgroup is a sibling of the caller's, as `systemd-run --user
+/// --scope` starts a new scope beside the caller's.
+///
+/// Why: the caller's own cgroup holds the caller, and v2's no-internal-process rule forbids a
+/// cgroup with processes to hand domain controllers (memory, io) to its children, so a cgroup
+/// below it can never have those limits; a user's shell under systemd always runs in such a leaf
+/// (`session.scope`, `app.slice/….scope`). The parent is delegated when the caller is not root,
+/// and owns its directory, `cgroup.procs` and `cgroup.subtree_control` (what systemd's
+/// `Delegate=yes`, or an administrator following the kernel's delegation model, gives a user).
+/// Root is never delegated to (it may write everywhere, which says nothing about whose cgroup
+/// it is), and neither is a hierarchy's root: their relative paths stay below their own cgroup.
+/// Only ownership is read, never the processes, so every subcommand finds the same cgroup.
+pub fn delegated_parent(mount: &Path, own: &str, euid: u32) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (parent, _) = own.trim_end_matches('/').rsplit_once('/')?;
+    if euid == 0 || parent.is_empty() {
+        return None;
+    }
+    let dir = mount.join(parent.trim_start_matches('/'));
+    let owned = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.uid() == euid);
+    (is_dir(&dir)
+        && owned(&dir)
+        && owned(&dir.join("cgroup.procs"))
+        && owned(&dir.join("cgroup.subtree_control")))
+    .then(|| parent.to_string())
+}
+
 /// The cgroupfs as the caller sees it.
 #[derive(Clone, Debug)]
 pub struct Cgroupfs {
@@ -225,6 +258,8 @@ pub struct Cgroupfs {
     /// On a v1 root, the cgroup2 hierarchy mounted at `ROOT/unified` (the hybrid layout).
     pub unified: Option<PathBuf>,
     own: SelfCgroup,
+    /// The caller's effective uid (for [`delegated_parent`]).
+    euid: u32,
     /// The v1 controllers with a mounted hierarchy, found once.
     v1_mounted: OnceCell<Vec<&'static str>>,
 }
@@ -253,8 +288,16 @@ impl Cgroupfs {
             mode,
             unified,
             own,
+            euid: nix::unistd::geteuid().as_raw(),
             v1_mounted: OnceCell::new(),
         })
+    }
+
+    /// The same cgroupfs as seen by a caller of effective uid `euid` (fixture tests).
+    #[cfg(test)]
+    pub(super) fn with_euid(mut self, euid: u32) -> Cgroupfs {
+        self.euid = euid;
+        self
     }
 
     /// The hierarchy of `controller` (`""`: the cgroup2 one; on v2 every controller's).
@@ -277,17 +320,23 @@ impl Cgroupfs {
             )));
         }
         let own = self.own.path(key).unwrap_or("/").to_string();
+        let base = match key {
+            "" => delegated_parent(&mount, &own, self.euid),
+            _ => None,
+        }
+        .unwrap_or_else(|| own.clone());
         Ok(Hierarchy {
             controller: key.to_string(),
             mount,
             own,
+            base,
         })
     }
 
     /// The cgroup `path` in the hierarchy of `controller`.
     pub(super) fn group(&self, controller: &str, path: &str) -> Result<Group> {
         let hier = self.hierarchy(controller)?;
-        let path = resolve(path, &hier.own)?;
+        let path = resolve(path, &hier.base)?;
         let g = Group { hier, path };
         g.check_no_symlink()?;
         Ok(g)
