@@ -144,6 +144,14 @@ impl Drop for Cg {
     }
 }
 
+/// The children of a process, as `/proc/PID/task/PID/children` lists them (space-separated).
+fn children(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
 fn ng<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> common::Ran {
     common::tool("nscgroup", args)
 }
@@ -249,8 +257,16 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
         assert_eq!(cat(&mem.join("memory.memsw.limit_in_bytes")), "33554432");
     }
     let alloc = "b = b'x' * (64 << 20); print('survived')";
+    // exec waits for its program (started inside) and ends as exec --rm does: 137, said why.
     let r = ng(["exec", &cg, "--", python(), "-c", alloc]);
-    assert_eq!(r.signal, Some(9), "code {:?} stderr {}", r.code, r.stderr);
+    assert_eq!(
+        r.fails(137),
+        format!(
+            "nscgroup: {}: out of memory: the OOM killer killed 1 process(es) in {}",
+            python(),
+            &*cg
+        )
+    );
     assert!(r.stdout.is_empty());
     assert!(cat(&mem.join("memory.oom_control")).contains("oom_kill 1"));
     let st = ng(["stat", &cg]);
@@ -408,8 +424,11 @@ fn kill_freeze_thaw_v1() {
     ng(["create", &cg, "--controllers=freezer"]).ok();
     let mut p = Proc::spawn(common::cmd("nscgroup").args(["exec", &cg, "--", "sleep", "100"]));
     let procs = dir("freezer", &cg).join("cgroup.procs");
-    let pid = p.pid().to_string();
-    assert!(common::wait_for(Duration::from_secs(5), || cat(&procs) == pid));
+    // The program is nscgroup's child, started inside (nscgroup waits outside).
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let child = children(p.pid());
+        !child.is_empty() && cat(&procs) == child
+    }));
     ng(["freeze", &cg]).ok();
     assert_eq!(cat(&dir("freezer", &cg).join("freezer.state")), "FROZEN");
     assert!(ng(["stat", &cg]).ok().contains("frozen 1\n"));
@@ -435,11 +454,12 @@ fn kill_freeze_thaw_v2() {
     let mut p =
         Proc::spawn(common::cmd("nscgroup").args([&root, "exec", &cg, "--", "sleep", "100"]));
     let d = dir("unified", &cg);
-    let pid = p.pid().to_string();
-    assert!(common::wait_for(Duration::from_secs(5), || d
-        .join("cgroup.procs")
-        .exists()
-        && cat(&d.join("cgroup.procs")) == pid));
+    assert!(common::wait_for(Duration::from_secs(5), || {
+        let child = children(p.pid());
+        d.join("cgroup.procs").exists()
+            && !child.is_empty()
+            && cat(&d.join("cgroup.procs")) == child
+    }));
     assert_eq!(found(&cg), ["unified"]);
     ng([&root, "freeze", &cg]).ok();
     assert!(cat(&d.join("cgroup.events")).contains("frozen 1"));
@@ -1074,76 +1094,141 @@ fn attach_refuses_a_zombie() {
     assert_eq!(cat(&dir("pids", &cg).join("cgroup.procs")), "");
 }
 
+/// `exec` and `exec --rm` create the program's process inside its cgroup2 cgroup
+/// (`clone3(CLONE_INTO_CGROUP)`), and wait for it outside.
 #[test]
-fn exec_rm_starts_the_program_inside_its_v2_cgroup() {
-    let Some(layout) = common::cgroups("exec_rm_starts_the_program_inside_its_v2_cgroup", V2(&[]))
+fn exec_starts_the_program_inside_its_v2_cgroup() {
+    let Some(layout) = common::cgroups("exec_starts_the_program_inside_its_v2_cgroup", V2(&[]))
     else {
         return;
     };
     let root = format!("--root={}", layout.v2.unwrap().display());
-    let cg = Cg::new("clone3");
-    let trace = TempDir::new("clone3");
-    let log = trace.join("strace");
-    // strace watches from outside: the program's process is created inside the cgroup, never
-    // moved there (no write of a pid or "0" to a cgroup.procs).
-    let r = common::run(
-        Command::new("strace")
-            .args(["-f", "-qq", "-e", "trace=clone3,write", "-o"])
-            .arg(&log)
-            .arg(common::bin("nscgroup"))
-            .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
-            .arg("cat /proc/self/cgroup; exit 4"),
-    );
-    assert_eq!(r.code, Some(4), "stderr: {}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        log.lines()
-            .any(|l| l.contains("clone3({flags=CLONE_INTO_CGROUP,") && !l.contains("= -1")),
-        "{log}"
-    );
-    assert!(
-        !log.lines()
-            .any(|l| l.contains(" write(") && l.contains("\"0\", 1)")),
-        "{log}"
-    );
-    assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+    for rm in [&["--rm"][..], &[]] {
+        let cg = Cg::new("clone3");
+        let trace = TempDir::new("clone3");
+        let log = trace.join("strace");
+        // strace watches from outside: the program's process is created inside the cgroup,
+        // never moved there (no write of a pid or "0" to a cgroup.procs).
+        let r = common::run(
+            Command::new("strace")
+                .args(["-f", "-qq", "-e", "trace=clone3,write", "-o"])
+                .arg(&log)
+                .arg(common::bin("nscgroup"))
+                .args([&root, "exec"])
+                .args(rm)
+                .args([&cg, "--", "sh", "-c"])
+                .arg("cat /proc/self/cgroup; exit 4"),
+        );
+        assert_eq!(r.code, Some(4), "{rm:?}: stderr: {}", r.stderr);
+        assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            log.lines()
+                .any(|l| l.contains("clone3({flags=CLONE_INTO_CGROUP,") && !l.contains("= -1")),
+            "{log}"
+        );
+        assert!(
+            !log.lines()
+                .any(|l| l.contains(" write(") && l.contains("\"0\", 1)")),
+            "{log}"
+        );
+        if rm.is_empty() {
+            assert_eq!(found(&cg), ["unified"]);
+        } else {
+            assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+        }
+    }
 }
 
 /// Where the kernel has no clone3 (before 5.3, or a seccomp filter answering ENOSYS) or no
-/// CLONE_INTO_CGROUP (before 5.7: E2BIG or EINVAL), the program is forked and moves itself in.
+/// CLONE_INTO_CGROUP (before 5.7: E2BIG or EINVAL), `exec --rm` forks the program, which moves
+/// itself in; `exec` moves itself in and executes the program in its own place.
 #[test]
-fn exec_rm_falls_back_to_a_move_without_clone3() {
-    let Some(layout) = common::cgroups("exec_rm_falls_back_to_a_move_without_clone3", V2(&[]))
-    else {
+fn exec_falls_back_to_a_move_without_clone3() {
+    let Some(layout) = common::cgroups("exec_falls_back_to_a_move_without_clone3", V2(&[])) else {
         return;
     };
     let root = format!("--root={}", layout.v2.unwrap().display());
-    for errno in ["ENOSYS", "E2BIG", "EINVAL"] {
-        let cg = Cg::new("noclone3");
-        let trace = TempDir::new("noclone3");
-        let log = trace.join("strace");
-        let r = common::run(
-            Command::new("strace")
-                .args(["-f", "-qq", "-e", "trace=clone3,write"])
+    for rm in [true, false] {
+        for errno in ["ENOSYS", "E2BIG", "EINVAL"] {
+            let cg = Cg::new("noclone3");
+            let trace = TempDir::new("noclone3");
+            let log = trace.join("strace");
+            let mut c = Command::new("strace");
+            c.args(["-f", "-qq", "-e", "trace=clone3,write,execve"])
                 .arg(format!("--inject=clone3:error={errno}"))
                 .arg("-o")
                 .arg(&log)
                 .arg(common::bin("nscgroup"))
-                .args([&root, "exec", "--rm", &cg, "--", "sh", "-c"])
-                .arg("cat /proc/self/cgroup; exit 4"),
-        );
-        assert_eq!(r.code, Some(4), "{errno}: stderr: {}", r.stderr);
-        assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
-        let log = std::fs::read_to_string(&log).unwrap();
-        assert!(log.contains("(INJECTED)"), "{log}");
-        assert!(
-            log.lines()
-                .any(|l| l.contains(" write(") && l.contains("\"0\", 1)") && l.ends_with("= 1")),
-            "{errno}: no move in {log}"
-        );
-        assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+                .args([&root, "exec"]);
+            if rm {
+                c.arg("--rm");
+            }
+            let r = common::run(
+                c.args([&cg, "--", "sh", "-c"])
+                    .arg("cat /proc/self/cgroup; exit 4"),
+            );
+            assert_eq!(r.code, Some(4), "{errno}: stderr: {}", r.stderr);
+            assert!(r.stdout.lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+            let log = std::fs::read_to_string(&log).unwrap();
+            assert!(log.contains("(INJECTED)"), "{log}");
+            let moves: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains(" write(") && l.contains("\"0\", 1)") && l.ends_with("= 1"))
+                .collect();
+            assert_eq!(moves.len(), 1, "{errno}: one move in {log}");
+            // Without --rm the mover is nscgroup itself, which then becomes the program.
+            let pid = |l: &str| l.split_whitespace().next().unwrap_or("").to_string();
+            let sh = log
+                .lines()
+                .find(|l| l.contains("execve(\"/bin/sh\"") || l.contains("execve(\"/usr/bin/sh\""));
+            let first = log.lines().next().map(pid);
+            assert_eq!(
+                sh.map(pid) == first,
+                !rm,
+                "{errno} rm={rm}: who executed sh in {log}"
+            );
+            if rm {
+                assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
+            }
+        }
     }
+}
+
+/// From Linux 6.14 the kernel kills at birth a child created with CLONE_INTO_CGROUP in a cgroup
+/// that `cgroup.kill` killed before (it compares the kill count of our own cgroup): exec and
+/// nsunshare --into-cgroup start their program there all the same (by a move).
+#[test]
+fn a_killed_cgroup_can_be_used_again() {
+    if common::cgroups("a_killed_cgroup_can_be_used_again", V2(&[])).is_none() {
+        return;
+    }
+    let cg = Cg::new("killed");
+    ng(["create", &cg]).ok();
+    let sleeper = Proc::spawn(common::cmd("nscgroup").args(["exec", &cg, "--", "sleep", "100"]));
+    assert!(common::wait_for(Duration::from_secs(5), || !children(
+        sleeper.pid()
+    )
+    .is_empty()));
+    ng(["kill", &cg, "KILL"]).ok();
+    drop(sleeper);
+    let r = ng(["exec", &cg, "--", "cat", "/proc/self/cgroup"]);
+    assert!(r.ok().lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    let r = common::tool(
+        "nsunshare",
+        [
+            &format!("--into-cgroup={}", &*cg),
+            "-f",
+            "--",
+            "cat",
+            "/proc/self/cgroup",
+        ],
+    );
+    assert!(r.ok().lines().any(|l| l == v2_line(&cg)), "{}", r.stdout);
+    let sub = format!("{}/sub", &*cg);
+    let r = ng(["exec", "--rm", &sub, "--", "cat", "/proc/self/cgroup"]);
+    assert!(r.ok().lines().any(|l| l == v2_line(&sub)), "{}", r.stdout);
+    ng(["delete", &cg]).ok();
 }
 
 /// A caller who may not write an ancestor's cgroup.subtree_control (above a delegated subtree)

@@ -47,8 +47,8 @@ mod fixture;
 pub use apply::{Create, Made, MadeDir};
 pub use fs::{Cgroupfs, Group, Hierarchy, Mode, DEFAULT_ROOT};
 pub use lifecycle::{
-    attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_made, Placement,
-    RemovalWatch,
+    attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_created, remove_made,
+    Placement, RemovalWatch,
 };
 pub use limits::{
     parse_count, parse_cpus, parse_cpuset, parse_io_max, parse_set, parse_size, parse_weight,

@@ -187,3 +187,21 @@ check_busy_leaf_memory() { busy_leaf_refusal --memory=64M --pids=64; }
 # pids (like cpu and cpuset) is a threaded controller: the kernel lets a busy cgroup enable it, but
 # that makes it a thread root and every child an invalid domain (EOPNOTSUPP on cgroup.procs).
 check_busy_leaf_pids() { busy_leaf_refusal --pids=64; }
+
+# From Linux 6.14 (and stable kernels that took the change) the kernel kills at birth a child
+# created with CLONE_INTO_CGROUP in a cgroup once emptied through cgroup.kill: exec, exec --rm
+# below it and nsunshare --into-cgroup start their program there all the same.
+check_exec_after_kill() {
+	g=$(uniq killed)
+	defer "remove_cgroup $g"
+	must nscgroup create "$g" --pids=10
+	in_cgroup "$g" sleep 60
+	must nscgroup kill "$g" KILL
+	wait_until 20 "gone $pid" || fail "KILL left the sleep"
+	must nscgroup exec "$g" -- cat /proc/self/cgroup
+	expect "cgroup of exec's program after a kill" "$out" "0::/$g"
+	must nscgroup exec --rm "$g/sub" -- cat /proc/self/cgroup
+	expect "cgroup of exec --rm's program below a killed cgroup" "$out" "0::/$g/sub"
+	must nsunshare --into-cgroup="$g" -f -- cat /proc/self/cgroup
+	expect "cgroup of nsunshare --into-cgroup's program after a kill" "$out" "0::/$g"
+}
