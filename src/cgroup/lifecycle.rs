@@ -347,6 +347,16 @@ impl Placement {
     /// when there is no cgroup2 cgroup among the groups or the kernel cannot (no `clone3`, or
     /// before Linux 5.7). The child must call [`Placement::join_rest`] next.
     ///
+    /// Started by a raw `clone3`, the child keeps the parent's thread id cached in the C library
+    /// (see [`crate::sys::clone_into_cgroup`]), which `raise(3)` and `abort(3)` use: a panic in
+    /// the child would end in `abort()` and send SIGABRT to the *parent's* thread. The child may
+    /// run Rust code for long (nsunshare's init does), so before anything else it makes a panic
+    /// end itself instead ([`panics_end_this_process`]). The other ways into `abort()` are shut:
+    /// a failed allocation exits through [`crate::alloc`] (no abort), a panic inside the hook
+    /// cannot happen (it only writes, ignoring errors), and the size-built tools
+    /// (`scripts/build-static.sh`) panic by an illegal instruction, which faults this process
+    /// alone.
+    ///
     /// The child proves it ran by a byte on a pipe, which the parent waits for (it would wait for
     /// the child anyway): from Linux 6.14 (and stable kernels that took the change) until it is
     /// fixed, the kernel compares the target cgroup's `cgroup.kill` count with the *parent's*
@@ -366,6 +376,7 @@ impl Placement {
             Ok(nix::unistd::ForkResult::Child) => {
                 let _ = nix::unistd::write(&alive_tx, b"!");
                 drop((alive_rx, alive_tx));
+                panics_end_this_process();
                 self.started_inside.set(true);
                 Ok(Some(Fork::Child))
             }
@@ -423,6 +434,20 @@ impl Placement {
         }
         Ok(())
     }
+}
+
+/// In a child started by a raw `clone3`, whose C library still holds the parent's thread id: a
+/// panic reports itself on stderr and kills this process with SIGABRT (back to its default
+/// action and unblocked first), through `kill(getpid())` — `getpid(2)` asks the kernel, unlike
+/// the cached thread id `abort(3)` would signal. The hook never returns, so `abort()` is never
+/// reached.
+fn panics_end_this_process() {
+    std::panic::set_hook(Box::new(|info| {
+        use std::io::Write as _;
+        let name = String::from_utf8_lossy(crate::alloc::program_name()).into_owned();
+        let _ = writeln!(std::io::stderr(), "{name}: {info}");
+        crate::sys::abort_self()
+    }));
 }
 
 /// A small process that takes back what `exec --rm` made when the supervising process dies
