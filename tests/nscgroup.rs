@@ -554,10 +554,16 @@ fn exec_failure_leaves_nothing() {
 
 #[test]
 fn bad_input_changes_nothing() {
-    if common::cgroups("bad_input_changes_nothing", V1(&["memory", "pids"])).is_none() {
+    if common::cgroups(
+        "bad_input_changes_nothing",
+        V1(&["memory", "pids", "cpuset"]),
+    )
+    .is_none()
+    {
         return;
     }
     let cg = Cg::new("bad");
+    let present = std::fs::read_to_string("/sys/devices/system/cpu/present").unwrap();
     let cases: &[(&[&str], String)] = &[
         (
             &["create", "../x", "--pids=1"],
@@ -584,6 +590,15 @@ fn bad_input_changes_nothing() {
             format!(
                 "nscgroup: unknown knob 'memory.bogus': no such file in {}",
                 dir("memory", &cg).display()
+            ),
+        ),
+        (
+            &["create", &cg, "--cpuset=100000"],
+            format!(
+                "nscgroup: cannot write '100000' to {}/cpuset.cpus: Math result not \
+                 representable (CPU 100000 is not present: this machine has CPUs {})",
+                dir("cpuset", &cg).display(),
+                present.trim()
             ),
         ),
     ];

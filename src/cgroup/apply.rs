@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use super::fs::{check_path, is_dir, write_file, Cgroupfs, Group, Mode};
+use super::fs::{check_path, is_dir, write_file, write_limit, Cgroupfs, Group, Mode};
 use super::limits::{KnobWrite, Limits};
 use super::{v1, v2};
 use crate::error::{Context, Error, Result};
@@ -193,7 +193,7 @@ impl Cgroupfs {
             Mode::V1 => v1::write_all(writes, &file_of)?,
             Mode::V2 => {
                 for wr in writes {
-                    write_file(&file_of(wr), &wr.value)?;
+                    write_limit(&file_of(wr), &wr.value)?;
                 }
             }
         }

@@ -90,6 +90,88 @@ pub(super) fn write_file(path: &Path, value: &str) -> Result<()> {
         .context(|| format!("cannot write '{value}' to {}", path.display()))
 }
 
+/// One write of a limit to its knob file, as [`write_file`]; a refused CPU list says which CPUs
+/// cannot be had and why (the kernel's bare ERANGE or EINVAL says neither).
+pub(super) fn write_limit(path: &Path, value: &str) -> Result<()> {
+    let e = match write_file(path, value) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    match (path.file_name().and_then(|n| n.to_str()), e.errno()) {
+        (Some("cpuset.cpus"), Some(errno @ (Errno::ERANGE | Errno::EINVAL))) => {
+            match why_cpus_refused(path, value) {
+                Some(why) => Err(Error::sys_detail(
+                    format!("cannot write '{value}' to {}", path.display()),
+                    errno,
+                    &why,
+                )),
+                None => Err(e),
+            }
+        }
+        _ => Err(e),
+    }
+}
+
+/// The CPUs of `wanted` (a list written to the `cpuset.cpus` at `file`) that this machine does
+/// not have (`/sys/devices/system/cpu/present`: ERANGE beyond the last possible CPU), or failing
+/// that, that the parent cgroup does not have (its effective CPUs: v1 wants a subset), in words.
+fn why_cpus_refused(file: &Path, wanted: &str) -> Option<String> {
+    let wanted = cpu_list(wanted)?;
+    let missing = |have: &BTreeSet<u32>| -> Vec<u32> {
+        wanted
+            .iter()
+            .copied()
+            .filter(|c| !have.contains(c))
+            .collect()
+    };
+    let cpus = |list: &[u32]| {
+        let s: Vec<String> = list.iter().map(u32::to_string).collect();
+        match list {
+            [_] => format!("CPU {} is", s[0]),
+            _ => format!("CPUs {} are", s.join(",")),
+        }
+    };
+    if let Ok(text) = std::fs::read_to_string("/sys/devices/system/cpu/present") {
+        let gone = missing(&cpu_list(text.trim())?);
+        if !gone.is_empty() {
+            return Some(format!(
+                "{} not present: this machine has CPUs {}",
+                cpus(&gone),
+                text.trim()
+            ));
+        }
+    }
+    let parent = file.parent()?.parent()?;
+    for name in ["cpuset.cpus.effective", "cpuset.effective_cpus"] {
+        let Ok(text) = std::fs::read_to_string(parent.join(name)) else {
+            continue;
+        };
+        let outside = missing(&cpu_list(text.trim())?);
+        if !outside.is_empty() {
+            return Some(format!(
+                "{} not in the parent's {name} ({})",
+                cpus(&outside),
+                text.trim()
+            ));
+        }
+    }
+    None
+}
+
+/// The CPUs of a list like `0-3,8` (`None` when it is not one).
+fn cpu_list(text: &str) -> Option<BTreeSet<u32>> {
+    let mut out = BTreeSet::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+        let (lo, hi): (u32, u32) = (lo.parse().ok()?, hi.parse().ok()?);
+        if hi < lo || hi - lo > 1 << 16 {
+            return None;
+        }
+        out.extend(lo..=hi);
+    }
+    Some(out)
+}
+
 /// A `key value` line of a flat-keyed file (`memory.events`, `cgroup.events`, `cpu.stat`).
 pub(super) fn keyed(text: &str, key: &str) -> Option<u64> {
     text.lines().find_map(|l| {
@@ -443,6 +525,34 @@ pub(super) fn looked_in(root: &Path, groups: &[Group]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_cpu_lists_are_explained() {
+        assert_eq!(
+            cpu_list("0-3,8").unwrap().into_iter().collect::<Vec<_>>(),
+            [0, 1, 2, 3, 8]
+        );
+        assert!(cpu_list("3-1").is_none() && cpu_list("x").is_none());
+        let present = std::fs::read_to_string("/sys/devices/system/cpu/present").unwrap();
+        let first = *cpu_list(present.trim()).unwrap().first().unwrap();
+        let t = crate::testutil::TempDir::new("cpus");
+        std::fs::create_dir(t.path().join("box")).unwrap();
+        let file = t.path().join("box/cpuset.cpus");
+        assert_eq!(
+            why_cpus_refused(&file, "100000").unwrap(),
+            format!(
+                "CPU 100000 is not present: this machine has CPUs {}",
+                present.trim()
+            )
+        );
+        std::fs::write(t.path().join("cpuset.cpus.effective"), "4096\n").unwrap();
+        assert_eq!(
+            why_cpus_refused(&file, &first.to_string()).unwrap(),
+            format!("CPU {first} is not in the parent's cpuset.cpus.effective (4096)")
+        );
+        std::fs::write(t.path().join("cpuset.cpus.effective"), present.trim()).unwrap();
+        assert_eq!(why_cpus_refused(&file, &first.to_string()), None);
+    }
 
     #[test]
     fn paths_resolve_under_own_cgroup() {
