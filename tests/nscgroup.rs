@@ -1413,3 +1413,73 @@ fn relative_paths_start_at_a_delegated_parent() {
     in_session(false, "nscgroup", &["delete", "job"]).ok();
     assert!(!session.join("job").exists());
 }
+
+/// The command lines of the EXAMPLES section of man/nscgroup.1 (`\-` unescaped).
+fn man_examples() -> Vec<Vec<String>> {
+    let page =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man/nscgroup.1"))
+            .unwrap();
+    let examples = page.split(".SH EXAMPLES").nth(1).unwrap();
+    let examples = examples.split("\n.SH ").next().unwrap();
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in examples.lines() {
+        match line {
+            ".EX" => inside = true,
+            ".EE" => inside = false,
+            l if inside => {
+                let l = l.replace("\\-", "-");
+                assert!(
+                    !l.contains(['\\', '"', '\'', '$']),
+                    "an example the test cannot run word by word: {l}"
+                );
+                out.push(l.split_whitespace().map(str::to_string).collect());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every command line of the man page's EXAMPLES runs, in order, on this host's layout (the VM
+/// suite runs them on pure v2: lifecycle/man_examples), with stand-ins: the cgroup names are
+/// the test's own (below its own cgroup), the pid is a process it started, `make` is a program
+/// that succeeds.
+#[test]
+fn man_page_examples_run() {
+    if common::cgroups("man_page_examples_run", V1(&["memory", "pids", "cpu"])).is_none() {
+        return;
+    }
+    let examples = man_examples();
+    assert!(examples.len() >= 5, "{examples:?}");
+    let job = Cg::new("manjob");
+    let cgbox = Cg::new("manbox");
+    let sleeper = Proc::spawn(Command::new("sleep").arg("100"));
+    let pid = sleeper.pid().to_string();
+    let bin = TempDir::new("manmake");
+    common::install(Path::new("/bin/true"), &bin.join("make"), 0o755);
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for argv in &examples {
+        assert_eq!(argv[0], "nscgroup", "{argv:?}");
+        let args: Vec<&str> = argv[1..]
+            .iter()
+            .map(|w| match w.as_str() {
+                "job" => &*job,
+                "box" => &*cgbox,
+                "1234" => &pid,
+                other => other,
+            })
+            .collect();
+        let r = common::run(common::cmd("nscgroup").args(&args).env("PATH", &path));
+        assert_eq!(r.code, Some(0), "{argv:?} as {args:?}: {}", r.stderr);
+    }
+    // The last line deleted box with its process.
+    assert!(found(&cgbox).is_empty() && found(&job).is_empty());
+    let mut sleeper = sleeper;
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(sleeper.0.wait().unwrap().signal(), Some(9));
+}

@@ -206,3 +206,38 @@ check_exec_after_kill() {
 	must nsunshare --into-cgroup="$g" -f -- cat /proc/self/cgroup
 	expect "cgroup of nsunshare --into-cgroup's program after a kill" "$out" "0::/$g"
 }
+
+# Every command line of the EXAMPLES of nscgroup(1) runs, in order, on pure v2 (the host suite
+# runs them on the hybrid layout), with stand-ins: cgroup names of this check's own, the pid of
+# a process it started, a `make` that succeeds.
+check_man_examples() {
+	job=$(uniq manjob)
+	box=$(uniq manbox)
+	bin=/tmp/vm/manbin$$
+	defer "remove_cgroup $job; remove_cgroup $box; rm -rf $bin"
+	mkdir -p "$bin"
+	printf '#!/bin/sh\nexit 0\n' >"$bin/make"
+	chmod 755 "$bin/make"
+	export PATH="$bin:$PATH"
+	sleep 60 &
+	sleeper=$!
+	defer "kill -KILL $sleeper 2>/dev/null; wait $sleeper 2>/dev/null"
+	sed -n '/^\.SH EXAMPLES/,/^\.SH SEE/p' /vm/man/nscgroup.1 | sed -n '/^\.EX$/,/^\.EE$/p' |
+		grep -v '^\.E[XE]$' | sed 's/\\-/-/g' >/tmp/vm/examples$$
+	defer "rm -f /tmp/vm/examples$$"
+	n=0
+	while read -r line <&3; do
+		words=
+		for w in $line; do
+			case $w in job) w=$job ;; box) w=$box ;; 1234) w=$sleeper ;; esac
+			words="$words $w"
+		done
+		# shellcheck disable=SC2086 # the example's words
+		must $words
+		n=$((n + 1))
+	done 3</tmp/vm/examples$$
+	[ "$n" -ge 5 ] || fail "only $n examples in /vm/man/nscgroup.1"
+	wait_until 20 "gone $sleeper" || fail "delete --kill left the attached sleep"
+	[ ! -d "$CG/$box" ] || fail "$box is left"
+	[ ! -d "$CG/$job" ] || fail "$job is left"
+}
