@@ -156,6 +156,14 @@ fn ng<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(args: I) -> common::
     common::tool("nscgroup", args)
 }
 
+/// What `exec` says when the OOM killer killed its python in `cg`.
+fn oom_killed_one(cg: &str) -> String {
+    format!(
+        "nscgroup: {}: out of memory: the OOM killer killed 1 process(es) in {cg}",
+        python()
+    )
+}
+
 fn python() -> &'static str {
     if Path::new("/usr/bin/python3").exists() {
         "/usr/bin/python3"
@@ -259,14 +267,7 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
     let alloc = "b = b'x' * (64 << 20); print('survived')";
     // exec waits for its program (started inside) and ends as exec --rm does: 137, said why.
     let r = ng(["exec", &cg, "--", python(), "-c", alloc]);
-    assert_eq!(
-        r.fails(137),
-        format!(
-            "nscgroup: {}: out of memory: the OOM killer killed 1 process(es) in {}",
-            python(),
-            &*cg
-        )
-    );
+    assert_eq!(r.fails(137), oom_killed_one(&cg));
     assert!(r.stdout.is_empty());
     assert!(cat(&mem.join("memory.oom_control")).contains("oom_kill 1"));
     let st = ng(["stat", &cg]);
@@ -299,14 +300,7 @@ fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
     let alloc = "b = b'x' * (64 << 20); print('survived')";
     args.extend(["--", python(), "-c", alloc]);
     let r = ng(&args);
-    assert_eq!(
-        r.fails(137),
-        format!(
-            "nscgroup: {}: out of memory: the OOM killer killed 1 process(es) in {}",
-            python(),
-            &*cg
-        )
-    );
+    assert_eq!(r.fails(137), oom_killed_one(&cg));
     assert!(found(&cg).is_empty(), "left: {:?}", found(&cg));
 }
 
