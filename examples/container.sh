@@ -2,14 +2,17 @@
 # container.sh [OPTIONS] ROOTFS [COMMAND [ARG...]]: a container built step by step with nstools
 # (as root).
 #
+#   nscgroup    first, a cgroup with at most 20 processes and 64M of memory
 #   nsunshare   new user, pid, mount, uts, ipc, net and cgroup namespaces; holds the program
+#   --into-cgroup  the container starts in that cgroup (never outside it), and only then gets
+#               its cgroup namespace: inside, /proc/self/cgroup shows / on every line
 #   --setup     steps run outside, in the host's namespaces, while the program waits:
 #     nsidmap     ids 0-65535 inside are 100000-165535 outside
 #     nsveth      its network (see --net); by default a veth pair whose host end is a port of
 #                 bridge nstools0 (10.200.0.1), an address leased from 10.200.0.0/16, a default
 #                 route through the bridge, outbound NAT, and the ports of --publish
-#     nscgroup    a cgroup with at most 20 processes and 64M of memory, holding the container
-#   --setuid=0 --setgid=0  once mapped, the program becomes root inside (100000 on the host)
+#   --setuid=0 --setgid=0  once mapped, the program and its init become root inside (100000 on
+#               the host)
 #   --init      a tiny pid 1 reaps zombies and forwards signals to the program (pid 2)
 #   nspivot     inside: the root becomes ROOTFS with /proc, /sys, /dev; hostname "box"
 #
@@ -142,14 +145,14 @@ esac
 # Inside, with only lo (--net=none), lo is brought up by the container's own `ip`.
 [ -z "$inside_lo" ] || set -- /bin/sh -c 'ip link set lo up 2>/dev/null; exec "$@"' sh "$@"
 
+nscgroup create "$cgroup" --pids=20 --memory=64M
 status=0
 ${join:+nsenter --net="$join" --} \
 	nsunshare --user --pid --mount --uts --ipc $unshare_net --cgroup --fork --init --kill-child \
-	--setuid=0 --setgid=0 \
+	--into-cgroup="$cgroup" --setuid=0 --setgid=0 \
 	${NSTOOLS_PID_FILE:+--pid-file="$NSTOOLS_PID_FILE"} \
 	--setup "echo \$NS_PID >'$names/$name/pid'" \
 	--setup "nsidmap --uid=0:100000:65536 --gid=0:100000:65536 \$NS_PID" \
 	--setup "$setup_net" \
-	--setup "nscgroup create $cgroup --pids=20 --memory=64M && nscgroup attach $cgroup \$NS_PID" \
 	-- nspivot --hostname=box "$rootfs" -- "$@" || status=$?
 exit "$status"
