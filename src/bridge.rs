@@ -24,6 +24,23 @@ pub struct Bridge {
     pub gateways: Vec<Cidr>,
 }
 
+/// The Ethernet address of a bridge nsveth makes: random, unicast, locally administered. Set
+/// when it is made, it stays: a bridge left to choose takes the lowest address of its ports, and
+/// changes it when that port goes, while the containers' neighbour tables still hold the old
+/// one for their gateway (they lose it for half a minute or more).
+fn address(name: &str) -> [u8; 6] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let seed = [now, u64::from(std::process::id())];
+    let h = linkmark::fnv1a(
+        name.bytes()
+            .chain(seed.iter().flat_map(|v| v.to_ne_bytes())),
+    );
+    let b = h.to_be_bytes();
+    [(b[0] & 0xfe) | 0x02, b[1], b[2], b[3], b[4], b[5]]
+}
+
 /// The gateway a bridge made for `net` gets: its first address (`10.88.0.1/16`).
 pub fn gateway_of(net: &Cidr) -> Cidr {
     Cidr {
@@ -55,7 +72,7 @@ impl Bridge {
                 None => {}
             }
             let mut batch = [
-                Msg::new_bridge(&tmp, mtu),
+                Msg::new_bridge(&tmp, address(name), mtu),
                 Msg::set_alias_of(&tmp, linkmark::BRIDGE),
             ];
             let sent = host.send_all(&mut batch).context(made)?;
@@ -201,5 +218,19 @@ pub fn remove_if_unused(host: &mut Socket, name: &str) -> Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.errno == Errno::ENODEV => Ok(false),
         Err(e) => Err(e).context(what),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_unicast_local_and_differ() {
+        let a = address("nst0");
+        assert_eq!(a[0] & 0x03, 0x02, "unicast, locally administered: {a:02x?}");
+        assert_ne!(a, address("nst1"));
+        let net = Cidr::parse("10.88.0.0/16").unwrap();
+        assert_eq!(gateway_of(&net).to_string(), "10.88.0.1/16");
     }
 }

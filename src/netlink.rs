@@ -250,11 +250,12 @@ impl Msg {
         m
     }
 
-    /// Create a bridge, down, with its MTU if given.
-    pub fn new_bridge(name: &str, mtu: Option<u32>) -> Msg {
+    /// Create a bridge, down, with its Ethernet address and its MTU if given.
+    pub fn new_bridge(name: &str, mac: [u8; 6], mtu: Option<u32>) -> Msg {
         let flags = NLM_F_CREATE | NLM_F_EXCL;
         let mut m = Msg::new(RTM_NEWLINK, flags, &ifinfomsg(0, 0, 0));
         m.str(IFLA_IFNAME, name);
+        m.attr(IFLA_ADDRESS, &mac);
         if let Some(mtu) = mtu {
             m.u32(IFLA_MTU, mtu);
         }

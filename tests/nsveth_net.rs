@@ -331,8 +331,26 @@ fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat(
         assert!(nft.contains(want), "{want} not in {nft}");
     }
 
-    // Reference-counted: the first del leaves the rules for the second container.
+    // Reference-counted: the first del leaves the rules for the second container. The bridge's
+    // Ethernet address was set when it was made: it does not follow its ports (the container
+    // left would lose its gateway until its neighbour entry expires).
+    let mac = |h: &Host| {
+        let l = h.ns.sh("ip -o link show dev nst0");
+        l.split("link/ether ")
+            .nth(1)
+            .unwrap_or("")
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let before = mac(&h);
+    assert!(
+        before.starts_with(|c: char| c.is_ascii_hexdigit()) && before.len() == 17,
+        "{before}"
+    );
     h.nsveth(&["del", &ha]).ok();
+    assert_eq!(mac(&h), before);
     assert_eq!(a.links(), ["lo"]);
     assert_eq!(
         ask(&b, "192.0.2.2", 7000).as_deref(),
