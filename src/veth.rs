@@ -315,6 +315,8 @@ fn complete(
 struct Unfinished {
     host: u32,
     peer: u32,
+    /// The host end's temporary name.
+    tmp: String,
 }
 
 /// Create the pair, its host end down under a temporary name and marked unfinished (one
@@ -381,6 +383,7 @@ fn find_pair(
     Ok(Unfinished {
         host: l.index,
         peer,
+        tmp: tmp.to_string(),
     })
 }
 
@@ -426,6 +429,10 @@ fn finish(
     section: &Section,
 ) -> Result<()> {
     let mut r = configure(host, inside, target, plan, &pair);
+    let own_v6 = plan.host_addrs.iter().any(|a| a.addr.is_ipv6());
+    if r.is_ok() && plan.bridge.is_some() && !own_v6 {
+        r = port_without_ipv6(&pair.tmp);
+    }
     if let (Ok(()), Some(l)) = (&r, leasing.as_deref_mut()) {
         r = l.commit(&plan.host, pair.host);
     }
@@ -452,6 +459,25 @@ fn finish(
         }
     }
     r
+}
+
+/// Turn IPv6 off on the host end of a bridge port (unless given an IPv6 address of its own),
+/// still down under its temporary name. A port
+/// needs no address of its own (bridged traffic does not go through its IP stack), and an IPv6
+/// one is not free: every device that is up with IPv6 has routes in the host's IPv6 table,
+/// which the kernel walks at every device's coming and going, so that each container on a
+/// host of hundreds would cost more. There is no netlink request for it: the sysctl, by name.
+/// Without IPv6 in the kernel there is nothing to turn off.
+fn port_without_ipv6(name: &str) -> Result<()> {
+    let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
+    match std::fs::write(&path, "1\n") {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::sys(
+            format!("cannot write {path}"),
+            crate::error::errno_of(&e),
+        )),
+    }
 }
 
 /// Address both ends, bring up `lo` and the peer inside, add the routes inside.

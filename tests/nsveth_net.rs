@@ -255,6 +255,13 @@ fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat(
         br.contains("inet 10.77.0.1/24 ") && br.contains("inet6 fd77::1/64 "),
         "{br}"
     );
+    // The ports have no IPv6 of their own (the bridge carries the containers' IPv6 all the same).
+    let ha = format!("veth{}", a.pid());
+    assert_eq!(
+        h.ns.sh(&format!("cat /proc/sys/net/ipv6/conf/{ha}/disable_ipv6")),
+        "1\n"
+    );
+    assert_eq!(h.ns.sh(&format!("ip -6 -o addr show dev {ha}")), "");
     // Each other, the host, the outside.
     assert!(common::wait_for(Duration::from_secs(20), || a.pings("10.77.0.3")));
     assert!(a.pings("fd77::3") && b.pings("10.77.0.2"));
@@ -309,7 +316,6 @@ fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat(
         ),
         "{json}"
     );
-    let ha = format!("veth{}", a.pid());
     assert!(
         json.contains(&format!(
             "{{\"subnet\":\"10.77.0.0/24\",\"addr\":\"10.77.0.2\",\"host_addr\":null,\
