@@ -33,7 +33,7 @@ use crate::nftables::{self, Chain, Expr, Family, Rule, Table};
 pub const TABLE: &str = "nstools";
 
 /// The rules the leases ask for in `family`, in a stable order.
-pub fn wanted(subnets: &[Subnet], family: Family) -> Vec<Rule> {
+pub fn wanted(subnets: &[&Subnet], family: Family) -> Vec<Rule> {
     let mut rules = Vec::new();
     for s in subnets.iter().filter(|s| Family::of(s.net.addr) == family) {
         let net = &s.net;
@@ -133,14 +133,15 @@ fn state_name(family: Family) -> String {
 pub fn sync(store: &Store, known: &[Subnet]) -> Result<()> {
     let skip: Vec<Cidr> = known.iter().map(|s| s.net).collect();
     // In the order of their file names, whoever read them (the rules' order follows).
-    let mut subnets = store.subnets_except(&skip)?;
+    let others = store.subnets_except(&skip)?;
+    let mut subnets: Vec<&Subnet> = others.iter().collect();
     for k in known.iter().filter(|s| !s.leases.is_empty()) {
         let name = lease::subnet_file(&k.net);
         let at = subnets
             .iter()
             .position(|s| lease::subnet_file(&s.net) > name)
             .unwrap_or(subnets.len());
-        subnets.insert(at, k.clone());
+        subnets.insert(at, k);
     }
     let mut sock: Option<Socket> = None;
     for family in [Family::Ip, Family::Ip6] {
@@ -261,7 +262,8 @@ mod tests {
     }
 
     fn lines(subnets: &[Subnet], family: Family) -> Vec<String> {
-        describe(&wanted(subnets, family), family)
+        let subnets: Vec<&Subnet> = subnets.iter().collect();
+        describe(&wanted(&subnets, family), family)
             .lines()
             .map(str::to_string)
             .collect()
@@ -303,6 +305,6 @@ mod tests {
         s.leases[0].publish.clear();
         assert_eq!(lines(std::slice::from_ref(&s), Family::Ip).len(), 1);
         s.leases[1].masquerade = false;
-        assert!(wanted(&[s], Family::Ip).is_empty());
+        assert!(wanted(&[&s], Family::Ip).is_empty());
     }
 }
