@@ -504,3 +504,113 @@ pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::For
         },
     })
 }
+
+/// `ioctl(fd, NS_GET_PARENT)`: the parent of the pid or user namespace behind `fd`. EPERM when
+/// the parent is outside the caller's view (the initial namespace's "parent"), EINVAL for the
+/// other kinds, which have no parent.
+pub fn ns_get_parent(fd: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const NS_GET_PARENT: libc::c_ulong = 0xb702; // _IO(0xb7, 0x2)
+                                                 // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_PARENT as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `ioctl(fd, NS_GET_OWNER_UID)`: the uid, in the caller's user namespace, of the creator of the
+/// user namespace behind `fd` (EINVAL for the other kinds).
+pub fn ns_get_owner_uid(fd: BorrowedFd<'_>) -> nix::Result<u32> {
+    const NS_GET_OWNER_UID: libc::c_ulong = 0xb704; // _IO(0xb7, 0x4), with a uid_t pointer
+    let mut uid: libc::uid_t = 0;
+    // SAFETY: the ioctl writes one uid_t through the pointer, which points at `uid`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_OWNER_UID as _, &mut uid as *mut _) };
+    Errno::result(r).map(|_| uid)
+}
+
+/// `struct ns_id_req` of `listns(2)` (`NS_ID_REQ_SIZE_VER0`).
+#[repr(C)]
+struct NsIdReq {
+    size: u32,
+    spare: u32,
+    /// The last id of the previous page (0: from the start).
+    ns_id: u64,
+    /// `CLONE_NEW*` bits of the kinds wanted (0: all).
+    ns_type: u32,
+    spare2: u32,
+    /// Only namespaces owned by this user namespace id (0: any).
+    user_ns_id: u64,
+}
+
+/// `listns(2)` (Linux 6.19): the 64-bit ids of the namespaces the caller may see that are alive
+/// (used by a process, held by a file descriptor or a bind mount, or the parent of one of those),
+/// of the kinds in `ns_type` (0: all), in increasing order after `after`, at most `ids.len()` of
+/// them; returns how many it wrote. ENOSYS before 6.19.
+pub fn listns(after: u64, ns_type: u32, ids: &mut [u64]) -> nix::Result<usize> {
+    const SYS_LISTNS: libc::c_long = 470;
+    let req = NsIdReq {
+        size: std::mem::size_of::<NsIdReq>() as u32,
+        spare: 0,
+        ns_id: after,
+        ns_type,
+        spare2: 0,
+        user_ns_id: 0,
+    };
+    // SAFETY: `req` is a complete request of the size it states, which the kernel only reads;
+    // `ids` is writable for `ids.len()` u64s, the count we pass.
+    let r = unsafe {
+        libc::syscall(
+            SYS_LISTNS,
+            &req as *const NsIdReq,
+            ids.as_mut_ptr(),
+            ids.len(),
+            0u32,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// The width in columns of the terminal behind `fd` (`TIOCGWINSZ`), when it is one.
+pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
+    // SAFETY: an all-zero winsize is a valid value of this plain C struct.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one winsize through the pointer, which points at `ws`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ as _, &mut ws as *mut _) };
+    (r == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+}
+
+/// A POSIX extended regular expression of the C library (`regcomp(REG_EXTENDED | REG_NOSUB)`),
+/// for the `=~` of filter expressions, which util-linux hands to the same function.
+pub struct Regex(Box<libc::regex_t>);
+
+impl Regex {
+    /// Compile `pattern`; the C library's message on failure.
+    pub fn new(pattern: &std::ffi::CStr) -> Result<Regex, String> {
+        // SAFETY: an all-zero regex_t is a valid value of this plain C struct, filled by regcomp.
+        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
+        let flags = libc::REG_EXTENDED | libc::REG_NOSUB;
+        // SAFETY: `re` is ours and writable, `pattern` is NUL-terminated; both outlive the call.
+        let rc = unsafe { libc::regcomp(&mut *re, pattern.as_ptr(), flags) };
+        if rc == 0 {
+            return Ok(Regex(re));
+        }
+        let mut buf = [0u8; 256];
+        // SAFETY: regerror writes at most `buf.len()` bytes, NUL included, into `buf`, and reads
+        // `re`, which the failed regcomp left in a state regerror accepts.
+        unsafe { libc::regerror(rc, &*re, buf.as_mut_ptr().cast(), buf.len()) };
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        Err(String::from_utf8_lossy(&buf[..end]).into_owned())
+    }
+
+    /// Whether `text` matches somewhere.
+    pub fn is_match(&self, text: &std::ffi::CStr) -> bool {
+        // SAFETY: `self.0` was compiled by regcomp; `text` is NUL-terminated; with REG_NOSUB no
+        // match array is written (null with a count of 0).
+        unsafe { libc::regexec(&*self.0, text.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
+    }
+}
+
+impl Drop for Regex {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` was compiled by a successful regcomp and is freed once, here.
+        unsafe { libc::regfree(&mut *self.0) }
+    }
+}
