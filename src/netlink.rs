@@ -51,6 +51,7 @@ const RTM_DELLINK: u16 = 17;
 const RTM_GETLINK: u16 = 18;
 const RTM_SETLINK: u16 = 19;
 const RTM_NEWADDR: u16 = 20;
+const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
 const RTM_NEWNSID: u16 = 88;
 const RTM_GETNSID: u16 = 90;
@@ -495,6 +496,37 @@ fn parse_link(p: &[u8]) -> Option<Link> {
     Some(l)
 }
 
+/// An `RTM_NEWADDR` payload (`ifaddrmsg`, then attributes): the link's index and the address.
+fn parse_addr(p: &[u8]) -> Option<(u32, Cidr)> {
+    let (family, prefix, index) = (*p.first()?, *p.get(1)?, ne_u32(p.get(4..8)?));
+    let mut local = None;
+    let mut address = None;
+    for (ty, data) in attrs(p.get(8..)?) {
+        let addr = match (i32::from(family), data.len()) {
+            (libc::AF_INET, 4) => IpAddr::from(<[u8; 4]>::try_from(data).ok()?),
+            (libc::AF_INET6, 16) => IpAddr::from(<[u8; 16]>::try_from(data).ok()?),
+            _ => continue,
+        };
+        match ty {
+            IFA_LOCAL => local = Some(addr),
+            IFA_ADDRESS => address = Some(addr),
+            _ => {}
+        }
+    }
+    let addr = if family == libc::AF_INET as u8 {
+        local.or(address)
+    } else {
+        address.or(local)
+    };
+    Some((
+        index,
+        Cidr {
+            addr: addr?,
+            prefix,
+        },
+    ))
+}
+
 /// An address with its prefix length: `10.0.0.1/24`, `fd00::1/64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
@@ -857,6 +889,18 @@ impl Socket {
         self.request(&mut Msg::add_route(r, oif))
     }
 
+    /// Every address of every link (`RTM_GETADDR` dump): the link's index and the address,
+    /// `IFA_LOCAL` for IPv4 (the address itself on a point-to-point link), else `IFA_ADDRESS`.
+    pub fn addresses(&mut self) -> NlResult<Vec<(u32, Cidr)>> {
+        let mut m = Msg::new(RTM_GETADDR, NLM_F_DUMP, &[0u8; 8]);
+        let replies = self.query(&mut m)?;
+        Ok(replies
+            .iter()
+            .filter(|(t, _)| *t == RTM_NEWADDR)
+            .filter_map(|(_, p)| parse_addr(p))
+            .collect())
+    }
+
     /// The id this namespace gives the network namespace `netns`, if it has one.
     pub fn nsid_of(&mut self, netns: BorrowedFd<'_>) -> NlResult<Option<i32>> {
         let mut m = Msg::new(RTM_GETNSID, 0, &[libc::AF_UNSPEC as u8, 0, 0, 0]);
@@ -902,6 +946,27 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_replies_prefer_the_local_ipv4_address() {
+        // ifaddrmsg (AF_INET, /30, index 2), IFA_ADDRESS (the peer) then IFA_LOCAL.
+        let mut p = vec![libc::AF_INET as u8, 30, 0, 0];
+        p.extend_from_slice(&2u32.to_ne_bytes());
+        for (ty, a) in [(IFA_ADDRESS, [10, 0, 0, 1]), (IFA_LOCAL, [10, 0, 0, 2])] {
+            p.extend_from_slice(&8u16.to_ne_bytes());
+            p.extend_from_slice(&ty.to_ne_bytes());
+            p.extend_from_slice(&a);
+        }
+        let (index, c) = parse_addr(&p).unwrap();
+        assert_eq!((index, c.to_string().as_str()), (2, "10.0.0.2/30"));
+        let mut v6 = vec![libc::AF_INET6 as u8, 64, 0, 0];
+        v6.extend_from_slice(&3u32.to_ne_bytes());
+        v6.extend_from_slice(&20u16.to_ne_bytes());
+        v6.extend_from_slice(&IFA_ADDRESS.to_ne_bytes());
+        v6.extend_from_slice(&"fd00::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        assert_eq!(parse_addr(&v6).unwrap().1.to_string(), "fd00::1/64");
+        assert!(parse_addr(&[2, 0]).is_none());
+    }
 
     #[test]
     fn attributes_are_aligned_and_nests_sized() {
