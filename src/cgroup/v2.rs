@@ -241,6 +241,12 @@ pub fn oom_kills(g: &Group) -> Option<u64> {
     keyed(&read(&g.file("memory.events")).ok()?, "oom_kill")
 }
 
+/// The CPU bandwidth limit (`cpu.max`: `QUOTA PERIOD`, `max PERIOD`), when the cpu controller
+/// is enabled for the cgroup.
+pub fn cpu_max(g: &Group) -> Option<String> {
+    read(&g.file("cpu.max")).ok().map(|t| t.trim().to_string())
+}
+
 /// The usage figures of a v2 cgroup: use and limits, the events that count limit hits and OOM
 /// kills, CPU time and throttling, and pressure stall information (PSI).
 pub fn figures(g: &Group, add: &mut dyn FnMut(String, Option<String>)) {
