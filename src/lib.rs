@@ -14,6 +14,7 @@ pub mod linkmark;
 pub mod mount;
 pub mod netlink;
 pub mod ns;
+pub mod nsls;
 pub mod procdir;
 pub mod process;
 pub mod rootfs;

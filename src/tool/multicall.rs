@@ -21,6 +21,7 @@ const TOOLS: &[(&str, Main)] = &[
     ("nscgroup", |a| super::nscgroup::main(a)),
     ("nsveth", |a| super::nsveth::main(a)),
     ("nsenter", |a| super::nsenter::main(a)),
+    ("nsls", |a| super::nsls::main(a)),
 ];
 
 /// The tools written to run with more privilege than their caller. The multicall binary may be
