@@ -614,3 +614,38 @@ impl Drop for Regex {
         unsafe { libc::regfree(&mut *self.0) }
     }
 }
+
+/// `readlinkat(2)` into `buf` (no allocation); the length of the link, cut at `buf.len()`.
+pub fn readlinkat(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    buf: &mut [u8],
+) -> nix::Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `buf` is writable for `buf.len()` bytes; the kernel
+    // writes at most that many and reads nothing else.
+    let r = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            path.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `getdents64(2)`: the next directory entries of `dir` into `buf` (`struct linux_dirent64`
+/// records: inode, offset, record length, type, NUL-terminated name); bytes written, 0 at the end.
+pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
+    // SAFETY: `buf` is writable for `buf.len()` bytes, the count we pass; the kernel writes
+    // whole records within it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_getdents64,
+            dir.as_raw_fd(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}

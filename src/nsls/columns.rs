@@ -1,6 +1,13 @@
 //! lsns's columns: their names, widths, alignment and JSON types (one table), the `-o` list
 //! syntax, and the value of each column for a namespace and the process shown for it.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use nix::fcntl::{openat, OFlag};
+use nix::sys::stat::Mode;
+
 use super::scan::{Netnsid, NsfsMount, Scan};
 use super::table::Json;
 use crate::error::{Error, Result};
@@ -224,7 +231,11 @@ pub struct Sources<'a> {
     /// NSFS separates mount points with a comma instead of a newline (`--nowrap`).
     pub nowrap: bool,
     /// User names by uid, read once each.
-    pub users: std::cell::RefCell<Vec<(u32, String)>>,
+    pub users: RefCell<Vec<(u32, String)>>,
+    /// Command lines by pid, read once each (a process shows in a line per namespace).
+    pub commands: RefCell<BTreeMap<i32, Option<Vec<u8>>>>,
+    /// `/proc`, opened once.
+    pub proc_dir: Option<OwnedFd>,
 }
 
 impl Sources<'_> {
@@ -243,6 +254,15 @@ impl Sources<'_> {
         name
     }
 
+    fn command(&self, pid: i32) -> Option<Vec<u8>> {
+        let dir = self.proc_dir.as_ref()?.as_fd();
+        self.commands
+            .borrow_mut()
+            .entry(pid)
+            .or_insert_with(|| command(dir, pid))
+            .clone()
+    }
+
     /// The value of `col` for namespace `ns` shown with process `proc` (`None`: empty).
     pub fn value(&self, col: Col, ns: usize, proc: Option<usize>) -> Option<Vec<u8>> {
         let n = &self.scan.ns[ns];
@@ -256,8 +276,8 @@ impl Sources<'_> {
             }
             Col::Nprocs => num(n.procs.len() as u64),
             Col::Pid => p.map(|p| p.pid.to_string().into_bytes()),
-            Col::Ppid => p.map(|p| p.ppid.to_string().into_bytes()),
-            Col::Command => p.and_then(|p| command(p.pid)),
+            Col::Ppid => proc.map(|p| self.scan.ppid(p).to_string().into_bytes()),
+            Col::Command => p.and_then(|p| self.command(p.pid)),
             // lsns prints the uid as a signed number.
             Col::Uid => Some(
                 (p.map_or(n.owner_uid, |p| p.uid) as i32)
@@ -296,25 +316,38 @@ impl Sources<'_> {
 /// A process's command line, its arguments separated by spaces, or its command name when the
 /// command line is empty (a kernel thread), as lsns reads them: at most 8191 bytes, the last
 /// byte read (the terminating NUL, or the newline of `comm`) dropped.
-pub fn command(pid: i32) -> Option<Vec<u8>> {
-    read_proc_text(pid, "cmdline").or_else(|| read_proc_text(pid, "comm"))
+pub fn command(proc_dir: BorrowedFd<'_>, pid: i32) -> Option<Vec<u8>> {
+    read_proc_text(proc_dir, pid, "cmdline").or_else(|| read_proc_text(proc_dir, pid, "comm"))
 }
 
-fn read_proc_text(pid: i32, file: &str) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(format!("/proc/{pid}/{file}")).ok()?;
-    let mut buf = Vec::with_capacity(256);
-    f.take(8192).read_to_end(&mut buf).ok()?;
-    if buf.is_empty() {
+/// One read of up to 8192 bytes (what lsns reads; procfs answers it whole), into a buffer on
+/// the stack: a large allocation per line would cost the allocator an mmap and a munmap.
+fn read_proc_text(proc_dir: BorrowedFd<'_>, pid: i32, file: &str) -> Option<Vec<u8>> {
+    let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+    let fd = openat(
+        proc_dir,
+        format!("{pid}/{file}").as_str(),
+        flags,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 8192];
+    let n = loop {
+        match nix::unistd::read(&fd, &mut buf) {
+            Err(nix::errno::Errno::EINTR) => {}
+            r => break r.ok()?,
+        }
+    };
+    if n == 0 {
         return None;
     }
-    buf.pop();
-    for b in &mut buf {
+    let mut text = buf[..n - 1].to_vec();
+    for b in &mut text {
         if *b == 0 {
             *b = b' ';
         }
     }
-    Some(buf)
+    Some(text)
 }
 
 #[cfg(test)]
@@ -348,7 +381,8 @@ mod tests {
     #[test]
     fn own_command_line() {
         let me = std::process::id() as i32;
-        let cmd = command(me).unwrap();
+        let proc_dir = nix::fcntl::open("/proc", OFlag::O_RDONLY, Mode::empty()).unwrap();
+        let cmd = command(proc_dir.as_fd(), me).unwrap();
         assert!(!cmd.contains(&0) && !cmd.ends_with(b" "));
     }
 }

@@ -167,19 +167,13 @@ struct View<'a> {
     table: Table,
     proc_line: Vec<Option<usize>>,
     ns_line: Vec<Option<usize>>,
-    /// The parent process of each process, when it is in `/proc`.
-    parent: Vec<Option<usize>>,
+    /// Process index by pid.
+    by_pid: BTreeMap<i32, usize>,
 }
 
 impl<'a> View<'a> {
     fn new(l: &'a Listing, src: &'a Sources<'a>, c: &'a Columns) -> View<'a> {
         let scan = src.scan;
-        let by_pid: BTreeMap<i32, usize> = scan
-            .procs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.pid, i))
-            .collect();
         View {
             l,
             src,
@@ -187,12 +181,18 @@ impl<'a> View<'a> {
             table: l.table(c),
             proc_line: vec![None; scan.procs.len()],
             ns_line: vec![None; scan.ns.len()],
-            parent: scan
+            by_pid: scan
                 .procs
                 .iter()
-                .map(|p| by_pid.get(&p.ppid).copied())
+                .enumerate()
+                .map(|(i, p)| (p.pid, i))
                 .collect(),
         }
+    }
+
+    /// The parent process of process `p`, when it is in `/proc`.
+    fn parent(&self, p: usize) -> Option<usize> {
+        self.by_pid.get(&self.scan().ppid(p)).copied()
     }
 
     fn scan(&self) -> &'a Scan {
@@ -241,7 +241,7 @@ impl<'a> View<'a> {
 
     fn show_process(&mut self, p: usize, n: usize) -> Result<()> {
         if self.l.tree == Tree::Process {
-            if let Some(pp) = self.parent[p] {
+            if let Some(pp) = self.parent(p) {
                 let kind = self.scan().ns[n].kind;
                 let scan = self.scan();
                 if self.proc_line[pp].is_none() && scan.procs[pp].ns[kind] == scan.procs[p].ns[kind]
@@ -257,9 +257,9 @@ impl<'a> View<'a> {
     fn add_line(&mut self, n: usize, proc: Option<usize>) -> Result<()> {
         let parent = match self.l.tree {
             Tree::Process => proc
-                .and_then(|p| self.parent[p])
+                .and_then(|p| self.parent(p))
                 .and_then(|pp| self.proc_line[pp]),
-            Tree::Parent => self.parent_ns(n).and_then(|p| self.ns_line[p]).or(None),
+            Tree::Parent => self.parent_ns(n).and_then(|p| self.ns_line[p]),
             Tree::Owner => self.owner(n).and_then(|o| self.ns_line[o]),
             Tree::None => None,
         };

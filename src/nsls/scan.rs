@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, readlinkat, OFlag};
+use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::{fstat, fstatat, Mode};
 use nix::unistd::Pid;
 
@@ -56,7 +56,6 @@ pub enum Netnsid {
 #[derive(Clone, Debug)]
 pub struct Proc {
     pub pid: i32,
-    pub ppid: i32,
     /// The owner of `/proc/PID`.
     pub uid: u32,
     /// The inode of its namespace of each kind (0: none seen).
@@ -103,7 +102,11 @@ pub struct Scan {
     want: Want,
     netlink: Option<Socket>,
     /// Socket inodes whose network namespace is known.
-    sockets: Vec<u64>,
+    sockets: std::collections::BTreeSet<u64>,
+    /// `/proc`, kept for reading parents later.
+    proc_dir: Option<OwnedFd>,
+    /// Parent pids read so far.
+    ppids: std::cell::RefCell<Vec<Option<i32>>>,
 }
 
 /// How far a namespace found through a file goes up its chain: while reading the processes it
@@ -173,24 +176,56 @@ fn inode(fd: BorrowedFd<'_>) -> Option<u64> {
 fn parse_ppid(stat: &[u8]) -> Option<i32> {
     let close = stat.iter().rposition(|&b| b == b')')?;
     let rest = std::str::from_utf8(&stat[close + 1..]).ok()?;
-    let mut f = rest.split_ascii_whitespace();
-    f.next()?;
-    f.next()?.parse().ok()
+    rest.split_ascii_whitespace().nth(1)?.parse().ok()
 }
 
-/// Read a small `/proc` file below `dir` into `buf`; its length.
-fn read_small(dir: BorrowedFd<'_>, rel: &str, buf: &mut [u8]) -> Option<usize> {
+/// The walk through `/proc`: its directory, a path buffer and reusable read buffers.
+struct Walker<'a> {
+    proc_dir: BorrowedFd<'a>,
+    path: PathBuf,
+    link: Vec<u8>,
+    dents: Vec<u8>,
+    /// The size of `/proc/PID/fd` is the number of open files (Linux 6.2).
+    fd_counts: bool,
+}
+
+/// A path below `/proc`, rebuilt in place for each system call.
+struct PathBuf(Vec<u8>);
+
+impl PathBuf {
+    /// `PID` followed by the parts of `rest`, NUL-terminated.
+    fn at(&mut self, pid: i32, rest: &[&[u8]]) -> &std::ffi::CStr {
+        self.0.clear();
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut n = pid.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.0.extend_from_slice(&digits[at..]);
+        for part in rest {
+            self.0.extend_from_slice(part);
+        }
+        self.0.push(0);
+        std::ffi::CStr::from_bytes_with_nul(&self.0).unwrap_or_default()
+    }
+}
+
+/// Read a small `/proc` file below `dir` into `buf` (one `read`: procfs answers a read of a
+/// file this small whole); its length.
+fn read_small(dir: BorrowedFd<'_>, rel: &std::ffi::CStr, buf: &mut [u8]) -> Option<usize> {
     let fd = openat(dir, rel, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty()).ok()?;
-    let mut n = 0;
-    while n < buf.len() {
-        match nix::unistd::read(&fd, &mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
+    loop {
+        match nix::unistd::read(&fd, buf) {
             Err(Errno::EINTR) => {}
-            Err(_) => return None,
+            r => return r.ok(),
         }
     }
-    Some(n)
 }
 
 impl Scan {
@@ -208,7 +243,9 @@ impl Scan {
             index: BTreeMap::new(),
             want,
             netlink,
-            sockets: Vec::new(),
+            sockets: Default::default(),
+            proc_dir: None,
+            ppids: Default::default(),
         };
         let listed = s.listns();
         let proc_dir = nix::fcntl::open(
@@ -217,14 +254,31 @@ impl Scan {
             Mode::empty(),
         )
         .context(|| "cannot open /proc")?;
-        let entries = std::fs::read_dir("/proc").context(|| "cannot read /proc")?;
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
-                continue;
-            };
-            s.read_process(proc_dir.as_fd(), pid, listed.is_some());
+        let mut pids = Vec::new();
+        for e in std::fs::read_dir("/proc")
+            .context(|| "cannot read /proc")?
+            .flatten()
+        {
+            if let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) {
+                pids.push(pid);
+            }
         }
+        // We hold at least standard input, output and error and /proc: a size of 0 means a
+        // kernel that does not count.
+        let fd_counts = fstatat(&proc_dir, "self/fd", nix::fcntl::AtFlags::empty())
+            .is_ok_and(|st| st.st_size > 0);
+        let mut w = Walker {
+            proc_dir: proc_dir.as_fd(),
+            path: PathBuf(Vec::with_capacity(64)),
+            link: vec![0; 256],
+            dents: vec![0; 4096],
+            fd_counts,
+        };
+        for pid in pids {
+            s.read_process(&mut w, pid, listed.is_some());
+        }
+        s.ppids = std::cell::RefCell::new(vec![None; s.procs.len()]);
+        s.proc_dir = Some(proc_dir);
         match listed {
             Some(ids) => s.read_listed(&ids),
             None => s.read_mounts(mounts),
@@ -288,47 +342,48 @@ impl Scan {
         }
     }
 
-    fn read_process(&mut self, proc_dir: BorrowedFd<'_>, pid: i32, listed: bool) {
-        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        let Ok(dir) = openat(proc_dir, pid.to_string().as_str(), flags, Mode::empty()) else {
-            return;
-        };
-        let Ok(st) = fstat(&dir) else { return };
-        let mut buf = [0u8; 512];
-        let Some(n) = read_small(dir.as_fd(), "stat", &mut buf) else {
-            return;
-        };
-        let Some(ppid) = parse_ppid(&buf[..n]) else {
+    /// One process: its owner, its namespaces, then its open files. Paths are relative to
+    /// `/proc`, built in place: a namespace costs one `readlink` (lsns: a `stat`, an `open`,
+    /// two `ioctl`s, an `fstat` and two `close`s), and the owner comes with the number of open
+    /// files, from one `stat` of `/proc/PID/fd`. The parent is read later, and only for the
+    /// processes shown ([`Scan::ppid`]).
+    fn read_process(&mut self, w: &mut Walker<'_>, pid: i32, listed: bool) {
+        let proc_dir = w.proc_dir;
+        // The owner of /proc/PID/fd is the owner of /proc/PID (the effective uid, or root for
+        // a process that is not dumpable); its size, the number of open files (Linux 6.2).
+        let Ok(fd_dir) = fstatat(
+            proc_dir,
+            w.path.at(pid, &[b"/fd"]),
+            nix::fcntl::AtFlags::empty(),
+        ) else {
             return;
         };
         let idx = self.procs.len();
         let mut p = Proc {
             pid,
-            ppid,
-            uid: st.st_uid,
+            uid: fd_dir.st_uid,
             ns: [0; 8],
         };
         for (k, kind) in KINDS.iter().enumerate() {
             if !self.want.kinds[k] {
                 continue;
             }
-            let rel = format!("ns/{}", kind.name);
-            let Ok(ns) = fstatat(&dir, rel.as_str(), nix::fcntl::AtFlags::empty()) else {
+            let rel: [&[u8]; 2] = [b"/ns/", kind.name.as_bytes()];
+            let Ok(n) = sys::readlinkat(proc_dir, w.path.at(pid, &rel), &mut w.link) else {
                 continue;
             };
-            p.ns[k] = ns.st_ino;
-            let at = match self.index.get(&ns.st_ino) {
+            let Some((_, ino)) = parse_nsfs_name(&w.link[..n]) else {
+                continue;
+            };
+            p.ns[k] = ino;
+            let at = match self.index.get(&ino) {
                 Some(&at) => at,
-                None => self.insert(ns.st_ino, k),
+                None => self.insert(ino, k),
             };
             if !self.ns[at].described && (self.want.related || self.want.netnsid) {
-                if let Ok(fd) = openat(
-                    &dir,
-                    rel.as_str(),
-                    OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-                    Mode::empty(),
-                ) {
-                    if inode(fd.as_fd()) == Some(ns.st_ino) {
+                let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+                if let Ok(fd) = openat(proc_dir, w.path.at(pid, &rel), flags, Mode::empty()) {
+                    if inode(fd.as_fd()) == Some(ino) {
                         self.describe(at, fd.as_fd());
                     }
                 }
@@ -336,7 +391,140 @@ impl Scan {
             self.ns[at].procs.push(idx);
         }
         self.procs.push(p);
-        self.read_files(dir.as_fd(), pid, listed);
+        let open_files = usize::try_from(fd_dir.st_size).unwrap_or(0);
+        // A kernel thread holds no files; before Linux 6.2 the size says nothing.
+        if open_files > 0 || !w.fd_counts {
+            self.read_files(w, pid, open_files, listed);
+        }
+    }
+
+    /// The open files of process `pid`, `count` of them if the kernel counts (else 0). Their
+    /// numbers are tried from 0 up while they are contiguous, as most processes' are, the link
+    /// read for the number being the one that classifies it; after a few gaps the rest are
+    /// listed from `/proc/PID/fd`.
+    fn read_files(&mut self, w: &mut Walker<'_>, pid: i32, count: usize, listed: bool) {
+        let mut pidfd: Option<OwnedFd> = None;
+        let (mut next, mut found, mut gaps) = (0u32, 0, 0);
+        if w.fd_counts {
+            while found < count && gaps < 2 {
+                match self.read_file(w, pid, next, listed, &mut pidfd) {
+                    Ok(()) => found += 1,
+                    Err(Errno::ENOENT) => gaps += 1,
+                    Err(_) => return,
+                }
+                next += 1;
+            }
+            if found == count {
+                return;
+            }
+        }
+        for fd in Self::list_fds(w, pid) {
+            if fd >= next {
+                let _ = self.read_file(w, pid, fd, listed, &mut pidfd);
+            }
+        }
+    }
+
+    /// The numbers in `/proc/PID/fd`.
+    fn list_fds(w: &mut Walker<'_>, pid: i32) -> Vec<u32> {
+        let mut fds = Vec::new();
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let Ok(dir) = openat(w.proc_dir, w.path.at(pid, &[b"/fd"]), flags, Mode::empty()) else {
+            return fds;
+        };
+        loop {
+            let Ok(n) = sys::getdents64(dir.as_fd(), &mut w.dents) else {
+                return fds;
+            };
+            let mut at = 0;
+            while at + 19 < n {
+                let reclen = usize::from(u16::from_ne_bytes([w.dents[at + 16], w.dents[at + 17]]));
+                let name = &w.dents[at + 19..(at + reclen).min(n)];
+                let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
+                if let Some(fd) = std::str::from_utf8(name).ok().and_then(|t| t.parse().ok()) {
+                    fds.push(fd);
+                }
+                at += reclen.max(1);
+            }
+            // procfs fills the buffer until an entry does not fit: room left means the end.
+            if n == 0 || n + 64 < w.dents.len() {
+                return fds;
+            }
+        }
+    }
+
+    /// One open file of process `pid`: a namespace file, or a socket and its network
+    /// namespace, is added with its chain; anything else is passed over.
+    fn read_file(
+        &mut self,
+        w: &mut Walker<'_>,
+        pid: i32,
+        fd: u32,
+        listed: bool,
+        pidfd: &mut Option<OwnedFd>,
+    ) -> nix::Result<()> {
+        let num = fd.to_string();
+        let rel: [&[u8]; 2] = [b"/fd/", num.as_bytes()];
+        let n = sys::readlinkat(w.proc_dir, w.path.at(pid, &rel), &mut w.link)?;
+        let link = &w.link[..n];
+        if let Some(sock) = link
+            .strip_prefix(b"socket:[")
+            .and_then(|r| r.strip_suffix(b"]"))
+            .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u64>().ok())
+        {
+            if !self.want.kinds[net_kind()] || !self.sockets.insert(sock) {
+                return Ok(());
+            }
+            if pidfd.is_none() {
+                *pidfd = sys::pidfd_open(Pid::from_raw(pid)).ok();
+            }
+            let Some(pfd) = pidfd.as_ref() else {
+                return Ok(());
+            };
+            let netns =
+                sys::pidfd_getfd(pfd.as_fd(), fd as i32).and_then(|s| sys::socket_netns(s.as_fd()));
+            if let Ok(netns) = netns {
+                if let Some(ino) = inode(netns.as_fd()) {
+                    if !self.chained(ino) {
+                        self.add_held(netns, ino, Stage::Files);
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if listed {
+            return Ok(());
+        }
+        let Some((k, ino)) = parse_nsfs_name(link) else {
+            return Ok(());
+        };
+        if !self.want.kinds[k] || self.chained(ino) {
+            return Ok(());
+        }
+        let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+        if let Ok(nsfd) = openat(w.proc_dir, w.path.at(pid, &rel), flags, Mode::empty()) {
+            self.add_held(nsfd, ino, Stage::Files);
+        }
+        Ok(())
+    }
+
+    /// The parent pid of process `p`, read from `/proc/PID/stat` the first time it is asked
+    /// for (0 when it cannot be read).
+    pub fn ppid(&self, p: usize) -> i32 {
+        let mut cache = self.ppids.borrow_mut();
+        if let Some(v) = cache[p] {
+            return v;
+        }
+        let mut buf = [0u8; 512];
+        let mut path = PathBuf(Vec::with_capacity(32));
+        let v = self
+            .proc_dir
+            .as_ref()
+            .and_then(|d| read_small(d.as_fd(), path.at(self.procs[p].pid, &[b"/stat"]), &mut buf))
+            .and_then(|n| parse_ppid(&buf[..n]))
+            .unwrap_or(0);
+        cache[p] = Some(v);
+        v
     }
 
     /// A new namespace of kind `k`, not yet described; its index.
@@ -379,72 +567,6 @@ impl Scan {
                     Ok(None) => Netnsid::Unassigned,
                     Err(_) => Netnsid::Unknown,
                 };
-            }
-        }
-    }
-
-    /// The namespace files and sockets process `pid` holds open.
-    fn read_files(&mut self, dir: BorrowedFd<'_>, pid: i32, listed: bool) {
-        let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-            return;
-        };
-        let mut pidfd: Option<OwnedFd> = None;
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let Some(num) = name
-                .to_str()
-                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-            else {
-                continue;
-            };
-            let rel = format!("fd/{num}");
-            let Ok(link) = readlinkat(dir, rel.as_str()) else {
-                continue;
-            };
-            let link = link.as_encoded_bytes();
-            if let Some(sock) = link
-                .strip_prefix(b"socket:[")
-                .and_then(|r| r.strip_suffix(b"]"))
-                .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u64>().ok())
-            {
-                if self.sockets.contains(&sock) || !self.want.kinds[net_kind()] {
-                    continue;
-                }
-                self.sockets.push(sock);
-                if pidfd.is_none() {
-                    pidfd = sys::pidfd_open(Pid::from_raw(pid)).ok();
-                }
-                let Some(pfd) = &pidfd else { continue };
-                let Ok(fdnum) = num.parse() else { continue };
-                let Ok(s) = sys::pidfd_getfd(pfd.as_fd(), fdnum) else {
-                    continue;
-                };
-                let Ok(netns) = sys::socket_netns(s.as_fd()) else {
-                    continue;
-                };
-                if let Some(ino) = inode(netns.as_fd()) {
-                    if !self.chained(ino) {
-                        self.add_held(netns, ino, Stage::Files);
-                    }
-                }
-                continue;
-            }
-            if listed {
-                continue;
-            }
-            let Some((k, ino)) = parse_nsfs_name(link) else {
-                continue;
-            };
-            if !self.want.kinds[k] || self.chained(ino) {
-                continue;
-            }
-            if let Ok(fd) = openat(
-                dir,
-                rel.as_str(),
-                OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            ) {
-                self.add_held(fd, ino, Stage::Files);
             }
         }
     }
@@ -593,7 +715,10 @@ mod tests {
 
     #[test]
     fn parent_pid_after_the_command_name() {
-        assert_eq!(parse_ppid(b"42 (a) b) S 7 42 0"), Some(7));
+        assert_eq!(
+            parse_ppid(b"42 (a) b) S 7 42 42 0 -1 4194560 96 0"),
+            Some(7)
+        );
         assert_eq!(parse_ppid(b"42 (x"), None);
     }
 }

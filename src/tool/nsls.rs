@@ -404,6 +404,15 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
         mounts: &mounts,
         nowrap: o.nowrap,
         users: Default::default(),
+        commands: Default::default(),
+        proc_dir: nix::fcntl::open(
+            "/proc",
+            nix::fcntl::OFlag::O_RDONLY
+                | nix::fcntl::OFlag::O_DIRECTORY
+                | nix::fcntl::OFlag::O_CLOEXEC,
+            nix::sys::stat::Mode::empty(),
+        )
+        .ok(),
     };
     let table = match namespace.filter(|&n| n != 0) {
         Some(id) => {
