@@ -577,44 +577,6 @@ pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
     (r == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
 }
 
-/// A POSIX extended regular expression of the C library (`regcomp(REG_EXTENDED | REG_NOSUB)`),
-/// for the `=~` of filter expressions, which util-linux hands to the same function.
-pub struct Regex(Box<libc::regex_t>);
-
-impl Regex {
-    /// Compile `pattern`; the C library's message on failure.
-    pub fn new(pattern: &std::ffi::CStr) -> Result<Regex, String> {
-        // SAFETY: an all-zero regex_t is a valid value of this plain C struct, filled by regcomp.
-        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
-        let flags = libc::REG_EXTENDED | libc::REG_NOSUB;
-        // SAFETY: `re` is ours and writable, `pattern` is NUL-terminated; both outlive the call.
-        let rc = unsafe { libc::regcomp(&mut *re, pattern.as_ptr(), flags) };
-        if rc == 0 {
-            return Ok(Regex(re));
-        }
-        let mut buf = [0u8; 256];
-        // SAFETY: regerror writes at most `buf.len()` bytes, NUL included, into `buf`, and reads
-        // `re`, which the failed regcomp left in a state regerror accepts.
-        unsafe { libc::regerror(rc, &*re, buf.as_mut_ptr().cast(), buf.len()) };
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        Err(String::from_utf8_lossy(&buf[..end]).into_owned())
-    }
-
-    /// Whether `text` matches somewhere.
-    pub fn is_match(&self, text: &std::ffi::CStr) -> bool {
-        // SAFETY: `self.0` was compiled by regcomp; `text` is NUL-terminated; with REG_NOSUB no
-        // match array is written (null with a count of 0).
-        unsafe { libc::regexec(&*self.0, text.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
-    }
-}
-
-impl Drop for Regex {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` was compiled by a successful regcomp and is freed once, here.
-        unsafe { libc::regfree(&mut *self.0) }
-    }
-}
-
 /// `readlinkat(2)` into `buf` (no allocation); the length of the link, cut at `buf.len()`.
 pub fn readlinkat(
     dir: BorrowedFd<'_>,

@@ -2,7 +2,6 @@
 //! syntax, and the value of each column for a namespace and the process shown for it.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nix::fcntl::{openat, OFlag};
@@ -232,8 +231,8 @@ pub struct Sources<'a> {
     pub nowrap: bool,
     /// User names by uid, read once each.
     pub users: RefCell<Vec<(u32, String)>>,
-    /// Command lines by pid, read once each (a process shows in a line per namespace).
-    pub commands: RefCell<BTreeMap<i32, Option<Vec<u8>>>>,
+    /// Command lines by process, read once each (a process shows in a line per namespace).
+    pub commands: RefCell<Vec<Option<Option<Vec<u8>>>>>,
     /// `/proc`, opened once.
     pub proc_dir: Option<OwnedFd>,
 }
@@ -254,12 +253,14 @@ impl Sources<'_> {
         name
     }
 
-    fn command(&self, pid: i32) -> Option<Vec<u8>> {
+    fn command(&self, p: usize) -> Option<Vec<u8>> {
         let dir = self.proc_dir.as_ref()?.as_fd();
-        self.commands
-            .borrow_mut()
-            .entry(pid)
-            .or_insert_with(|| command(dir, pid))
+        let mut cache = self.commands.borrow_mut();
+        if cache.len() <= p {
+            cache.resize(self.scan.procs.len().max(p + 1), None);
+        }
+        cache[p]
+            .get_or_insert_with(|| command(dir, self.scan.procs[p].pid))
             .clone()
     }
 
@@ -277,7 +278,7 @@ impl Sources<'_> {
             Col::Nprocs => num(n.procs.len() as u64),
             Col::Pid => p.map(|p| p.pid.to_string().into_bytes()),
             Col::Ppid => proc.map(|p| self.scan.ppid(p).to_string().into_bytes()),
-            Col::Command => p.and_then(|p| self.command(p.pid)),
+            Col::Command => proc.and_then(|p| self.command(p)),
             // lsns prints the uid as a signed number.
             Col::Uid => Some(
                 (p.map_or(n.owner_uid, |p| p.uid) as i32)

@@ -13,9 +13,7 @@
 //! cell compares false in number comparisons and as less than any string. A conversion that
 //! fails (a string that is not a number) is an error.
 
-use std::ffi::CString;
-
-use crate::sys::Regex;
+use super::regex::Regex;
 
 /// The value types of the filter engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +187,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
                 if after.first() == Some(&b'.') && after.get(1).is_some_and(u8::is_ascii_digit) {
                     let frac = after[1..].iter().take_while(|c| c.is_ascii_digit()).count();
                     let f = &text[i..i + digits + 1 + frac];
-                    out.push(Tok::Float(f.parse().unwrap_or(0.0)));
+                    out.push(Tok::Float(parse_float(f.as_bytes()).unwrap_or(0.0)));
                     i += f.len();
                     continue;
                 }
@@ -251,6 +249,7 @@ fn level(op: Op) -> u8 {
 }
 
 struct Parser {
+    utf8: bool,
     toks: Vec<Tok>,
     at: usize,
     depth: usize,
@@ -333,7 +332,7 @@ impl Parser {
             self.next();
             let right = self.expr(level(op))?;
             let regex = match op {
-                Op::Match | Op::NoMatch => Some(compile(&right)?),
+                Op::Match | Op::NoMatch => Some(compile(&right, self.utf8)?),
                 _ => None,
             };
             left = Node::Expr(op, Some(Box::new(left)), Box::new(right), regex);
@@ -342,12 +341,11 @@ impl Parser {
     }
 }
 
-fn compile(right: &Node) -> Result<Regex, String> {
+fn compile(right: &Node, utf8: bool) -> Result<Regex, String> {
     let Node::Lit(Lit::Str(Some(s))) = right else {
         return Err("the right side of =~ and !~ must be a string".into());
     };
-    let pattern = CString::new(s.clone()).map_err(|_| "invalid regular expression".to_string())?;
-    Regex::new(&pattern)
+    Regex::new(s, utf8)
 }
 
 /// `isspace` trimming, as libsmartcols trims every string it is given.
@@ -360,9 +358,11 @@ fn trim(s: &[u8]) -> &[u8] {
 
 impl Filter {
     /// Parse an expression; libsmartcols' message on failure. An empty expression matches all.
-    pub fn parse(text: &str) -> Result<Filter, String> {
+    /// Regular expressions take UTF-8 characters when `utf8` (the locale's character set).
+    pub fn parse(text: &str, utf8: bool) -> Result<Filter, String> {
         let toks = lex(text)?;
         let mut p = Parser {
+            utf8,
             toks,
             at: 0,
             depth: 0,
@@ -526,10 +526,7 @@ fn cast(v: Value, ty: Type, fetch: bool) -> Result<Value, EvalError> {
             None => 0,
         }),
         (Lit::Str(s), Type::Float) => Lit::Float(match s {
-            Some(s) => std::str::from_utf8(&s)
-                .ok()
-                .and_then(|t| t.trim_start().parse().ok())
-                .ok_or(EvalError)?,
+            Some(s) => parse_float(s.trim_ascii_start()).ok_or(EvalError)?,
             None => 0.0,
         }),
         (Lit::Str(s), Type::Bool) => Lit::Bool(s.is_some_and(|s| {
@@ -564,27 +561,83 @@ fn parse_u64(s: &[u8]) -> Result<u64, EvalError> {
     t.parse().map_err(|_| EvalError)
 }
 
-/// `%Lg`: six significant digits, trailing zeros dropped.
+/// A decimal number as `strtold` reads one: a sign, digits with an optional fraction, an
+/// optional exponent, nothing after. Digit by digit (no full float parser: it is a tenth of this
+/// tool's size); close enough for the comparisons of a filter.
+fn parse_float(s: &[u8]) -> Option<f64> {
+    let (neg, s) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut v = 0.0f64;
+    let mut scale = 0i32;
+    let mut digits = 0;
+    let mut i = 0;
+    let mut dot = false;
+    while i < s.len() {
+        match s[i] {
+            d @ b'0'..=b'9' => {
+                v = v * 10.0 + f64::from(d - b'0');
+                digits += 1;
+                scale -= i32::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        let rest = std::str::from_utf8(&s[i + 1..]).ok()?;
+        scale += rest.strip_prefix('+').unwrap_or(rest).parse::<i32>().ok()?;
+        i = s.len();
+    }
+    if i != s.len() {
+        return None;
+    }
+    let v = v * 10f64.powi(scale);
+    Some(if neg { -v } else { v })
+}
+
+/// `%Lg`: six significant digits, trailing zeros dropped, an exponent below 1e-4 and from
+/// 1e6 on; by integer arithmetic on the digits (no float formatting).
 fn format_g(f: f64) -> String {
-    if f == 0.0 {
+    if f == 0.0 || !f.is_finite() {
         return "0".into();
     }
-    let exp = f.abs().log10().floor() as i32;
-    if (-4..6).contains(&exp) {
-        let decimals = (5 - exp).max(0) as usize;
-        let s = format!("{f:.decimals$}");
-        let s = if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        };
-        return s;
+    let sign = if f < 0.0 { "-" } else { "" };
+    let a = f.abs();
+    let mut exp = a.log10().floor() as i32;
+    let mut digits = (a / 10f64.powi(exp - 5)).round() as u64;
+    if digits >= 1_000_000 {
+        exp += 1;
+        digits = (a / 10f64.powi(exp - 5)).round() as u64;
     }
-    let m = f / 10f64.powi(exp);
-    let mant = format!("{m:.5}");
-    let mant = mant.trim_end_matches('0').trim_end_matches('.');
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mant}e{sign}{:02}", exp.abs())
+    let d = digits.to_string();
+    let trim = |s: &str| s.trim_end_matches('0').to_string();
+    if (-4..6).contains(&exp) {
+        let (int, frac) = if exp >= 0 {
+            let k = exp as usize + 1;
+            (d[..k].to_string(), trim(&d[k..]))
+        } else {
+            (
+                "0".to_string(),
+                trim(&format!("{}{d}", "0".repeat((-exp - 1) as usize))),
+            )
+        };
+        return if frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}.{frac}")
+        };
+    }
+    let frac = trim(&d[1..]);
+    let dot = if frac.is_empty() { "" } else { "." };
+    let esign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}{}{dot}{frac}e{esign}{:02}", &d[..1], exp.abs())
 }
 
 fn compare(op: Op, l: &Value, r: &Value, re: &Option<Regex>) -> Result<bool, EvalError> {
@@ -592,8 +645,8 @@ fn compare(op: Op, l: &Value, r: &Value, re: &Option<Regex>) -> Result<bool, Eva
     let ord = match (&l.lit, &r.lit) {
         (Lit::Str(a), Lit::Str(b)) => {
             if let (Op::Match | Op::NoMatch, Some(re)) = (op, re) {
-                let text = CString::new(a.clone().unwrap_or_default()).map_err(|_| EvalError)?;
-                return Ok(re.is_match(&text) == (op == Op::Match));
+                let text = a.as_deref().unwrap_or_default();
+                return Ok(re.is_match(text) == (op == Op::Match));
             }
             // NULL sorts before every string.
             a.cmp(b)
@@ -625,7 +678,7 @@ mod tests {
     /// Evaluate `expr` over one line with columns NS (number), TYPE, COMMAND, PID (number,
     /// empty) and NETNSID.
     fn eval(expr: &str) -> Result<bool, EvalError> {
-        let f = Filter::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+        let f = Filter::parse(expr, true).unwrap_or_else(|e| panic!("{expr}: {e}"));
         let types: Vec<Type> = f
             .holders()
             .iter()
@@ -677,7 +730,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_read_as_bisons() {
-        let err = |e: &str| Filter::parse(e).err().unwrap();
+        let err = |e: &str| Filter::parse(e, true).err().unwrap();
         assert_eq!(err("NS =="), "syntax error, unexpected end of file");
         assert_eq!(
             err("NS 5"),
@@ -697,7 +750,7 @@ mod tests {
             "\"99999999999999999999999K\" token error: Numerical result out of range"
         );
         assert!(err("NS =~ 5").contains("must be a string"));
-        let f = Filter::parse("NS == 1 or TYPE and NS").unwrap();
+        let f = Filter::parse("NS == 1 or TYPE and NS", true).unwrap();
         assert_eq!(f.holders(), ["NS", "TYPE", "NS"]);
     }
 
@@ -707,5 +760,11 @@ mod tests {
         assert_eq!(format_g(4026531836.5), "4.02653e+09");
         assert_eq!(format_g(0.0001), "0.0001");
         assert_eq!(format_g(100.0), "100");
+        assert_eq!(format_g(999999.5), "1e+06");
+        assert_eq!(format_g(-0.5), "-0.5");
+        assert_eq!(parse_float(b"1.5"), Some(1.5));
+        assert_eq!(parse_float(b"2e3"), Some(2000.0));
+        assert_eq!(parse_float(b"x"), None);
+        assert_eq!(parse_float(b"1.5x"), None);
     }
 }

@@ -303,7 +303,6 @@ fn interfaces(p: &ProcDir) -> Part<Vec<Interface>> {
             peer,
         });
     }
-    out.sort_by_key(|i| i.index);
     Ok(out)
 }
 

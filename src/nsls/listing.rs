@@ -168,7 +168,7 @@ struct View<'a> {
     proc_line: Vec<Option<usize>>,
     ns_line: Vec<Option<usize>>,
     /// Process index by pid.
-    by_pid: BTreeMap<i32, usize>,
+    by_pid: BTreeMap<u64, usize>,
 }
 
 impl<'a> View<'a> {
@@ -181,18 +181,19 @@ impl<'a> View<'a> {
             table: l.table(c),
             proc_line: vec![None; scan.procs.len()],
             ns_line: vec![None; scan.ns.len()],
-            by_pid: scan
-                .procs
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.pid, i))
-                .collect(),
+            by_pid: {
+                let mut m = BTreeMap::new();
+                for (i, p) in scan.procs.iter().enumerate() {
+                    m.insert(p.pid as u64, i);
+                }
+                m
+            },
         }
     }
 
     /// The parent process of process `p`, when it is in `/proc`.
     fn parent(&self, p: usize) -> Option<usize> {
-        self.by_pid.get(&self.scan().ppid(p)).copied()
+        self.by_pid.get(&(self.scan().ppid(p) as u64)).copied()
     }
 
     fn scan(&self) -> &'a Scan {

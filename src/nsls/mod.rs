@@ -14,6 +14,7 @@ pub mod columns;
 pub mod filter;
 pub mod inspect;
 pub mod listing;
+pub mod regex;
 pub mod scan;
 pub mod table;
 pub mod text;

@@ -101,8 +101,9 @@ pub struct Scan {
     index: BTreeMap<u64, usize>,
     want: Want,
     netlink: Option<Socket>,
-    /// Socket inodes whose network namespace is known.
-    sockets: std::collections::BTreeSet<u64>,
+    /// Socket inodes whose network namespace is known (the value unused: one map type for
+    /// every map keeps the binary smaller).
+    sockets: BTreeMap<u64, usize>,
     /// `/proc`, kept for reading parents later.
     proc_dir: Option<OwnedFd>,
     /// Parent pids read so far.
@@ -286,8 +287,13 @@ impl Scan {
         if want.ghosts {
             s.read_ghosts();
         }
-        s.ns.sort_by_key(|n| n.ino);
-        s.index = s.ns.iter().enumerate().map(|(i, n)| (n.ino, i)).collect();
+        // In inode order (the index is: no sort needed).
+        let mut old: Vec<Option<Ns>> = std::mem::take(&mut s.ns).into_iter().map(Some).collect();
+        let order: Vec<usize> = s.index.values().copied().collect();
+        s.ns = order.iter().filter_map(|&i| old[i].take()).collect();
+        for (i, n) in s.ns.iter().enumerate() {
+            s.index.insert(n.ino, i);
+        }
         Ok(s)
     }
 
@@ -472,7 +478,7 @@ impl Scan {
             .and_then(|r| r.strip_suffix(b"]"))
             .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u64>().ok())
         {
-            if !self.want.kinds[net_kind()] || !self.sockets.insert(sock) {
+            if !self.want.kinds[net_kind()] || self.sockets.insert(sock, 0).is_some() {
                 return Ok(());
             }
             if pidfd.is_none() {

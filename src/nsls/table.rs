@@ -423,7 +423,14 @@ impl Layout {
         while total > outwidth {
             let before = total;
             if !is_sorted {
-                sorted.sort_by(|&a, &b| score(self, a).total_cmp(&score(self, b)));
+                // A stable insertion sort: a few columns, and no sort routine in the binary.
+                for i in 1..sorted.len() {
+                    let mut j = i;
+                    while j > 0 && score(self, sorted[j - 1]) > score(self, sorted[j]) {
+                        sorted.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
                 is_sorted = true;
             }
             let mut stop = false;

@@ -187,7 +187,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
             "filter" => {
                 let text = v.string()?;
                 o.filter = Some(
-                    Filter::parse(&text)
+                    Filter::parse(&text, text::utf8_locale())
                         .map_err(|m| Error::new(format!("failed to parse \"{text}\": {m}")))?,
                 );
             }
@@ -307,7 +307,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let mut o = parse(args)?;
     if let Some(target) = &o.inspect {
         if let Some(other) = o.given.iter().find(|g| !matches!(**g, "inspect" | "json")) {
-            return Err(Error::usage(format!(
+            return Err(Error::new(format!(
                 "options --inspect and --{other} cannot be combined"
             )));
         }
