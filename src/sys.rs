@@ -449,6 +449,33 @@ pub fn rt_signal_range() -> (i32, i32) {
     (libc::SIGRTMIN(), libc::SIGRTMAX())
 }
 
+/// The permitted file capabilities of `path` (its `security.capability` attribute), the first
+/// 64; 0 when it has none.
+pub fn file_caps(path: &std::path::Path) -> nix::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // `struct vfs_ns_cap_data`: magic_etc, then {permitted, inheritable} for capabilities 0-31
+    // and 32-63, then a root id (revision 3).
+    let mut data = [0u32; 6];
+    // SAFETY: both strings are NUL-terminated; getxattr writes at most `size_of_val(&data)`
+    // bytes into `data`, which is ours.
+    let r = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            c"security.capability".as_ptr(),
+            data.as_mut_ptr().cast(),
+            std::mem::size_of_val(&data),
+        )
+    };
+    match Errno::result(r) {
+        Ok(n) if n >= 12 => {
+            Ok(u64::from(data[1]) | if n >= 20 { u64::from(data[3]) << 32 } else { 0 })
+        }
+        Ok(_) | Err(Errno::ENODATA) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether we were executed with more privilege than our caller (setuid, setgid or file
 /// capabilities): the kernel's `AT_SECURE` flag, which glibc and musl also use.
 pub fn at_secure() -> bool {
@@ -487,9 +514,10 @@ pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::For
     };
     // SAFETY: as `fork` below: every nstools process is single-threaded, and with no stack given
     // the child runs on a copy of ours, as after fork(2). The kernel only reads `args`. libc's
-    // fork bookkeeping is bypassed, so the thread id musl caches still names the parent in the
-    // child: callers must only run plain code up to exec or exit there (file writes, prctl,
-    // sigprocmask), never raise(3) or abort(3), which would signal the parent.
+    // fork bookkeeping is bypassed, so the thread id the C library caches (musl, and glibc
+    // before 2.34 for raise) still names the parent in the child: the child must never call
+    // raise(3) or abort(3), which would signal the parent. `cgroup::Placement::clone_inside`,
+    // the one caller, makes a panic there end the child itself (see `abort_self`).
     let r = unsafe {
         libc::syscall(
             libc::SYS_clone3,
@@ -610,4 +638,19 @@ pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
         )
     };
     Errno::result(r).map(|n| n as usize)
+}
+
+/// End this process with SIGABRT as `abort(3)` would, but found by `getpid(2)`, which asks the
+/// kernel, rather than by the C library's cached thread id (stale in a child of a raw `clone3`:
+/// see [`clone_into_cgroup`]). SIGABRT goes back to its default action and is unblocked first;
+/// should it still not end us, `_exit(134)` does (128 + SIGABRT, the shell's status for it).
+pub fn abort_self() -> ! {
+    use nix::sys::signal::{kill, SigSet, Signal};
+    let _ = reset_default(Signal::SIGABRT);
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGABRT);
+    let _ = set.thread_unblock();
+    let _ = kill(nix::unistd::getpid(), Signal::SIGABRT);
+    // SAFETY: `_exit` ends the process at once and runs nothing of ours.
+    unsafe { libc::_exit(128 + libc::SIGABRT) }
 }

@@ -122,6 +122,7 @@ complete -c nscgroup -n '__nscgroup_is opt create set exec' -l cpus -r -d 'CPU b
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l cpu-weight -r -d 'CPU weight 1-10000 (cpu.weight, v1 cpu.shares)'
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l cpuset -r -d 'CPUs to run on, e.g. 0-1 (cpuset.cpus)'
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l io-max -r -d 'I/O limits: rbps, wbps, riops, wiops (io.max, blkio)'
+complete -c nscgroup -n '__nscgroup_is opt create set exec' -l oom-group -d 'on OOM, kill the whole cgroup at once (memory.oom.group, v2)'
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l set -r -d 'write any other knob file'
 complete -c nscgroup -n '__nscgroup_is opt' -l controllers -r -a 'cpuset cpu cpuacct blkio io memory devices freezer net_cls net_prio perf_event hugetlb pids rdma misc' -d 'v1 hierarchies to use as well (comma-separated)'
 complete -c nscgroup -n '__nscgroup_is opt' -l root -r -a '(__fish_complete_directories)' -d 'cgroupfs mount point (default /sys/fs/cgroup)'

@@ -106,11 +106,11 @@ function __nstools_complete_program -a permute takes attached programs
 end
 
 function __nsunshare_is
-    __nstools_complete_is 0 '-l --load-interp --propagation -R --root -w --wd --setgroups -S --setuid -G --setgid --map-user --map-users --map-group --map-groups --owner --monotonic --boottime --whitelist-env --setup --pid-file --hostname --domainname' '' '.:1' $argv
+    __nstools_complete_is 0 '-l --load-interp --propagation -R --root -w --wd --setgroups -S --setuid -G --setgid --map-user --map-users --map-group --map-groups --owner --monotonic --boottime --whitelist-env --setup --pid-file --into-cgroup --hostname --domainname' '' '.:1' $argv
 end
 
 function __nsunshare_program
-    __nstools_complete_program 0 '-l --load-interp --propagation -R --root -w --wd --setgroups -S --setuid -G --setgid --map-user --map-users --map-group --map-groups --owner --monotonic --boottime --whitelist-env --setup --pid-file --hostname --domainname' '' '.:1'
+    __nstools_complete_program 0 '-l --load-interp --propagation -R --root -w --wd --setgroups -S --setuid -G --setgid --map-user --map-users --map-group --map-groups --owner --monotonic --boottime --whitelist-env --setup --pid-file --into-cgroup --hostname --domainname' '' '.:1'
 end
 
 complete -c nsunshare -f
@@ -151,6 +151,7 @@ complete -c nsunshare -n '__nsunshare_is opt' -l whitelist-env -r -a '(set -xn)'
 complete -c nsunshare -n '__nsunshare_is opt' -l setup -r -a '(__fish_complete_command)' -d 'run <command> with /bin/sh -c in the original namespaces, with NS_PID set, before <program> starts (repeatable)'
 complete -c nsunshare -n '__nsunshare_is opt' -l pid-file -r -F -d 'write the pid of the process in the namespaces to <file>'
 complete -c nsunshare -n '__nsunshare_is opt' -l init -d 'run <program> under a minimal init as pid 2 (needs --fork --pid)'
+complete -c nsunshare -n '__nsunshare_is opt' -l into-cgroup -r -a '(nscgroup list 2>/dev/null)' -d 'start the process in the existing cgroup <path>'
 complete -c nsunshare -n '__nsunshare_is opt' -l hostname -r -d 'set the hostname in the new UTS namespace (needs --uts)'
 complete -c nsunshare -n '__nsunshare_is opt' -l domainname -r -d 'set the NIS domain name in the new UTS namespace (needs --uts)'
 complete -c nsunshare -n '__nsunshare_is opt' -s h -l help -d 'display this help'

@@ -445,7 +445,18 @@ impl Prepared {
             });
         }
         let flags = plan.flags();
-        if flags.is_empty() {
+        // Without a namespace, the other options still apply (util-linux up to 2.40); with
+        // nothing at all to do, util-linux's error.
+        let other_work = o.setuid.is_some()
+            || o.setgid.is_some()
+            || o.preserve_cred
+            || o.root.is_some()
+            || o.wd.is_some()
+            || o.wdns.is_some()
+            || o.env
+            || o.join_cgroup
+            || o.follow_context;
+        if flags.is_empty() && !other_work {
             return Err(Error::new("no namespace specified"));
         }
 
@@ -508,7 +519,9 @@ impl Prepared {
     /// Join, set up and execute; only returns on failure.
     fn execute(self, o: &Opts) -> Error {
         match self.enter(o) {
-            Ok(()) => process::exec_or_shell(&o.program),
+            // `$SHELL` may not exist in the joined root: /bin/sh then.
+            Ok(()) if o.program.is_empty() => process::exec_shell_or_sh(),
+            Ok(()) => process::exec(&o.program),
             Err(e) => e,
         }
     }

@@ -17,7 +17,18 @@
 //! the pipe is closed by whatever ends the only process that may still run the program. Only
 //! the `execve` itself is a window: killed right inside it, the program has not run and the
 //! work stays.
+//!
+//! `--into-cgroup`: a cgroup namespace is rooted where its maker is when it is made, so `C` is
+//! created inside its cgroup ([`Placement::fork`], `clone3(CLONE_INTO_CGROUP)`), moves into the
+//! rest (v1), and makes the cgroup namespace itself; `P` unshares the others and stays outside,
+//! as does `H`, which starts once `C` is in. Without `--fork`, `P` moves itself in first.
+//!
+//! `--init`: `C` is the init and forks the program's process once the single id maps are
+//! written; it then takes the program's ids, so that inside it is the container's root rather
+//! than an unmapped `nobody`, hardens ([`process::run_init`]) and only then lets the program's
+//! process go on.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -29,6 +40,7 @@ use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
 
+use crate::cgroup::{self, Cgroupfs, Placement, SelfCgroup};
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
@@ -236,6 +248,12 @@ pub static TOOL: Tool = Tool {
                     "run <program> under a minimal init as pid 2 (needs --fork --pid)",
                 ),
                 Flag::new(
+                    "into-cgroup",
+                    "start the process in the existing cgroup <path>",
+                )
+                .value("<path>")
+                .hint(Hint::Cgroup),
+                Flag::new(
                     "hostname",
                     "set the hostname in the new UTS namespace (needs --uts)",
                 )
@@ -286,6 +304,8 @@ struct Opts {
     setup: Vec<String>,
     pid_file: Option<PathBuf>,
     init: bool,
+    /// `--into-cgroup`: a cgroup path as nscgroup takes it.
+    into_cgroup: Option<String>,
     program: Vec<OsString>,
 }
 
@@ -321,6 +341,7 @@ impl Default for Opts {
             setup: Vec::new(),
             pid_file: None,
             init: false,
+            into_cgroup: None,
             program: Vec::new(),
         }
     }
@@ -492,10 +513,24 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box
             "setup" => o.setup.push(v.string()?),
             "pid-file" => o.pid_file = Some(v.path()),
             "init" => o.init = true,
+            "into-cgroup" => o.into_cgroup = Some(v.string()?),
             name => unreachable!("--{name} is in the table"),
         }
     }
     Ok(Box::new(o))
+}
+
+/// `--into-cgroup PATH`: the cgroup, which must exist (`nscgroup create` makes it), in every
+/// hierarchy where it does; a relative PATH lives under our own cgroup.
+fn placement_in(path: &str) -> Result<Placement> {
+    let fs = Cgroupfs::open(Path::new(cgroup::DEFAULT_ROOT), SelfCgroup::read()?)?;
+    let groups = fs.existing(path, &[]).map_err(|e| match e.errno() {
+        Some(nix::errno::Errno::ENOENT) => {
+            Error::new(format!("{e} (make it first: nscgroup create {path})"))
+        }
+        _ => e,
+    })?;
+    Placement::new(&groups)
 }
 
 /// The ranges of one `--map-users`/`--map-groups` value.
@@ -575,6 +610,10 @@ struct Plan {
     /// Single mappings `P` (or `C`) writes to its own `/proc/self` after `unshare()`.
     self_uid: Option<u32>,
     self_gid: Option<u32>,
+    /// Whether this process (or the one it was forked from) wrote them already.
+    own_maps_written: Cell<bool>,
+    /// `--into-cgroup`: where the process that runs the program starts.
+    placement: Option<Placement>,
 }
 
 impl Plan {
@@ -649,13 +688,25 @@ impl Plan {
         if outside.gid.is_some() {
             outside.setgroups = o.setgroups;
         }
+        let placement = o.into_cgroup.as_deref().map(placement_in).transpose()?;
         Ok(Plan {
             o,
             caller,
             outside,
             self_uid,
             self_gid,
+            own_maps_written: Cell::new(false),
+            placement,
         })
+    }
+
+    /// Whether the cgroup namespace is made by the forked child `C`, once it is in its cgroup
+    /// (`--into-cgroup` with `--fork`), rather than by our `unshare()`: a cgroup namespace is
+    /// rooted where its maker is at that moment, and `C` is born in the cgroup.
+    fn child_makes_cgroupns(&self) -> bool {
+        self.placement.is_some()
+            && self.o.fork
+            && self.o.flags.contains(CloneFlags::CLONE_NEWCGROUP)
     }
 
     fn needs_helper(&self) -> bool {
@@ -678,12 +729,21 @@ impl Plan {
             (None, None)
         };
 
+        if let (Some(p), false) = (&self.placement, self.o.fork) {
+            // The program will run in our place: we move into its cgroup (a migration), before
+            // the cgroup namespace is made, so that it is rooted there. The helper stays out.
+            p.enter()?;
+        }
         if let Some((uid, gid)) = self.o.owner {
             nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
             nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
             nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
         }
-        nix::sched::unshare(self.o.flags).context(|| "unshare failed")?;
+        let mut flags = self.o.flags;
+        if self.child_makes_cgroupns() {
+            flags.remove(CloneFlags::CLONE_NEWCGROUP);
+        }
+        nix::sched::unshare(flags).context(|| "unshare failed")?;
         self.setup_new_namespaces()?;
 
         if !self.o.fork {
@@ -693,7 +753,7 @@ impl Plan {
                     return Err(Error::new("the helper lost the program's process"));
                 }
             }
-            return Err(self.finish_in_child(commit));
+            return Err(self.finish_in_child(commit, None));
         }
 
         let mut blocked = if self.o.forward_signals {
@@ -714,8 +774,19 @@ impl Plan {
         } else {
             None
         };
-        match process::fork()? {
+        // With a helper, `C` says when it is in its cgroup and namespace, so that what the helper
+        // does with it (persisting the cgroup namespace, --setup) finds them.
+        let placed = match (&self.placement, &helper) {
+            (Some(_), Some(_)) => Some(Gate::new()?),
+            _ => None,
+        };
+        let forked = match &self.placement {
+            Some(p) => p.fork()?,
+            None => process::fork()?,
+        };
+        match forked {
             Fork::Child => {
+                self.start_in_cgroup(placed)?;
                 if !self.o.init {
                     process::restore_mask(&old_mask)?;
                 }
@@ -725,25 +796,43 @@ impl Plan {
                         std::process::exit(1);
                     }
                 }
-                self.kill_child_setup(parent_fd)?;
-                if self.o.init {
-                    let mut init_mask = process::forwardable();
-                    init_mask.add(Signal::SIGCHLD);
-                    process::block(&init_mask)?;
-                    if let Fork::Parent(program) = process::fork()? {
-                        // The program's process commits, not its init.
-                        drop(commit);
-                        process::run_init(program);
-                    }
-                    process::restore_mask(&old_mask)?;
+                self.kill_child_setup(parent_fd.as_ref())?;
+                if !self.o.init {
+                    return Err(self.finish_in_child(commit, parent_fd.as_ref()));
                 }
-                Err(self.finish_in_child(commit))
+                // The init takes the program's ids once they are mapped, so the maps are written
+                // before the program is forked.
+                self.write_own_maps()?;
+                let mut init_mask = process::forwardable();
+                init_mask.add(Signal::SIGCHLD);
+                process::block(&init_mask)?;
+                let ready = Gate::new()?;
+                if let Fork::Parent(program) = process::fork()? {
+                    // The program's process commits, not its init.
+                    drop(commit);
+                    self.init_takes_ids(parent_fd.as_ref())?;
+                    process::run_init(program, ready.sender());
+                }
+                drop(parent_fd);
+                if !ready.receiver().wait() {
+                    std::process::exit(1);
+                }
+                process::restore_mask(&old_mask)?;
+                Err(self.finish_in_child(commit, None))
             }
             Fork::Parent(child) => {
                 drop(parent_fd);
                 // Only `C` may run the program now: it alone holds the commit pipe.
                 drop(commit);
                 if let Some(h) = helper {
+                    if let Some(placed) = placed {
+                        if !placed.receiver().wait() {
+                            // `C` could not enter its cgroup, and said why: the helper is
+                            // released without a pid and makes nothing.
+                            drop(h);
+                            process::exit_like(process::wait(child)?);
+                        }
+                    }
                     let hold = hold.map(Gate::sender);
                     match h.finish(child) {
                         Ok(true) => {}
@@ -807,8 +896,53 @@ impl Plan {
         Ok(())
     }
 
-    /// With `--kill-child`: die with the parent, and leave if the parent is already gone.
-    fn kill_child_setup(&self, parent: Option<OwnedFd>) -> Result<()> {
+    /// In `C`, first thing: into the cgroups `C` did not start in (v1 ones, or all after a plain
+    /// fork), then the cgroup namespace, rooted there; then tell `P`.
+    fn start_in_cgroup(&self, placed: Option<Gate>) -> Result<()> {
+        let Some(p) = &self.placement else {
+            return Ok(());
+        };
+        p.join_rest()?;
+        if self.child_makes_cgroupns() {
+            nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP).context(|| "unshare failed")?;
+        }
+        if let Some(gate) = placed {
+            gate.sender().open()?;
+        }
+        Ok(())
+    }
+
+    /// With `--init`, in the init once the program is forked: take the ids the program gets
+    /// (`--setuid`, `--setgid`), so that inside the namespace pid 1 is the program's user (the
+    /// container's root) rather than an unmapped `nobody`. Its capabilities are kept through the
+    /// change (`PR_SET_KEEPCAPS`), for [`process::run_init`] to drop all but CAP_KILL. Best
+    /// effort, as hardening: the program's own change of ids fails the same way and says why.
+    /// The kernel clears the parent-death signal when ids change, so `--kill-child` is set again.
+    fn init_takes_ids(&self, parent: Option<&OwnedFd>) -> Result<()> {
+        if self.o.setuid.is_none() && self.o.setgid.is_none() {
+            return Ok(());
+        }
+        let _ = sys::set_keepcaps(true);
+        let _ = self.set_ids();
+        let _ = sys::set_keepcaps(false);
+        self.kill_child_setup(parent)
+    }
+
+    /// `--setgid` (dropping supplementary groups) and `--setuid`.
+    fn set_ids(&self) -> Result<()> {
+        if let Some(gid) = self.o.setgid {
+            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
+            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+        }
+        if let Some(uid) = self.o.setuid {
+            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        }
+        Ok(())
+    }
+
+    /// With `--kill-child`: die with the parent, and leave if the parent is already gone. Called
+    /// again after a change of ids, which clears the request.
+    fn kill_child_setup(&self, parent: Option<&OwnedFd>) -> Result<()> {
         let (Some(sig), Some(parent)) = (self.o.kill_child, parent) else {
             return Ok(());
         };
@@ -825,8 +959,8 @@ impl Plan {
     /// The rest of the work, in the process that will run the program; only returns on error.
     /// With a helper, `commit` tells it the program is about to run (or could not be run), so
     /// that it keeps or undoes its work.
-    fn finish_in_child(&self, commit: Option<Commit>) -> Error {
-        if let Err(e) = self.prepare_exec() {
+    fn finish_in_child(&self, commit: Option<Commit>, parent: Option<&OwnedFd>) -> Error {
+        if let Err(e) = self.prepare_exec(parent) {
             return e;
         }
         if let Some(c) = &commit {
@@ -839,8 +973,13 @@ impl Plan {
         e
     }
 
-    fn prepare_exec(&self) -> Result<()> {
-        let o = &self.o;
+    /// The single mappings (`-r`, `-c`, `--map-user`, `--map-group`) and setgroups, written by the
+    /// process itself to `/proc/self`; once (`C` writes them before forking the program with
+    /// `--init`).
+    fn write_own_maps(&self) -> Result<()> {
+        if self.own_maps_written.replace(true) {
+            return Ok(());
+        }
         let me = idmap::open_proc(None)?;
         let own = Maps {
             uid: self.self_uid.map(|inner| {
@@ -853,7 +992,7 @@ impl Plan {
             // Unprivileged writes of gid_map need setgroups denied first (Linux 3.19).
             setgroups: match (self.self_gid, self.outside.gid.is_some()) {
                 (Some(_), _) => Some(Setgroups::Deny),
-                (None, false) => o.setgroups,
+                (None, false) => self.o.setgroups,
                 (None, true) => None,
             },
             gid: self.self_gid.map(|inner| {
@@ -869,10 +1008,18 @@ impl Plan {
             Err(e)
                 if e.errno() == Some(nix::errno::Errno::ENOENT)
                     && own.uid.is_none()
-                    && own.gid.is_none() => {}
-            r => r?,
+                    && own.gid.is_none() =>
+            {
+                Ok(())
+            }
+            r => r,
         }
-        drop(me);
+    }
+
+    /// `parent`: with `--kill-child`, the process whose death must end this one.
+    fn prepare_exec(&self, parent: Option<&OwnedFd>) -> Result<()> {
+        let o = &self.o;
+        self.write_own_maps()?;
 
         if o.flags.contains(CloneFlags::CLONE_NEWNS) {
             if let Some(flags) = o
@@ -918,12 +1065,9 @@ impl Plan {
         if let (Some(def), false, Some(dir)) = (&o.load_interp, fixed_interp, &o.mount_binfmt) {
             load_interp(dir, def)?;
         }
-        if let Some(gid) = o.setgid {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = o.setuid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        if o.setuid.is_some() || o.setgid.is_some() {
+            self.set_ids()?;
+            self.kill_child_setup(parent)?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
             process::permitted_to_ambient()?;
@@ -1062,7 +1206,11 @@ impl Plan {
         }
         for (kind, file) in &self.o.persist {
             ending.check()?;
-            made.bind(&label, kind, file)?;
+            if kind.flag == CloneFlags::CLONE_NEWCGROUP && self.child_makes_cgroupns() {
+                made.bind(&format!("/proc/{ns_pid}"), kind, file)?;
+            } else {
+                made.bind(&label, kind, file)?;
+            }
         }
         if let Some(file) = &self.o.pid_file {
             ending.check()?;
