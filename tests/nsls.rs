@@ -238,6 +238,7 @@ unshare --net sleep 1000 & h=$!
 settled 1
 H=$(ino /proc/$h/ns/net)
 sleep 1000 3</proc/$h/ns/net &
+settled 2
 kill $h; wait $h
 # bind-mounted, owned by a user namespace nobody is in
 unshare --user --map-root-user --net sleep 1000 & b=$!
