@@ -654,3 +654,13 @@ pub fn abort_self() -> ! {
     // SAFETY: `_exit` ends the process at once and runs nothing of ours.
     unsafe { libc::_exit(128 + libc::SIGABRT) }
 }
+
+/// `kcmp(pid1, pid2, KCMP_FILE, fd1, fd2)`: whether file descriptor `fd1` of process `pid1` and
+/// `fd2` of `pid2` are the same open file (`Ok(true)`), as after a fork; an error when either is
+/// not open or the caller may not inspect both processes.
+pub fn same_file(pid1: i32, fd1: u32, pid2: i32, fd2: u32) -> nix::Result<bool> {
+    const KCMP_FILE: libc::c_int = 0;
+    // SAFETY: integer arguments only; the kernel compares two of its own objects.
+    let r = unsafe { libc::syscall(libc::SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2) };
+    Errno::result(r).map(|r| r == 0)
+}

@@ -1,5 +1,6 @@
 /* nsload N: start N processes, the i-th in a new namespace of the (i mod 6)-th of uts, ipc,
- * net, mnt, cgroup, user, each holding only /dev/null as its standard input, output and error;
+ * net, mnt, cgroup, user, each holding only /dev/null (one open file, inherited from here) as
+ * its standard input, output and error;
  * print "ready" once all are in place, then wait until stdin closes or a signal comes, and take
  * them along (they also die with this process: PR_SET_PDEATHSIG). For bench/nsls.sh. */
 #define _GNU_SOURCE
@@ -20,7 +21,9 @@ int main(int argc, char **argv) {
 	int n = argc > 1 ? atoi(argv[1]) : 500;
 	pid_t *pids = calloc(n, sizeof *pids);
 	int ready[2];
-	if (!pids || pipe(ready) < 0) return 1;
+	/* Standard input, output and error inherited from here, as a shell's jobs share them. */
+	int null = open("/dev/null", O_RDWR);
+	if (!pids || null < 0 || pipe(ready) < 0) return 1;
 	for (int i = 0; i < n; i++) {
 		pid_t p = fork();
 		if (p < 0) return 1;
@@ -28,7 +31,6 @@ int main(int argc, char **argv) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (unshare(kinds[i % 6]) < 0) _exit(1);
 			if (write(ready[1], "", 1) != 1) _exit(1);
-			int null = open("/dev/null", O_RDWR);
 			dup2(null, 0), dup2(null, 1), dup2(null, 2);
 			syscall(SYS_close_range, 3, ~0U, 0);
 			for (;;) pause();

@@ -2,8 +2,8 @@
 //! system calls.
 //!
 //! Sources, in the order lsns reads them:
-//! 1. every process in `/proc`: its uid, parent, and the namespace of each kind wanted
-//!    (`/proc/PID/ns/*`, one `stat` each);
+//! 1. every process in `/proc`: its owner, and the namespace of each kind wanted
+//!    (`/proc/PID/ns/*`, one `readlink` each); its parent only later, for the processes shown;
 //! 2. each process's open files (`/proc/PID/fd`): a namespace file it holds, and the network
 //!    namespace of each socket (`pidfd_getfd` + `SIOCGSKNS`), which may be one no process is in;
 //! 3. namespace files bind-mounted anywhere (`nsfs` in `/proc/self/mountinfo`).
@@ -78,7 +78,7 @@ pub struct Ns {
     pub owner_uid: u32,
     /// Its processes, as indices into [`Scan::procs`], in `/proc` order.
     pub procs: Vec<usize>,
-    /// Its processes, its owner and its parent are read (see [`Scan::add_held`]).
+    /// Found through a file, with its owner and parent up the chain (see [`Scan::add_held`]).
     chained: bool,
     /// Parent, owner and netnsid have been read.
     described: bool,
@@ -188,6 +188,9 @@ struct Walker<'a> {
     dents: Vec<u8>,
     /// The size of `/proc/PID/fd` is the number of open files (Linux 6.2).
     fd_counts: bool,
+    /// The previous process read, and its open files.
+    prev_pid: i32,
+    prev_fds: Vec<u32>,
 }
 
 /// A path below `/proc`, rebuilt in place for each system call.
@@ -274,7 +277,11 @@ impl Scan {
             link: vec![0; 256],
             dents: vec![0; 4096],
             fd_counts,
+            prev_pid: 0,
+            prev_fds: Vec::new(),
         };
+        s.procs.reserve(pids.len());
+        s.ns.reserve(pids.len() + 64);
         for pid in pids {
             s.read_process(&mut w, pid, listed.is_some());
         }
@@ -410,25 +417,36 @@ impl Scan {
     /// listed from `/proc/PID/fd`.
     fn read_files(&mut self, w: &mut Walker<'_>, pid: i32, count: usize, listed: bool) {
         let mut pidfd: Option<OwnedFd> = None;
+        let mut seen = std::mem::take(&mut w.prev_fds);
+        let mut fds = Vec::new();
         let (mut next, mut found, mut gaps) = (0u32, 0, 0);
         if w.fd_counts {
             while found < count && gaps < 2 {
-                match self.read_file(w, pid, next, listed, &mut pidfd) {
-                    Ok(()) => found += 1,
+                match self.read_file(w, pid, next, listed, &mut pidfd, &seen) {
+                    Ok(()) => {
+                        found += 1;
+                        fds.push(next);
+                    }
                     Err(Errno::ENOENT) => gaps += 1,
-                    Err(_) => return,
+                    Err(_) => break,
                 }
                 next += 1;
             }
-            if found == count {
-                return;
+        }
+        if !w.fd_counts || (found < count && gaps >= 2) {
+            for fd in Self::list_fds(w, pid) {
+                if fd >= next
+                    && self
+                        .read_file(w, pid, fd, listed, &mut pidfd, &seen)
+                        .is_ok()
+                {
+                    fds.push(fd);
+                }
             }
         }
-        for fd in Self::list_fds(w, pid) {
-            if fd >= next {
-                let _ = self.read_file(w, pid, fd, listed, &mut pidfd);
-            }
-        }
+        seen.clear();
+        w.prev_fds = fds;
+        w.prev_pid = pid;
     }
 
     /// The numbers in `/proc/PID/fd`.
@@ -468,7 +486,13 @@ impl Scan {
         fd: u32,
         listed: bool,
         pidfd: &mut Option<OwnedFd>,
+        prev_fds: &[u32],
     ) -> nix::Result<()> {
+        // The same open file as the previous process's (a fork's inheritance, as siblings in
+        // /proc order often share): it was classified then.
+        if prev_fds.contains(&fd) && sys::same_file(w.prev_pid, fd, pid, fd) == Ok(true) {
+            return Ok(());
+        }
         let num = fd.to_string();
         let rel: [&[u8]; 2] = [b"/fd/", num.as_bytes()];
         let n = sys::readlinkat(w.proc_dir, w.path.at(pid, &rel), &mut w.link)?;
