@@ -41,7 +41,8 @@ done
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
 
-echo "$(ls -d /proc/[0-9]* | wc -l) processes; $("$lsns" --version)"
+set -- /proc/[0-9]*
+echo "$# processes; $("$lsns" --version)"
 echo
 echo "| job | variant | median ms | min–max ms | CPU ms | peak RSS KiB | nsls/this | CPU nsls/this |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"

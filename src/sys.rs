@@ -664,3 +664,22 @@ pub fn same_file(pid1: i32, fd1: u32, pid2: i32, fd2: u32) -> nix::Result<bool> 
     let r = unsafe { libc::syscall(libc::SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2) };
     Errno::result(r).map(|r| r == 0)
 }
+
+/// `getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE)` (Linux 5.14): the cookie of the network
+/// namespace the socket was created in, the same for every socket of that namespace.
+pub fn socket_netns_cookie(sock: BorrowedFd<'_>) -> nix::Result<u64> {
+    const SO_NETNS_COOKIE: libc::c_int = 71;
+    let mut cookie: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: the pointer and length describe `cookie`, ours, which the kernel fills.
+    let r = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            (&raw mut cookie).cast(),
+            &mut len,
+        )
+    };
+    Errno::result(r).map(|_| cookie)
+}

@@ -104,6 +104,8 @@ pub struct Scan {
     /// Socket inodes whose network namespace is known (the value unused: one map type for
     /// every map keeps the binary smaller).
     sockets: BTreeMap<u64, usize>,
+    /// The network namespace cookies of the sockets read (`SO_NETNS_COOKIE`).
+    cookies: BTreeMap<u64, usize>,
     /// `/proc`, kept for reading parents later.
     proc_dir: Option<OwnedFd>,
     /// Parent pids read so far.
@@ -248,6 +250,7 @@ impl Scan {
             want,
             netlink,
             sockets: Default::default(),
+            cookies: Default::default(),
             proc_dir: None,
             ppids: Default::default(),
         };
@@ -511,9 +514,17 @@ impl Scan {
             let Some(pfd) = pidfd.as_ref() else {
                 return Ok(());
             };
-            let netns =
-                sys::pidfd_getfd(pfd.as_fd(), fd as i32).and_then(|s| sys::socket_netns(s.as_fd()));
-            if let Ok(netns) = netns {
+            let Ok(sock) = sys::pidfd_getfd(pfd.as_fd(), fd as i32) else {
+                return Ok(());
+            };
+            // Sockets of a network namespace already seen are passed over by its cookie, one
+            // system call instead of opening the namespace.
+            if let Ok(c) = sys::socket_netns_cookie(sock.as_fd()) {
+                if self.cookies.insert(c, 0).is_some() {
+                    return Ok(());
+                }
+            }
+            if let Ok(netns) = sys::socket_netns(sock.as_fd()) {
                 if let Some(ino) = inode(netns.as_fd()) {
                     if !self.chained(ino) {
                         self.add_held(netns, ino, Stage::Files);
