@@ -75,7 +75,7 @@ pub static TOOL: Tool = Tool {
                     "show one process's namespaces, ids, hostname, cgroup,\n\
                      interfaces and root",
                 )
-                .value("<pid>")
+                .value("<pid>[:<inode>]")
                 .hint(Hint::Pid),
             ],
         ),
