@@ -317,6 +317,32 @@ pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
     Errno::result(r).map(|n| n as usize)
 }
 
+/// `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`: two connected stream sockets.
+pub fn socketpair_cloexec() -> nix::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as RawFd; 2];
+    let ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+    // SAFETY: the kernel writes two descriptors into `fds`, an array of two ints we own.
+    let r = unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) };
+    Errno::result(r)?;
+    // SAFETY: on success both are new descriptors that nobody else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `send(2)` with `MSG_NOSIGNAL`: a peer that is gone is `EPIPE`, never a `SIGPIPE`, without
+/// touching the signal mask.
+pub fn send_nosignal(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: the pointer and length describe `buf`, which the kernel only reads.
+    let r = unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
 /// `recvfrom(2)` of one netlink datagram with `MSG_TRUNC`: the datagram's full length (larger
 /// than `buf` when it was truncated) and the port id of its sender (0: the kernel).
 pub fn recv_netlink(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<(usize, u32)> {

@@ -10,19 +10,20 @@
 //! What `H` made must not outlive a program that never ran: `H` is detached (forked through an
 //! intermediate process, so that it is never a child of the program `P` may become) and stays
 //! until the program starts. The process that runs it holds the write end of a close-on-exec
-//! "commit" pipe: it writes [`COMMIT`] just before `execve` (and [`ABORT`] if that fails), and
+//! "commit" pipe (a socket pair, see [`Commit`]): it writes [`COMMIT`] just before `execve` (and
+//! [`ABORT`] if that fails), and
 //! the kernel closes the pipe at `execve` or at its death. End of file without a commit (that
 //! process was killed, `P` was killed and `C` gave up, a later step failed) makes `H` stop its
 //! setup commands and undo its binds and pid file. No signal or parent-death race is involved:
 //! the pipe is closed by whatever ends the only process that may still run the program. Only
-//! the `execve` itself is a window: killed right inside it, the program has not run and the
-//! work stays.
+//! the last two system calls are a window: killed as it sends the commit or inside `execve`,
+//! the program has not run and the work stays. So does what `H` made when `H` itself is killed with `SIGKILL` while it works
+//! (a run over the same files succeeds, binding them again).
 
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::signal::{kill, SigSet, Signal};
@@ -863,8 +864,7 @@ impl Plan {
         let proc_dir = idmap::open_proc(Some(target))?;
         let go = Gate::new()?;
         let done = Gate::new()?;
-        let (commit_rx, commit_tx) =
-            nix::unistd::pipe2(OFlag::O_CLOEXEC).context(|| "pipe failed")?;
+        let (commit_rx, commit_tx) = sys::socketpair_cloexec().context(|| "socketpair failed")?;
         match process::fork()? {
             Fork::Child => {
                 drop(commit_tx);
@@ -882,9 +882,17 @@ impl Plan {
             }
             Fork::Parent(middle) => {
                 drop(commit_rx);
-                let status = process::wait(middle)?;
-                if process::status_code(status) != 0 {
-                    return Err(Error::silent(1));
+                match process::wait(middle)? {
+                    WaitStatus::Exited(_, 0) => {}
+                    // Killed before it could say anything (a signal sent to its pid alone).
+                    WaitStatus::Signaled(_, sig, _) => {
+                        return Err(Error::new(format!(
+                            "the helper process was killed by {}",
+                            sig.as_str()
+                        )))
+                    }
+                    // It failed and said why.
+                    _ => return Err(Error::silent(1)),
                 }
                 let helper = Helper {
                     go: go.sender(),
@@ -1011,13 +1019,16 @@ const FAILED: u32 = 1;
 /// The process that was to run the program ended before `H` was done.
 const GONE: u32 = 2;
 
-/// The write end of the commit pipe, in the process that runs the program.
+/// The program's end of the commit pipe, in the process that runs the program. The "pipe" is a
+/// stream socket pair, so that the last word before `execve` is one `send` with
+/// `MSG_NOSIGNAL`: no signal mask to change and restore around it (as a write to a pipe whose
+/// reader may be gone needs), and thus no system call between that word and `execve`.
 struct Commit(OwnedFd);
 
 impl Commit {
     /// Tell `H`; a helper that is gone (killed) has nothing left to keep or undo.
     fn say(&self, byte: u8) {
-        let _ = process::write_quietly(self.0.as_fd(), &[byte]);
+        let _ = sys::send_nosignal(self.0.as_fd(), &[byte]);
     }
 }
 
