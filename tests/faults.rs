@@ -1,0 +1,691 @@
+//! Fault injection: every tool that changes the system, run under `strace -f` and disturbed at
+//! its system calls, one at a time: a signal (SIGTERM, SIGINT, SIGKILL) delivered as the call is
+//! entered, or the call failing with EIO. After each run the state is checked from outside: what
+//! the run may leave is exactly the finished work, nothing, or a documented state that the next
+//! ordinary run clears; the next ordinary run succeeds; and the host, as far as the test's own
+//! names and directories go, is as before.
+//!
+//! By default each test runs a sample of its points (see [`harness::plan`]), with a seed printed
+//! so a failing sample can be repeated (`NSTOOLS_FAULTS_SEED`); `NSTOOLS_FAULTS=all` runs every
+//! point with every signal and every point failing (minutes per tool).
+
+mod common;
+#[path = "faults/harness.rs"]
+mod harness;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+
+use common::{run, Proc, TempDir};
+use harness::{check_error_message, plan, strace, Fault, Injected, Rng, Watch, SIGNALS};
+
+/// The fault every error run injects.
+const EIO: Fault = Fault::Error(Errno::EIO);
+
+/// How many (point, fault) pairs a sampled test runs per mode (see [`harness::plan`]).
+const BUDGET: usize = 40;
+
+/// A way to run a tool, what a disturbed run may leave, and how to clean up after it.
+trait Scenario {
+    /// The tool the scenario is about (its messages start with this name).
+    fn tool(&self) -> &'static str;
+    /// The command line to disturb.
+    fn argv(&self) -> Vec<OsString>;
+    /// Make ready for a run (a fresh target, say); called before every run.
+    fn prepare(&self) {}
+    /// Check what a run (`run.fault` says how it was disturbed) left, then take back whatever it
+    /// made, so the next run starts as the first did.
+    fn judge(&self, run: &Injected);
+    /// The ordinary run after a disturbed one: it succeeds and its work is complete; then it is
+    /// taken back.
+    fn ordinary(&self);
+    /// What the before/after snapshot looks at.
+    fn watch(&self) -> Watch;
+}
+
+/// Disturb `s` at its points with `faults` (a sample of at most `budget` pairs unless
+/// exhaustive), judging each run and running the ordinary command after it. Returns how many
+/// runs were made.
+fn disturb(test: &str, s: &dyn Scenario, faults: &[Fault], budget: usize) -> usize {
+    let token = common::unique("fz");
+    let watch = Watch {
+        tokens: vec![token.clone()],
+        ..s.watch()
+    };
+    let before = watch.snapshot();
+    let argv = s.argv();
+    s.prepare();
+    let base = strace(&argv, &token, None, &[]);
+    assert_eq!(base.ran.code, Some(0), "undisturbed: {}", base.what());
+    s.judge(&base);
+    let points = base.trace.points();
+    assert!(!points.is_empty(), "{test}: no system calls seen");
+    let mut rng = Rng::new(test);
+    let pairs = plan(&points, faults, budget, &mut rng);
+    eprintln!(
+        "{test}: {} points, {} runs ({})",
+        points.len(),
+        pairs.len(),
+        if harness::exhaustive() {
+            "all"
+        } else {
+            "sample"
+        }
+    );
+    for (p, f) in &pairs {
+        s.prepare();
+        let r = strace(&argv, &token, Some((p.clone(), *f)), &[]);
+        s.judge(&r);
+        s.ordinary();
+        // The kernel takes a deleted link's routes, and a dead namespace's links, a moment later.
+        let mut after = watch.snapshot();
+        if after != before {
+            common::wait_for(Duration::from_secs(5), || {
+                after = watch.snapshot();
+                after == before
+            });
+        }
+        assert_eq!(after, before, "{test}: after {f} at {p}");
+    }
+    pairs.len()
+}
+
+/// Whether the run ended as a disturbed run may: killed by the signal injected, or exiting 0
+/// (the signal came when the work was done, or hit only a process that may die of it), or for an
+/// error, exiting 0 (a failure the tool may ignore) or with `codes`, its one line naming the
+/// operation.
+fn ended_well(run: &Injected, tool: &str, codes: &[i32]) -> bool {
+    match run.fault {
+        None => run.ran.code == Some(0),
+        Some((_, Fault::Signal(sig))) => {
+            // Killed by it, or exiting as a shell reports that (an init in a pid namespace
+            // cannot die of its own signal, and passes on its program's death as 128+N).
+            let killed =
+                run.ran.signal == Some(sig as i32) || run.ran.code == Some(128 + sig as i32);
+            if killed || run.ran.code == Some(0) {
+                return true;
+            }
+            // Another process died of it (a helper, a setup command), and the tool failed for
+            // that reason, in its one line.
+            let main = run.trace.calls.first().map(|c| c.0);
+            let other = run.hits().iter().any(|(p, _)| Some(*p) != main);
+            other && run.ran.code == Some(1) && harness::our_lines(&run.ran.stderr).len() == 1
+        }
+        Some((_, Fault::Error(_))) => {
+            if run.ran.code == Some(0) {
+                return true;
+            }
+            if run.hit_ours() {
+                check_error_message(run, tool);
+            }
+            run.ran.code.is_some_and(|c| codes.contains(&c)) || !run.hit_ours()
+        }
+    }
+}
+
+/// The signal a run was disturbed with, if any.
+fn signal_of(run: &Injected) -> Option<Signal> {
+    match run.fault {
+        Some((_, Fault::Signal(s))) => Some(s),
+        _ => None,
+    }
+}
+
+fn os(v: &[&str]) -> Vec<OsString> {
+    v.iter().map(OsString::from).collect()
+}
+
+/// Run `sh -c script`, whatever its status; its stdout.
+fn sh_out(script: &str) -> String {
+    run(Command::new("sh").args(["-c", script])).stdout
+}
+
+// ---------------------------------------------------------------------------------------------
+// nsveth
+
+/// A process alone in a new network namespace (util-linux `unshare -n`), killed on drop.
+struct NetProc(Proc);
+
+impl NetProc {
+    fn new() -> NetProc {
+        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "100000"]));
+        let pid = p.pid().to_string();
+        let own = common::ns_inode("self", "net");
+        let ready = common::wait_for(Duration::from_secs(5), || {
+            std::fs::metadata(format!("/proc/{pid}/ns/net"))
+                .is_ok_and(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
+        });
+        assert!(ready, "unshare -n did not make a network namespace");
+        NetProc(p)
+    }
+
+    fn pid(&self) -> String {
+        self.0.pid().to_string()
+    }
+
+    /// What `ip` says inside: links, addresses, routes.
+    fn inside(&self) -> String {
+        sh_out(&format!(
+            "nsenter -t {} -n sh -c 'ip -o link show; ip -o addr show; ip route show; ip -6 route show'",
+            self.pid()
+        ))
+    }
+
+    fn links(&self) -> Vec<String> {
+        names(&self.inside())
+    }
+}
+
+/// The link names of `ip -o link show` lines (in text that may hold other lines).
+fn names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.contains(": <"))
+        .filter_map(|l| l.split(": ").nth(1))
+        .map(|n| n.split('@').next().unwrap().to_string())
+        .collect()
+}
+
+/// The `ip -o link show` line of a host link, if it exists.
+fn link_line(name: &str) -> Option<String> {
+    let r = run(Command::new("ip").args(["-o", "link", "show", "dev", name]));
+    (r.code == Some(0)).then(|| r.stdout.trim_end().to_string())
+}
+
+fn alias(line: &str) -> Option<&str> {
+    line.rsplit_once("    alias ").map(|(_, a)| a)
+}
+
+/// What an `nsveth add` left in its target and on the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pair {
+    /// Nothing of the pair.
+    Nothing,
+    /// The finished pair, as an undisturbed add makes it.
+    Finished,
+    /// An unfinished pair: the peer inside, its other end under a temporary name, down, marked.
+    Unfinished,
+}
+
+/// The bridge of an add.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bridge {
+    Absent,
+    /// Up, marked as nsveth's, with this many ports.
+    Made(usize),
+    /// Under its temporary name (a killed add's, which the next add finishes).
+    Temporary,
+}
+
+/// `nsveth add` with everything it can make: a bridge, addresses of both families on both ends,
+/// default routes and another route inside.
+struct VethAdd {
+    target: NetProc,
+    host: String,
+    bridge: String,
+    net: u32,
+}
+
+impl VethAdd {
+    fn new() -> VethAdd {
+        VethAdd {
+            target: NetProc::new(),
+            host: common::unique("fzh"),
+            bridge: common::unique("fzb"),
+            net: 64 + std::process::id() % 64,
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        let net = self.net;
+        vec![
+            "add".into(),
+            format!("--netns={}", self.target.pid()),
+            format!("--host={}", self.host),
+            format!("--bridge={}", self.bridge),
+            format!("--host-addr=100.64.{net}.1/24"),
+            format!("--host-addr=fd42:fa17:{net}::1/64"),
+            format!("--peer-addr=100.64.{net}.2/24"),
+            format!("--peer-addr=fd42:fa17:{net}::2/64"),
+            "--gateway".into(),
+            format!("--route=100.65.{net}.0/24,via=100.64.{net}.1"),
+        ]
+    }
+
+    /// What is there now, each state checked in full.
+    fn seen(&self) -> (Pair, Bridge) {
+        let net = self.net;
+        let inside = self.target.inside();
+        let bridge = match link_line(&self.bridge) {
+            Some(l) => {
+                assert_eq!(alias(&l), Some("nstools:bridge"), "{l}");
+                assert!(l.contains(",UP"), "{l}");
+                let ports = sh_out(&format!("ip -o link show master {}", self.bridge));
+                Bridge::Made(ports.lines().count())
+            }
+            None if link_line(&nstools::linkmark::bridge_temp_name(&self.bridge)).is_some() => {
+                Bridge::Temporary
+            }
+            None => Bridge::Absent,
+        };
+        let pair = match names(&inside).as_slice() {
+            [lo] if lo == "lo" => {
+                assert_eq!(link_line(&self.host), None, "a host end without its peer");
+                Pair::Nothing
+            }
+            [lo, eth0] if lo == "lo" && eth0 == "eth0" => {
+                let peer = inside.lines().find(|l| l.contains(": eth0@if")).unwrap();
+                let end = peer
+                    .split("eth0@if")
+                    .nth(1)
+                    .unwrap()
+                    .split(':')
+                    .next()
+                    .unwrap();
+                let all = sh_out("ip -o link show");
+                let end_line = all
+                    .lines()
+                    .find(|l| l.starts_with(&format!("{end}: ")))
+                    .expect("the peer's other end is on the host")
+                    .to_string();
+                match link_line(&self.host) {
+                    Some(h) => {
+                        assert!(h.starts_with(&format!("{end}: ")), "{h} / {end_line}");
+                        assert!(h.contains(",UP"), "{h}");
+                        assert_eq!(alias(&h), Some("nstools:veth"), "{h}");
+                        assert!(h.contains(&format!(" master {} ", self.bridge)), "{h}");
+                        let addrs = sh_out(&format!("ip -o addr show dev {}", self.host));
+                        assert!(
+                            addrs.contains(&format!("inet 100.64.{net}.1/24 ")),
+                            "{addrs}"
+                        );
+                        assert!(
+                            addrs.contains(&format!("inet6 fd42:fa17:{net}::1/64 ")),
+                            "{addrs}"
+                        );
+                        for want in [
+                            format!("inet 100.64.{net}.2/24 "),
+                            format!("inet6 fd42:fa17:{net}::2/64 "),
+                            format!("default via 100.64.{net}.1 dev eth0"),
+                            format!("100.65.{net}.0/24 via 100.64.{net}.1 dev eth0"),
+                            format!("default via fd42:fa17:{net}::1 dev eth0"),
+                        ] {
+                            assert!(inside.contains(&want), "{want} not in {inside}");
+                        }
+                        Pair::Finished
+                    }
+                    None => {
+                        let tmp = end_line
+                            .split(": ")
+                            .nth(1)
+                            .unwrap()
+                            .split('@')
+                            .next()
+                            .unwrap();
+                        assert!(tmp.starts_with("nst") && tmp.len() == 15, "{end_line}");
+                        assert!(!end_line.contains(",UP"), "{end_line}");
+                        let mark = alias(&end_line).unwrap_or_default();
+                        assert!(mark.starts_with("nstools:unfinished:"), "{end_line}");
+                        Pair::Unfinished
+                    }
+                }
+            }
+            other => panic!("unexpected links inside: {other:?}\n{inside}"),
+        };
+        (pair, bridge)
+    }
+
+    fn del(&self, name: &str) {
+        let r = common::tool("nsveth", ["del", name]);
+        assert_eq!(r.code, Some(0), "nsveth del {name}: {}", r.stderr);
+    }
+}
+
+impl Scenario for VethAdd {
+    fn tool(&self) -> &'static str {
+        "nsveth"
+    }
+
+    fn argv(&self) -> Vec<OsString> {
+        let mut v = vec![common::bin("nsveth").into_os_string()];
+        v.extend(self.args().into_iter().map(OsString::from));
+        v
+    }
+
+    fn judge(&self, run: &Injected) {
+        let what = run.what();
+        assert!(ended_well(run, self.tool(), &[1]), "{what}");
+        let state = self.seen();
+        let ok = match (signal_of(run), run.ran.code) {
+            // Undisturbed, or a failure ignored: all of it.
+            (None, Some(0)) => state == (Pair::Finished, Bridge::Made(1)),
+            // A failure: nothing, not even the bridge it made.
+            (None, _) => state == (Pair::Nothing, Bridge::Absent),
+            // SIGKILL cannot wait: a pair or bridge not finished yet may stay (see nsveth(8),
+            // "Signals and interrupted runs"), which the next add clears or finishes.
+            (Some(Signal::SIGKILL), _) => match state.0 {
+                Pair::Finished => state.1 == Bridge::Made(1),
+                Pair::Unfinished => matches!(state.1, Bridge::Made(1)),
+                Pair::Nothing => {
+                    matches!(
+                        state.1,
+                        Bridge::Absent | Bridge::Made(0) | Bridge::Temporary
+                    )
+                }
+            },
+            // A catchable signal waits: all or nothing.
+            (Some(_), _) => {
+                state == (Pair::Finished, Bridge::Made(1))
+                    || state == (Pair::Nothing, Bridge::Absent)
+            }
+        };
+        assert!(ok, "{state:?} after {what}");
+        if state.0 == Pair::Finished {
+            self.del(&self.host);
+        }
+        if state.0 != Pair::Unfinished && matches!(state.1, Bridge::Made(_)) {
+            // Left for the next add to use (SIGKILL), or made by a finished one.
+            self.del(&self.bridge);
+        }
+    }
+
+    fn ordinary(&self) {
+        let r = common::tool("nsveth", self.args());
+        assert_eq!(r.code, Some(0), "the add after: {}", r.stderr);
+        assert_eq!(self.seen(), (Pair::Finished, Bridge::Made(1)));
+        self.del(&self.host);
+        self.del(&self.bridge);
+        assert_eq!(self.target.links(), ["lo"]);
+    }
+
+    fn watch(&self) -> Watch {
+        Watch {
+            names: vec![
+                self.host.clone(),
+                self.bridge.clone(),
+                nstools::linkmark::bridge_temp_name(&self.bridge),
+            ],
+            subnets: vec![
+                format!("100.64.{}.", self.net),
+                format!("100.65.{}.", self.net),
+                format!("fd42:fa17:{}:", self.net),
+            ],
+            ..Watch::default()
+        }
+    }
+}
+
+/// `nsveth del` of a pair an ordinary add made.
+struct VethDel(VethAdd);
+
+impl VethDel {
+    fn add_args(&self) -> Vec<String> {
+        let a = &self.0;
+        vec![
+            "add".into(),
+            format!("--netns={}", a.target.pid()),
+            format!("--host={}", a.host),
+            format!("--host-addr=100.64.{}.1/24", a.net),
+        ]
+    }
+}
+
+impl Scenario for VethDel {
+    fn tool(&self) -> &'static str {
+        "nsveth"
+    }
+
+    fn argv(&self) -> Vec<OsString> {
+        os(&[common::bin("nsveth").to_str().unwrap(), "del", &self.0.host])
+    }
+
+    fn prepare(&self) {
+        let r = common::tool("nsveth", self.add_args());
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    }
+
+    fn judge(&self, run: &Injected) {
+        let what = run.what();
+        assert!(ended_well(run, self.tool(), &[1]), "{what}");
+        let links = self.0.target.links();
+        let there = link_line(&self.0.host).is_some();
+        // One request deletes both ends: all or nothing.
+        assert_eq!(there, links.len() == 2, "{links:?} after {what}");
+        if run.fault.is_none() || (run.ran.code == Some(0) && signal_of(run).is_none()) {
+            assert!(!there, "{what}");
+        }
+        if matches!(run.fault, Some((_, Fault::Error(_)))) && run.ran.code != Some(0) {
+            assert!(there, "a failed del deleted: {what}");
+        }
+        if there {
+            self.0.del(&self.0.host);
+        }
+    }
+
+    fn ordinary(&self) {
+        self.prepare();
+        self.0.del(&self.0.host);
+        assert_eq!(self.0.target.links(), ["lo"]);
+    }
+
+    fn watch(&self) -> Watch {
+        self.0.watch()
+    }
+}
+
+#[test]
+fn nsveth_add_interrupted_at_its_system_calls() {
+    if !common::root("nsveth_add_interrupted_at_its_system_calls") {
+        return;
+    }
+    let faults = SIGNALS.map(Fault::Signal);
+    disturb("nsveth add, signals", &VethAdd::new(), &faults, BUDGET);
+}
+
+#[test]
+fn nsveth_add_with_each_system_call_failing() {
+    if !common::root("nsveth_add_with_each_system_call_failing") {
+        return;
+    }
+    disturb("nsveth add, errors", &VethAdd::new(), &[EIO], BUDGET);
+}
+
+#[test]
+fn nsveth_del_interrupted_and_failing() {
+    if !common::root("nsveth_del_interrupted_and_failing") {
+        return;
+    }
+    let s = VethDel(VethAdd::new());
+    let faults = SIGNALS.map(Fault::Signal);
+    disturb("nsveth del, signals", &s, &faults, BUDGET / 2);
+    disturb("nsveth del, errors", &s, &[EIO], BUDGET / 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// nsunshare
+
+/// The scenario's command, run as it is.
+fn run_ordinary(s: &dyn Scenario) -> common::Ran {
+    let argv = s.argv();
+    run(Command::new(&argv[0]).args(&argv[1..]))
+}
+
+/// Whether `file` is a mount point in our mount namespace.
+fn mounted(file: &Path) -> bool {
+    let m = format!(" {} ", file.display());
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains(&m))
+}
+
+/// `nsunshare MODE --net=FILE --uts=FILE --pid-file=FILE --setup CMD -- busybox touch RAN`: the
+/// helper binds two namespace files, writes the pid file and runs a setup command; the program
+/// leaves a mark that it ran.
+struct Unshare {
+    dir: TempDir,
+    mode: Vec<String>,
+}
+
+impl Unshare {
+    fn new(mode: &[&str]) -> Unshare {
+        Unshare {
+            dir: TempDir::new("fz-unshare"),
+            mode: mode.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn files(&self) -> [PathBuf; 5] {
+        ["net", "uts", "pid", "ran", "setup"].map(|f| self.dir.join(f))
+    }
+
+    fn args(&self) -> Vec<OsString> {
+        let [net, uts, pid, ran, setup] = self.files();
+        let mut v: Vec<OsString> = self.mode.iter().map(OsString::from).collect();
+        v.push(format!("--net={}", net.display()).into());
+        v.push(format!("--uts={}", uts.display()).into());
+        v.push(format!("--pid-file={}", pid.display()).into());
+        v.push("--setup".into());
+        v.push(format!("touch {}", setup.display()).into());
+        v.extend(["--".into(), "/bin/busybox".into(), "touch".into()]);
+        v.push(ran.into_os_string());
+        v
+    }
+
+    /// Take back what a run that started its program keeps, its marks, and what a killed helper
+    /// left (the temporary file of the pid file included).
+    fn clean(&self) {
+        let [net, uts, ..] = self.files();
+        for f in [&net, &uts] {
+            while mounted(f) {
+                nix::mount::umount2(f, nix::mount::MntFlags::MNT_DETACH).unwrap();
+            }
+        }
+        for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+impl Scenario for Unshare {
+    fn tool(&self) -> &'static str {
+        "nsunshare"
+    }
+
+    fn argv(&self) -> Vec<OsString> {
+        let mut v = vec![common::bin("nsunshare").into_os_string()];
+        v.extend(self.args());
+        v
+    }
+
+    fn judge(&self, run: &Injected) {
+        let what = run.what();
+        assert!(ended_well(run, self.tool(), &[1, 126]), "{what}");
+        let [net, uts, pid, ran, _] = self.files();
+        let started = run.trace.started("/bin/busybox");
+        // Killed after telling the helper it runs (its one send) and before the program's
+        // execve is through: the window nsunshare(1) documents, where the work stays although
+        // the program never ran.
+        let committed = run.log.contains(", \"c\", 1, MSG_NOSIGNAL");
+        let window = !started && committed;
+        // The helper itself killed with SIGKILL: what it made so far stays (nsunshare(1)), and
+        // the next run over it succeeds.
+        let main = run.trace.calls.first().map(|c| c.0);
+        let helper_killed = signal_of(run) == Some(Signal::SIGKILL)
+            && run
+                .hits()
+                .iter()
+                .any(|(p, _)| Some(*p) != main && run.trace.killed.iter().any(|(k, _)| k == p));
+        let kept = mounted(&net) && mounted(&uts);
+        let nothing = !net.exists() && !uts.exists() && !pid.exists() && !ran.exists();
+        if helper_killed {
+            let r = run_ordinary(self);
+            assert_eq!(
+                r.code,
+                Some(0),
+                "the run over a killed helper's work: {}",
+                r.stderr
+            );
+        } else if started {
+            assert!(
+                kept,
+                "the program started, the namespaces must stay: {what}"
+            );
+            if run.ran.code == Some(0) {
+                assert!(ran.exists(), "{what}");
+            }
+            // The pid file goes with the process it names (its remover waits for it).
+            assert!(!pid.exists(), "pid file stayed: {what}");
+        } else if window {
+            assert!(kept || nothing, "{what}");
+        } else {
+            assert!(
+                nothing && !mounted(&net) && !mounted(&uts),
+                "the program never ran: nothing may stay (net {} uts {} pid {}): {what}",
+                net.exists(),
+                uts.exists(),
+                pid.exists()
+            );
+        }
+        self.clean();
+    }
+
+    fn ordinary(&self) {
+        let [net, uts, pid, ran, setup] = self.files();
+        let r = run_ordinary(self);
+        assert_eq!(r.code, Some(0), "the run after: {}", r.stderr);
+        assert!(mounted(&net) && mounted(&uts) && ran.exists() && setup.exists());
+        assert!(
+            common::wait_for(Duration::from_secs(5), || !pid.exists()),
+            "the pid file outlived its process"
+        );
+        self.clean();
+    }
+
+    fn watch(&self) -> Watch {
+        Watch {
+            dirs: vec![self.dir.path().to_path_buf()],
+            ..Watch::default()
+        }
+    }
+}
+
+/// The modes of the nsunshare scenarios: with --fork and a user namespace whose maps the helper
+/// writes; without --fork (the program replaces nsunshare); with an init in a pid namespace.
+const UNSHARE_MODES: [&[&str]; 3] = [
+    &[
+        "-f",
+        "-U",
+        "--map-users=0:100000:65536",
+        "--map-groups=0:100000:65536",
+    ],
+    &[],
+    &["-fp", "--init", "--kill-child"],
+];
+
+#[test]
+fn nsunshare_interrupted_at_its_system_calls() {
+    if !common::root("nsunshare_interrupted_at_its_system_calls") {
+        return;
+    }
+    let faults = SIGNALS.map(Fault::Signal);
+    for mode in UNSHARE_MODES {
+        let tag = format!("nsunshare {mode:?}, signals");
+        disturb(&tag, &Unshare::new(mode), &faults, BUDGET / 2);
+    }
+}
+
+#[test]
+fn nsunshare_with_each_system_call_failing() {
+    if !common::root("nsunshare_with_each_system_call_failing") {
+        return;
+    }
+    for mode in UNSHARE_MODES {
+        let tag = format!("nsunshare {mode:?}, errors");
+        disturb(&tag, &Unshare::new(mode), &[EIO], BUDGET / 2);
+    }
+}
