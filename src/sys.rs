@@ -189,6 +189,21 @@ pub fn clearenv() {
     unsafe { libc::clearenv() };
 }
 
+/// `setenv(3)` (overwriting), which fails with an error instead of panicking as
+/// `std::env::set_var` does when the C library cannot allocate. A name or value with a NUL byte
+/// is `EINVAL`.
+///
+/// Only call it in a single-threaded process (all our tools are).
+pub fn setenv(name: &std::ffi::OsStr, value: &std::ffi::OsStr) -> nix::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    let value = std::ffi::CString::new(value.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: both are NUL-terminated strings that outlive the call (the C library copies
+    // them); our processes are single-threaded, so no other thread reads the environment.
+    let r = unsafe { libc::setenv(name.as_ptr(), value.as_ptr(), 1) };
+    Errno::result(r).map(drop)
+}
+
 /// Reset the disposition of `sig` to the default: SIGCHLD before forking children we wait for,
 /// and the signal a child died of before re-raising it on ourselves.
 pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {

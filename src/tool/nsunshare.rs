@@ -749,11 +749,14 @@ impl Plan {
             return e;
         }
         if let Some(c) = &commit {
-            c.say(COMMIT);
+            // Unheard, the helper would undo the work of a program that runs.
+            if let Err(e) = c.say(COMMIT) {
+                return Error::sys("cannot tell the helper that the program starts", e);
+            }
         }
         let e = process::exec_or_shell(&self.o.program);
         if let Some(c) = &commit {
-            c.say(ABORT);
+            let _ = c.say(ABORT);
         }
         e
     }
@@ -851,7 +854,8 @@ impl Plan {
             sys::clearenv();
             for (name, value) in o.keep_env.iter().flatten() {
                 if let Some(v) = value {
-                    std::env::set_var(name, v);
+                    sys::setenv(name.as_ref(), v)
+                        .context(|| format!("cannot set environment variable {name}"))?;
                 }
             }
         }
@@ -1027,8 +1031,11 @@ struct Commit(OwnedFd);
 
 impl Commit {
     /// Tell `H`; a helper that is gone (killed) has nothing left to keep or undo.
-    fn say(&self, byte: u8) {
-        let _ = sys::send_nosignal(self.0.as_fd(), &[byte]);
+    fn say(&self, byte: u8) -> nix::Result<()> {
+        match sys::send_nosignal(self.0.as_fd(), &[byte]) {
+            Ok(_) | Err(nix::errno::Errno::EPIPE) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -1073,17 +1080,26 @@ impl Ending<'_> {
 fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), cmd.into()];
+    // Why the child could not run the shell, if it could not, comes back through a
+    // close-on-exec pipe (left empty by a successful `execve`), so that we say it in our one
+    // line instead of two processes saying two.
+    let (why_rx, why_tx) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context(|| "pipe failed")?;
     let child = match process::fork()? {
         Fork::Child => {
+            drop(why_rx);
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = process::restore_mask(&ending.mask);
-            std::env::set_var("NS_PID", ns_pid.to_string());
-            let e = process::exec(&argv);
-            cli::report(NAME, &e);
+            let e = match sys::setenv("NS_PID".as_ref(), ns_pid.to_string().as_ref()) {
+                Ok(()) => process::exec(&argv),
+                Err(e) => Error::sys("cannot set NS_PID", e),
+            };
+            let _ = process::write_quietly(why_tx.as_fd(), e.message().as_bytes());
             std::process::exit(e.code());
         }
         Fork::Parent(child) => child,
     };
+    drop(why_tx);
     // Also from here, so the group exists before we may signal it.
     let _ = nix::unistd::setpgid(child, child);
     let pidfd = sys::pidfd_open(child).context(|| format!("pidfd_open {child} failed"))?;
@@ -1112,6 +1128,14 @@ fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     }
     let code = process::status_code(process::wait(child)?);
     if code != 0 {
+        let mut why = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::fs::File::from(why_rx), &mut why);
+        if !why.is_empty() {
+            return Err(Error::new(format!(
+                "cannot run the setup command: {}",
+                String::from_utf8_lossy(&why)
+            )));
+        }
         return Err(Error::new(format!(
             "setup command failed with status {code}"
         )));
@@ -1197,8 +1221,10 @@ fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
 /// ours: none of our standard streams, no other descriptor.
 fn remove_when_gone(pidfd: OwnedFd, file: &Path) {
     use std::os::fd::AsRawFd;
-    if !matches!(process::fork(), Ok(Fork::Child)) {
-        return;
+    match process::fork() {
+        Ok(Fork::Parent(_)) => return,
+        // Without a process of its own, the caller becomes the remover.
+        Ok(Fork::Child) | Err(_) => {}
     }
     let _ = nix::unistd::setsid();
     if let Ok(null) = std::fs::File::options()
