@@ -14,6 +14,7 @@ use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
 use crate::cli;
+use crate::critical::{self, Section};
 use crate::error::{Error, Result};
 use crate::idmap::{self, Pending, Range, Setgroups};
 use crate::procdir::{self, ProcDir, State};
@@ -497,7 +498,16 @@ fn write(target: &ProcDir, plan: &Plan, voice: Voice) -> Result<()> {
     if plan.uid.is_none() && plan.gid.is_none() && plan.setgroups.is_none() {
         return Ok(());
     }
+    // A map once written cannot be taken back: the signals that would end us wait until all
+    // are written, and one that came before the first ends us before any is.
+    let section = Section::enter()?;
     running(target)?;
+    if let Some(sig) = section.interrupted()? {
+        return Err(Error::new(format!(
+            "interrupted by {}",
+            critical::signal_name(sig)
+        )));
+    }
     if let Some(uid) = &plan.uid {
         write_map(target, "uid_map", &idmap::render(uid), voice)?;
     }
