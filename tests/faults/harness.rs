@@ -142,6 +142,8 @@ pub struct Trace {
     pub injected: Vec<i32>,
     /// The processes that were killed by a signal (`+++ killed by SIG +++`).
     pub killed: Vec<(i32, String)>,
+    /// Who forked whom: (child, parent).
+    pub parents: BTreeMap<i32, i32>,
 }
 
 impl Trace {
@@ -160,7 +162,10 @@ impl Trace {
                 _ => {}
             }
         }
-        let mut t = Trace::default();
+        let mut t = Trace {
+            parents: parent.clone(),
+            ..Trace::default()
+        };
         let mut exe: BTreeMap<i32, String> = BTreeMap::new();
         let mut count: BTreeMap<(i32, String), u32> = BTreeMap::new();
         let mut pending_exec: BTreeMap<i32, String> = BTreeMap::new();
@@ -223,12 +228,43 @@ impl Trace {
     }
 
     /// The points of the processes that run one of our binaries, in the order they first occur.
+    /// The C library's start-up calls are left out: before `main`, nothing of ours can handle
+    /// their failure (musl ends on a failed `arch_prctl(ARCH_SET_FS)` with SIGSEGV).
     pub fn points(&self) -> Vec<Point> {
+        const STARTUP: &[&str] = &["arch_prctl", "set_tid_address"];
+        self.points_but(STARTUP)
+    }
+
+    /// The points that can fail: without the calls that never fail on Linux (a process's ids,
+    /// ending it), whose "failure" strace can fake but no kernel returns; nor `close`, which
+    /// strace fails by not making it, while Linux releases the descriptor whatever it returns
+    /// (a pipe's end left open would then hang its reader, which no kernel does).
+    pub fn failing_points(&self) -> Vec<Point> {
+        const NEVER_FAIL: &[&str] = &[
+            "close",
+            "arch_prctl",
+            "set_tid_address",
+            "getpid",
+            "getppid",
+            "gettid",
+            "getuid",
+            "geteuid",
+            "getgid",
+            "getegid",
+            "umask",
+            "exit",
+            "exit_group",
+            "rt_sigreturn",
+        ];
+        self.points_but(NEVER_FAIL)
+    }
+
+    fn points_but(&self, left_out: &[&str]) -> Vec<Point> {
         let ours = our_dir();
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (_, name, n, exe) in &self.calls {
-            if Path::new(exe).starts_with(&ours) {
+            if Path::new(exe).starts_with(&ours) && !left_out.contains(&name.as_str()) {
                 let p = Point {
                     name: name.clone(),
                     n: *n,
@@ -248,6 +284,16 @@ impl Trace {
             .filter(|(_, name, n, _)| *name == p.name && *n == p.n)
             .map(|(pid, _, _, exe)| (*pid, exe.clone()))
             .collect()
+    }
+
+    /// The first process of the run (the one strace started).
+    pub fn main(&self) -> Option<i32> {
+        self.calls.first().map(|c| c.0)
+    }
+
+    /// Whether `pid` forked a child that the log shows.
+    pub fn forked(&self, pid: i32) -> bool {
+        self.parents.values().any(|p| *p == pid)
     }
 
     /// Whether a process started `path` (its `execve` returned 0).
@@ -370,7 +416,7 @@ pub fn strace(
                 .arg("-e");
             match f {
                 Fault::Signal(s) => c.arg(format!("inject={}:signal={s}:when={}", p.name, p.n)),
-                Fault::Error(e) => c.arg(format!("inject={}:error={e}:when={}", p.name, p.n)),
+                Fault::Error(e) => c.arg(format!("inject={}:error={e:?}:when={}", p.name, p.n)),
             };
         }
     }
@@ -418,6 +464,11 @@ pub fn strace(
         stderr: err.join().unwrap(),
     }
     .into();
+    assert!(
+        !ran.stderr.starts_with("strace: "),
+        "strace refused {argv:?} with {fault:?}: {}",
+        ran.stderr
+    );
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     Injected {
         ran,
@@ -528,6 +579,14 @@ pub fn our_lines(stderr: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether a run ended because an allocation failed (`TOOL: cannot allocate N bytes`): the tool
+/// ends at once, as `SIGKILL` would end it, so it may leave what `SIGKILL` may.
+pub fn out_of_memory(run: &Injected) -> bool {
+    our_lines(&run.ran.stderr)
+        .iter()
+        .any(|l| l.contains(": cannot allocate ") && l.ends_with(" bytes"))
+}
+
 /// A run that failed by an injected error must say so in one line of the tool that names the
 /// operation (`tool: what failed: I/O error`, never a bare errno), without a panic or Rust's
 /// `(os error N)`. Returns the line.
@@ -540,6 +599,24 @@ pub fn check_error_message<'a>(run: &'a Injected, tool: &str) -> &'a str {
         "{what}"
     );
     let ours = our_lines(stderr);
+    if run
+        .log
+        .lines()
+        .any(|l| l.contains(" write(2, ") && l.ends_with("(INJECTED)"))
+    {
+        // The message itself was the write that failed.
+        return "";
+    }
+    if out_of_memory(run) {
+        // Ended at once by a failed allocation: its line comes first; a helper's parent may
+        // then say that the helper ended.
+        return ours[0];
+    }
+    if matches!(&run.fault, Some((p, _)) if p.name == "wait4") && !ours.is_empty() {
+        // wait4 fails only with ECHILD or EINTR, which the tools handle; a faked EIO leaves
+        // their child unwaited for, which may then say how it ended too.
+        return ours[0];
+    }
     assert_eq!(ours.len(), 1, "one line of ours on stderr: {what}");
     let line = ours[0];
     let (name, msg) = line.split_once(": ").unwrap();
