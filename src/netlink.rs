@@ -536,7 +536,9 @@ impl Cidr {
             IpAddr::V4(v) => u128::from(u32::from(v)) << 96,
             IpAddr::V6(v) => u128::from(v),
         };
-        self.prefix == 0 || bits << self.prefix == 0
+        // `/0` too: `1.2.3.4/0` is no network (the kernel refuses it as a route), not a
+        // spelling of `default`.
+        bits.checked_shl(u32::from(self.prefix)).unwrap_or(0) == 0
     }
 }
 
