@@ -450,3 +450,55 @@ mod tests {
         assert!(resolve("", "/").is_err());
     }
 }
+
+/// Property tests of cgroup paths: whatever is given, a resolved path is absolute, clean, and
+/// never leaves the hierarchy.
+#[cfg(test)]
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9_:-]{1,6}",
+            Just(".".to_string()),
+            Just("..".to_string()),
+            Just(String::new())
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn paths_resolve_inside(
+            parts in proptest::collection::vec(part(), 0..6),
+            absolute in proptest::bool::ANY,
+            own in proptest::collection::vec("[a-z0-9]{1,6}", 0..3),
+        ) {
+            let path = format!("{}{}", if absolute { "/" } else { "" }, parts.join("/"));
+            let own = format!("/{}", own.join("/"));
+            let got = resolve(&path, &own);
+            if path.is_empty() || parts.iter().any(|p| p == "..") {
+                prop_assert!(got.is_err());
+                return Ok(());
+            }
+            let r = got.unwrap();
+            prop_assert!(r.starts_with('/'));
+            prop_assert!(!r.contains("//") && !r.ends_with("/.") && !r.contains("/./"), "{}", r);
+            prop_assert!(r == "/" || !r.ends_with('/'));
+            let named: Vec<&str> = parts.iter().map(String::as_str).filter(|p| !p.is_empty() && *p != ".").collect();
+            let base = if path.starts_with('/') { "" } else { own.trim_end_matches('/') };
+            let want = format!("{base}/{}", named.join("/"));
+            let want = if want.len() > 1 { want.trim_end_matches('/').to_string() } else { want };
+            prop_assert_eq!(r, want);
+        }
+
+        #[test]
+        fn any_text_is_safe(t in any::<String>(), key in any::<String>()) {
+            if let Ok(r) = resolve(&t, "/own") {
+                prop_assert!(!r.split('/').any(|p| p == ".."));
+                prop_assert!(!r.contains('\n'));
+            }
+            let _ = keyed(&t, &key);
+        }
+    }
+}

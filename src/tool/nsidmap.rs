@@ -731,3 +731,59 @@ mod tests {
             .is_none());
     }
 }
+
+/// shadow's number parsing against the C library's own `strtoul`/`strtoll`, which shadow calls.
+#[cfg(test)]
+mod prop {
+    use super::{c_pid, c_ulong};
+    use proptest::prelude::*;
+
+    /// shadow's `getulong`: `strtoul(s, &end, 0)`, refused when empty, not read to the end, or
+    /// out of range.
+    fn getulong(s: &str) -> Option<u64> {
+        let c = std::ffi::CString::new(s).ok()?;
+        let mut end: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: `c` is a NUL-terminated string that outlives the call; `end` is ours. errno
+        // is read through the C library's own location, cleared first.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let v = libc::strtoul(c.as_ptr(), &mut end, 0);
+            let erange = *libc::__errno_location() == libc::ERANGE;
+            (!s.is_empty() && *end == 0 && !erange).then_some(v as u64)
+        }
+    }
+
+    /// shadow's `get_pid`: `strtoll(s, &end, 10)` within `pid_t`.
+    fn get_pid(s: &str) -> Option<i32> {
+        let c = std::ffi::CString::new(s).ok()?;
+        let mut end: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: as in `getulong`.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let v = libc::strtoll(c.as_ptr(), &mut end, 10);
+            let erange = *libc::__errno_location() == libc::ERANGE;
+            if s.is_empty() || *end != 0 || erange {
+                return None;
+            }
+            i32::try_from(v).ok()
+        }
+    }
+
+    fn numbers() -> impl Strategy<Value = String> {
+        let chars: Vec<char> = " \t\n+-0123456789abcdefxXg".chars().collect();
+        proptest::collection::vec(proptest::sample::select(chars), 0..24)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn numbers_read_as_strtoul_reads_them(t in prop_oneof![numbers(), any::<u64>().prop_map(|n| n.to_string())]) {
+            prop_assert_eq!(c_ulong(&t), getulong(&t), "{:?}", t);
+        }
+
+        #[test]
+        fn pids_read_as_strtoll_reads_them(t in prop_oneof![numbers(), any::<i64>().prop_map(|n| n.to_string())]) {
+            prop_assert_eq!(c_pid(&t), get_pid(&t), "{:?}", t);
+        }
+    }
+}
