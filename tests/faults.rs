@@ -531,7 +531,11 @@ impl Scenario for VethDel {
             assert!(!there, "{what}");
         }
         if matches!(run.fault, Some((_, Fault::Error(_)))) && run.ran.code != Some(0) {
-            assert!(there, "a failed del deleted: {what}");
+            // Only a failure after the request was sent (its answer lost, or memory for it)
+            // may come with the pair gone: the kernel did delete it.
+            let after_sending = harness::out_of_memory(run)
+                || matches!(&run.fault, Some((p, _)) if p.name == "recvfrom");
+            assert!(there || after_sending, "a failed del deleted: {what}");
         }
         if there {
             self.0.del(&self.0.host);

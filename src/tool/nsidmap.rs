@@ -16,7 +16,7 @@ use nix::unistd::{getgid, getuid, Pid};
 use crate::cli;
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
-use crate::idmap::{self, Pending, Range, Setgroups};
+use crate::idmap::{self, c_ulong, Pending, Range, Setgroups};
 use crate::procdir::{self, ProcDir, State};
 use crate::subid::{self, Caller, Which};
 
@@ -293,31 +293,6 @@ fn say(text: String) -> Error {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{text}");
     Error::silent(1)
-}
-
-/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
-/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
-/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
-fn c_ulong(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let hex = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
-    let (radix, digits) = match hex {
-        Some(h) => (16, h),
-        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
-        None => (10, t),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let v = u64::from_str_radix(digits, radix).ok()?;
-    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// A pid as shadow's `get_pid` reads it: C's `strtoll` in base 10 (leading white space and a
