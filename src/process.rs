@@ -84,17 +84,57 @@ pub fn exec_as(file: &OsStr, argv: &[OsString]) -> Error {
     Error::sys(format!("failed to execute {prog}"), e).with_code(code)
 }
 
-/// Execute `$SHELL` (or `/bin/sh`) as a login shell, as util-linux does without a program.
-pub fn exec_shell() -> Error {
-    let shell = std::env::var_os("SHELL")
+const DEFAULT_SHELL: &str = "/bin/sh";
+
+/// `$SHELL`, or `/bin/sh` when it is not set.
+fn shell() -> OsString {
+    std::env::var_os("SHELL")
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "/bin/sh".into());
-    let base = std::path::Path::new(&shell)
-        .file_name()
-        .unwrap_or(shell.as_os_str());
+        .unwrap_or_else(|| DEFAULT_SHELL.into())
+}
+
+/// Execute `shell` as a login shell (`argv[0]` is `-` and its name).
+fn exec_login(shell: &OsStr) -> Error {
+    let base = std::path::Path::new(shell).file_name().unwrap_or(shell);
     let mut arg0 = OsString::from("-");
     arg0.push(base);
-    exec_as(&shell, &[arg0])
+    exec_as(shell, &[arg0])
+}
+
+/// Execute `$SHELL` (or `/bin/sh`) as a login shell, as util-linux does without a program.
+pub fn exec_shell() -> Error {
+    exec_login(&shell())
+}
+
+/// [`exec_shell`] in a root that may not be the caller's (a joined mount namespace, a changed
+/// root: a busybox container has no `/bin/bash`): when `$SHELL` does not exist there, `/bin/sh`
+/// instead, silently. Only when that is missing too does the error name both.
+pub fn exec_shell_or_sh() -> Error {
+    let shell = shell();
+    let e = exec_login(&shell);
+    if e.errno() != Some(Errno::ENOENT) || shell == DEFAULT_SHELL {
+        return e;
+    }
+    let fallback = exec_login(DEFAULT_SHELL.as_ref());
+    match fallback.errno() {
+        Some(errno @ Errno::ENOENT) => Error::sys(
+            format!(
+                "failed to execute {} or {DEFAULT_SHELL}",
+                shell.to_string_lossy()
+            ),
+            errno,
+        )
+        .with_code(EXIT_NOT_FOUND),
+        Some(errno) => Error::sys(
+            format!(
+                "failed to execute {DEFAULT_SHELL} ({} does not exist)",
+                shell.to_string_lossy()
+            ),
+            errno,
+        )
+        .with_code(fallback.code()),
+        None => fallback,
+    }
 }
 
 /// Execute `argv`, or a shell when it is empty.
@@ -316,11 +356,13 @@ pub fn write_quietly(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> nix::Result
     r
 }
 
-/// The init only reaps and forwards signals, but it keeps the credentials it was started with
-/// (host root, for a container started by root) while everything else in the container runs as
-/// mapped ids. So it gives up all it does not need: every capability but CAP_KILL (to signal
-/// the program whatever its uid), and dumpability, so that the container's root cannot ptrace it
-/// or open its `/proc/1` files. Best effort: failing to harden is not a reason not to run.
+/// The init only reaps and forwards signals. It runs with the ids the program was given (the
+/// container's root, for a container: see nsunshare's `--init`), but was started with more
+/// (host root), and it keeps them on in a user namespace, so it gives up all it does not need:
+/// every capability but CAP_KILL (to signal the program whatever ids it takes later), and
+/// dumpability, so that the container's root (the init's own uid) can neither ptrace it nor open
+/// its `/proc/1` files (both need CAP_SYS_PTRACE where the init was executed: the host). Best
+/// effort: failing to harden is not a reason not to run.
 fn harden_init() {
     const CAP_KILL: u32 = 5;
     let _ = sys::set_dumpable(false);
@@ -336,9 +378,12 @@ fn harden_init() {
 /// catchable signal to `program`, and leave with its status (128+n when signal n killed it, since
 /// pid 1 cannot re-raise a signal on itself). The caller blocked [`forwardable`] and SIGCHLD
 /// before forking `program`: blocked signals reach pid 1 even without handlers, and `sigwait`
-/// takes them in order.
-pub fn run_init(program: Pid) -> ! {
+/// takes them in order. `ready` is opened once the init is hardened: the program's process
+/// waits for it before it runs anything of its own, so nothing in the namespace ever sees the
+/// init before that.
+pub fn run_init(program: Pid, ready: GateTx) -> ! {
     harden_init();
+    let _ = ready.open();
     let mut set = forwardable();
     set.add(Signal::SIGCHLD);
     loop {

@@ -26,7 +26,7 @@ use nix::errno::Errno;
 use nix::mount::{umount2, MntFlags, MsFlags};
 use nix::sys::stat::{makedev, mknod, Mode, SFlag};
 
-use crate::error::{Context, Error, Result};
+use crate::error::{errno_of, Context, Error, Result};
 use crate::mount;
 
 /// One `--bind`/`--ro-bind`: `src` in the old root, `dst` inside the new one.
@@ -100,8 +100,13 @@ const LINKS: &[(&str, &str)] = &[
 /// Check what can be checked before touching anything: NEWROOT is a directory, every bind
 /// source exists. Returns NEWROOT made absolute and free of symbolic links.
 pub fn validate(newroot: &Path, layout: &Layout) -> Result<PathBuf> {
-    let md = std::fs::metadata(newroot)
-        .context(|| format!("cannot access new root {}", newroot.display()))?;
+    let md = std::fs::metadata(newroot).map_err(|e| {
+        let what = format!("cannot access new root {}", newroot.display());
+        match errno_of(&e) {
+            Errno::EACCES => Error::sys_detail(what, Errno::EACCES, &not_searchable(newroot)),
+            errno => Error::sys(what, errno),
+        }
+    })?;
     if !md.is_dir() {
         return Err(Error::sys(
             format!("new root {}", newroot.display()),
@@ -114,6 +119,47 @@ pub fn validate(newroot: &Path, layout: &Layout) -> Result<PathBuf> {
     }
     std::fs::canonicalize(newroot)
         .context(|| format!("cannot resolve new root {}", newroot.display()))
+}
+
+/// Why NEWROOT is out of reach (EACCES), in words: usually a directory above it that the
+/// container's root may not search (a home directory, a `mktemp -d`), since in a user namespace
+/// it is an ordinary uid on the host (the one it is mapped to). The directory is found by
+/// looking each one up on the way down, with our own credentials.
+fn not_searchable(newroot: &Path) -> String {
+    let path = std::path::absolute(newroot).unwrap_or_else(|_| newroot.to_path_buf());
+    let mut blocked = None;
+    let mut prefix = PathBuf::new();
+    for part in path.components() {
+        let parent = prefix.clone();
+        prefix.push(part);
+        if let Err(e) = std::fs::symlink_metadata(&prefix) {
+            if e.raw_os_error() == Some(libc::EACCES) {
+                blocked = Some(parent);
+            }
+            break;
+        }
+    }
+    let uid = nix::unistd::geteuid().as_raw();
+    let map = std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
+    let map = crate::idmap::parse_kernel_map(&map);
+    let identity = map.len() == 1 && map[0].inner == 0 && map[0].outer == 0;
+    let host = map
+        .iter()
+        .find(|r| uid >= r.inner && uid - r.inner < r.count)
+        .map(|r| r.outer + (uid - r.inner));
+    let who = match (identity, uid, host) {
+        (true, _, _) => format!("uid {uid}"),
+        (false, 0, Some(h)) => format!("the container's root, uid {h} on the host"),
+        (false, _, Some(h)) => format!("uid {uid}, {h} on the host"),
+        (false, _, None) => format!("uid {uid}"),
+    };
+    match blocked {
+        Some(dir) => format!(
+            "{} is not searchable by {who}: chmod o+x each directory above the new root",
+            dir.display()
+        ),
+        None => format!("is it searchable by {who}? chmod o+x each directory above it"),
+    }
 }
 
 /// What kind of mount point to create when it is missing.

@@ -490,6 +490,33 @@ pub fn rt_signal_range() -> (i32, i32) {
     (libc::SIGRTMIN(), libc::SIGRTMAX())
 }
 
+/// The permitted file capabilities of `path` (its `security.capability` attribute), the first
+/// 64; 0 when it has none.
+pub fn file_caps(path: &std::path::Path) -> nix::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // `struct vfs_ns_cap_data`: magic_etc, then {permitted, inheritable} for capabilities 0-31
+    // and 32-63, then a root id (revision 3).
+    let mut data = [0u32; 6];
+    // SAFETY: both strings are NUL-terminated; getxattr writes at most `size_of_val(&data)`
+    // bytes into `data`, which is ours.
+    let r = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            c"security.capability".as_ptr(),
+            data.as_mut_ptr().cast(),
+            std::mem::size_of_val(&data),
+        )
+    };
+    match Errno::result(r) {
+        Ok(n) if n >= 12 => {
+            Ok(u64::from(data[1]) | if n >= 20 { u64::from(data[3]) << 32 } else { 0 })
+        }
+        Ok(_) | Err(Errno::ENODATA) => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether we were executed with more privilege than our caller (setuid, setgid or file
 /// capabilities): the kernel's `AT_SECURE` flag, which glibc and musl also use.
 pub fn at_secure() -> bool {

@@ -38,7 +38,7 @@ fn rootfs(dir: &TempDir) -> PathBuf {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     let results = root.join("results");
-    for fifo in ["go", "go2"] {
+    for fifo in ["go", "go2", "go3"] {
         nix::unistd::mkfifo(
             &results.join(fifo),
             nix::sys::stat::Mode::from_bits_truncate(0o666),
@@ -46,7 +46,7 @@ fn rootfs(dir: &TempDir) -> PathBuf {
         .unwrap();
     }
     common::sh(&format!(
-        "chmod 777 {0} && chmod 666 {0}/go {0}/go2",
+        "chmod 777 {0} && chmod 666 {0}/go {0}/go2 {0}/go3",
         results.display()
     ));
     root
@@ -58,11 +58,18 @@ fn read(p: &Path) -> String {
 
 /// What the container does inside: report, wait for the host's checks, then the limits. Once the
 /// pids limit is reached no fork succeeds, so from there on it uses builtins only: it waits on
-/// fifos with `read` and finds its sleeps through `/proc`.
+/// fifos with `read` and finds its sleeps through `/proc`. At the end it waits until the host
+/// signals its init, which forwards the signal to it.
 const INSIDE: &str = r#"
 r=/results
 { echo "pid=$$"; echo "hostname=$(hostname)"; echo "uid=$(id -u)"; echo "init=$(cat /proc/1/comm)"
-  echo "procs=$(ls /proc | grep -c '^[0-9]')"; } > $r/info
+  echo "procs=$(ls /proc | grep -c '^[0-9]')"
+  echo "init_uid=$(awk '/^Uid:/ { print $2 $3 $4 $5 }' /proc/1/status)"
+  set -- $(ls -ldn /proc/1/); echo "init_owner=$3"
+  cat /proc/1/environ >/dev/null 2>&1 && echo init_environ=readable || echo init_environ=denied
+  ls /proc/1/root/ >/dev/null 2>&1 && echo init_root=readable || echo init_root=denied
+} > $r/info
+cat /proc/self/cgroup > $r/cgroup
 mount -t tmpfs tmpfs /mnt && echo mounted > $r/tmpfs
 ping -c 1 -W 5 10.200.0.1 >/dev/null 2>&1 && echo ok > $r/ping-host
 echo ready > $r/ready
@@ -76,6 +83,8 @@ done
 sleep 0.2
 dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo "$?" > $r/dd
 echo done > $r/done
+read x < $r/go3
+echo "the signal did not end me" > $r/after
 "#;
 
 /// Write a line to a fifo the container waits on (giving up after 30 s without a reader).
@@ -169,7 +178,61 @@ fn container_sh_builds_an_isolated_limited_container() {
         .lines()
         .find_map(|l| l.split_once(":pids:").map(|(_, p)| p.to_string()));
     let pids_cgroup = pids_cgroup.expect("no pids cgroup line");
-    assert!(pids_cgroup.contains("nstools-demo-"), "{cgroup_line}");
+    let demo = format!("/nstools-demo-{}", script.pid());
+    assert!(pids_cgroup.ends_with(&demo), "{cgroup_line}");
+    // Started inside the cgroup (with its init): in the cgroup2 hierarchy, and in v1's memory
+    // and pids ones where they are mounted.
+    for pid in [&init.to_string(), &program] {
+        let text = read(Path::new(&format!("/proc/{pid}/cgroup")));
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| {
+                let ctrls = l.split(':').nth(1).unwrap_or("?");
+                ctrls.is_empty() || ctrls.split(',').any(|c| c == "memory" || c == "pids")
+            })
+            .collect();
+        assert!(lines.iter().any(|l| l.starts_with("0::")), "{text}");
+        assert!(
+            lines.iter().all(|l| l.ends_with(&demo)),
+            "{pid} is not in {demo}: {text}"
+        );
+    }
+    // The init is the container's root, as its program is, with CAP_KILL alone, and the
+    // container's root can neither ptrace it nor read its /proc files.
+    let init_status = read(Path::new(&format!("/proc/{init}/status")));
+    for key in ["Uid:", "Gid:"] {
+        let line = init_status.lines().find(|l| l.starts_with(key)).unwrap();
+        assert!(
+            line.split_whitespace().skip(1).all(|u| u == "100000"),
+            "init: {line}"
+        );
+    }
+    for key in ["CapPrm:", "CapEff:"] {
+        let line = init_status.lines().find(|l| l.starts_with(key)).unwrap();
+        assert!(line.ends_with("0000000000000020"), "init: {line}");
+    }
+    let trace = common::run(Command::new("nsenter").args([
+        "-t",
+        &program,
+        "--user",
+        "--",
+        "timeout",
+        "5",
+        "strace",
+        "-qq",
+        "-e",
+        "trace=none",
+        "-p",
+        &init.to_string(),
+    ]));
+    assert!(
+        trace.stderr.contains(&format!(
+            "attach: ptrace(PTRACE_SEIZE, {init}): Operation not permitted"
+        )),
+        "the container's root could ptrace its init: {:?} {}",
+        trace.code,
+        trace.stderr
+    );
 
     // The pids limit: 100 sleeps started, at most 20 processes in the cgroup.
     poke(&results.join("go"));
@@ -183,8 +246,24 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(current <= 20, "pids.current = {current}");
     // The memory limit: a 100M allocation is killed.
     poke(&results.join("go2"));
+    // A signal to the init (which runs as the container's root now) reaches the program.
+    let done = || read(&results.join("done")).trim() == "done";
+    assert!(
+        common::wait_for(Duration::from_secs(30), done),
+        "the container did not finish"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(init as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let status = script.0.wait().unwrap();
-    assert!(status.success(), "container.sh failed: {status:?}");
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "container.sh did not end with its program's SIGTERM: {status:?}"
+    );
+    assert!(!results.join("after").exists());
 
     // From inside.
     let info = read(&results.join("info"));
@@ -192,6 +271,21 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(info.contains("init=nsunshare\n"), "{info}");
     assert!(info.contains("hostname=box\n"), "{info}");
     assert!(info.contains("uid=0\n"), "{info}");
+    for want in [
+        "init_uid=0000\n",
+        "init_owner=0\n",
+        "init_environ=denied\n",
+        "init_root=denied\n",
+    ] {
+        assert!(info.contains(want), "{want:?} not in {info}");
+    }
+    // Its own cgroup is the root of its cgroup namespace, in every hierarchy.
+    let cgroup = read(&results.join("cgroup"));
+    assert!(cgroup.lines().any(|l| l == "0::/"), "{cgroup}");
+    assert!(
+        !cgroup.is_empty() && cgroup.lines().all(|l| l.ends_with(":/")),
+        "{cgroup}"
+    );
     let procs: u32 = info
         .lines()
         .find_map(|l| l.strip_prefix("procs="))

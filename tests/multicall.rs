@@ -75,3 +75,67 @@ fn installed_setuid_it_only_runs_nsidmap() {
     assert!(r.stderr.starts_with("usage: newuidmap "), "{}", r.stderr);
     assert!(!r.stderr.contains("refusing to run"), "{}", r.stderr);
 }
+
+/// `nstools --install [-s] DIR`: a link per tool, shadow's names only for a privileged binary,
+/// nothing that exists replaced, and a rerun that changes nothing.
+#[test]
+fn install_makes_a_link_per_tool() {
+    let dir = TempDir::new("multicall-install");
+    // A copy in the directory itself: symbolic links then name it relatively.
+    let exe = dir.join("nstools");
+    common::install(&common::bin("nstools"), &exe, 0o755);
+    std::fs::write(dir.join("nsenter"), "not ours").unwrap();
+    let run = |args: &[&str]| common::run(Command::new(&exe).args(args));
+    let r = run(&["--install", "-s", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no newuidmap/newgidmap links")
+            && r.stderr
+                .contains(&format!("not replacing {}", dir.join("nsenter").display())),
+        "{}",
+        r.stderr
+    );
+    let names: Vec<String> = run(&["--list"]).ok().lines().map(String::from).collect();
+    for name in &names {
+        let link = dir.join(name);
+        match name.as_str() {
+            "newuidmap" | "newgidmap" => assert!(!link.exists(), "{name}"),
+            "nsenter" => assert_eq!(std::fs::read_to_string(&link).unwrap(), "not ours"),
+            _ => {
+                assert_eq!(std::fs::read_link(&link).unwrap().to_str(), Some("nstools"));
+                let r = common::run(Command::new(&link).arg("--version"));
+                assert_eq!(
+                    r.ok(),
+                    format!("{name} from nstools {}\n", env!("CARGO_PKG_VERSION"))
+                );
+            }
+        }
+    }
+    // Again: everything is there already.
+    let r = run(&["--install", "-s", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // Hard links elsewhere; with the binary setuid-root, shadow's names too.
+    let hard = TempDir::new("multicall-install-hard");
+    if nix::unistd::geteuid().is_root() {
+        std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o4755))
+            .unwrap();
+    }
+    let r = run(&["--install", hard.path().to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let ino =
+        |p: &std::path::Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+    for name in &names {
+        let link = hard.join(name);
+        let shadow = name == "newuidmap" || name == "newgidmap";
+        if shadow && !nix::unistd::geteuid().is_root() {
+            assert!(!link.exists());
+        } else {
+            assert_eq!(ino(&link), ino(&exe), "{name}");
+        }
+    }
+    let r = run(&["--install"]);
+    assert_eq!(
+        r.fails(1),
+        "nstools: usage: nstools --install [-s] <dir>\nTry 'nstools --help' for more information."
+    );
+}

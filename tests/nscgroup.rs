@@ -1202,3 +1202,41 @@ fn v2_enabling_stays_within_what_the_caller_may_write() {
         "7"
     );
 }
+
+/// `--oom-group` writes memory.oom.group on v2 (with the memory controller enabled above), and
+/// is refused in one line, before anything is made, where the memory controller is v1's (this
+/// hybrid host). Its effect on a real v2 kernel (the whole cgroup killed at once) is checked in
+/// the VM suite.
+#[test]
+fn oom_group_on_v2_and_refused_on_v1() {
+    let t = v2_fixture();
+    std::fs::write(t.join("box/memory.oom.group"), "0\n").unwrap();
+    let root = format!("--root={}", t.path().display());
+    ng([&root, "create", "/box", "--oom-group"]).ok();
+    let read = |f: &str| std::fs::read_to_string(t.join(f)).unwrap();
+    assert_eq!(read("box/memory.oom.group"), "1");
+    assert_eq!(read("cgroup.subtree_control"), "+memory");
+    let r = ng([&root, "list", "--oom-group"]);
+    assert_eq!(
+        r.fails(1).lines().next().unwrap(),
+        "nscgroup: option '--oom-group' does not apply to list"
+    );
+
+    if common::cgroups("oom_group_on_v2_and_refused_on_v1", V1(&["memory"])).is_none() {
+        return;
+    }
+    let cg = Cg::new("oomgroup");
+    let want = "nscgroup: --oom-group needs cgroup v2 (memory.oom.group): v1 kills one process \
+                at a time\nTry 'nscgroup --help' for more information.";
+    for args in [
+        &["create", &cg, "--oom-group", "--memory=64M"][..],
+        &["exec", &cg, "--oom-group", "--", "true"],
+        &["exec", "--rm", &cg, "--oom-group", "--", "true"],
+    ] {
+        assert_eq!(ng(args).fails(1), want, "{args:?}");
+        assert!(found(&cg).is_empty(), "{args:?} left {:?}", found(&cg));
+    }
+    ng(["create", &cg]).ok();
+    assert_eq!(ng(["set", &cg, "--oom-group"]).fails(1), want);
+    ng(["delete", &cg]).ok();
+}

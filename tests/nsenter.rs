@@ -1136,3 +1136,163 @@ fn empty_program_name() {
         );
     }
 }
+
+/// util-linux's nsenter ran the program with the other options applied when no namespace was
+/// given, up to 2.40 (2.41 refuses with "no namespace specified").
+fn util_linux_runs_without_a_namespace() -> bool {
+    let v = util_nsenter(&["--version"]).stdout;
+    let version = v.split_whitespace().last().unwrap_or("");
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) < (2, 41)
+}
+
+/// Without a namespace option, -S/-G/-r/-w/-W/-e/--preserve-credentials still apply (util-linux
+/// up to 2.40, cross-checked where that is the installed one); with nothing to do at all,
+/// util-linux's error.
+#[test]
+fn without_a_namespace_the_other_options_apply() {
+    if !common::root("without_a_namespace_the_other_options_apply") {
+        return;
+    }
+    let dir = busybox_root("nons");
+    let d = dir.path().to_str().unwrap().to_string();
+    std::fs::create_dir(dir.join("inner/wd")).unwrap();
+    let mut c = Command::new("sh");
+    c.args([
+        "-c",
+        &format!("exec chroot {d} /busybox sh -c 'cd /inner/wd && exec /sleep 1000'"),
+    ])
+    .env_clear()
+    .env("NSTGT_B", "b")
+    .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    let t = spawn_until_sleep(&mut c, false);
+    let pid = t.pid();
+    let cross = util_linux_runs_without_a_namespace();
+    // (args, output, whether util-linux up to 2.40 has the options: -e is 2.39's)
+    let cases: &[(&[&str], &str, bool)] = &[
+        (
+            &[
+                "-S",
+                "23005",
+                "-G",
+                "23006",
+                "grep",
+                "-E",
+                "^(Uid|Gid)",
+                "/proc/self/status",
+            ],
+            "Uid:\t23005\t23005\t23005\t23005\nGid:\t23006\t23006\t23006\t23006\n",
+            true,
+        ),
+        (&["--preserve-credentials", "id", "-u"], "0\n", true),
+        (
+            &["-t", &pid, "-r", "/busybox", "cat", "/marker"],
+            "nons\n",
+            true,
+        ),
+        (
+            &["-t", &pid, "-r", "-w", "/busybox", "pwd"],
+            "/inner/wd\n",
+            true,
+        ),
+        (&["-W/usr/share", "pwd"], "/usr/share\n", true),
+        (&["-t", &pid, "-e", "printenv", "NSTGT_B"], "b\n", false),
+    ];
+    for (args, want, in_util_linux) in cases {
+        assert_eq!(nsenter(args).ok(), *want, "{args:?}");
+        let has = *in_util_linux || util_nsenter(&["--help"]).stdout.contains("--env");
+        if cross && has {
+            assert_eq!(util_nsenter(args).ok(), *want, "util-linux: {args:?}");
+        }
+    }
+    // Nothing to do at all: util-linux's error, and nothing runs.
+    let marker = dir.join("ran");
+    let m = marker.to_str().unwrap();
+    for args in [
+        &["touch", m][..],
+        &["-t", &pid, "touch", m],
+        &["-F", "touch", m],
+        &["--keep-caps", "touch", m],
+        &["-W", "touch", m],
+    ] {
+        assert_eq!(
+            nsenter(args).fails(1),
+            "nsenter: no namespace specified",
+            "{args:?}"
+        );
+        assert!(!marker.exists(), "{args:?}");
+    }
+}
+
+/// Without a program, `$SHELL` runs as a login shell; when it does not exist in the joined root
+/// (a busybox container has no /bin/bash), /bin/sh instead, silently; only when that is missing
+/// too, one error naming both.
+#[test]
+fn shell_falls_back_to_bin_sh_in_the_joined_root() {
+    if !common::root("shell_falls_back_to_bin_sh_in_the_joined_root") {
+        return;
+    }
+    let dir = busybox_root("shell");
+    let d = dir.path().to_str().unwrap().to_string();
+    std::fs::create_dir(dir.join("bin")).unwrap();
+    std::os::unix::fs::symlink("/busybox", dir.join("bin/ash")).unwrap();
+    let mut c = Command::new("unshare");
+    c.args([
+        "-m",
+        "--propagation",
+        "private",
+        "chroot",
+        &d,
+        "/sleep",
+        "1000",
+    ]);
+    let t = spawn_until_sleep(&mut c, false);
+    let pid = t.pid();
+    let shell = |shell: &str| {
+        let mut c = common::cmd("nsenter");
+        c.args(["-t", &pid, "-m", "-r"])
+            .env("SHELL", shell)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        // A shell that cannot start reads nothing.
+        let _ = stdin.write_all(b"echo arg0=$0; exit 3\n");
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // $SHELL exists there: it runs.
+    assert_eq!(
+        shell("/bin/ash"),
+        (Some(3), "arg0=-ash\n".into(), "".into())
+    );
+    // It does not, nor /bin/sh: one line naming both, 127.
+    assert_eq!(
+        shell("/bin/bash"),
+        (
+            Some(127),
+            "".into(),
+            "nsenter: failed to execute /bin/bash or /bin/sh: No such file or directory\n".into()
+        )
+    );
+    // It does not, /bin/sh does: /bin/sh, silently.
+    std::os::unix::fs::symlink("/busybox", dir.join("bin/sh")).unwrap();
+    assert_eq!(
+        shell("/bin/bash"),
+        (Some(3), "arg0=-sh\n".into(), "".into())
+    );
+    // A program is never replaced by a shell.
+    let r = nsenter(&["-t", &pid, "-m", "-r", "/bin/bash"]);
+    assert_eq!(
+        r.fails(127),
+        "nsenter: failed to execute /bin/bash: No such file or directory"
+    );
+}

@@ -588,3 +588,81 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
     let again = pivot("-mpf", &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(again.code, Some(0), "{}", again.stderr);
 }
+
+/// A new root the container's root cannot reach (a directory above it, owned by the host's
+/// root, is not searchable by uid 100000): the error names that directory, the uid on the host
+/// and the fix, and nothing is touched.
+#[test]
+fn unsearchable_new_root_names_the_directory_and_the_uid() {
+    if !common::root("unsearchable_new_root_names_the_directory_and_the_uid") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("pivot-perm");
+    let locked = dir.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let root = locked.join("rootfs");
+    std::fs::create_dir(&root).unwrap();
+    let mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, PermissionsExt::from_mode(m)).unwrap();
+    mode(dir.path(), 0o711);
+    mode(&locked, 0o700);
+    let before = host_mounts(dir.path());
+    let run = || {
+        let mut c = common::cmd("nsunshare");
+        c.args([
+            "--user",
+            "--map-users=0:100000:65536",
+            "--map-groups=0:100000:65536",
+            "--setuid=0",
+            "--setgid=0",
+            "-mpf",
+            "--",
+        ])
+        .arg(common::bin("nspivot"))
+        .arg(&root)
+        .arg("/bin/true");
+        common::run(&mut c)
+    };
+    let r = run();
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nspivot: cannot access new root {}: Permission denied ({} is not searchable by the \
+             container's root, uid 100000 on the host: chmod o+x each directory above the new \
+             root)",
+            root.display(),
+            locked.display()
+        )
+    );
+    // The directory above it, this time.
+    mode(&locked, 0o711);
+    mode(dir.path(), 0o700);
+    let r = run();
+    assert!(
+        r.fails(1).ends_with(&format!(
+            "({} is not searchable by the container's root, uid 100000 on the host: chmod o+x \
+             each directory above the new root)",
+            dir.path().display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(host_mounts(dir.path()), before);
+    assert!(listing(&root).is_empty());
+    // Without a user namespace, the same cause is named with the plain uid.
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(common::bin("nspivot"))
+        .arg(&root);
+    let r = common::run(&mut c);
+    assert_eq!(
+        r.fails(1),
+        format!(
+            "nspivot: cannot access new root {}: Permission denied ({} is not searchable by uid \
+             65534: chmod o+x each directory above the new root)",
+            root.display(),
+            dir.path().display()
+        )
+    );
+}

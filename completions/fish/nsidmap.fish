@@ -1,11 +1,125 @@
-# fish completion for nsidmap
+# fish completion for nsidmap(1), generated from its flag table by nstools::cli::gen.
+# Do not edit: NSTOOLS_BLESS=1 cargo test --test docs
+
+# The engine of every nstools completion (the same in each file).
+function __nstools_complete_scan -a permute takes attached programs
+    # Prints whether options ended, where the program starts (0: nowhere), whether the word at
+    # the cursor is the value of the option before it, then the operands before the cursor.
+    set -l takes (string split ' ' -- $takes)
+    set -l attached (string split ' ' -- $attached)
+    set -l programs (string split ' ' -- $programs)
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l ops
+    set -l ended 0
+    set -l program 0
+    set -l skip 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if test $ended = 0
+            switch $t
+                case --
+                    set ended 1
+                    continue
+                case '--*=*'
+                    continue
+                case '--*'
+                    for o in $takes
+                        if string match -q -- "$t*" $o
+                            set skip 1
+                            break
+                        end
+                    end
+                    continue
+                case '-?*'
+                    set -l chars (string split '' -- (string sub -s 2 -- $t))
+                    for i in (seq (count $chars))
+                        contains -- -$chars[$i] $attached; and break
+                        if contains -- -$chars[$i] $takes
+                            test $i = (count $chars); and set skip 1
+                            break
+                        end
+                    end
+                    continue
+            end
+        end
+        # A `--` right before the program (nspivot ROOT -- PROGRAM) is not an operand.
+        if test $t = -- -a $ended = 1 -a $program = 0 -a (count $ops) -gt 0
+            continue
+        end
+        set -a ops $t
+        test $permute = 1; or set ended 1
+        if test $program = 0
+            for p in $programs
+                set -l kn (string split : -- $p)
+                if test $kn[1] = . -o "$kn[1]" = "$ops[1]"; and test $kn[2] = (count $ops)
+                    set program $kn[2]
+                    set ended 1
+                end
+            end
+        end
+    end
+    echo $ended
+    echo $program
+    echo $skip
+    for o in $ops
+        echo $o
+    end
+end
+
+function __nstools_complete_is -a permute takes attached programs query
+    # True when the cursor is where `query` says: `opt` (options are still read; the
+    # subcommands after it are those the option applies to), `N` (operand N, from 1) or `N+`
+    # (operand N or later; the subcommands after it are those the operand belongs to).
+    set -l state (__nstools_complete_scan $permute $takes $attached $programs)
+    set -l commands $argv[6..]
+    set -l ops $state[4..]
+    if test $query = opt
+        test $state[1] = 0; or return 1
+        if set -q commands[1]; and set -q ops[1]
+            contains -- $ops[1] $commands; or return 1
+        end
+        return 0
+    end
+    test $state[3] = 0; or return 1
+    set -l at (math (count $ops) + 1)
+    if string match -q -- '*+' $query
+        test $at -ge (string sub -e -1 -- $query); or return 1
+    else
+        test $at = $query; or return 1
+    end
+    if set -q commands[1]
+        contains -- "$ops[1]" $commands; or return 1
+    end
+    return 0
+end
+
+function __nstools_complete_program -a permute takes attached programs
+    # The completions of the program (or tool) and its arguments, as a command line of its own.
+    set -l state (__nstools_complete_scan $permute $takes $attached $programs)
+    set -l ops $state[4..]
+    test $state[2] -gt 0; or return
+    __fish_complete_subcommand --commandline $ops[$state[2]..] (commandline -ct)
+end
+
+function __nsidmap_is
+    __nstools_complete_is 1 '-u --uid -g --gid --setgroups' '' '' $argv
+end
+
+function __nsidmap_program
+    __nstools_complete_program 1 '-u --uid -g --gid --setgroups' '' ''
+end
+
 complete -c nsidmap -f
-complete -c nsidmap -s u -l uid -x -d 'map count uids from outer to inner (inner:outer:count)'
-complete -c nsidmap -s g -l gid -x -d 'map count gids from outer to inner (inner:outer:count)'
-complete -c nsidmap -s a -l auto -d 'map your subordinate ranges, and you to 0'
-complete -c nsidmap -s r -l map-root -d 'map your own uid and gid to 0'
-complete -c nsidmap -l setgroups -x -a 'allow deny' -d 'control the setgroups syscall'
-complete -c nsidmap -l show -d 'print the maps of the process'
-complete -c nsidmap -s h -l help -d 'display help'
-complete -c nsidmap -s V -l version -d 'display version'
-complete -c nsidmap -a '(__fish_complete_pids)'
+complete -c nsidmap -n '__nsidmap_is opt' -s u -l uid -r -d 'map count uids from outer to inner (repeatable)'
+complete -c nsidmap -n '__nsidmap_is opt' -s g -l gid -r -d 'map count gids from outer to inner (repeatable)'
+complete -c nsidmap -n '__nsidmap_is opt' -s a -l auto -d 'map your /etc/subuid and /etc/subgid ranges, and your own uid and gid to 0'
+complete -c nsidmap -n '__nsidmap_is opt' -s r -l map-root -d 'map your own uid and gid to 0'
+complete -c nsidmap -n '__nsidmap_is opt' -l setgroups -r -a 'allow deny' -d 'control the setgroups syscall in the namespace'
+complete -c nsidmap -n '__nsidmap_is opt' -l show -d 'print the maps of the process'
+complete -c nsidmap -n '__nsidmap_is opt' -s h -l help -d 'display this help'
+complete -c nsidmap -n '__nsidmap_is opt' -s V -l version -d 'display version'
+complete -c nsidmap -n '__nsidmap_is 1' -a '(string replace -rf \'^/proc/(\\d+)$\' \'$1\' -- /proc/*)'

@@ -331,7 +331,10 @@ impl Placement {
 
     /// Fork a child for a parent that will wait for it (SIGCHLD back to its default first, as
     /// [`process::fork`]): created inside the cgroup2 cgroup when there is one and the kernel
-    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next.
+    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next. Started
+    /// by a raw `clone3`, the child keeps the parent's thread id cached in the C library (see
+    /// [`crate::sys::clone_into_cgroup`]): it may run long (nsunshare's init does), but never
+    /// `raise(3)` or `abort(3)`, which would signal the parent.
     pub fn fork(&self) -> Result<Fork> {
         if let Some((dir, path)) = &self.v2_dir {
             crate::sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
@@ -361,6 +364,13 @@ impl Placement {
     /// migration there), rather than forking it outside to move in.
     pub fn started_inside(&self) -> bool {
         self.started_inside.get()
+    }
+
+    /// Move the calling process itself into every cgroup (a migration in each hierarchy), for a
+    /// caller that runs the program in its own place instead of starting a process for it.
+    pub fn enter(&self) -> Result<()> {
+        self.started_inside.set(false);
+        self.join_rest()
     }
 
     /// In the child: move into every cgroup it did not start in (the v1 ones; all of them

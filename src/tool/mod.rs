@@ -8,3 +8,16 @@ pub mod nsmount_proc;
 pub mod nspivot;
 pub mod nsunshare;
 pub mod nsveth;
+
+/// The flag table of every binary (the multicall one first), for the documentation generated
+/// from them ([`crate::cli::gen`], driven by `tests/docs.rs`).
+pub static TABLES: &[&crate::cli::Tool] = &[
+    &multicall::TOOL,
+    &nscgroup::TOOL,
+    &nsenter::TOOL,
+    &nsidmap::TOOL,
+    &nsmount_proc::TOOL,
+    &nspivot::TOOL,
+    &nsunshare::TOOL,
+    &nsveth::TOOL,
+];

@@ -4,8 +4,9 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::cli;
-use crate::error::Error;
+use crate::cli::{self, Flag, Group, Hint, Tool};
+use crate::error::{Context, Error, Result};
+use crate::subid;
 
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
 
@@ -28,6 +29,9 @@ const TOOLS: &[(&str, Main)] = &[
 /// other tool would then hand any user root's power, so it refuses to run that way.
 const SETUID_SAFE: &[&str] = &["nsidmap", "newuidmap", "newgidmap"];
 
+/// shadow's names for nsidmap, which unprivileged users run expecting a privileged helper.
+const SHADOW_NAMES: &[&str] = &["newuidmap", "newgidmap"];
+
 fn find(name: &str) -> Option<Main> {
     let main = TOOLS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)?;
     if crate::sys::at_secure() && !SETUID_SAFE.contains(&name) {
@@ -40,14 +44,42 @@ fn find(name: &str) -> Option<Main> {
     Some(main)
 }
 
+/// The command line of the multicall binary: `nstools TOOL ARGS`, or one of these options as
+/// its only argument (matched exactly: anything else names a tool).
+pub static TOOL: Tool = Tool {
+    name: "nstools",
+    usage: &[
+        "nstools <tool> [arguments...]",
+        "<tool> [arguments...]   (through a symlink named after the tool)",
+    ],
+    groups: &[Group::new(
+        "Options:",
+        &[
+            Flag::new("list", "list the names it can be called by, one per line"),
+            Flag::new(
+                "install",
+                "make a link named after each tool in <dir> (hard links; -s: symbolic)",
+            )
+            .value("<dir>")
+            .hint(Hint::Dir),
+            Flag::new("symbolic", "with --install: symbolic links").short('s'),
+        ],
+    )],
+    operands: &[Hint::Tool],
+    ..Tool::EMPTY
+};
+
+/// `--help`: the usage, the tools, the options.
 fn usage() -> String {
-    let mut s = String::from(
-        "Usage:\n nstools <tool> [arguments...]\n <tool> [arguments...]   (through a symlink named after the tool)\n\nTools:\n",
-    );
+    let mut s = String::with_capacity(4096);
+    cli::help::usage(&TOOL, &mut s);
+    s.push_str("\nTools:\n");
     for (name, _) in TOOLS {
         s.push_str(&format!(" {name}\n"));
     }
-    s.push_str("\nOptions:\n -h, --help     display this help\n -V, --version  display version\n     --list     list the tools, one per line\n");
+    s.push('\n');
+    cli::help::options(&TOOL, &mut s);
+    s.push_str("\nFor more details see nstools(1).\n");
     s
 }
 
@@ -66,12 +98,13 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
     // `nstools TOOL ARGS`: the tool sees itself called by its own name.
     let sub = args.get(1).map(|a| a.to_string_lossy().into_owned());
     match sub.as_deref() {
-        Some("-h" | "--help") => cli::exit("nstools", cli::help(&usage())),
+        Some("-h" | "--help") => cli::exit("nstools", cli::print(&usage()).map(|()| 0)),
         Some("-V" | "--version") => cli::exit("nstools", cli::version("nstools")),
         Some("--list") => {
             let list: String = TOOLS.iter().map(|(n, _)| format!("{n}\n")).collect();
             cli::exit("nstools", cli::print(&list).map(|_| 0))
         }
+        Some("--install") => cli::exit("nstools", install(&args[2..])),
         Some(name) => match find(name) {
             Some(main) => {
                 args.remove(0);
@@ -84,4 +117,96 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
         },
         None => cli::exit("nstools", Err(Error::usage("no tool given"))),
     }
+}
+
+/// `nstools --install [-s] DIR`, as `busybox --install`: a link to this binary for every name it
+/// can be called by. shadow's names only when this binary can do their job (setuid-root, or
+/// `cap_setuid,cap_setgid`): unprivileged users run `newuidmap`/`newgidmap` (util-linux
+/// `unshare --map-users`, rootless Podman), and a plain binary under those names, first in PATH,
+/// would make every such call fail. A file that is not already ours is never replaced.
+fn install(args: &[OsString]) -> Result<i32> {
+    let (symbolic, dir) = match args {
+        [s, d] if s == "-s" => (true, d),
+        [d] if d != "-s" => (false, d),
+        _ => return Err(Error::usage("usage: nstools --install [-s] <dir>")),
+    };
+    let dir = Path::new(dir);
+    let exe = std::fs::read_link("/proc/self/exe").context(|| "cannot find this binary")?;
+    let meta = std::fs::metadata(&exe).context(|| format!("cannot stat {}", exe.display()))?;
+    let privileged = {
+        use std::os::unix::fs::MetadataExt;
+        let setuid_root = meta.uid() == 0 && meta.mode() & libc::S_ISUID != 0;
+        let both = 1 << subid::CAP_SETUID | 1 << subid::CAP_SETGID;
+        setuid_root || crate::sys::file_caps(&exe).is_ok_and(|c| c & both == both)
+    };
+    if !privileged {
+        eprintln!(
+            "nstools: no newuidmap/newgidmap links: {} is neither setuid-root nor has \
+             cap_setuid,cap_setgid, and unprivileged users who run shadow's helpers would fail",
+            exe.display()
+        );
+    }
+    // A link in the binary's own directory names it relatively, so the tree can move.
+    let same_dir = exe
+        .parent()
+        .zip(std::fs::canonicalize(dir).ok())
+        .is_some_and(|(a, b)| a == b);
+    let target = match exe.file_name() {
+        Some(name) if symbolic && same_dir => Path::new(name).to_path_buf(),
+        _ => exe.clone(),
+    };
+    for (name, _) in TOOLS {
+        if !privileged && SHADOW_NAMES.contains(name) {
+            continue;
+        }
+        let link = dir.join(name);
+        if is_ours(&link, &meta) {
+            continue;
+        }
+        if std::fs::symlink_metadata(&link).is_ok() {
+            eprintln!("nstools: not replacing {}: it exists", link.display());
+            continue;
+        }
+        let made = if symbolic {
+            std::os::unix::fs::symlink(&target, &link)
+        } else {
+            std::fs::hard_link(&exe, &link)
+        };
+        if let Some(other) = elsewhere_in_path(name, dir) {
+            eprintln!(
+                "nstools: note: {} shadows {} wherever {} comes first in PATH",
+                link.display(),
+                other.display(),
+                dir.display()
+            );
+        }
+        made.map_err(|e| {
+            let hint = if crate::error::errno_of(&e) == nix::errno::Errno::EXDEV {
+                " (another file system: use -s)"
+            } else {
+                ""
+            };
+            Error::sys(
+                format!("cannot link {} to {}{hint}", link.display(), exe.display()),
+                crate::error::errno_of(&e),
+            )
+        })?;
+    }
+    Ok(0)
+}
+
+/// Whether `link` already leads to this binary (a hard link or a symbolic link to it).
+fn is_ours(link: &Path, exe: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(link).is_ok_and(|m| m.dev() == exe.dev() && m.ino() == exe.ino())
+}
+
+/// The first executable called `name` in PATH outside `dir`: what a link there would shadow.
+fn elsewhere_in_path(name: &str, dir: &Path) -> Option<std::path::PathBuf> {
+    let dir = std::fs::canonicalize(dir).ok()?;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| std::fs::canonicalize(d).is_ok_and(|d| d != dir))
+        .map(|d| d.join(name))
+        .find(|p| nix::unistd::access(p, nix::unistd::AccessFlags::X_OK).is_ok())
 }

@@ -13,76 +13,150 @@ use nix::sys::wait::WaitStatus;
 use nix::unistd::{getpid, Pid};
 
 use crate::cgroup::{self, Cgroupfs, Create, Limits, SelfCgroup};
-use crate::cli;
+use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
 use crate::process::{self, Fork, Supervise};
 
 const NAME: &str = "nscgroup";
 
-const HELP: &str = "\
-Usage:
- nscgroup create <path> [limits]
- nscgroup set <path> <limits>
- nscgroup attach <path> <pid>...
- nscgroup exec <path> [limits] [--rm] [--] <program> [<argument>...]
- nscgroup stat <path> [--json]
- nscgroup kill <path> [<signal>]
- nscgroup freeze|thaw <path>
- nscgroup delete <path> [--kill]
- nscgroup list [<path>]
+/// The subcommands limits apply to.
+const LIMITS: &[&str] = &["create", "set", "exec"];
 
+/// The command line of nscgroup.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &[
+        "nscgroup create <path> [limits]",
+        "nscgroup set <path> <limits>",
+        "nscgroup attach <path> <pid>...",
+        "nscgroup exec <path> [limits] [--rm] [--] <program> [<argument>...]",
+        "nscgroup stat <path> [--json]",
+        "nscgroup kill <path> [<signal>]",
+        "nscgroup freeze|thaw <path>",
+        "nscgroup delete <path> [--kill]",
+        "nscgroup list [<path>]",
+    ],
+    about: "\
 Manage control groups (v2 or v1) by their cgroupfs files. A relative <path> lives
 under the caller's own cgroup; one starting with / is taken from the hierarchy root.
-
-Limits:
-     --memory <size>        memory limit (memory.max, memory.limit_in_bytes)
-     --memory-high <size>   memory throttling point (memory.high, v1 soft limit)
-     --swap <size>          swap limit (memory.swap.max; v1: memory plus swap)
-     --pids <number>        maximum number of processes (pids.max)
-     --cpus <number>        CPU bandwidth in CPUs, e.g. 0.5 (cpu.max, cfs quota)
-     --cpu-weight <number>  CPU weight 1-10000 (cpu.weight, v1 cpu.shares)
-     --cpuset <list>        CPUs to run on, e.g. 0-1 (cpuset.cpus)
-     --io-max <maj:min,key=value...>
-                            I/O limits: rbps, wbps, riops, wiops (io.max, blkio)
-     --set <file=value>     write any other knob file
-   Sizes take K, M, G, T suffixes; 'max' removes a limit.
-
-Options:
-     --controllers <list>   v1 hierarchies to use as well (comma-separated)
-     --root <dir>           cgroupfs mount point (default /sys/fs/cgroup)
-     --rm                   exec: wait for the program, then kill what is left and delete
-     --kill                 delete: kill the processes first
-     --json                 stat: print one JSON object
-
- -h, --help                 display this help
- -V, --version              display version
-
-For more details see nscgroup(1).
-";
-
-const LONGS: &[&str] = &[
-    "help",
-    "version",
-    "memory",
-    "memory-high",
-    "swap",
-    "pids",
-    "cpus",
-    "cpu-weight",
-    "cpuset",
-    "io-max",
-    "set",
-    "controllers",
-    "root",
-    "rm",
-    "kill",
-    "json",
-];
-
-const COMMANDS: &[&str] = &[
-    "create", "set", "attach", "exec", "stat", "kill", "freeze", "thaw", "delete", "list",
-];
+",
+    groups: &[
+        Group::new(
+            "Limits:",
+            &[
+                Flag::new("memory", "memory limit (memory.max, memory.limit_in_bytes)")
+                    .value("<size>")
+                    .only(LIMITS),
+                Flag::new(
+                    "memory-high",
+                    "memory throttling point (memory.high, v1 soft limit)",
+                )
+                .value("<size>")
+                .only(LIMITS),
+                Flag::new("swap", "swap limit (memory.swap.max; v1: memory plus swap)")
+                    .value("<size>")
+                    .only(LIMITS),
+                Flag::new("pids", "maximum number of processes (pids.max)")
+                    .value("<number>")
+                    .only(LIMITS),
+                Flag::new(
+                    "cpus",
+                    "CPU bandwidth in CPUs, e.g. 0.5 (cpu.max, cfs quota)",
+                )
+                .value("<number>")
+                .only(LIMITS),
+                Flag::new(
+                    "cpu-weight",
+                    "CPU weight 1-10000 (cpu.weight, v1 cpu.shares)",
+                )
+                .value("<number>")
+                .only(LIMITS),
+                Flag::new("cpuset", "CPUs to run on, e.g. 0-1 (cpuset.cpus)")
+                    .value("<list>")
+                    .only(LIMITS),
+                Flag::new(
+                    "io-max",
+                    "I/O limits: rbps, wbps, riops, wiops (io.max, blkio)",
+                )
+                .value("<maj:min,key=value...>")
+                .only(LIMITS),
+                Flag::new(
+                    "oom-group",
+                    "on OOM, kill the whole cgroup at once (memory.oom.group, v2)",
+                )
+                .only(LIMITS),
+                Flag::new("set", "write any other knob file")
+                    .value("<file=value>")
+                    .only(LIMITS),
+            ],
+        )
+        .note("   Sizes take K, M, G, T suffixes; 'max' removes a limit.\n"),
+        Group::new(
+            "Options:",
+            &[
+                Flag::new(
+                    "controllers",
+                    "v1 hierarchies to use as well (comma-separated)",
+                )
+                .value("<list>")
+                .hint(Hint::List(&[
+                    "cpuset",
+                    "cpu",
+                    "cpuacct",
+                    "blkio",
+                    "io",
+                    "memory",
+                    "devices",
+                    "freezer",
+                    "net_cls",
+                    "net_prio",
+                    "perf_event",
+                    "hugetlb",
+                    "pids",
+                    "rdma",
+                    "misc",
+                ])),
+                Flag::new("root", "cgroupfs mount point (default /sys/fs/cgroup)")
+                    .value("<dir>")
+                    .hint(Hint::Dir),
+                Flag::new(
+                    "rm",
+                    "exec: wait for the program, then kill what is left and delete",
+                )
+                .only(&["exec"]),
+                Flag::new("kill", "delete: kill the processes first").only(&["delete"]),
+                Flag::new("json", "stat: print one JSON object").only(&["stat"]),
+            ],
+        ),
+    ],
+    commands: &[
+        Command::new("create", "create a cgroup with limits", &[Hint::Cgroup]),
+        Command::new("set", "write limits to a cgroup", &[Hint::Cgroup]),
+        Command::new(
+            "attach",
+            "move processes into a cgroup",
+            &[Hint::Cgroup, Hint::Pid, Hint::More],
+        ),
+        Command::new(
+            "exec",
+            "run a program in a cgroup",
+            &[Hint::Cgroup, Hint::Program],
+        ),
+        Command::new("stat", "print usage figures", &[Hint::Cgroup]),
+        Command::new(
+            "kill",
+            "signal every process",
+            &[Hint::Cgroup, Hint::Signal],
+        ),
+        Command::new("freeze", "freeze the processes", &[Hint::Cgroup]),
+        Command::new("thaw", "thaw the processes", &[Hint::Cgroup]),
+        Command::new("delete", "remove a cgroup", &[Hint::Cgroup]),
+        Command::new("list", "list the cgroups below a path", &[Hint::Cgroup]),
+    ],
+    permute: true,
+    ..Tool::EMPTY
+};
 
 #[derive(Default)]
 struct Opts {
@@ -102,10 +176,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
-    let o = match parse(args)? {
-        Some(o) => o,
-        None => return Ok(0),
-    };
+    let o = parse(args)?;
     let root = o
         .root
         .clone()
@@ -159,58 +230,52 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     Ok(0)
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
-    use lexopt::prelude::*;
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
     let mut o = Opts::default();
-    let mut p = lexopt::Parser::from_iter(args);
-    let mut given: Vec<&'static str> = Vec::new();
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        if let Some(l) = long {
-            given.push(l);
-        }
+    let mut args = Args::new(&TOOL, args);
+    while let Some(arg) = args.next()? {
         let lim = &mut o.limits;
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
-            (_, Some("memory")) => {
-                lim.memory = Some(cgroup::parse_size("memory", &cli::value(&mut p)?)?)
+        match arg {
+            Arg::Flag("memory", v) => {
+                lim.memory = Some(cgroup::parse_size("memory", &v.string()?)?)
             }
-            (_, Some("memory-high")) => {
-                lim.memory_high = Some(cgroup::parse_size("memory-high", &cli::value(&mut p)?)?)
+            Arg::Flag("memory-high", v) => {
+                lim.memory_high = Some(cgroup::parse_size("memory-high", &v.string()?)?)
             }
-            (_, Some("swap")) => lim.swap = Some(cgroup::parse_size("swap", &cli::value(&mut p)?)?),
-            (_, Some("pids")) => {
-                lim.pids = Some(cgroup::parse_count("pids", &cli::value(&mut p)?)?)
+            Arg::Flag("swap", v) => lim.swap = Some(cgroup::parse_size("swap", &v.string()?)?),
+            Arg::Flag("pids", v) => lim.pids = Some(cgroup::parse_count("pids", &v.string()?)?),
+            Arg::Flag("cpus", v) => lim.cpus = Some(cgroup::parse_cpus(&v.string()?)?),
+            Arg::Flag("cpu-weight", v) => {
+                lim.cpu_weight = Some(cgroup::parse_weight(&v.string()?)?)
             }
-            (_, Some("cpus")) => lim.cpus = Some(cgroup::parse_cpus(&cli::value(&mut p)?)?),
-            (_, Some("cpu-weight")) => {
-                lim.cpu_weight = Some(cgroup::parse_weight(&cli::value(&mut p)?)?)
-            }
-            (_, Some("cpuset")) => lim.cpuset = Some(cgroup::parse_cpuset(&cli::value(&mut p)?)?),
-            (_, Some("io-max")) => lim.io_max.push(cgroup::parse_io_max(&cli::value(&mut p)?)?),
-            (_, Some("set")) => lim.set.push(cgroup::parse_set(&cli::value(&mut p)?)?),
-            (_, Some("controllers")) => {
-                for c in cli::value(&mut p)?.split(',').filter(|c| !c.is_empty()) {
+            Arg::Flag("cpuset", v) => lim.cpuset = Some(cgroup::parse_cpuset(&v.string()?)?),
+            Arg::Flag("io-max", v) => lim.io_max.push(cgroup::parse_io_max(&v.string()?)?),
+            Arg::Flag("oom-group", _) => lim.oom_group = Some(true),
+            Arg::Flag("set", v) => lim.set.push(cgroup::parse_set(&v.string()?)?),
+            Arg::Flag("controllers", v) => {
+                for c in v.string()?.split(',').filter(|c| !c.is_empty()) {
                     if !c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
                         return Err(Error::new(format!("invalid controller: '{c}'")));
                     }
                     o.controllers.push(c.to_string());
                 }
             }
-            (_, Some("root")) => o.root = Some(cli::value_os(&mut p)?.into()),
-            (_, Some("rm")) => o.rm = true,
-            (_, Some("kill")) => o.kill = true,
-            (_, Some("json")) => o.json = true,
-            (Value(v), _) if o.command == "exec" && o.operands.len() == 1 => {
-                o.program = cli::rest(v, &mut p)?;
+            Arg::Flag("root", v) => o.root = Some(v.path()),
+            Arg::Flag("rm", _) => o.rm = true,
+            Arg::Flag("kill", _) => o.kill = true,
+            Arg::Flag("json", _) => o.json = true,
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) if o.command == "exec" && o.operands.len() == 1 => {
+                o.program = vec![v];
+                o.program.extend(args.rest()?);
                 break;
             }
-            (Value(v), _) => {
+            Arg::Operand(v) => {
                 let v = v.into_string().map_err(|v| {
                     Error::usage(format!("invalid argument '{}'", v.to_string_lossy()))
                 })?;
                 if o.command.is_empty() {
-                    if !COMMANDS.contains(&v.as_str()) {
+                    if TOOL.command(&v).is_none() {
                         return Err(Error::usage(format!("unknown command '{v}'")));
                     }
                     o.command = v;
@@ -218,15 +283,14 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
                     o.operands.push(v);
                 }
             }
-            (arg, _) => return Err(cli::unknown(arg)),
         }
     }
-    check(&o, &given)?;
-    Ok(Some(o))
+    check(&o, &args)?;
+    Ok(o)
 }
 
 /// Each command takes its own operands and options.
-fn check(o: &Opts, given: &[&str]) -> Result<()> {
+fn check(o: &Opts, args: &Args) -> Result<()> {
     let cmd = o.command.as_str();
     if cmd.is_empty() {
         return Err(Error::usage("no command given"));
@@ -248,20 +312,7 @@ fn check(o: &Opts, given: &[&str]) -> Result<()> {
         };
         return Err(Error::usage(what));
     }
-    for opt in given {
-        let allowed = match *opt {
-            "root" | "controllers" => true,
-            "rm" => cmd == "exec",
-            "kill" => cmd == "delete",
-            "json" => cmd == "stat",
-            _ => matches!(cmd, "create" | "set" | "exec"),
-        };
-        if !allowed {
-            return Err(Error::usage(format!(
-                "option '--{opt}' does not apply to {cmd}"
-            )));
-        }
-    }
+    args.check_command(cmd)?;
     if cmd == "set" && o.limits.is_empty() {
         return Err(Error::usage("set: no limit given"));
     }
@@ -406,4 +457,34 @@ fn die_with(parent: Pid) -> Result<()> {
         return Err(Error::silent(crate::error::EXIT_FAILURE));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> Result<Opts> {
+        parse(["nscgroup"].iter().chain(args).map(OsString::from))
+    }
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
+    }
+
+    #[test]
+    fn options_apply_to_their_commands() {
+        let o = parse_args(&["--memory=1M", "exec", "x", "--rm", "ls", "--json"]).unwrap();
+        assert_eq!(o.program, ["ls", "--json"].map(OsString::from));
+        let e = |args: &[&str]| parse_args(args).err().unwrap().to_string();
+        assert_eq!(
+            e(&["stat", "x", "--rm"]),
+            "option '--rm' does not apply to stat"
+        );
+        assert_eq!(
+            e(&["--pids=4", "list"]),
+            "option '--pids' does not apply to list"
+        );
+        assert_eq!(e(&["bogus"]), "unknown command 'bogus'");
+    }
 }

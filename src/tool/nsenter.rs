@@ -20,7 +20,7 @@ use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 use nix::unistd::{Gid, Uid};
 
-use crate::cli;
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
@@ -30,72 +30,101 @@ use crate::target::{self, CgroupJoin, Target};
 
 const NAME: &str = "nsenter";
 
-const HELP: &str = "\
-Usage:
- nsenter [options] [<program> [<argument>...]]
+/// The value of a namespace option: a namespace file, or `:` and a namespace id.
+const NS_FILE: &str = "<file>|=:<nsid>";
 
-Run a program with namespaces of other processes.
-
-Options:
- -a, --all                     enter all namespaces
- -t, --target <PID>[:<inode>]  target process to get namespaces from
- -m, --mount[=<file>|=:<nsid>] enter mount namespace
- -u, --uts[=<file>|=:<nsid>]   enter UTS namespace (hostname etc)
- -i, --ipc[=<file>|=:<nsid>]   enter System V IPC namespace
- -n, --net[=<file>|=:<nsid>]   enter network namespace
-     --netns <name>            enter network namespace /run/netns/<name>
- -N, --net-socket <fd>         enter socket's network namespace (needs --target)
- -p, --pid[=<file>|=:<nsid>]   enter pid namespace
- -C, --cgroup[=<file>|=:<nsid>]  enter cgroup namespace
- -U, --user[=<file>|=:<nsid>]  enter user namespace
-     --user-parent             enter parent user namespace
- -T, --time[=<file>|=:<nsid>]  enter time namespace
- -S, --setuid <uid>|follow     set uid in entered namespace
- -G, --setgid <gid>|follow     set gid in entered namespace
-     --preserve-credentials    do not touch uids or gids
-     --keep-caps               retain capabilities granted in user namespaces
- -r, --root[=<dir>]            set the root directory
- -w, --wd[=<dir>]              set the working directory
- -W, --wdns <dir>              set the working directory in namespace
- -e, --env                     inherit environment variables from target process
- -F, --no-fork                 do not fork before exec'ing <program>
- -c, --join-cgroup             join the cgroup of the target process
- -Z, --follow-context          set SELinux context according to --target PID
-
- -h, --help                    display this help
- -V, --version                 display version
-
-For more details see nsenter(1).
-";
-
-const LONGS: &[&str] = &[
-    "all",
-    "help",
-    "version",
-    "target",
-    "mount",
-    "uts",
-    "ipc",
-    "net",
-    "netns",
-    "net-socket",
-    "pid",
-    "user",
-    "cgroup",
-    "time",
-    "setuid",
-    "setgid",
-    "root",
-    "wd",
-    "wdns",
-    "env",
-    "no-fork",
-    "join-cgroup",
-    "preserve-credentials",
-    "keep-caps",
-    "user-parent",
-    "follow-context",
-];
+/// The command line of nsenter.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &["nsenter [options] [<program> [<argument>...]]"],
+    about: "Run a program with namespaces of other processes.\n",
+    groups: &[Group::new(
+        "Options:",
+        &[
+            Flag::new("all", "enter all namespaces").short('a'),
+            Flag::new("target", "target process to get namespaces from")
+                .short('t')
+                .value("<pid>[:<inode>]")
+                .hint(Hint::Pid),
+            Flag::new("mount", "enter mount namespace")
+                .short('m')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("uts", "enter UTS namespace (hostname etc)")
+                .short('u')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("ipc", "enter System V IPC namespace")
+                .short('i')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("net", "enter network namespace")
+                .short('n')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("netns", "enter network namespace /run/netns/<name>")
+                .value("<name>")
+                .hint(Hint::Netns),
+            Flag::new(
+                "net-socket",
+                "enter socket's network namespace (needs --target)",
+            )
+            .short('N')
+            .value("<fd>"),
+            Flag::new("pid", "enter pid namespace")
+                .short('p')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("cgroup", "enter cgroup namespace")
+                .short('C')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("user", "enter user namespace")
+                .short('U')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("user-parent", "enter parent user namespace"),
+            Flag::new("time", "enter time namespace")
+                .short('T')
+                .optional(NS_FILE)
+                .hint(Hint::NsFile),
+            Flag::new("setuid", "set uid in entered namespace")
+                .short('S')
+                .value("<uid>|follow")
+                .hint(Hint::Uid),
+            Flag::new("setgid", "set gid in entered namespace")
+                .short('G')
+                .value("<gid>|follow")
+                .hint(Hint::Gid),
+            Flag::new("preserve-credentials", "do not touch uids or gids"),
+            Flag::new(
+                "keep-caps",
+                "retain capabilities granted in user namespaces",
+            ),
+            Flag::new("root", "set the root directory")
+                .short('r')
+                .optional("<dir>")
+                .hint(Hint::Dir),
+            Flag::new("wd", "set the working directory")
+                .short('w')
+                .optional("<dir>")
+                .hint(Hint::Dir),
+            Flag::new("wdns", "set the working directory in namespace")
+                .short('W')
+                .optional("<dir>"),
+            Flag::new("env", "inherit environment variables from target process").short('e'),
+            Flag::new("no-fork", "do not fork before exec'ing <program>").short('F'),
+            Flag::new("join-cgroup", "join the cgroup of the target process").short('c'),
+            Flag::new(
+                "follow-context",
+                "set SELinux context according to --target PID",
+            )
+            .short('Z'),
+        ],
+    )],
+    operands: &[Hint::Program],
+    ..Tool::EMPTY
+};
 
 /// Where a namespace comes from.
 enum NsWant {
@@ -145,17 +174,9 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
-    let opts = match parse(args)? {
-        Parsed::Run(o) => o,
-        Parsed::Exit(code) => return Ok(code),
-    };
+    let opts = parse(args)?;
     let prepared = Prepared::new(&opts)?;
     Err(prepared.execute(&opts))
-}
-
-enum Parsed {
-    Run(Box<Opts>),
-    Exit(i32),
 }
 
 fn want(o: &mut Opts, kind: &'static Kind, w: NsWant) {
@@ -170,20 +191,21 @@ fn cred(text: &str, what: &str) -> Result<Cred> {
     cli::number(text, &format!("failed to parse {what}")).map(Cred::Id)
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
-    use lexopt::prelude::*;
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Box<Opts>> {
     let mut o = Opts::default();
-    let mut p = lexopt::Parser::from_iter(args);
+    let mut args = Args::new(&TOOL, args);
     let (mut wd_given, mut wdns_given) = (false, false);
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        let kind = match (&arg, long) {
-            (Short(c), _) => ns::by_short(*c),
-            (_, Some(l)) => ns::by_long(l),
-            _ => None,
+    while let Some(arg) = args.next()? {
+        let (name, v) = match arg {
+            Arg::Flag(name, v) => (name, v),
+            Arg::Operand(v) => {
+                o.program.push(v);
+                continue;
+            }
         };
-        if let Some(kind) = kind {
+        if let Some(kind) = ns::by_long(name) {
             // An attached value only (`-nFILE`, `-n=FILE`, `--net=FILE`), as getopt's `n::`.
-            let w = match p.optional_value() {
+            let w = match v.optional() {
                 Some(f) if f.as_encoded_bytes().starts_with(b":") => {
                     let text = f.to_string_lossy();
                     let id = cli::number::<u64>(&text[1..], "failed to parse nsid")
@@ -196,19 +218,17 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
             want(&mut o, kind, w);
             continue;
         }
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(Parsed::Exit),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(Parsed::Exit),
-            (Short('a'), _) | (_, Some("all")) => o.all = true,
-            (Short('t'), _) | (_, Some("target")) => {
-                let v = cli::value(&mut p)?;
+        match name {
+            "all" => o.all = true,
+            "target" => {
+                let v = v.string()?;
                 if o.target.is_some() {
                     return Err(Error::new("option --target may be given only once"));
                 }
                 o.target = Some(target::parse_pid_spec(&v)?);
             }
-            (_, Some("netns")) => {
-                let name = cli::value(&mut p)?;
+            "netns" => {
+                let name = v.string()?;
                 if name.is_empty() || name.contains('/') || name == "." || name == ".." {
                     return Err(Error::new(format!(
                         "invalid network namespace name '{name}'"
@@ -221,8 +241,8 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
                     NsWant::File(format!("/run/netns/{name}").into()),
                 );
             }
-            (Short('N'), _) | (_, Some("net-socket")) => {
-                let v = cli::value(&mut p)?;
+            "net-socket" => {
+                let v = v.string()?;
                 o.net_socket = Some(
                     cli::number::<u32>(&v, "failed to parse file descriptor")
                         .ok()
@@ -232,50 +252,42 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed> {
                         })?,
                 );
             }
-            (Short('S'), _) | (_, Some("setuid")) => {
-                o.setuid = Some(cred(&cli::value(&mut p)?, "uid")?)
-            }
-            (Short('G'), _) | (_, Some("setgid")) => {
-                o.setgid = Some(cred(&cli::value(&mut p)?, "gid")?)
-            }
-            (_, Some("preserve-credentials")) => o.preserve_cred = true,
-            (_, Some("keep-caps")) => o.keep_caps = true,
-            (_, Some("user-parent")) => o.user_parent = true,
-            (Short('r'), _) | (_, Some("root")) => {
-                o.root = Some(match p.optional_value() {
+            "setuid" => o.setuid = Some(cred(&v.string()?, "uid")?),
+            "setgid" => o.setgid = Some(cred(&v.string()?, "gid")?),
+            "preserve-credentials" => o.preserve_cred = true,
+            "keep-caps" => o.keep_caps = true,
+            "user-parent" => o.user_parent = true,
+            "root" => {
+                o.root = Some(match v.optional() {
                     Some(d) if !d.is_empty() => Dir::Path(d.into()),
                     _ => Dir::Target,
                 })
             }
-            (Short('w'), _) | (_, Some("wd")) => {
+            "wd" => {
                 wd_given = true;
-                o.wd = Some(match p.optional_value() {
+                o.wd = Some(match v.optional() {
                     Some(d) if !d.is_empty() => Dir::Path(d.into()),
                     _ => Dir::Target,
                 })
             }
-            (Short('W'), _) | (_, Some("wdns")) => {
+            "wdns" => {
                 // Optional in util-linux's getopt string; without a value it does nothing.
                 wdns_given = true;
-                if let Some(d) = p.optional_value().filter(|d| !d.is_empty()) {
+                if let Some(d) = v.optional().filter(|d| !d.is_empty()) {
                     o.wdns = Some(d.into());
                 }
             }
-            (Short('e'), _) | (_, Some("env")) => o.env = true,
-            (Short('F'), _) | (_, Some("no-fork")) => o.no_fork = true,
-            (Short('c'), _) | (_, Some("join-cgroup")) => o.join_cgroup = true,
-            (Short('Z'), _) | (_, Some("follow-context")) => o.follow_context = true,
-            (Value(v), _) => {
-                o.program = cli::rest(v, &mut p)?;
-                break;
-            }
-            (arg, _) => return Err(cli::unknown(arg)),
+            "env" => o.env = true,
+            "no-fork" => o.no_fork = true,
+            "join-cgroup" => o.join_cgroup = true,
+            "follow-context" => o.follow_context = true,
+            name => unreachable!("--{name} is in the table"),
         }
         if wd_given && wdns_given {
             return Err(Error::new("mutually exclusive arguments: --wd --wdns"));
         }
     }
-    Ok(Parsed::Run(Box::new(o)))
+    Ok(Box::new(o))
 }
 
 /// Everything opened and read before the first `setns`.
@@ -433,7 +445,18 @@ impl Prepared {
             });
         }
         let flags = plan.flags();
-        if flags.is_empty() {
+        // Without a namespace, the other options still apply (util-linux up to 2.40); with
+        // nothing at all to do, util-linux's error.
+        let other_work = o.setuid.is_some()
+            || o.setgid.is_some()
+            || o.preserve_cred
+            || o.root.is_some()
+            || o.wd.is_some()
+            || o.wdns.is_some()
+            || o.env
+            || o.join_cgroup
+            || o.follow_context;
+        if flags.is_empty() && !other_work {
             return Err(Error::new("no namespace specified"));
         }
 
@@ -496,7 +519,9 @@ impl Prepared {
     /// Join, set up and execute; only returns on failure.
     fn execute(self, o: &Opts) -> Error {
         match self.enter(o) {
-            Ok(()) => process::exec_or_shell(&o.program),
+            // `$SHELL` may not exist in the joined root: /bin/sh then.
+            Ok(()) if o.program.is_empty() => process::exec_shell_or_sh(),
+            Ok(()) => process::exec(&o.program),
             Err(e) => e,
         }
     }
@@ -597,9 +622,19 @@ mod tests {
     fn opts(args: &[&str]) -> Box<Opts> {
         let mut v = vec![OsString::from("nsenter")];
         v.extend(args.iter().map(OsString::from));
-        match parse(v).unwrap() {
-            Parsed::Run(o) => o,
-            Parsed::Exit(_) => panic!("exited"),
+        parse(v).unwrap()
+    }
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
+    }
+
+    #[test]
+    fn namespace_options_are_the_namespace_table() {
+        for kind in KINDS.iter() {
+            let f = TOOL.flags().find(|f| f.long == kind.long).unwrap();
+            assert_eq!(f.short, Some(kind.short), "{}", kind.long);
         }
     }
 

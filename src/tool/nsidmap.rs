@@ -13,7 +13,7 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
-use crate::cli;
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
 use crate::idmap::{self, c_ulong, Pending, Range, Setgroups};
@@ -22,44 +22,46 @@ use crate::subid::{self, Caller, Which};
 
 const NAME: &str = "nsidmap";
 
-const HELP: &str = "\
-Usage:
- nsidmap [options] <pid>[:<inode>]
-
+/// The command line of nsidmap (as newuidmap and newgidmap it takes shadow's instead).
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &["nsidmap [options] <pid>[:<inode>]"],
+    about: "\
 Write the uid and gid maps of the user namespace of a process, from outside it.
 Installed setuid-root, it lets users map the ranges /etc/subuid and /etc/subgid give them.
-
-Options:
- -u, --uid <inner>:<outer>:<count>
-                           map count uids from outer to inner (repeatable)
- -g, --gid <inner>:<outer>:<count>
-                           map count gids from outer to inner (repeatable)
- -a, --auto                map your /etc/subuid and /etc/subgid ranges,
-                             and your own uid and gid to 0
- -r, --map-root            map your own uid and gid to 0
-     --setgroups allow|deny
-                           control the setgroups syscall in the namespace
-     --show                print the maps of the process
-
- -h, --help                display this help
- -V, --version             display version
-
+",
+    groups: &[Group::new(
+        "Options:",
+        &[
+            Flag::new("uid", "map count uids from outer to inner (repeatable)")
+                .short('u')
+                .value("<inner>:<outer>:<count>"),
+            Flag::new("gid", "map count gids from outer to inner (repeatable)")
+                .short('g')
+                .value("<inner>:<outer>:<count>"),
+            Flag::new(
+                "auto",
+                "map your /etc/subuid and /etc/subgid ranges,\nand your own uid and gid to 0",
+            )
+            .short('a'),
+            Flag::new("map-root", "map your own uid and gid to 0").short('r'),
+            Flag::new(
+                "setgroups",
+                "control the setgroups syscall in the namespace",
+            )
+            .value("allow|deny"),
+            Flag::new("show", "print the maps of the process"),
+        ],
+    )],
+    after: "\
 Called as newuidmap or newgidmap, it takes shadow's arguments:
  newuidmap <pid>|fd:<fd> <uid> <loweruid> <count> [<uid> <loweruid> <count>]...
 
-For more details see nsidmap(1).
-";
-
-const LONGS: &[&str] = &[
-    "uid",
-    "gid",
-    "auto",
-    "map-root",
-    "setgroups",
-    "show",
-    "help",
-    "version",
-];
+",
+    operands: &[Hint::Pid],
+    permute: true,
+    ..Tool::EMPTY
+};
 
 /// The `/etc` the rules are read from.
 const ETC: &str = "/etc";
@@ -106,32 +108,26 @@ fn exit(name: &str, result: Result<i32>) -> ! {
 const MESSAGE_MAX: usize = 512;
 
 fn run(args: Vec<OsString>) -> Result<i32> {
-    match parse(args)? {
-        Some(req) => execute(&req),
-        None => Ok(0),
-    }
+    execute(&parse(args)?)
 }
 
-/// The options, or `None` after `--help`/`--version`.
-fn parse(args: Vec<OsString>) -> Result<Option<Request>> {
-    use lexopt::prelude::*;
+fn parse(args: Vec<OsString>) -> Result<Request> {
     let mut req = Request::default();
-    let mut p = lexopt::Parser::from_iter(args);
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
-            (Short('u'), _) | (_, Some("uid")) => req.uid.push(Range::parse(&cli::value(&mut p)?)?),
-            (Short('g'), _) | (_, Some("gid")) => req.gid.push(Range::parse(&cli::value(&mut p)?)?),
-            (Short('a'), _) | (_, Some("auto")) => req.auto = true,
-            (Short('r'), _) | (_, Some("map-root")) => req.map_root = true,
-            (_, Some("setgroups")) => req.setgroups = Some(Setgroups::parse(&cli::value(&mut p)?)?),
-            (_, Some("show")) => req.show = true,
-            (Value(v), _) if req.target.is_none() => {
+    let mut args = Args::new(&TOOL, args);
+    while let Some(arg) = args.next()? {
+        match arg {
+            Arg::Flag("uid", v) => req.uid.push(Range::parse(&v.string()?)?),
+            Arg::Flag("gid", v) => req.gid.push(Range::parse(&v.string()?)?),
+            Arg::Flag("auto", _) => req.auto = true,
+            Arg::Flag("map-root", _) => req.map_root = true,
+            Arg::Flag("setgroups", v) => req.setgroups = Some(Setgroups::parse(&v.string()?)?),
+            Arg::Flag("show", _) => req.show = true,
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) if req.target.is_none() => {
                 let (pid, inode) = procdir::parse_pid(&v.to_string_lossy())?;
                 req.target = Some(Target::Pid(pid, inode));
             }
-            (arg, _) => return Err(cli::unknown(arg)),
+            Arg::Operand(v) => return Err(cli::unexpected(&v)),
         }
     }
     if req.target.is_none() {
@@ -147,7 +143,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Request>> {
             "nothing to do: give --uid, --gid, --auto, --map-root, --setgroups or --show",
         ));
     }
-    Ok(Some(req))
+    Ok(req)
 }
 
 /// newuidmap/newgidmap: shadow's syntax (numbers as C's `strtoul` reads them), shadow's checks
@@ -167,7 +163,7 @@ fn shadow(name: &'static str, which: Which, args: Vec<OsString>) -> Result<i32> 
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     match args.first().map(String::as_str) {
-        Some("-h" | "--help") => return cli::help(&format!("{usage_line}\n")),
+        Some("-h" | "--help") => return cli::print(&format!("{usage_line}\n")).map(|()| 0),
         Some("-V" | "--version") => return cli::version(name),
         _ => {}
     }
@@ -599,7 +595,7 @@ fn show(target: &ProcDir) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn req(args: &[&str]) -> Result<Option<Request>> {
+    fn req(args: &[&str]) -> Result<Request> {
         let mut v: Vec<OsString> = vec!["nsidmap".into()];
         v.extend(args.iter().map(OsString::from));
         parse(v)
@@ -607,9 +603,7 @@ mod tests {
 
     #[test]
     fn options() {
-        let r = req(&["-u", "0:1000:1", "--gid=0:1000:1", "--map-r", "42:7"])
-            .unwrap()
-            .unwrap();
+        let r = req(&["-u", "0:1000:1", "--gid=0:1000:1", "--map-r", "42:7"]).unwrap();
         assert_eq!(r.uid.len(), 1);
         assert_eq!(r.gid.len(), 1);
         assert!(r.map_root && !r.auto);
@@ -657,6 +651,11 @@ mod tests {
         ] {
             assert_eq!(c_pid(text), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
     }
 
     #[test]

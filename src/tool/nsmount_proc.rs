@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use nix::errno::Errno;
 use nix::mount::MsFlags;
 
-use crate::cli;
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Error, Result};
 use crate::mount;
 use crate::ns;
@@ -15,37 +15,39 @@ use crate::process;
 
 const NAME: &str = "nsmount-proc";
 
-const HELP: &str = "\
-Usage:
- nsmount-proc [options] [--] [<program> [<argument>...]]
+const HIDEPID: &[&str] = &["0", "1", "2", "off", "noaccess", "invisible", "ptraceable"];
 
+/// The command line of nsmount-proc.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &["nsmount-proc [options] [--] [<program> [<argument>...]]"],
+    about: "\
 Mount a fresh proc filesystem in the current mount namespace and run a program
 (default ${SHELL} or /bin/sh). Refuses to run in the original mount namespace.
-
-Options:
- -d, --dir <dir>           mount point (default /proc)
- --hidepid <mode>          0|1|2|off|noaccess|invisible|ptraceable
- --subset <subset>         only show a subset (pid)
- --no-private              do not make / recursively private first
- --force                   run even in what looks like the original mount namespace
-
- -h, --help                display this help
- -V, --version             display version
-
-For more details see nsmount-proc(1).
-";
-
-const LONGS: &[&str] = &[
-    "help",
-    "version",
-    "dir",
-    "hidepid",
-    "subset",
-    "no-private",
-    "force",
-];
-
-const HIDEPID: &[&str] = &["0", "1", "2", "off", "noaccess", "invisible", "ptraceable"];
+",
+    groups: &[Group::new(
+        "Options:",
+        &[
+            Flag::new("dir", "mount point (default /proc)")
+                .short('d')
+                .value("<dir>")
+                .hint(Hint::Dir),
+            Flag::new("hidepid", "0|1|2|off|noaccess|invisible|ptraceable")
+                .value("<mode>")
+                .hint(Hint::List(HIDEPID)),
+            Flag::new("subset", "only show a subset (pid)")
+                .value("<subset>")
+                .hint(Hint::List(&["pid"])),
+            Flag::new("no-private", "do not make / recursively private first"),
+            Flag::new(
+                "force",
+                "run even in what looks like the original mount namespace",
+            ),
+        ],
+    )],
+    operands: &[Hint::Program],
+    ..Tool::EMPTY
+};
 
 struct Opts {
     dir: PathBuf,
@@ -61,9 +63,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
-    let Some(o) = parse(args)? else {
-        return Ok(0);
-    };
+    let o = parse(args)?;
     crate::error::nonempty(o.dir.as_os_str(), "path for --dir")?;
     process::check_program(&o.program)?;
     if !o.force && !ns::is_new("mnt")? {
@@ -93,9 +93,7 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     Err(process::exec_or_shell(&o.program))
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
-    use lexopt::prelude::*;
-    let mut p = lexopt::Parser::from_iter(args);
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
     let mut o = Opts {
         dir: "/proc".into(),
         hidepid: None,
@@ -104,33 +102,39 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
         force: false,
         program: Vec::new(),
     };
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
-            (Short('d'), _) | (_, Some("dir")) => o.dir = cli::value_os(&mut p)?.into(),
-            (_, Some("hidepid")) => {
-                let v = cli::value(&mut p)?;
+    let mut args = Args::new(&TOOL, args);
+    while let Some(arg) = args.next()? {
+        match arg {
+            Arg::Flag("dir", v) => o.dir = v.path(),
+            Arg::Flag("hidepid", v) => {
+                let v = v.string()?;
                 if !HIDEPID.contains(&v.as_str()) {
                     return Err(Error::usage(format!("unsupported hidepid mode: {v}")));
                 }
                 o.hidepid = Some(v);
             }
-            (_, Some("subset")) => {
-                let v = cli::value(&mut p)?;
+            Arg::Flag("subset", v) => {
+                let v = v.string()?;
                 if v != "pid" {
                     return Err(Error::usage(format!("unsupported subset: {v}")));
                 }
                 o.subset = Some(v);
             }
-            (_, Some("no-private")) => o.private = false,
-            (_, Some("force")) => o.force = true,
-            (Value(v), _) => {
-                o.program = cli::rest(v, &mut p)?;
-                break;
-            }
-            (arg, _) => return Err(cli::unknown(arg)),
+            Arg::Flag("no-private", _) => o.private = false,
+            Arg::Flag("force", _) => o.force = true,
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) => o.program.push(v),
         }
     }
-    Ok(Some(o))
+    Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
+    }
 }

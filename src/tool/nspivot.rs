@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli;
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{nonempty, Context, Error, Result};
 use crate::ns;
@@ -14,35 +14,49 @@ use crate::rootfs::{self, Bind, Layout};
 
 const NAME: &str = "nspivot";
 
-const HELP: &str = "\
-Usage:
- nspivot [options] <newroot> [--] [<program> [<argument>...]]
-
+/// The command line of nspivot.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &["nspivot [options] <newroot> [--] [<program> [<argument>...]]"],
+    about: "\
 Make <newroot> the root of the current mount namespace, with fresh /proc, /sys
 and /dev, and run a program in it (default /bin/sh).
 Must run in a new mount namespace (see nsunshare(1)).
-
-Options:
- --no-proc                 do not mount a fresh /proc
- --no-sys                  do not mount /sys
- --no-dev                  do not build /dev
- --ro                      make the new root read-only (/dev, /proc, /tmp stay writable)
- --tmpfs <dir>             mount a tmpfs on <dir> in the new root (repeatable)
- --bind <src>:<dst>        bind-mount <src> on <dst> in the new root (repeatable)
- --ro-bind <src>:<dst>     bind-mount <src> on <dst> read-only (repeatable)
- --hostname <name>         set the hostname (needs a new UTS namespace)
- --wd <dir>                working directory in the new root (default /)
-
- -h, --help                display this help
- -V, --version             display version
-
-For more details see nspivot(1).
-";
-
-const LONGS: &[&str] = &[
-    "help", "version", "no-proc", "no-sys", "no-dev", "ro", "tmpfs", "bind", "ro-bind", "hostname",
-    "wd",
-];
+",
+    groups: &[Group::new(
+        "Options:",
+        &[
+            Flag::new("no-proc", "do not mount a fresh /proc"),
+            Flag::new("no-sys", "do not mount /sys"),
+            Flag::new("no-dev", "do not build /dev"),
+            Flag::new(
+                "ro",
+                "make the new root read-only (/dev, /proc, /tmp stay writable)",
+            ),
+            Flag::new(
+                "tmpfs",
+                "mount a tmpfs on <dir> in the new root (repeatable)",
+            )
+            .value("<dir>"),
+            Flag::new(
+                "bind",
+                "bind-mount <src> on <dst> in the new root (repeatable)",
+            )
+            .value("<src>:<dst>")
+            .hint(Hint::File),
+            Flag::new(
+                "ro-bind",
+                "bind-mount <src> on <dst> read-only (repeatable)",
+            )
+            .value("<src>:<dst>")
+            .hint(Hint::File),
+            Flag::new("hostname", "set the hostname (needs a new UTS namespace)").value("<name>"),
+            Flag::new("wd", "working directory in the new root (default /)").value("<dir>"),
+        ],
+    )],
+    operands: &[Hint::Dir, Hint::Program],
+    ..Tool::EMPTY
+};
 
 struct Opts {
     root: PathBuf,
@@ -57,9 +71,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
-    let Some(o) = parse(args)? else {
-        return Ok(0);
-    };
+    let o = parse(args)?;
     nonempty(o.root.as_os_str(), "path for the new root")?;
     for t in &o.layout.tmpfs {
         nonempty(t.as_os_str(), "path for --tmpfs")?;
@@ -136,46 +148,53 @@ fn set_hostname(name: &str) -> Result<OsString> {
     Ok(old)
 }
 
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
-    use lexopt::prelude::*;
-    let mut p = lexopt::Parser::from_iter(args);
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
     let mut layout = Layout::default();
-    let (mut hostname, mut wd, mut root) = (None, None, None);
-    let mut program = Vec::new();
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
-            (_, Some("no-proc")) => layout.proc = false,
-            (_, Some("no-sys")) => layout.sys = false,
-            (_, Some("no-dev")) => layout.dev = false,
-            (_, Some("ro")) => layout.ro = true,
-            (_, Some("tmpfs")) => layout.tmpfs.push(cli::value_os(&mut p)?.into()),
-            (_, Some(which @ ("bind" | "ro-bind"))) => {
-                let spec = cli::value(&mut p)?;
-                layout.binds.push(Bind::parse(&spec, which == "ro-bind")?);
+    let (mut hostname, mut wd) = (None, None);
+    let mut operands = Vec::new();
+    let mut args = Args::new(&TOOL, args);
+    while let Some(arg) = args.next()? {
+        match arg {
+            Arg::Flag("no-proc", _) => layout.proc = false,
+            Arg::Flag("no-sys", _) => layout.sys = false,
+            Arg::Flag("no-dev", _) => layout.dev = false,
+            Arg::Flag("ro", _) => layout.ro = true,
+            Arg::Flag("tmpfs", v) => layout.tmpfs.push(v.path()),
+            Arg::Flag(which @ ("bind" | "ro-bind"), v) => {
+                layout
+                    .binds
+                    .push(Bind::parse(&v.string()?, which == "ro-bind")?);
             }
-            (_, Some("hostname")) => hostname = Some(cli::value(&mut p)?),
-            (_, Some("wd")) => wd = Some(cli::value_os(&mut p)?.into()),
-            (Value(v), _) if root.is_none() => {
-                root = Some(PathBuf::from(v));
-                // The program and its arguments are taken as they are, after an optional `--`.
-                let mut rest: Vec<OsString> = p.raw_args()?.collect();
-                if rest.first().is_some_and(|a| a == "--") {
-                    rest.remove(0);
-                }
-                program = rest;
-                break;
-            }
-            (arg, _) => return Err(cli::unknown(arg)),
+            Arg::Flag("hostname", v) => hostname = Some(v.string()?),
+            Arg::Flag("wd", v) => wd = Some(v.path()),
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) => operands.push(v),
         }
     }
-    let root = root.ok_or_else(|| Error::usage("no new root given"))?;
-    Ok(Some(Opts {
-        root,
+    let mut operands = operands.into_iter();
+    let root = operands
+        .next()
+        .ok_or_else(|| Error::usage("no new root given"))?;
+    // The program and its arguments are taken as they are, after an optional `--`.
+    let mut program: Vec<OsString> = operands.collect();
+    if program.first().is_some_and(|a| a == "--") {
+        program.remove(0);
+    }
+    Ok(Opts {
+        root: root.into(),
         layout,
         hostname,
         wd,
         program,
-    }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
+    }
 }

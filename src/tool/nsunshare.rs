@@ -17,9 +17,20 @@
 //! setup commands and undo its binds and pid file. No signal or parent-death race is involved:
 //! the pipe is closed by whatever ends the only process that may still run the program. Only
 //! the last two system calls are a window: killed as it sends the commit or inside `execve`,
-//! the program has not run and the work stays. So does what `H` made when `H` itself is killed with `SIGKILL` while it works
-//! (a run over the same files succeeds, binding them again).
+//! the program has not run and the work stays. So does what `H` made when `H` itself is killed
+//! with `SIGKILL` while it works (a run over the same files succeeds, binding them again).
+//!
+//! `--into-cgroup`: a cgroup namespace is rooted where its maker is when it is made, so `C` is
+//! created inside its cgroup ([`Placement::fork`], `clone3(CLONE_INTO_CGROUP)`), moves into the
+//! rest (v1), and makes the cgroup namespace itself; `P` unshares the others and stays outside,
+//! as does `H`, which starts once `C` is in. Without `--fork`, `P` moves itself in first.
+//!
+//! `--init`: `C` is the init and forks the program's process once the single id maps are
+//! written; it then takes the program's ids, so that inside it is the container's root rather
+//! than an unmapped `nobody`, hardens ([`process::run_init`]) and only then lets the program's
+//! process go on.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -30,7 +41,8 @@ use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
 
-use crate::cli;
+use crate::cgroup::{self, Cgroupfs, Placement, SelfCgroup};
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
@@ -40,113 +52,224 @@ use crate::sys;
 
 const NAME: &str = "nsunshare";
 
-const HELP: &str = "\
-Usage:
- nsunshare [options] [<program> [<argument>...]]
-
-Run a program with some namespaces unshared from the parent.
-
-Options:
- -m, --mount[=<file>]      unshare mounts namespace
- -u, --uts[=<file>]        unshare UTS namespace (hostname etc)
- -i, --ipc[=<file>]        unshare System V IPC namespace
- -n, --net[=<file>]        unshare network namespace
- -p, --pid[=<file>]        unshare pid namespace
- -U, --user[=<file>]       unshare user namespace
- -C, --cgroup[=<file>]     unshare cgroup namespace
- -T, --time[=<file>]       unshare time namespace
-
- --mount-proc[=<dir>]      mount proc filesystem first (implies --mount)
- --mount-binfmt[=<dir>]    mount binfmt filesystem first (implies --user and --mount)
- -l, --load-interp <def>   load binfmt definition in the namespace (implies --mount-binfmt)
- --propagation slave|shared|private|unchanged
-                           modify mount propagation in mount namespace
- -R, --root <dir>          run the command with root directory set to <dir>
- -w, --wd <dir>            change working directory to <dir>
-
- -S, --setuid <uid>        set uid in entered namespace
- -G, --setgid <gid>        set gid in entered namespace
- --map-user <uid>|<name>   map current user to uid (implies --user)
- --map-group <gid>|<name>  map current group to gid (implies --user)
- -r, --map-root-user       map current user to root (implies --user)
- -c, --map-current-user    map current user to itself (implies --user)
- --map-auto                map users and groups automatically (implies --user)
- --map-subids              map the first block of user IDs owned by euid (implies --user)
- --map-users <inneruid>:<outeruid>:<count>|auto|subids|all
-                           map count users from outeruid to inneruid (implies --user)
- --map-groups <innergid>:<outergid>:<count>|auto|subids|all
-                           map count groups from outergid to innergid (implies --user)
- --owner <uid>:<gid>       set the user namespace owner (implies --user)
-
- -f, --fork                fork before launching <program>
- --kill-child[=<signame>]  when dying, kill the forked child (implies --fork)
-                             defaults to SIGKILL
- --forward-signals         forward every catchable signal to the child (implies --fork)
-
- --setgroups allow|deny    control the setgroups syscall in user namespaces
- --keep-caps               retain capabilities granted in user namespaces
-
- --monotonic <offset>      set clock monotonic offset (seconds) in time namespaces
- --boottime <offset>       set clock boottime offset (seconds) in time namespaces
- --clear-env               do not inherit environment variables from the calling process
- --whitelist-env <list>    clear environment except for specified variables
-
- --setup <command>         run <command> with /bin/sh -c in the original namespaces, with
-                             NS_PID set, before <program> starts (repeatable)
- --pid-file <file>         write the pid of the process in the namespaces to <file>
- --init                    run <program> under a minimal init as pid 2 (needs --fork --pid)
- --hostname <name>         set the hostname in the new UTS namespace (needs --uts)
- --domainname <name>       set the NIS domain name in the new UTS namespace (needs --uts)
-
- -h, --help                display this help
- -V, --version             display version
-
-For more details see nsunshare(1).
-";
-
-const LONGS: &[&str] = &[
-    "help",
-    "version",
-    "mount",
-    "uts",
-    "ipc",
-    "net",
-    "pid",
-    "user",
-    "cgroup",
-    "time",
-    "fork",
-    "kill-child",
-    "forward-signals",
-    "mount-proc",
-    "mount-binfmt",
-    "load-interp",
-    "map-user",
-    "map-users",
-    "map-group",
-    "map-groups",
-    "map-root-user",
-    "map-current-user",
-    "map-auto",
-    "map-subids",
-    "owner",
-    "propagation",
-    "setgroups",
-    "keep-caps",
-    "setuid",
-    "setgid",
-    "root",
-    "wd",
-    "monotonic",
-    "boottime",
-    "clear-env",
-    "whitelist-env",
-    "hostname",
-    "domainname",
-    "setup",
-    "pid-file",
-    "init",
-];
+/// The command line of nsunshare.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    usage: &["nsunshare [options] [<program> [<argument>...]]"],
+    about: "Run a program with some namespaces unshared from the parent.\n",
+    groups: &[
+        Group::new(
+            "Options:",
+            &[
+                Flag::new("mount", "unshare mounts namespace")
+                    .short('m')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("uts", "unshare UTS namespace (hostname etc)")
+                    .short('u')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("ipc", "unshare System V IPC namespace")
+                    .short('i')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("net", "unshare network namespace")
+                    .short('n')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("pid", "unshare pid namespace")
+                    .short('p')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("user", "unshare user namespace")
+                    .short('U')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("cgroup", "unshare cgroup namespace")
+                    .short('C')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+                Flag::new("time", "unshare time namespace")
+                    .short('T')
+                    .optional_long("<file>")
+                    .hint(Hint::File),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new(
+                    "mount-proc",
+                    "mount proc filesystem first (implies --mount)",
+                )
+                .optional_long("<dir>")
+                .hint(Hint::Dir),
+                Flag::new(
+                    "mount-binfmt",
+                    "mount binfmt filesystem first (implies --user and --mount)",
+                )
+                .optional_long("<dir>")
+                .hint(Hint::Dir),
+                Flag::new(
+                    "load-interp",
+                    "load binfmt definition in the namespace (implies --mount-binfmt)",
+                )
+                .short('l')
+                .value("<def>"),
+                Flag::new("propagation", "modify mount propagation in mount namespace")
+                    .value("slave|shared|private|unchanged"),
+                Flag::new("root", "run the command with root directory set to <dir>")
+                    .short('R')
+                    .value("<dir>")
+                    .hint(Hint::Dir),
+                Flag::new("wd", "change working directory to <dir>")
+                    .short('w')
+                    .value("<dir>")
+                    .hint(Hint::Dir),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new("fork", "fork before launching <program>").short('f'),
+                Flag::new(
+                    "kill-child",
+                    "when dying, kill the forked child (implies --fork)\ndefaults to SIGKILL",
+                )
+                .optional_long("<signame>")
+                .hint(Hint::Signal),
+                Flag::new(
+                    "forward-signals",
+                    "forward every catchable signal to the child (implies --fork)",
+                ),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new(
+                    "setgroups",
+                    "control the setgroups syscall in user namespaces",
+                )
+                .value("allow|deny"),
+                Flag::new(
+                    "keep-caps",
+                    "retain capabilities granted in user namespaces",
+                ),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new("setuid", "set uid in entered namespace")
+                    .short('S')
+                    .value("<uid>")
+                    .hint(Hint::Uid),
+                Flag::new("setgid", "set gid in entered namespace")
+                    .short('G')
+                    .value("<gid>")
+                    .hint(Hint::Gid),
+                Flag::new("map-user", "map current user to uid (implies --user)")
+                    .value("<uid>|<name>")
+                    .hint(Hint::User),
+                Flag::new(
+                    "map-users",
+                    "map count users from outeruid to inneruid (implies --user)",
+                )
+                .value("<inneruid>:<outeruid>:<count>|auto|subids|all"),
+                Flag::new("map-group", "map current group to gid (implies --user)")
+                    .value("<gid>|<name>")
+                    .hint(Hint::Group),
+                Flag::new(
+                    "map-groups",
+                    "map count groups from outergid to innergid (implies --user)",
+                )
+                .value("<innergid>:<outergid>:<count>|auto|subids|all"),
+                Flag::new("map-root-user", "map current user to root (implies --user)").short('r'),
+                Flag::new(
+                    "map-current-user",
+                    "map current user to itself (implies --user)",
+                )
+                .short('c'),
+                Flag::new(
+                    "map-auto",
+                    "map users and groups automatically (implies --user)",
+                ),
+                Flag::new(
+                    "map-subids",
+                    "map the first block of user IDs owned by euid (implies --user)",
+                ),
+                Flag::new("owner", "set the user namespace owner (implies --user)")
+                    .value("<uid>:<gid>"),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new(
+                    "monotonic",
+                    "set clock monotonic offset (seconds) in time namespaces",
+                )
+                .value("<offset>"),
+                Flag::new(
+                    "boottime",
+                    "set clock boottime offset (seconds) in time namespaces",
+                )
+                .value("<offset>"),
+                Flag::new(
+                    "clear-env",
+                    "do not inherit environment variables from the calling process",
+                ),
+                Flag::new(
+                    "whitelist-env",
+                    "clear environment except for specified variables",
+                )
+                .value("<list>")
+                .hint(Hint::EnvVar),
+            ],
+        ),
+        Group::new(
+            "",
+            &[
+                Flag::new(
+                    "setup",
+                    "run <command> with /bin/sh -c in the original namespaces, with\n\
+                     NS_PID set, before <program> starts (repeatable)",
+                )
+                .value("<command>")
+                .hint(Hint::Command),
+                Flag::new(
+                    "pid-file",
+                    "write the pid of the process in the namespaces to <file>",
+                )
+                .value("<file>")
+                .hint(Hint::File),
+                Flag::new(
+                    "init",
+                    "run <program> under a minimal init as pid 2 (needs --fork --pid)",
+                ),
+                Flag::new(
+                    "into-cgroup",
+                    "start the process in the existing cgroup <path>",
+                )
+                .value("<path>")
+                .hint(Hint::Cgroup),
+                Flag::new(
+                    "hostname",
+                    "set the hostname in the new UTS namespace (needs --uts)",
+                )
+                .value("<name>"),
+                Flag::new(
+                    "domainname",
+                    "set the NIS domain name in the new UTS namespace (needs --uts)",
+                )
+                .value("<name>"),
+            ],
+        ),
+    ],
+    operands: &[Hint::Program],
+    ..Tool::EMPTY
+};
 
 const BINFMT_DIR: &str = "/proc/sys/fs/binfmt_misc";
 
@@ -182,6 +305,8 @@ struct Opts {
     setup: Vec<String>,
     pid_file: Option<PathBuf>,
     init: bool,
+    /// `--into-cgroup`: a cgroup path as nscgroup takes it.
+    into_cgroup: Option<String>,
     program: Vec<OsString>,
 }
 
@@ -217,6 +342,7 @@ impl Default for Opts {
             setup: Vec::new(),
             pid_file: None,
             init: false,
+            into_cgroup: None,
             program: Vec::new(),
         }
     }
@@ -238,49 +364,38 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
         euid: geteuid().as_raw(),
         egid: getegid().as_raw(),
     };
-    let opts = match parse(args, caller)? {
-        Parsed::Run(o) => o,
-        Parsed::Exit(code) => return Ok(code),
-    };
+    let opts = parse(args, caller)?;
     let plan = Plan::new(opts, caller)?;
     plan.execute()
 }
 
-enum Parsed {
-    Run(Box<Opts>),
-    Exit(i32),
-}
-
-fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Parsed> {
-    use lexopt::prelude::*;
+fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box<Opts>> {
     let mut o = Opts::default();
-    let mut p = lexopt::Parser::from_iter(args);
+    let mut args = Args::new(&TOOL, args);
     let etc = Path::new("/etc");
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        // Namespace flags: short or long, the long form with an optional `=FILE` to persist it.
-        let kind = match (&arg, long) {
-            (Short(c), _) => ns::by_short(*c),
-            (_, Some(l)) => ns::by_long(l),
-            _ => None,
+    let user = CloneFlags::CLONE_NEWUSER;
+    while let Some(arg) = args.next()? {
+        let (name, v) = match arg {
+            Arg::Flag(name, v) => (name, v),
+            Arg::Operand(v) => {
+                o.program.push(v);
+                continue;
+            }
         };
-        if let Some(kind) = kind {
+        // Namespace flags: short or long, the long form with an optional `=FILE` to persist it.
+        if let Some(kind) = ns::by_long(name) {
             o.flags |= kind.flag;
-            if long.is_some() {
-                if let Some(file) = cli::optional_long(&mut p)? {
-                    o.persist.retain(|(k, _)| *k != kind);
-                    o.persist.push((kind, file.into()));
-                }
+            if let Some(file) = v.optional() {
+                o.persist.retain(|(k, _)| *k != kind);
+                o.persist.push((kind, file.into()));
             }
             continue;
         }
-        let user = CloneFlags::CLONE_NEWUSER;
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(Parsed::Exit),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(Parsed::Exit),
-            (Short('f'), _) | (_, Some("fork")) => o.fork = true,
-            (_, Some("kill-child")) => {
+        match name {
+            "fork" => o.fork = true,
+            "kill-child" => {
                 o.fork = true;
-                o.kill_child = Some(match cli::optional_long(&mut p)? {
+                o.kill_child = Some(match v.optional() {
                     None => libc::SIGKILL,
                     Some(s) => {
                         let s = s.to_string_lossy();
@@ -289,18 +404,17 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
                     }
                 });
             }
-            (_, Some("forward-signals")) => {
+            "forward-signals" => {
                 o.fork = true;
                 o.forward_signals = true;
             }
-            (_, Some("mount-proc")) => {
+            "mount-proc" => {
                 o.flags |= CloneFlags::CLONE_NEWNS;
-                o.mount_proc =
-                    Some(cli::optional_long(&mut p)?.map_or("/proc".into(), PathBuf::from));
+                o.mount_proc = Some(v.optional().map_or("/proc".into(), PathBuf::from));
             }
-            (_, Some("mount-binfmt")) => {
+            "mount-binfmt" => {
                 o.flags |= CloneFlags::CLONE_NEWNS | user;
-                match cli::optional_long(&mut p)? {
+                match v.optional() {
                     Some(dir) => o.mount_binfmt = Some(dir.into()),
                     None => {
                         o.mount_proc.get_or_insert_with(|| "/proc".into());
@@ -308,37 +422,36 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
                     }
                 }
             }
-            (Short('l'), _) | (_, Some("load-interp")) => {
+            "load-interp" => {
                 o.flags |= CloneFlags::CLONE_NEWNS | user;
                 if o.mount_binfmt.is_none() {
                     o.mount_proc.get_or_insert_with(|| "/proc".into());
                     o.mount_binfmt = Some(BINFMT_DIR.into());
                 }
-                o.load_interp = Some(cli::value(&mut p)?);
+                o.load_interp = Some(v.string()?);
             }
-            (_, Some("map-user")) => {
+            "map-user" => {
                 o.flags |= user;
-                o.map_user = Some(crate::users::uid(etc, &cli::value(&mut p)?)?);
+                o.map_user = Some(crate::users::uid(etc, &v.string()?)?);
             }
-            (_, Some("map-group")) => {
+            "map-group" => {
                 o.flags |= user;
-                o.map_group = Some(crate::users::gid(etc, &cli::value(&mut p)?)?);
+                o.map_group = Some(crate::users::gid(etc, &v.string()?)?);
             }
-            (Short('r'), _) | (_, Some("map-root-user")) => {
+            "map-root-user" => {
                 o.flags |= user;
                 o.map_user = Some(0);
                 o.map_group = Some(0);
             }
-            (Short('c'), _) | (_, Some("map-current-user")) => {
+            "map-current-user" => {
                 o.flags |= user;
                 o.map_user = Some(caller.euid);
                 o.map_group = Some(caller.egid);
             }
-            (_, Some(which @ ("map-users" | "map-groups"))) => {
+            which @ ("map-users" | "map-groups") => {
                 o.flags |= user;
                 let groups = which == "map-groups";
-                let value = cli::value(&mut p)?;
-                let ranges = map_ranges(&value, groups, caller)?;
+                let ranges = map_ranges(&v.string()?, groups, caller)?;
                 let list = if groups {
                     &mut o.group_ranges
                 } else {
@@ -346,7 +459,7 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
                 };
                 list.extend(ranges);
             }
-            (_, Some(which @ ("map-auto" | "map-subids"))) => {
+            which @ ("map-auto" | "map-subids") => {
                 o.flags |= user;
                 let spec = if which == "map-auto" {
                     "auto"
@@ -356,9 +469,9 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
                 o.user_ranges.extend(map_ranges(spec, false, caller)?);
                 o.group_ranges.extend(map_ranges(spec, true, caller)?);
             }
-            (_, Some("owner")) => {
+            "owner" => {
                 o.flags |= user;
-                let v = cli::value(&mut p)?;
+                let v = v.string()?;
                 let parsed = v.split_once(':').and_then(|(u, g)| {
                     Some((
                         cli::number::<u32>(u, "").ok()?,
@@ -369,52 +482,56 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Par
                     parsed.ok_or_else(|| Error::new(format!("failed to parse owner: '{v}'")))?,
                 );
             }
-            (_, Some("propagation")) => {
-                o.propagation = Some(mount::parse_propagation(&cli::value(&mut p)?)?)
-            }
-            (_, Some("setgroups")) => o.setgroups = Some(Setgroups::parse(&cli::value(&mut p)?)?),
-            (_, Some("keep-caps")) => o.keep_caps = true,
-            (Short('S'), _) | (_, Some("setuid")) => {
-                o.setuid = Some(cli::number(&cli::value(&mut p)?, "failed to parse uid")?)
-            }
-            (Short('G'), _) | (_, Some("setgid")) => {
-                o.setgid = Some(cli::number(&cli::value(&mut p)?, "failed to parse gid")?)
-            }
-            (Short('R'), _) | (_, Some("root")) => o.root = Some(cli::value_os(&mut p)?.into()),
-            (Short('w'), _) | (_, Some("wd")) => o.wd = Some(cli::value_os(&mut p)?.into()),
-            (_, Some("monotonic")) => {
+            "propagation" => o.propagation = Some(mount::parse_propagation(&v.string()?)?),
+            "setgroups" => o.setgroups = Some(Setgroups::parse(&v.string()?)?),
+            "keep-caps" => o.keep_caps = true,
+            "setuid" => o.setuid = Some(cli::number(&v.string()?, "failed to parse uid")?),
+            "setgid" => o.setgid = Some(cli::number(&v.string()?, "failed to parse gid")?),
+            "root" => o.root = Some(v.path()),
+            "wd" => o.wd = Some(v.path()),
+            "monotonic" => {
                 o.monotonic = Some(cli::number(
-                    &cli::value(&mut p)?,
+                    &v.string()?,
                     "failed to parse monotonic offset",
                 )?)
             }
-            (_, Some("boottime")) => {
+            "boottime" => {
                 o.boottime = Some(cli::number(
-                    &cli::value(&mut p)?,
+                    &v.string()?,
                     "failed to parse boottime offset",
                 )?)
             }
-            (_, Some("clear-env")) => o.clear_env = true,
-            (_, Some("whitelist-env")) => {
-                let list = cli::value(&mut p)?;
+            "clear-env" => o.clear_env = true,
+            "whitelist-env" => {
+                let list = v.string()?;
                 let keep = o.keep_env.get_or_insert_with(Vec::new);
                 for name in list.split(',').filter(|n| !n.is_empty()) {
                     keep.push((name.to_string(), std::env::var_os(name)));
                 }
             }
-            (_, Some("hostname")) => o.hostname = Some(cli::value(&mut p)?),
-            (_, Some("domainname")) => o.domainname = Some(cli::value(&mut p)?),
-            (_, Some("setup")) => o.setup.push(cli::value(&mut p)?),
-            (_, Some("pid-file")) => o.pid_file = Some(cli::value_os(&mut p)?.into()),
-            (_, Some("init")) => o.init = true,
-            (Value(v), _) => {
-                o.program = cli::rest(v, &mut p)?;
-                break;
-            }
-            (arg, _) => return Err(cli::unknown(arg)),
+            "hostname" => o.hostname = Some(v.string()?),
+            "domainname" => o.domainname = Some(v.string()?),
+            "setup" => o.setup.push(v.string()?),
+            "pid-file" => o.pid_file = Some(v.path()),
+            "init" => o.init = true,
+            "into-cgroup" => o.into_cgroup = Some(v.string()?),
+            name => unreachable!("--{name} is in the table"),
         }
     }
-    Ok(Parsed::Run(Box::new(o)))
+    Ok(Box::new(o))
+}
+
+/// `--into-cgroup PATH`: the cgroup, which must exist (`nscgroup create` makes it), in every
+/// hierarchy where it does; a relative PATH lives under our own cgroup.
+fn placement_in(path: &str) -> Result<Placement> {
+    let fs = Cgroupfs::open(Path::new(cgroup::DEFAULT_ROOT), SelfCgroup::read()?)?;
+    let groups = fs.existing(path, &[]).map_err(|e| match e.errno() {
+        Some(nix::errno::Errno::ENOENT) => {
+            Error::new(format!("{e} (make it first: nscgroup create {path})"))
+        }
+        _ => e,
+    })?;
+    Placement::new(&groups)
 }
 
 /// The ranges of one `--map-users`/`--map-groups` value.
@@ -494,6 +611,10 @@ struct Plan {
     /// Single mappings `P` (or `C`) writes to its own `/proc/self` after `unshare()`.
     self_uid: Option<u32>,
     self_gid: Option<u32>,
+    /// Whether this process (or the one it was forked from) wrote them already.
+    own_maps_written: Cell<bool>,
+    /// `--into-cgroup`: where the process that runs the program starts.
+    placement: Option<Placement>,
 }
 
 impl Plan {
@@ -568,13 +689,25 @@ impl Plan {
         if outside.gid.is_some() {
             outside.setgroups = o.setgroups;
         }
+        let placement = o.into_cgroup.as_deref().map(placement_in).transpose()?;
         Ok(Plan {
             o,
             caller,
             outside,
             self_uid,
             self_gid,
+            own_maps_written: Cell::new(false),
+            placement,
         })
+    }
+
+    /// Whether the cgroup namespace is made by the forked child `C`, once it is in its cgroup
+    /// (`--into-cgroup` with `--fork`), rather than by our `unshare()`: a cgroup namespace is
+    /// rooted where its maker is at that moment, and `C` is born in the cgroup.
+    fn child_makes_cgroupns(&self) -> bool {
+        self.placement.is_some()
+            && self.o.fork
+            && self.o.flags.contains(CloneFlags::CLONE_NEWCGROUP)
     }
 
     fn needs_helper(&self) -> bool {
@@ -597,12 +730,21 @@ impl Plan {
             (None, None)
         };
 
+        if let (Some(p), false) = (&self.placement, self.o.fork) {
+            // The program will run in our place: we move into its cgroup (a migration), before
+            // the cgroup namespace is made, so that it is rooted there. The helper stays out.
+            p.enter()?;
+        }
         if let Some((uid, gid)) = self.o.owner {
             nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
             nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
             nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
         }
-        nix::sched::unshare(self.o.flags).context(|| "unshare failed")?;
+        let mut flags = self.o.flags;
+        if self.child_makes_cgroupns() {
+            flags.remove(CloneFlags::CLONE_NEWCGROUP);
+        }
+        nix::sched::unshare(flags).context(|| "unshare failed")?;
         self.setup_new_namespaces()?;
 
         if !self.o.fork {
@@ -612,7 +754,7 @@ impl Plan {
                     return Err(Error::new("the helper lost the program's process"));
                 }
             }
-            return Err(self.finish_in_child(commit));
+            return Err(self.finish_in_child(commit, None));
         }
 
         let mut blocked = if self.o.forward_signals {
@@ -633,8 +775,19 @@ impl Plan {
         } else {
             None
         };
-        match process::fork()? {
+        // With a helper, `C` says when it is in its cgroup and namespace, so that what the helper
+        // does with it (persisting the cgroup namespace, --setup) finds them.
+        let placed = match (&self.placement, &helper) {
+            (Some(_), Some(_)) => Some(Gate::new()?),
+            _ => None,
+        };
+        let forked = match &self.placement {
+            Some(p) => p.fork()?,
+            None => process::fork()?,
+        };
+        match forked {
             Fork::Child => {
+                self.start_in_cgroup(placed)?;
                 if !self.o.init {
                     process::restore_mask(&old_mask)?;
                 }
@@ -644,25 +797,43 @@ impl Plan {
                         std::process::exit(1);
                     }
                 }
-                self.kill_child_setup(parent_fd)?;
-                if self.o.init {
-                    let mut init_mask = process::forwardable();
-                    init_mask.add(Signal::SIGCHLD);
-                    process::block(&init_mask)?;
-                    if let Fork::Parent(program) = process::fork()? {
-                        // The program's process commits, not its init.
-                        drop(commit);
-                        process::run_init(program);
-                    }
-                    process::restore_mask(&old_mask)?;
+                self.kill_child_setup(parent_fd.as_ref())?;
+                if !self.o.init {
+                    return Err(self.finish_in_child(commit, parent_fd.as_ref()));
                 }
-                Err(self.finish_in_child(commit))
+                // The init takes the program's ids once they are mapped, so the maps are written
+                // before the program is forked.
+                self.write_own_maps()?;
+                let mut init_mask = process::forwardable();
+                init_mask.add(Signal::SIGCHLD);
+                process::block(&init_mask)?;
+                let ready = Gate::new()?;
+                if let Fork::Parent(program) = process::fork()? {
+                    // The program's process commits, not its init.
+                    drop(commit);
+                    self.init_takes_ids(parent_fd.as_ref())?;
+                    process::run_init(program, ready.sender());
+                }
+                drop(parent_fd);
+                if !ready.receiver().wait() {
+                    std::process::exit(1);
+                }
+                process::restore_mask(&old_mask)?;
+                Err(self.finish_in_child(commit, None))
             }
             Fork::Parent(child) => {
                 drop(parent_fd);
                 // Only `C` may run the program now: it alone holds the commit pipe.
                 drop(commit);
                 if let Some(h) = helper {
+                    if let Some(placed) = placed {
+                        if !placed.receiver().wait() {
+                            // `C` could not enter its cgroup, and said why: the helper is
+                            // released without a pid and makes nothing.
+                            drop(h);
+                            process::exit_like(process::wait(child)?);
+                        }
+                    }
                     let hold = hold.map(Gate::sender);
                     match h.finish(child) {
                         Ok(true) => {}
@@ -726,8 +897,53 @@ impl Plan {
         Ok(())
     }
 
-    /// With `--kill-child`: die with the parent, and leave if the parent is already gone.
-    fn kill_child_setup(&self, parent: Option<OwnedFd>) -> Result<()> {
+    /// In `C`, first thing: into the cgroups `C` did not start in (v1 ones, or all after a plain
+    /// fork), then the cgroup namespace, rooted there; then tell `P`.
+    fn start_in_cgroup(&self, placed: Option<Gate>) -> Result<()> {
+        let Some(p) = &self.placement else {
+            return Ok(());
+        };
+        p.join_rest()?;
+        if self.child_makes_cgroupns() {
+            nix::sched::unshare(CloneFlags::CLONE_NEWCGROUP).context(|| "unshare failed")?;
+        }
+        if let Some(gate) = placed {
+            gate.sender().open()?;
+        }
+        Ok(())
+    }
+
+    /// With `--init`, in the init once the program is forked: take the ids the program gets
+    /// (`--setuid`, `--setgid`), so that inside the namespace pid 1 is the program's user (the
+    /// container's root) rather than an unmapped `nobody`. Its capabilities are kept through the
+    /// change (`PR_SET_KEEPCAPS`), for [`process::run_init`] to drop all but CAP_KILL. Best
+    /// effort, as hardening: the program's own change of ids fails the same way and says why.
+    /// The kernel clears the parent-death signal when ids change, so `--kill-child` is set again.
+    fn init_takes_ids(&self, parent: Option<&OwnedFd>) -> Result<()> {
+        if self.o.setuid.is_none() && self.o.setgid.is_none() {
+            return Ok(());
+        }
+        let _ = sys::set_keepcaps(true);
+        let _ = self.set_ids();
+        let _ = sys::set_keepcaps(false);
+        self.kill_child_setup(parent)
+    }
+
+    /// `--setgid` (dropping supplementary groups) and `--setuid`.
+    fn set_ids(&self) -> Result<()> {
+        if let Some(gid) = self.o.setgid {
+            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
+            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+        }
+        if let Some(uid) = self.o.setuid {
+            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        }
+        Ok(())
+    }
+
+    /// With `--kill-child`: die with the parent, and leave if the parent is already gone. Called
+    /// again after a change of ids, which clears the request.
+    fn kill_child_setup(&self, parent: Option<&OwnedFd>) -> Result<()> {
         let (Some(sig), Some(parent)) = (self.o.kill_child, parent) else {
             return Ok(());
         };
@@ -744,8 +960,8 @@ impl Plan {
     /// The rest of the work, in the process that will run the program; only returns on error.
     /// With a helper, `commit` tells it the program is about to run (or could not be run), so
     /// that it keeps or undoes its work.
-    fn finish_in_child(&self, commit: Option<Commit>) -> Error {
-        if let Err(e) = self.prepare_exec() {
+    fn finish_in_child(&self, commit: Option<Commit>, parent: Option<&OwnedFd>) -> Error {
+        if let Err(e) = self.prepare_exec(parent) {
             return e;
         }
         if let Some(c) = &commit {
@@ -761,8 +977,13 @@ impl Plan {
         e
     }
 
-    fn prepare_exec(&self) -> Result<()> {
-        let o = &self.o;
+    /// The single mappings (`-r`, `-c`, `--map-user`, `--map-group`) and setgroups, written by the
+    /// process itself to `/proc/self`; once (`C` writes them before forking the program with
+    /// `--init`).
+    fn write_own_maps(&self) -> Result<()> {
+        if self.own_maps_written.replace(true) {
+            return Ok(());
+        }
         let me = idmap::open_proc(None)?;
         let own = Maps {
             uid: self.self_uid.map(|inner| {
@@ -775,7 +996,7 @@ impl Plan {
             // Unprivileged writes of gid_map need setgroups denied first (Linux 3.19).
             setgroups: match (self.self_gid, self.outside.gid.is_some()) {
                 (Some(_), _) => Some(Setgroups::Deny),
-                (None, false) => o.setgroups,
+                (None, false) => self.o.setgroups,
                 (None, true) => None,
             },
             gid: self.self_gid.map(|inner| {
@@ -791,10 +1012,18 @@ impl Plan {
             Err(e)
                 if e.errno() == Some(nix::errno::Errno::ENOENT)
                     && own.uid.is_none()
-                    && own.gid.is_none() => {}
-            r => r?,
+                    && own.gid.is_none() =>
+            {
+                Ok(())
+            }
+            r => r,
         }
-        drop(me);
+    }
+
+    /// `parent`: with `--kill-child`, the process whose death must end this one.
+    fn prepare_exec(&self, parent: Option<&OwnedFd>) -> Result<()> {
+        let o = &self.o;
+        self.write_own_maps()?;
 
         if o.flags.contains(CloneFlags::CLONE_NEWNS) {
             if let Some(flags) = o
@@ -840,12 +1069,9 @@ impl Plan {
         if let (Some(def), false, Some(dir)) = (&o.load_interp, fixed_interp, &o.mount_binfmt) {
             load_interp(dir, def)?;
         }
-        if let Some(gid) = o.setgid {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = o.setuid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+        if o.setuid.is_some() || o.setgid.is_some() {
+            self.set_ids()?;
+            self.kill_child_setup(parent)?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
             process::permitted_to_ambient()?;
@@ -992,7 +1218,11 @@ impl Plan {
         }
         for (kind, file) in &self.o.persist {
             ending.check()?;
-            made.bind(&label, kind, file)?;
+            if kind.flag == CloneFlags::CLONE_NEWCGROUP && self.child_makes_cgroupns() {
+                made.bind(&format!("/proc/{ns_pid}"), kind, file)?;
+            } else {
+                made.bind(&label, kind, file)?;
+            }
         }
         if let Some(file) = &self.o.pid_file {
             ending.check()?;
@@ -1255,4 +1485,65 @@ fn is_fixed(def: &str) -> bool {
 fn load_interp(dir: &Path, def: &str) -> Result<()> {
     let path = dir.join("register");
     std::fs::write(&path, def).context(|| format!("write failed {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CALLER: Caller = Caller {
+        euid: 1000,
+        egid: 1000,
+    };
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv, CALLER)));
+    }
+
+    #[test]
+    fn namespace_options_are_the_namespace_table() {
+        for kind in ns::KINDS.iter() {
+            let f = TOOL.flags().find(|f| f.long == kind.long).unwrap();
+            assert_eq!(f.short, Some(kind.short), "{}", kind.long);
+        }
+    }
+
+    /// getopt lists the possibilities in util-linux's option table order; the table keeps it.
+    #[test]
+    fn ambiguous_prefixes_list_util_linux_order() {
+        let e = |given: &str| {
+            let argv = ["nsunshare", given, "true"].map(OsString::from);
+            parse(argv, CALLER).err().unwrap().to_string()
+        };
+        assert_eq!(
+            e("--s"),
+            "option '--s' is ambiguous; possibilities: '--setgroups' '--setuid' '--setgid' \
+             '--setup'"
+        );
+        assert_eq!(
+            e("--m"),
+            "option '--m' is ambiguous; possibilities: '--mount' '--mount-proc' \
+             '--mount-binfmt' '--map-user' '--map-users' '--map-group' '--map-groups' \
+             '--map-root-user' '--map-current-user' '--map-auto' '--map-subids' '--monotonic'"
+        );
+        assert_eq!(
+            e("--k"),
+            "option '--k' is ambiguous; possibilities: '--kill-child' '--keep-caps'"
+        );
+    }
+
+    #[test]
+    fn short_namespace_flags_never_take_a_file() {
+        let argv = ["nsunshare", "-mu", "--net=/x", "-c", "ls", "-r"].map(OsString::from);
+        let o = parse(argv, CALLER).unwrap();
+        let want = CloneFlags::CLONE_NEWNS
+            | CloneFlags::CLONE_NEWUTS
+            | CloneFlags::CLONE_NEWNET
+            | CloneFlags::CLONE_NEWUSER;
+        assert_eq!(o.flags, want);
+        assert_eq!(o.persist.len(), 1);
+        assert_eq!(o.map_user, Some(1000));
+        assert_eq!(o.program, ["ls", "-r"].map(OsString::from));
+    }
 }

@@ -6,61 +6,96 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 
-use crate::cli;
+use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::error::{Error, Result};
 use crate::netlink::{self, Cidr, Route};
 use crate::veth::{self, Listed, Plan, Target, TargetSpec};
 
 const NAME: &str = "nsveth";
 
-const HELP: &str = "\
-Usage:
- nsveth add --netns=<target> [options]
- nsveth del <name>
- nsveth list [--json]
+const ADD: &[&str] = &["add"];
 
+/// The command line of nsveth.
+pub static TOOL: Tool = Tool {
+    name: NAME,
+    section: "8",
+    usage: &[
+        "nsveth add --netns=<target> [options]",
+        "nsveth del <name>",
+        "nsveth list [--json]",
+    ],
+    about: "\
 Connect a network namespace to this one with a veth pair.
 
 Targets:
  <pid>[:<inode>]           the network namespace of a process (optionally checked)
  <path>                    a namespace file (/proc/<pid>/ns/net, a persisted one)
  <name>                    a namespace in /run/netns (ip netns add)
-
-Options for add:
- -n, --netns <target>      the namespace to connect (required)
- --host <name>             host end name (default: veth<pid> or veth<inode>)
- --peer <name>             end inside the namespace (default: eth0)
- --host-addr <cidr>        address of the host end (repeatable)
- --peer-addr <cidr>        address of the end inside (repeatable)
- --gateway                 default route inside via the first host address
-                             of each address family
- --route <dest>[,via=<gw>] route inside, <dest> a network or 'default' (repeatable)
- --mtu <n>                 MTU of both ends (68-65535)
- --peer-mac <mac>          Ethernet address of the end inside
- --bridge <name>           enslave the host end to this bridge, made if missing
- -j, --json                print what was made (add) or the links (list) as JSON
-
- -h, --help                display this help
- -V, --version             display version
-
-For more details see nsveth(8).
-";
-
-const LONGS: &[&str] = &[
-    "help",
-    "version",
-    "netns",
-    "host",
-    "peer",
-    "host-addr",
-    "peer-addr",
-    "gateway",
-    "route",
-    "mtu",
-    "peer-mac",
-    "bridge",
-    "json",
-];
+",
+    groups: &[Group::new(
+        "Options for add:",
+        &[
+            Flag::new("netns", "the namespace to connect (required)")
+                .short('n')
+                .value("<target>")
+                .hint(Hint::Netns)
+                .only(ADD),
+            Flag::new("host", "host end name (default: veth<pid> or veth<inode>)")
+                .value("<name>")
+                .only(ADD),
+            Flag::new("peer", "end inside the namespace (default: eth0)")
+                .value("<name>")
+                .only(ADD),
+            Flag::new("host-addr", "address of the host end (repeatable)")
+                .value("<cidr>")
+                .only(ADD),
+            Flag::new("peer-addr", "address of the end inside (repeatable)")
+                .value("<cidr>")
+                .only(ADD),
+            Flag::new(
+                "gateway",
+                "default route inside via the first host address\nof each address family",
+            )
+            .only(ADD),
+            Flag::new(
+                "route",
+                "route inside, <dest> a network or 'default' (repeatable)",
+            )
+            .value("<dest>[,via=<gw>]")
+            .only(ADD),
+            Flag::new("mtu", "MTU of both ends (68-65535)")
+                .value("<n>")
+                .only(ADD),
+            Flag::new("peer-mac", "Ethernet address of the end inside")
+                .value("<mac>")
+                .only(ADD),
+            Flag::new(
+                "bridge",
+                "enslave the host end to this bridge, made if missing",
+            )
+            .value("<name>")
+            .hint(Hint::Interface)
+            .only(ADD),
+            Flag::new(
+                "json",
+                "print what was made (add) or the links (list) as JSON",
+            )
+            .short('j')
+            .only(&["add", "list"]),
+        ],
+    )],
+    commands: &[
+        Command::new("add", "connect a network namespace with a veth pair", &[]),
+        Command::new(
+            "del",
+            "delete a veth pair by its host end",
+            &[Hint::Interface],
+        ),
+        Command::new("list", "show the veth links", &[]),
+    ],
+    permute: true,
+    ..Tool::EMPTY
+};
 
 /// The command line, before validation.
 #[derive(Default)]
@@ -85,10 +120,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
-    let o = match parse(args)? {
-        Some(o) => o,
-        None => return Ok(0),
-    };
+    let o = parse(args)?;
     match o.command.as_deref() {
         Some("add") => add(&o),
         Some("del") => match o.operands.as_slice() {
@@ -109,27 +141,24 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     }
 }
 
-/// Parse the command line; `None` when `--help` or `--version` was answered.
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
-    use lexopt::prelude::*;
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
     let mut o = Opts::default();
-    let mut p = lexopt::Parser::from_iter(args);
-    while let Some((arg, long)) = cli::next(&mut p, LONGS)? {
-        match (arg, long) {
-            (Short('h'), _) | (_, Some("help")) => return cli::help(HELP).map(|_| None),
-            (Short('V'), _) | (_, Some("version")) => return cli::version(NAME).map(|_| None),
-            (Short('n'), _) | (_, Some("netns")) => o.netns = Some(cli::value(&mut p)?),
-            (_, Some("host")) => o.host = Some(cli::value(&mut p)?),
-            (_, Some("peer")) => o.peer = Some(cli::value(&mut p)?),
-            (_, Some("host-addr")) => o.host_addrs.push(cli::value(&mut p)?),
-            (_, Some("peer-addr")) => o.peer_addrs.push(cli::value(&mut p)?),
-            (_, Some("gateway")) => o.gateway = true,
-            (_, Some("route")) => o.routes.push(cli::value(&mut p)?),
-            (_, Some("mtu")) => o.mtu = Some(cli::value(&mut p)?),
-            (_, Some("peer-mac")) => o.peer_mac = Some(cli::value(&mut p)?),
-            (_, Some("bridge")) => o.bridge = Some(cli::value(&mut p)?),
-            (Short('j'), _) | (_, Some("json")) => o.json = true,
-            (Value(v), _) => {
+    let mut args = Args::new(&TOOL, args);
+    while let Some(arg) = args.next()? {
+        match arg {
+            Arg::Flag("netns", v) => o.netns = Some(v.string()?),
+            Arg::Flag("host", v) => o.host = Some(v.string()?),
+            Arg::Flag("peer", v) => o.peer = Some(v.string()?),
+            Arg::Flag("host-addr", v) => o.host_addrs.push(v.string()?),
+            Arg::Flag("peer-addr", v) => o.peer_addrs.push(v.string()?),
+            Arg::Flag("gateway", _) => o.gateway = true,
+            Arg::Flag("route", v) => o.routes.push(v.string()?),
+            Arg::Flag("mtu", v) => o.mtu = Some(v.string()?),
+            Arg::Flag("peer-mac", v) => o.peer_mac = Some(v.string()?),
+            Arg::Flag("bridge", v) => o.bridge = Some(v.string()?),
+            Arg::Flag("json", _) => o.json = true,
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) => {
                 let v = v.into_string().map_err(|v| {
                     Error::usage(format!("invalid argument '{}'", v.to_string_lossy()))
                 })?;
@@ -138,10 +167,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Opts>> {
                     Some(_) => o.operands.push(v),
                 }
             }
-            (arg, _) => return Err(cli::unknown(arg)),
         }
     }
-    Ok(Some(o))
+    Ok(o)
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -307,7 +335,12 @@ mod tests {
     fn opts(args: &[&str]) -> Opts {
         let mut v: Vec<OsString> = vec!["nsveth".into()];
         v.extend(args.iter().map(OsString::from));
-        parse(v).unwrap().unwrap()
+        parse(v).unwrap()
+    }
+
+    #[test]
+    fn every_option_of_the_table_is_parsed() {
+        cli::each_flag(&TOOL, |argv| drop(parse(argv)));
     }
 
     #[test]

@@ -1,13 +1,93 @@
-//! Command-line helpers shared by every tool: the `main` wrapper that prints errors once and
-//! exits, getopt-compatible option names and messages on top of lexopt, `--help`/`--version`,
-//! and strict number, size and signal parsing.
+//! The command line of every tool, declared once: a flag table ([`Tool`]) from which come the
+//! parser ([`Args`], getopt-compatible, util-linux's messages), `--help` ([`help`]), `--version`,
+//! the rule that an option applies to some subcommands only ([`Args::check_command`]), and the
+//! man pages' SYNOPSIS and OPTIONS and the bash, zsh and fish completions ([`gen`], run by
+//! `tests/docs.rs`, never by a binary). Also here: the `main` wrapper that prints errors once and
+//! exits, and strict number, size and signal parsing.
+//!
+//! # A tool's table and parser
+//!
+//! ```
+//! use std::ffi::OsString;
+//! use nstools::cli::{Arg, Args, Flag, Group, Hint, Tool};
+//! use nstools::error::Result;
+//!
+//! pub static TOOL: Tool = Tool {
+//!     name: "nsdemo",
+//!     usage: &["nsdemo [options] <pid>"],
+//!     about: "Show what the table gives.\n",
+//!     groups: &[Group::new(
+//!         "Options:",
+//!         &[
+//!             Flag::new("json", "print JSON").short('J'),
+//!             Flag::new("type", "only namespaces of this type")
+//!                 .short('t')
+//!                 .value("<type>")
+//!                 .hint(Hint::List(&["mnt", "net", "pid"])),
+//!             Flag::new("tree", "show a tree").short('T').optional("<rel>"),
+//!         ],
+//!     )],
+//!     operands: &[Hint::Pid],
+//!     permute: true,
+//!     ..Tool::EMPTY
+//! };
+//!
+//! #[derive(Default)]
+//! struct Opts { json: bool, types: Vec<String>, tree: Option<Option<OsString>>, pid: Option<OsString> }
+//!
+//! fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
+//!     let mut o = Opts::default();
+//!     let mut args = Args::new(&TOOL, args);
+//!     while let Some(arg) = args.next()? {
+//!         match arg {
+//!             Arg::Flag("json", _) => o.json = true,
+//!             Arg::Flag("type", v) => o.types.push(v.string()?),
+//!             Arg::Flag("tree", v) => o.tree = Some(v.optional()),
+//!             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+//!             Arg::Operand(v) if o.pid.is_none() => o.pid = Some(v),
+//!             Arg::Operand(v) => return Err(nstools::cli::unexpected(&v)),
+//!         }
+//!     }
+//!     Ok(o)
+//! }
+//!
+//! let o = parse(["nsdemo", "-Jt", "net", "--tr=x", "42"].map(OsString::from)).unwrap();
+//! assert!(o.json && o.types == ["net"] && o.pid.is_some());
+//! // `--help` and `--version` are answered by the parser: it prints them, and its error of
+//! // status 0 (`Error::silent(0)`) ends the tool through `cli::exit` like any other.
+//! let e = parse(["nsdemo", "--jso=1"].map(OsString::from)).err().unwrap();
+//! assert_eq!(e.to_string(), "option '--jso' doesn't allow an argument");
+//! ```
+//!
+//! The tool's `main` is `cli::exit(NAME, run(args))`, and `run` starts with `let o = parse(args)?`.
+//!
+//! **Adding an option** is one [`Flag`] in the table (its names, [`Takes`], value name, help
+//! line, [`Hint`], [`Flag::only`] subcommands, in the group `--help` shows it under), one arm of
+//! the `match` that acts on it, and a test; then `NSTOOLS_BLESS=1 cargo test --test docs` writes
+//! its man page line (with the help line as text, to be written properly by hand) and its
+//! completions. Each tool's unit test [`each_flag`] fails when the `match` misses an option.
+//!
+//! **A new tool** is its `static TOOL: Tool` and `parse` as above in `src/tool/`, an entry in
+//! [`crate::tool::TABLES`] (and the multicall's list), a man page with the two kinds of
+//! generated regions (`.\" BEGIN GENERATED SYNOPSIS` and `.\" BEGIN GENERATED OPTIONS`, each
+//! closed by `.\" END GENERATED …`: see [`gen::man`]), and the bless command above for the rest.
+//! Subcommand tools list their [`Command`]s and call [`Args::check_command`] once the subcommand
+//! is known; tools whose options stop at the first operand (util-linux's `+`) leave
+//! [`Tool::permute`] false and get every later argument as an operand, untouched.
 
-use std::ffi::OsString;
 use std::io::Write;
 
 use nix::sys::signal::Signal;
 
 use crate::error::{Error, Result, EXIT_FAILURE};
+
+mod flags;
+pub mod gen;
+pub mod help;
+mod parse;
+
+pub use flags::{Command, Flag, Group, Hint, Takes, Tool, STANDARD};
+pub use parse::{each_flag, unexpected, Arg, Args, Value};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -31,9 +111,8 @@ macro_rules! entry {
     };
 }
 
-/// Run a tool's body and leave with its status. `body` returns the exit status on success; an
-/// error is printed as `name: message` (plus a `Try` line for usage errors) and exits with the
-/// error's status.
+/// Leave with the status of a tool's `result`: the exit status on success; an error is printed
+/// as `name: message` (plus a `Try` line for usage errors) and exits with the error's status.
 pub fn exit(name: &str, result: Result<i32>) -> ! {
     let code = match result {
         Ok(code) => code,
@@ -81,52 +160,6 @@ pub fn version(name: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// `--help` output.
-pub fn help(text: &str) -> Result<i32> {
-    print(text)?;
-    Ok(0)
-}
-
-/// Resolve a long option as `getopt_long` does: an exact name, or an unambiguous prefix of one of
-/// `names`.
-pub fn long(given: &str, names: &[&'static str]) -> Result<&'static str> {
-    if let Some(n) = names.iter().find(|n| **n == given) {
-        return Ok(n);
-    }
-    let matches: Vec<&'static str> = names
-        .iter()
-        .copied()
-        .filter(|n| !given.is_empty() && n.starts_with(given))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => Err(Error::usage(format!("unrecognized option '--{given}'"))),
-        many => {
-            let list: Vec<String> = many.iter().map(|m| format!("'--{m}'")).collect();
-            Err(Error::usage(format!(
-                "option '--{given}' is ambiguous; possibilities: {}",
-                list.join(" ")
-            )))
-        }
-    }
-}
-
-/// The next command-line argument, with a long option resolved to its full name among `names`
-/// (see [`long`]): `while let Some((arg, long)) = cli::next(&mut p, LONGS)? { match (arg, long)`.
-pub fn next<'a>(
-    p: &'a mut lexopt::Parser,
-    names: &[&'static str],
-) -> Result<Option<(lexopt::Arg<'a>, Option<&'static str>)>> {
-    let Some(arg) = p.next()? else {
-        return Ok(None);
-    };
-    let resolved = match &arg {
-        lexopt::Arg::Long(l) => Some(long(l, names)?),
-        _ => None,
-    };
-    Ok(Some((arg, resolved)))
-}
-
 /// `text` as a JSON string literal (for the tools' `--json` output).
 pub fn json_string(text: &str) -> String {
     use std::fmt::Write as _;
@@ -143,69 +176,6 @@ pub fn json_string(text: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// The error getopt gives for an option it does not know.
-pub fn unknown(arg: lexopt::Arg<'_>) -> Error {
-    match arg {
-        lexopt::Arg::Short(c) => Error::usage(format!("invalid option -- '{c}'")),
-        lexopt::Arg::Long(l) => Error::usage(format!("unrecognized option '--{l}'")),
-        lexopt::Arg::Value(v) => {
-            Error::usage(format!("unexpected argument '{}'", v.to_string_lossy()))
-        }
-    }
-}
-
-impl From<lexopt::Error> for Error {
-    fn from(e: lexopt::Error) -> Error {
-        use lexopt::Error as L;
-        let msg = match e {
-            L::MissingValue { option: Some(o) } if o.starts_with("--") => {
-                format!("option '{o}' requires an argument")
-            }
-            L::MissingValue { option: Some(o) } => {
-                format!(
-                    "option requires an argument -- '{}'",
-                    o.trim_start_matches('-')
-                )
-            }
-            L::MissingValue { option: None } => "missing argument".into(),
-            L::UnexpectedOption(o) if o.starts_with("--") => format!("unrecognized option '{o}'"),
-            L::UnexpectedOption(o) => format!("invalid option -- '{}'", o.trim_start_matches('-')),
-            L::UnexpectedArgument(v) => format!("unexpected argument '{}'", v.to_string_lossy()),
-            L::UnexpectedValue { option, .. } => {
-                format!("option '{option}' doesn't allow an argument")
-            }
-            L::NonUnicodeValue(v) => format!("invalid UTF-8 in argument '{}'", v.to_string_lossy()),
-            L::ParsingFailed { value, error } => format!("{error}: '{value}'"),
-            L::Custom(e) => e.to_string(),
-        };
-        Error::usage(msg)
-    }
-}
-
-/// A required option value as a UTF-8 string.
-pub fn value(p: &mut lexopt::Parser) -> Result<String> {
-    use lexopt::ValueExt;
-    Ok(p.value()?.string()?)
-}
-
-/// A required option value kept as an OS string (paths, commands).
-pub fn value_os(p: &mut lexopt::Parser) -> Result<OsString> {
-    Ok(p.value()?)
-}
-
-/// The optional `=VALUE` of a long option (`--mount=FILE`). Short options never take one here,
-/// as in util-linux unshare, so `-mu` stays two flags.
-pub fn optional_long(p: &mut lexopt::Parser) -> Result<Option<OsString>> {
-    Ok(p.optional_value())
-}
-
-/// The operands after the first non-option: the program and its own arguments, untouched.
-pub fn rest(first: OsString, p: &mut lexopt::Parser) -> Result<Vec<OsString>> {
-    let mut argv = vec![first];
-    argv.extend(p.raw_args()?);
-    Ok(argv)
 }
 
 /// A decimal number in full, as util-linux's `strtoul_or_err`: blanks before it (as `strtoul`
@@ -331,25 +301,6 @@ pub fn signal(text: &str) -> Option<Signal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_prefixes_resolve_like_getopt() {
-        let names = ["mount", "mount-proc", "map-user", "map-users", "net"];
-        assert_eq!(long("mount", &names).unwrap(), "mount");
-        assert_eq!(long("mount-p", &names).unwrap(), "mount-proc");
-        assert_eq!(long("ne", &names).unwrap(), "net");
-        assert_eq!(long("map-user", &names).unwrap(), "map-user");
-        let e = long("map", &names).unwrap_err();
-        assert!(e.is_usage());
-        assert_eq!(
-            e.to_string(),
-            "option '--map' is ambiguous; possibilities: '--map-user' '--map-users'"
-        );
-        assert_eq!(
-            long("bogus", &names).unwrap_err().to_string(),
-            "unrecognized option '--bogus'"
-        );
-    }
 
     #[test]
     fn json_strings() {
