@@ -95,6 +95,17 @@ impl Args {
             lexopt::Arg::Long(l) => (resolve(self.tool, l)?, true),
         };
         let value = match flag.takes {
+            // `--fork=x` is refused here, before the option does anything (lexopt would only
+            // see the value when asked for the next argument).
+            Takes::Nothing if long => match self.p.optional_value() {
+                Some(_) => {
+                    return Err(Error::usage(format!(
+                        "option '--{}' doesn't allow an argument",
+                        flag.long
+                    )))
+                }
+                None => None,
+            },
             Takes::Nothing => None,
             Takes::Value => Some(self.p.value()?),
             Takes::Optional => self.p.optional_value(),

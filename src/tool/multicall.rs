@@ -131,6 +131,11 @@ fn install(args: &[OsString]) -> Result<i32> {
         _ => return Err(Error::usage("usage: nstools --install [-s] <dir>")),
     };
     let dir = Path::new(dir);
+    // A directory that is not there fails in one line, before any note about the links.
+    let into = || format!("cannot install into {}", dir.display());
+    if !std::fs::metadata(dir).context(into)?.is_dir() {
+        return Err(Error::sys(into(), nix::errno::Errno::ENOTDIR));
+    }
     let exe = std::fs::read_link("/proc/self/exe").context(|| "cannot find this binary")?;
     let meta = std::fs::metadata(&exe).context(|| format!("cannot stat {}", exe.display()))?;
     let privileged = {
