@@ -1431,3 +1431,24 @@ fn nsidmap_interrupted_and_failing() {
     disturb("nsidmap, signals", &s, &faults, BUDGET / 2);
     disturb("nsidmap, errors", &s, &[EIO], BUDGET / 2);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+/// bench/load.sh at a small scale (8 containers, one round), so the load script keeps working:
+/// every container right, nothing left. The 200-container run is in docs/performance.md.
+#[test]
+fn load_script_builds_and_removes_containers() {
+    if !common::root("load_script_builds_and_removes_containers") {
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/load.sh");
+    let bin = common::bin("nsunshare").parent().unwrap().to_path_buf();
+    let r = run(Command::new(script).arg(bin).args(["8", "1"]));
+    assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("right 8/8") && r.stdout.contains("links 0, cgroups 0, processes 0, mounts 0"),
+        "{}",
+        r.stdout
+    );
+}
