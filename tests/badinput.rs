@@ -47,6 +47,7 @@ const ROWS: &[Row] = &[
     ("nsunshare", &["--forward-signals=1", "true"], TRY, "option '--forward-signals' doesn't allow an argument"),
     ("nsunshare", &["--setgroups=maybe", "true"], 1, "unsupported --setgroups argument 'maybe'"),
     ("nsunshare", &["--keep-caps=x", "true"], TRY, "option '--keep-caps' doesn't allow an argument"),
+    ("nsunshare", &["--keep=x", "true"], TRY, "option '--keep' doesn't allow an argument"),
     ("nsunshare", &["-S", "x", "true"], 1, "failed to parse uid: 'x'"),
     ("nsunshare", &["--setuid=1 ", "true"], 1, "failed to parse uid: '1 '"),
     ("nsunshare", &["--setgid=x", "true"], 1, "failed to parse gid: 'x'"),

@@ -1447,7 +1447,9 @@ fn load_script_builds_and_removes_containers() {
     let r = run(Command::new(script).arg(bin).args(["8", "1"]));
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("right 8/8") && r.stdout.contains("links 0, cgroups 0, processes 0, mounts 0"),
+        r.stdout.contains("right 8/8")
+            && r.stdout
+                .contains("links 0, cgroups 0, processes 0, mounts 0"),
         "{}",
         r.stdout
     );
