@@ -213,7 +213,11 @@ impl Trace {
                         }
                     }
                 }
-                Line::Resumed { pid, name, rest } if name == "execve" => {
+                Line::Resumed {
+                    pid,
+                    name: "execve",
+                    rest,
+                } => {
                     if let Some(path) = pending_exec.remove(&pid) {
                         if returned(rest) == Some(0) {
                             exe.insert(pid, path.clone());
