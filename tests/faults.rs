@@ -124,6 +124,49 @@ fn disturb(test: &str, s: &dyn Scenario, faults: &[Fault], budget: usize) -> usi
     pairs.len()
 }
 
+/// Disturb `s` with `runs` signals sent at random moments (up to twice the time an undisturbed
+/// run takes, and at most 50 ms), judging each run and running the ordinary command after it.
+fn disturb_at_random(test: &str, s: &dyn Scenario, runs: usize) {
+    let token = common::unique("fz");
+    let mut watch = s.watch();
+    watch.tokens.push(token.clone());
+    let before = watch.snapshot();
+    s.prepare();
+    let t0 = std::time::Instant::now();
+    let base = strace(&s.argv(), &token, None, &[]);
+    let took = t0.elapsed().as_micros() as u64;
+    assert_eq!(base.ran.code, Some(0), "undisturbed: {}", base.what());
+    s.judge(&base);
+    let mut rng = Rng::new(test);
+    let limit = (took * 2).clamp(1, 50_000);
+    let runs = if harness::exhaustive() {
+        runs * 5
+    } else {
+        runs
+    };
+    eprintln!("{test}: {runs} signals at random up to {limit} us");
+    for _ in 0..runs {
+        let sig = SIGNALS[rng.below(3) as usize];
+        let us = rng.below(limit + 1) as u32;
+        let point = harness::Point {
+            name: "after".into(),
+            n: us,
+        };
+        s.prepare();
+        let r = strace(&s.argv(), &token, Some((point, Fault::After(sig, us))), &[]);
+        s.judge(&r);
+        s.ordinary();
+        let mut after = watch.snapshot();
+        if after != before {
+            common::wait_for(Duration::from_secs(5), || {
+                after = watch.snapshot();
+                after == before
+            });
+        }
+        assert_eq!(after, before, "{test}: after {sig} at {us} us");
+    }
+}
+
 /// Whether the run ended as a disturbed run may: killed by the signal injected, or exiting 0
 /// (the signal came when the work was done, or hit only a process that may die of it), or for an
 /// error, exiting 0 (a failure the tool may ignore) or with `codes`, its one line naming the
@@ -131,7 +174,7 @@ fn disturb(test: &str, s: &dyn Scenario, faults: &[Fault], budget: usize) -> usi
 fn ended_well(run: &Injected, tool: &str, codes: &[i32]) -> bool {
     match run.fault {
         None => run.ran.code == Some(0),
-        Some((_, Fault::Signal(sig))) => {
+        Some((_, Fault::Signal(sig) | Fault::After(sig, _))) => {
             // Killed by it, or exiting as a shell reports that (an init in a pid namespace
             // cannot die of its own signal, and passes on its program's death as 128+N).
             let killed =
@@ -165,7 +208,7 @@ fn ended_well(run: &Injected, tool: &str, codes: &[i32]) -> bool {
 /// The signal a run was disturbed with, if any.
 fn signal_of(run: &Injected) -> Option<Signal> {
     match run.fault {
-        Some((_, Fault::Signal(s))) => Some(s),
+        Some((_, Fault::Signal(s) | Fault::After(s, _))) => Some(s),
         _ => None,
     }
 }
@@ -1453,4 +1496,41 @@ fn load_script_builds_and_removes_containers() {
         "{}",
         r.stdout
     );
+}
+
+/// Every scenario, its tool sent SIGTERM, SIGINT or SIGKILL at random moments from outside (as
+/// `kill` would), rather than at a chosen system call.
+#[test]
+fn every_tool_signalled_at_random_moments() {
+    if !cgroup_layout("every_tool_signalled_at_random_moments") {
+        return;
+    }
+    let runs = 5;
+    disturb_at_random("nsveth add, random", &VethAdd::new(), runs);
+    for mode in UNSHARE_MODES {
+        disturb_at_random(
+            &format!("nsunshare {mode:?}, random"),
+            &Unshare::new(mode),
+            runs,
+        );
+    }
+    let create = CgCreate {
+        name: common::unique("fzc"),
+    };
+    disturb_at_random("nscgroup create, random", &create, runs);
+    let exec = CgExecRm {
+        name: common::unique("fze"),
+        dir: TempDir::new("fz-cg"),
+    };
+    disturb_at_random("nscgroup exec --rm, random", &exec, runs);
+    let delete = CgDelete {
+        name: common::unique("fzd"),
+        sleeper: common::unique("fzs"),
+    };
+    disturb_at_random("nscgroup delete, random", &delete, runs);
+    disturb_at_random("nspivot, random", &Pivot::new(), runs);
+    let idmap = Idmap {
+        target: std::cell::RefCell::new(None),
+    };
+    disturb_at_random("nsidmap, random", &idmap, runs);
 }

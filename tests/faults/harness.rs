@@ -56,6 +56,9 @@ pub enum Fault {
     Signal(Signal),
     /// The call fails with this errno (it is not made).
     Error(nix::errno::Errno),
+    /// The signal is sent to the tool this many microseconds after it started, wherever it is
+    /// then (its point is `after#MICROSECONDS`, which no call matches).
+    After(Signal, u32),
 }
 
 impl std::fmt::Display for Fault {
@@ -63,6 +66,7 @@ impl std::fmt::Display for Fault {
         match self {
             Fault::Signal(s) => write!(f, "{s}"),
             Fault::Error(e) => write!(f, "{e}"),
+            Fault::After(s, us) => write!(f, "{s} after {us} us"),
         }
     }
 }
@@ -414,6 +418,10 @@ pub fn strace(
         None => {
             c.args(["-e", "trace=all"]);
         }
+        // Nothing injected: the signal comes from outside (below).
+        Some((_, Fault::After(..))) => {
+            c.args(["-e", "trace=%process,sendto"]);
+        }
         Some((p, f)) => {
             c.arg("-e")
                 .arg(format!("trace=%process,sendto,{}", p.name))
@@ -421,6 +429,7 @@ pub fn strace(
             match f {
                 Fault::Signal(s) => c.arg(format!("inject={}:signal={s}:when={}", p.name, p.n)),
                 Fault::Error(e) => c.arg(format!("inject={}:error={e:?}:when={}", p.name, p.n)),
+                Fault::After(..) => unreachable!("handled above"),
             };
         }
     }
@@ -444,6 +453,22 @@ pub fn strace(
         let _ = std::io::Read::read_to_end(&mut err, &mut v);
         v
     });
+    if let Some((_, Fault::After(sig, us))) = &fault {
+        // The tool is strace's child; the clock starts when it exists.
+        let s = child.id();
+        let mut tool = None;
+        let found = common::wait_for(Duration::from_secs(10), || {
+            let kids = std::fs::read_to_string(format!("/proc/{s}/task/{s}/children"));
+            tool = kids
+                .ok()
+                .and_then(|k| k.split_whitespace().next()?.parse::<i32>().ok());
+            tool.is_some()
+        });
+        if found {
+            std::thread::sleep(Duration::from_micros(u64::from(*us)));
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(tool.unwrap()), *sig);
+        }
+    }
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
