@@ -30,6 +30,8 @@ struct Variant {
 
 struct Job {
     name: String,
+    /// What the machine must offer for the job to run (else it is skipped with the reason).
+    needs: Option<Need>,
     /// `sh` script run once before the job; its `KEY=VALUE` output lines become substitutions.
     once: Option<String>,
     /// `sh` script run once after the job.
@@ -51,6 +53,7 @@ impl Job {
     fn new(name: &str) -> Job {
         Job {
             name: name.into(),
+            needs: None,
             once: None,
             finally: None,
             pre: None,
@@ -74,12 +77,30 @@ impl Job {
         });
         self
     }
-    fn floor(mut self, argv: &str) -> Job {
+    fn floor(self, argv: &str) -> Job {
+        self.floor_as("C floor", argv)
+    }
+    /// Another floor (another way to do the job's system calls), labelled.
+    fn floor_as(mut self, label: &str, argv: &str) -> Job {
         self.variants.push(Variant {
             role: Role::Floor,
-            label: "C floor".into(),
+            label: label.into(),
             commands: words(argv),
         });
+        self
+    }
+    /// Ours another way (another script over the same tools), labelled; compared like a
+    /// reference.
+    fn ours_as(mut self, label: &str, argv: &str) -> Job {
+        self.variants.push(Variant {
+            role: Role::Reference,
+            label: label.into(),
+            commands: words(argv),
+        });
+        self
+    }
+    fn needs(mut self, need: Need) -> Job {
+        self.needs = Some(need);
         self
     }
     fn once(mut self, script: &str) -> Job {
@@ -99,6 +120,46 @@ impl Job {
         self
     }
 }
+
+/// A cgroup layout a job needs.
+#[derive(Clone, Copy)]
+enum Need {
+    /// v1 memory and pids hierarchies (the hybrid host: the floors write v1 files).
+    CgroupV1,
+    /// Pure cgroup v2, and the benchmark running in the root cgroup (as in the VM of
+    /// `bench/vm.sh`): a relative cgroup below a cgroup with processes could get no controller.
+    CgroupV2FromRoot,
+}
+
+impl Need {
+    /// Why this machine does not offer it (`None`: it does).
+    fn lacking(self) -> Option<String> {
+        let v2 = Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+        match self {
+            Need::CgroupV1 if v2 || !Path::new("/sys/fs/cgroup/memory").is_dir() => {
+                Some("needs v1 memory and pids hierarchies".into())
+            }
+            Need::CgroupV2FromRoot if !v2 => {
+                Some("needs pure cgroup v2 (bench/vm.sh runs it in a VM)".into())
+            }
+            Need::CgroupV2FromRoot if !own.lines().any(|l| l == "0::/") => {
+                Some("needs to run in the root cgroup (bench/vm.sh runs it in a VM)".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Root's cgroup2 controllers for the v2 jobs (a fresh boot enables none): nscgroup enables
+/// what is missing itself, but the floors only write, so both start from them enabled.
+const V2_ONCE: &str = "echo '+memory +pids' > /sys/fs/cgroup/cgroup.subtree_control";
+
+/// A root filesystem for the composed container in a new temporary directory `R` (the VM's
+/// ready one, where there is one).
+const ROOTFS_ONCE: &str = "r=$(mktemp -d /tmp/nstools-bench.XXXXXX); chmod 755 $r; \
+     if [ -d /vm/rootfs ]; then cp -a /vm/rootfs $r/rootfs; \
+     else {root}/examples/make-rootfs.sh $r/rootfs >/dev/null; fi; echo R=$r";
 
 /// The jobs, with `{bin}` our static release binaries and `{floor}` the floors' directory (which
 /// also holds the static `true` every job ends by executing).
@@ -158,8 +219,10 @@ fn jobs() -> Vec<Job> {
             )
             .floor("{floor}/floor_nsveth /run/netns/nsvb{n} vb{n} 10.240.0.1 10.240.0.2 24"),
         // Our cgroup is `$M` in the memory hierarchy and `$P` in pids: libcgroup is given the
-        // same places our relative paths resolve to.
+        // same places our relative paths resolve to. The floor does the same crash-safety work
+        // as ours (a watcher process, the program tied to us); the bare one does not.
         Job::new("cgroup exec --rm, memory+pids limits")
+            .needs(Need::CgroupV1)
             .once(CGROUP_ONCE)
             .ours("{bin}/nscgroup exec --rm b{n} --memory=32M --pids=20 -- {floor}/true")
             .reference(
@@ -170,7 +233,11 @@ fn jobs() -> Vec<Job> {
                  && cgexec -g memory:{M}/b{n} -g pids:{P}/b{n} {floor}/true \
                  && cgdelete -g memory:{M}/b{n} -g pids:{P}/b{n}",
             )
-            .floor("{floor}/floor_cgroup rm b{n} {floor}/true"),
+            .floor("{floor}/floor_cgroup rm b{n} {floor}/true")
+            .floor_as(
+                "C floor, no watcher",
+                "{floor}/floor_cgroup rm-bare b{n} {floor}/true",
+            ),
         Job::new("uid map of a new user namespace (as root)")
             .pre("unshare -U sleep 10 >/dev/null 2>&1 & echo pid=$!; sleep 0.01")
             .post("kill {pid}")
@@ -182,14 +249,47 @@ fn jobs() -> Vec<Job> {
         // same container's system calls alone (floor_container: the namespaces by one clone, the
         // maps, the veth pair and the cgroup from outside, the mounts and pivot inside).
         Job::new("composed container running true")
-            .once(
-                "r=$(mktemp -d /tmp/nstools-bench.XXXXXX); chmod 755 $r; \
-                 {root}/examples/make-rootfs.sh $r/rootfs >/dev/null; echo R=$r",
-            )
+            .needs(Need::CgroupV1)
+            .once(ROOTFS_ONCE)
             .finally("rm -rf {R}")
             .ours("env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin dash {root}/examples/container.sh {R}/rootfs /bin/true")
+            .ours_as("nstools, attach after start", "env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin dash {root}/bench/container-attach.sh {R}/rootfs /bin/true")
             .reference("util-linux+iproute2+libcgroup", "dash {root}/bench/reference-container.sh {R}/rootfs /bin/true")
             .floor("{floor}/floor_container {R}/rootfs /bin/true"),
+        // Pure cgroup v2 (bench/vm.sh: in the VM of tests/vm, under TCG: compare ratios, not
+        // times). Ours and the C floor start the program inside its cgroup (clone3 with
+        // CLONE_INTO_CGROUP) against the same moved in after it started. libcgroup does not run
+        // in the busybox VM (skipped there); where it runs it is given our cgroup's place.
+        Job::new("v2: cgroup exec --rm, memory+pids limits")
+            .needs(Need::CgroupV2FromRoot)
+            .once(V2_ONCE)
+            .ours("{bin}/nscgroup exec --rm b{n} --memory=32M --pids=20 -- {floor}/true")
+            .reference(
+                "libcgroup",
+                "cgcreate -g memory,pids:b{n} && cgset -r memory.max=33554432 b{n} \
+                 && cgset -r pids.max=20 b{n} && cgexec -g memory,pids:b{n} {floor}/true \
+                 && cgdelete -g memory,pids:b{n}",
+            )
+            .floor("{floor}/floor_cgroup rm b{n} {floor}/true")
+            .floor_as(
+                "C floor, attach after start",
+                "{floor}/floor_cgroup rm-attach b{n} {floor}/true",
+            )
+            .floor_as(
+                "C floor, no watcher",
+                "{floor}/floor_cgroup rm-bare b{n} {floor}/true",
+            ),
+        Job::new("v2: composed container running true")
+            .needs(Need::CgroupV2FromRoot)
+            .once(&format!("{V2_ONCE}; {ROOTFS_ONCE}"))
+            .finally("rm -rf {R}")
+            .ours("env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin sh {root}/examples/container.sh {R}/rootfs /bin/true")
+            .ours_as("nstools, attach after start", "env PATH={bin}:/usr/sbin:/usr/bin:/sbin:/bin sh {root}/bench/container-attach.sh {R}/rootfs /bin/true")
+            .floor("{floor}/floor_container {R}/rootfs /bin/true")
+            .floor_as(
+                "C floor, attach after start",
+                "{floor}/floor_container --attach {R}/rootfs /bin/true",
+            ),
     ]
 }
 
@@ -305,6 +405,10 @@ fn missing_program(v: &Variant, vars: &HashMap<String, String>) -> Option<String
 }
 
 fn run_job(job: &Job, runs: usize, base: &HashMap<String, String>) -> Vec<Stats> {
+    if let Some(why) = job.needs.and_then(Need::lacking) {
+        eprintln!("skipped '{}': {why}", job.name);
+        return Vec::new();
+    }
     let mut job_variants = Vec::new();
     for v in &job.variants {
         match missing_program(v, base) {
@@ -395,24 +499,34 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), PathBuf::from);
     let mut base = HashMap::new();
+    // Where things are; NSTOOLS_BENCH_{BIN,RELEASE,FLOOR,ROOT} move them (bench/vm.sh: in the VM).
+    let place = |var: &str, default: PathBuf| {
+        std::env::var_os(var)
+            .map_or(default, PathBuf::from)
+            .display()
+            .to_string()
+    };
     // Ours as shipped for minimal images: static builds (scripts/build-static.sh).
     base.insert(
         "bin".to_string(),
-        target.join("static").display().to_string(),
+        place("NSTOOLS_BENCH_BIN", target.join("static")),
     );
     // Ours as README builds them: `cargo build --release`.
     base.insert(
         "release".to_string(),
-        target
-            .join("x86_64-unknown-linux-musl/release")
-            .display()
-            .to_string(),
+        place(
+            "NSTOOLS_BENCH_RELEASE",
+            target.join("x86_64-unknown-linux-musl/release"),
+        ),
     );
     base.insert(
         "floor".to_string(),
-        target.join("bench-c").display().to_string(),
+        place("NSTOOLS_BENCH_FLOOR", target.join("bench-c")),
     );
-    base.insert("root".to_string(), root.display().to_string());
+    base.insert(
+        "root".to_string(),
+        place("NSTOOLS_BENCH_ROOT", root.to_path_buf()),
+    );
 
     println!("{runs} runs per variant, interleaved; times are wall-clock per command.\n");
     println!("| job | variant | median ms | min–max ms | peak RSS KiB | ours/this |");

@@ -79,7 +79,7 @@ fn fail(size: usize) -> ! {
 }
 
 /// The base name of `argv[0]` (at most 128 bytes of it), or `nstools` when it is not known.
-fn program_name() -> &'static [u8] {
+pub(crate) fn program_name() -> &'static [u8] {
     let p = PROGRAM.load(Ordering::Relaxed);
     if p.is_null() {
         return b"nstools";

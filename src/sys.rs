@@ -555,9 +555,10 @@ pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::For
     };
     // SAFETY: as `fork` below: every nstools process is single-threaded, and with no stack given
     // the child runs on a copy of ours, as after fork(2). The kernel only reads `args`. libc's
-    // fork bookkeeping is bypassed, so the thread id musl caches still names the parent in the
-    // child: callers must only run plain code up to exec or exit there (file writes, prctl,
-    // sigprocmask), never raise(3) or abort(3), which would signal the parent.
+    // fork bookkeeping is bypassed, so the thread id the C library caches (musl, and glibc
+    // before 2.34 for raise) still names the parent in the child: the child must never call
+    // raise(3) or abort(3), which would signal the parent. `cgroup::Placement::clone_inside`,
+    // the one caller, makes a panic there end the child itself (see `abort_self`).
     let r = unsafe {
         libc::syscall(
             libc::SYS_clone3,
@@ -571,4 +572,19 @@ pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::For
             child: Pid::from_raw(pid as i32),
         },
     })
+}
+
+/// End this process with SIGABRT as `abort(3)` would, but found by `getpid(2)`, which asks the
+/// kernel, rather than by the C library's cached thread id (stale in a child of a raw `clone3`:
+/// see [`clone_into_cgroup`]). SIGABRT goes back to its default action and is unblocked first;
+/// should it still not end us, `_exit(134)` does (128 + SIGABRT, the shell's status for it).
+pub fn abort_self() -> ! {
+    use nix::sys::signal::{kill, SigSet, Signal};
+    let _ = reset_default(Signal::SIGABRT);
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGABRT);
+    let _ = set.thread_unblock();
+    let _ = kill(nix::unistd::getpid(), Signal::SIGABRT);
+    // SAFETY: `_exit` ends the process at once and runs nothing of ours.
+    unsafe { libc::_exit(128 + libc::SIGABRT) }
 }

@@ -364,6 +364,15 @@ fn rootless_sh_builds_a_container_as_a_user() {
     assert!(r.stdout.contains("uid=0 host=box"), "{}", r.stdout);
     assert!(r.stdout.contains("pid=2"), "{}", r.stdout);
     assert!(!r.stdout.contains("lo=down"), "lo is not up: {}", r.stdout);
+    // No cgroup is delegated to this user here (the VM suite runs it with one): the script says
+    // why it runs without limits, in nscgroup's own one line.
+    let why: Vec<&str> = r.stderr.lines().collect();
+    assert!(
+        why.len() == 1
+            && why[0].starts_with("rootless.sh: running without resource limits: nscgroup: "),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

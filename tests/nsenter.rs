@@ -454,6 +454,12 @@ fn environment_of_the_target() {
         .env("NSTGT_A", "one two")
         .env("PATH", "/usr/bin:/bin");
     let t = spawn_until_sleep(&mut c, false);
+    // execve(2) names the process (its comm) before it lays the new environment out on the
+    // stack: until then /proc/PID/environ of the new program reads empty.
+    let environ = format!("/proc/{}/environ", t.pid());
+    assert!(common::wait_for(Duration::from_secs(10), || {
+        std::fs::read(&environ).is_ok_and(|e| !e.is_empty())
+    }));
     let r = common::run(
         common::cmd("nsenter")
             .args(["-t", &t.pid(), "-u", "-e", "env"])

@@ -1,18 +1,22 @@
 /* The syscall floor for the composed container of examples/container.sh: exactly the system calls
  * of that container, nothing else. Built static (gcc -O2 -static) so no dynamic loading is counted.
- * Usage: floor_container ROOTFS PROGRAM [ARG...]      (as root; exits with PROGRAM's status)
+ * Usage: floor_container [--attach] ROOTFS PROGRAM [ARG...]
+ *        (as root; exits with PROGRAM's status)
  *
  * Outside (this process, in the host's namespaces):
- *   a v1 cgroup in memory and pids below our own cgroups (relative, like nscgroup):
- *     memory.limit_in_bytes=64M, pids.max=20;
- *   clone() of a child directly into new user, pid, mount, uts, ipc, net and cgroup namespaces
- *     (the cheapest holding/setup split: we stay outside, the child waits on a pipe);
+ *   a cgroup below our own cgroup (relative, like nscgroup, cgroup.h): on v1 in memory and pids
+ *     (memory.limit_in_bytes=64M, pids.max=20), on a pure v2 host one cgroup2 directory
+ *     (memory.max, pids.max; the controllers enabled already);
+ *   a child directly in new user, pid, mount, uts, ipc, net and cgroup namespaces (the cheapest
+ *     holding/setup split: we stay outside, the child waits on a pipe): on v2 created inside its
+ *     cgroup by clone3(CLONE_INTO_CGROUP), as nsunshare --into-cgroup does, unless --attach
+ *     asks for clone() and a move (attach after start, as on v1);
  *   its maps 0 100000 65536 for uid and gid through /proc/PID;
  *   a veth pair, the peer eth0 created directly in its network namespace (one RTM_NEWLINK,
  *     host end up), 10.200.0.1/30 on the host end; inside lo and eth0 up, 10.200.0.2/30 and a
  *     default route, one batched datagram per namespace (as nsveth does; netlink.h);
- *   the child into the cgroup; the go-ahead byte; wait; remove the cgroup (the veth pair goes
- *     with the network namespace).
+ *   (v1, --attach) the child into the cgroup; the go-ahead byte; wait; remove the cgroup (the
+ *     veth pair goes with the network namespace).
  * Inside (the child, pid 1 of its namespace): setgroups/setgid/setuid 0, the parent-death
  *   signal (--kill-child), rprivate /, rbind ROOTFS on itself, proc, sysfs, a /dev tmpfs with
  *   null zero full random urandom tty bind-mounted from the host (no mknod in a user
@@ -130,8 +134,11 @@ static void inside(int gate, const char *rootfs, char **argv) {
 }
 
 int main(int argc, char **argv) {
+	int move = argc > 1 && !strcmp(argv[1], "--attach");
+	argv += move;
+	argc -= move;
 	if (argc < 3) {
-		fprintf(stderr, "usage: floor_container ROOTFS PROGRAM [ARG...]\n");
+		fprintf(stderr, "usage: floor_container [--attach] ROOTFS PROGRAM [ARG...]\n");
 		return 2;
 	}
 	pid_t me = getpid();
@@ -141,9 +148,30 @@ int main(int argc, char **argv) {
 	resolve(name);
 	atexit(cleanup);
 
+	/* Cgroup. */
+	for (int i = 0; i < ndirs; i++) {
+		if (mkdir(dir[i], 0755) < 0) fail(dir[i]);
+		made++;
+	}
+	if (cgroup_v2) {
+		put(dir[0], "memory.max", "67108864");
+		put(dir[0], "pids.max", "20");
+	} else {
+		put(dir[0], "memory.limit_in_bytes", "67108864");
+		put(dir[1], "pids.max", "20");
+		move = 1;
+	}
+
 	int gate[2];
 	if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe");
-	child = syscall(SYS_clone, NAMESPACES | SIGCHLD, NULL, NULL, NULL, 0);
+	if (move) {
+		child = syscall(SYS_clone, NAMESPACES | SIGCHLD, NULL, NULL, NULL, 0);
+	} else {
+		int fd = open(dir[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) fail(dir[0]);
+		child = clone_into(fd, NAMESPACES);
+		if (child > 0) close(fd);
+	}
 	if (child < 0) fail("clone");
 	if (child == 0) {
 		close(gate[1]);
@@ -182,16 +210,10 @@ int main(int argc, char **argv) {
 	batch_wait(host, &here, (const char *const[]){"host address"});
 	batch_wait(in, &there, (const char *const[]){"lo up", "eth0 up", "peer address", "default route"});
 
-	/* Cgroup. */
+	/* Into the cgroup, where it did not start there. */
 	char pid[32];
 	snprintf(pid, sizeof pid, "%d", child);
-	for (int i = 0; i < 2; i++) {
-		if (mkdir(dir[i], 0755) < 0) fail(dir[i]);
-		made++;
-	}
-	put(dir[0], "memory.limit_in_bytes", "67108864");
-	put(dir[1], "pids.max", "20");
-	for (int i = 0; i < 2; i++) put(dir[i], "cgroup.procs", pid);
+	for (int i = 0; move && i < ndirs; i++) put(dir[i], "cgroup.procs", pid);
 
 	/* Go. */
 	if (write(gate[1], "", 1) != 1) fail("go-ahead");

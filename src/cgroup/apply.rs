@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use super::fs::{check_path, is_dir, write_file, Cgroupfs, Group, Mode};
+use super::fs::{check_path, is_dir, write_file, write_limit, Cgroupfs, Group, Mode};
 use super::limits::{KnobWrite, Limits};
 use super::{v1, v2};
 use crate::error::{Context, Error, Result};
@@ -210,7 +210,7 @@ impl Cgroupfs {
             Mode::V1 => v1::write_all(writes, &file_of)?,
             Mode::V2 => {
                 for wr in writes {
-                    write_file(&file_of(wr), &wr.value)?;
+                    write_limit(&file_of(wr), &wr.value)?;
                 }
             }
         }
@@ -463,6 +463,103 @@ mod tests {
         assert!(e.to_string().contains("No such file or directory"), "{e}");
         assert_eq!(snapshot(t.path()), before);
         assert!(!t.path().join("new").exists());
+    }
+
+    /// A cgroup with processes of its own cannot hand controllers to its children (the
+    /// no-internal-process rule): refused in one line before anything is written, for the
+    /// threaded controllers (pids, cpu, cpuset: the kernel would accept them and leave every
+    /// child an invalid domain) as for the domain ones.
+    #[test]
+    fn v2_busy_cgroup_is_refused_before_enabling() {
+        let t = v2_fixture(&["s", "other"]);
+        fs::write(t.path().join("s/cgroup.procs"), "4242\n").unwrap();
+        fs::write(t.path().join("other/cgroup.procs"), "4243\n").unwrap();
+        fs::write(t.path().join("cgroup.subtree_control"), "memory pids\n").unwrap();
+        let fs = fs_v2(&t, "/s");
+        let before = snapshot(t.path());
+        for l in [
+            limits(|l| l.pids = Some(Value(64))),
+            limits(|l| l.memory = Some(Value(64 << 20))),
+        ] {
+            let e = fs.apply("build", &l, &[], Create::New).err().unwrap();
+            let c = if l.pids.is_some() { "pids" } else { "memory" };
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "cannot enable {c} in {dir}/cgroup.subtree_control: the no-internal-process \
+                     rule: {dir} has processes of its own, so it cannot hand controllers to its \
+                     children; it is your own cgroup: a relative path goes beside it only where \
+                     you own its parent (delegated to you), so give a path elsewhere, or start \
+                     from a leaf below a delegated cgroup",
+                    dir = t.path().join("s").display()
+                )
+            );
+            assert_eq!(snapshot(t.path()), before);
+            let l = limits(|l| l.cpus = Some(Value(50_000)));
+            let e = fs
+                .apply("/other/x", &l, &[], Create::IfMissing)
+                .err()
+                .unwrap();
+            assert!(
+                e.to_string().ends_with(&format!(
+                    "{} has processes of its own, so it cannot hand controllers to its \
+                     children; move them into a leaf cgroup first",
+                    t.path().join("other").display()
+                )),
+                "{e}"
+            );
+            assert_eq!(snapshot(t.path()), before);
+        }
+        // Nothing to enable: a cgroup below a busy one is fine (no limit needs a controller).
+        let made = fs
+            .apply("build", &Limits::default(), &[], Create::New)
+            .unwrap();
+        assert_eq!(made.groups[0].path, "/s/build");
+    }
+
+    /// On v2 a relative path starts beside the caller's own cgroup when its parent is delegated
+    /// to the caller (not root, owner of the parent, its cgroup.procs and
+    /// cgroup.subtree_control), and below it otherwise.
+    #[test]
+    fn v2_relative_paths_start_at_a_delegated_parent() {
+        let t = v2_fixture(&["deleg/session"]);
+        let me = match nix::unistd::geteuid().as_raw() {
+            0 => {
+                // As root: hand the subtree to uid 1000, as systemd's Delegate=yes does.
+                for p in ["deleg", "deleg/session"] {
+                    for f in ["", "cgroup.procs", "cgroup.subtree_control"] {
+                        let path = t.path().join(p).join(f);
+                        std::os::unix::fs::chown(&path, Some(1000), Some(1000)).unwrap();
+                    }
+                }
+                1000
+            }
+            uid => uid,
+        };
+        let path_for = |own: &str, euid: u32, path: &str| {
+            let fs = fs_v2(&t, own).with_euid(euid);
+            let g = fs.targets(path, &Limits::default(), &[], Create::IfMissing);
+            g.unwrap()[0].path.clone()
+        };
+        assert_eq!(path_for("/deleg/session", me, "job"), "/deleg/job");
+        assert_eq!(path_for("/deleg/session", me, "a/b"), "/deleg/a/b");
+        assert_eq!(path_for("/deleg/session", me, "."), "/deleg");
+        assert_eq!(path_for("/deleg/session", me, "/x"), "/x");
+        // Not the owner, or root: below its own cgroup.
+        assert_eq!(
+            path_for("/deleg/session", me + 1, "job"),
+            "/deleg/session/job"
+        );
+        assert_eq!(path_for("/deleg/session", 0, "job"), "/deleg/session/job");
+        // The hierarchy's root is never delegated.
+        assert_eq!(path_for("/deleg", me, "job"), "/deleg/job");
+        assert_eq!(path_for("/", me, "job"), "/job");
+        // Every file must be the caller's: a parent whose cgroup.subtree_control is not stays out.
+        if me == 1000 {
+            let f = t.path().join("deleg/cgroup.subtree_control");
+            std::os::unix::fs::chown(&f, Some(0), Some(0)).unwrap();
+            assert_eq!(path_for("/deleg/session", me, "job"), "/deleg/session/job");
+        }
     }
 
     /// A subtree delegated at `me`: the ancestors above enable the controllers already; only

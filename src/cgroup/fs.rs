@@ -46,11 +46,12 @@ const V1_CONTROLLERS: &[&str] = &[
     "misc",
 ];
 
-/// Resolve a user's cgroup PATH against the caller's own cgroup `own`: an absolute cgroup path
-/// (`/a/b`, `/` for the root). `..` is refused anywhere.
-pub fn resolve(path: &str, own: &str) -> Result<String> {
+/// Resolve a user's cgroup PATH against `base` (where relative paths start: the caller's own
+/// cgroup, or its delegated parent, see [`delegated_parent`]): an absolute cgroup path (`/a/b`,
+/// `/` for the root). `..` is refused anywhere.
+pub fn resolve(path: &str, base: &str) -> Result<String> {
     check_path(path)?;
-    let base = if path.starts_with('/') { "" } else { own };
+    let base = if path.starts_with('/') { "" } else { base };
     let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
     parts.extend(path.split('/').filter(|p| !p.is_empty() && *p != "."));
     Ok(format!("/{}", parts.join("/")))
@@ -87,6 +88,88 @@ pub(super) fn write_file(path: &Path, value: &str) -> Result<()> {
         .context(|| format!("cannot open {}", path.display()))?;
     f.write_all(value.as_bytes())
         .context(|| format!("cannot write '{value}' to {}", path.display()))
+}
+
+/// One write of a limit to its knob file, as [`write_file`]; a refused CPU list says which CPUs
+/// cannot be had and why (the kernel's bare ERANGE or EINVAL says neither).
+pub(super) fn write_limit(path: &Path, value: &str) -> Result<()> {
+    let e = match write_file(path, value) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    match (path.file_name().and_then(|n| n.to_str()), e.errno()) {
+        (Some("cpuset.cpus"), Some(errno @ (Errno::ERANGE | Errno::EINVAL))) => {
+            match why_cpus_refused(path, value) {
+                Some(why) => Err(Error::sys_detail(
+                    format!("cannot write '{value}' to {}", path.display()),
+                    errno,
+                    &why,
+                )),
+                None => Err(e),
+            }
+        }
+        _ => Err(e),
+    }
+}
+
+/// The CPUs of `wanted` (a list written to the `cpuset.cpus` at `file`) that this machine does
+/// not have (`/sys/devices/system/cpu/present`: ERANGE beyond the last possible CPU), or failing
+/// that, that the parent cgroup does not have (its effective CPUs: v1 wants a subset), in words.
+fn why_cpus_refused(file: &Path, wanted: &str) -> Option<String> {
+    let wanted = cpu_list(wanted)?;
+    let missing = |have: &BTreeSet<u32>| -> Vec<u32> {
+        wanted
+            .iter()
+            .copied()
+            .filter(|c| !have.contains(c))
+            .collect()
+    };
+    let cpus = |list: &[u32]| {
+        let s: Vec<String> = list.iter().map(u32::to_string).collect();
+        match list {
+            [_] => format!("CPU {} is", s[0]),
+            _ => format!("CPUs {} are", s.join(",")),
+        }
+    };
+    if let Ok(text) = std::fs::read_to_string("/sys/devices/system/cpu/present") {
+        let gone = missing(&cpu_list(text.trim())?);
+        if !gone.is_empty() {
+            return Some(format!(
+                "{} not present: this machine has CPUs {}",
+                cpus(&gone),
+                text.trim()
+            ));
+        }
+    }
+    let parent = file.parent()?.parent()?;
+    for name in ["cpuset.cpus.effective", "cpuset.effective_cpus"] {
+        let Ok(text) = std::fs::read_to_string(parent.join(name)) else {
+            continue;
+        };
+        let outside = missing(&cpu_list(text.trim())?);
+        if !outside.is_empty() {
+            return Some(format!(
+                "{} not in the parent's {name} ({})",
+                cpus(&outside),
+                text.trim()
+            ));
+        }
+    }
+    None
+}
+
+/// The CPUs of a list like `0-3,8` (`None` when it is not one).
+fn cpu_list(text: &str) -> Option<BTreeSet<u32>> {
+    let mut out = BTreeSet::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+        let (lo, hi): (u32, u32) = (lo.parse().ok()?, hi.parse().ok()?);
+        if hi < lo || hi - lo > 1 << 16 {
+            return None;
+        }
+        out.extend(lo..=hi);
+    }
+    Some(out)
 }
 
 /// A `key value` line of a flat-keyed file (`memory.events`, `cgroup.events`, `cpu.stat`).
@@ -126,6 +209,9 @@ pub struct Hierarchy {
     pub mount: PathBuf,
     /// The caller's own cgroup in it.
     pub own: String,
+    /// Where a relative path starts: `own`, or in a cgroup2 hierarchy the parent of `own` when
+    /// that parent is delegated to the caller (see `delegated_parent`).
+    pub base: String,
 }
 
 impl Hierarchy {
@@ -238,6 +324,35 @@ impl Group {
     }
 }
 
+/// Where a relative path starts in a cgroup2 hierarchy mounted at `mount`, for a caller (of
+/// effective uid `euid`) whose own cgroup is `own`: the parent of `own` when it is delegated to
+/// the caller, so that the new cgroup is a sibling of the caller's, as `systemd-run --user
+/// --scope` starts a new scope beside the caller's.
+///
+/// Why: the caller's own cgroup holds the caller, and v2's no-internal-process rule forbids a
+/// cgroup with processes to hand domain controllers (memory, io) to its children, so a cgroup
+/// below it can never have those limits; a user's shell under systemd always runs in such a leaf
+/// (`session.scope`, `app.slice/….scope`). The parent is delegated when the caller is not root,
+/// and owns its directory, `cgroup.procs` and `cgroup.subtree_control` (what systemd's
+/// `Delegate=yes`, or an administrator following the kernel's delegation model, gives a user).
+/// Root is never delegated to (it may write everywhere, which says nothing about whose cgroup
+/// it is), and neither is a hierarchy's root: their relative paths stay below their own cgroup.
+/// Only ownership is read, never the processes, so every subcommand finds the same cgroup.
+pub fn delegated_parent(mount: &Path, own: &str, euid: u32) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (parent, _) = own.trim_end_matches('/').rsplit_once('/')?;
+    if euid == 0 || parent.is_empty() {
+        return None;
+    }
+    let dir = mount.join(parent.trim_start_matches('/'));
+    let owned = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.uid() == euid);
+    (is_dir(&dir)
+        && owned(&dir)
+        && owned(&dir.join("cgroup.procs"))
+        && owned(&dir.join("cgroup.subtree_control")))
+    .then(|| parent.to_string())
+}
+
 /// The cgroupfs as the caller sees it.
 #[derive(Clone, Debug)]
 pub struct Cgroupfs {
@@ -246,6 +361,8 @@ pub struct Cgroupfs {
     /// On a v1 root, the cgroup2 hierarchy mounted at `ROOT/unified` (the hybrid layout).
     pub unified: Option<PathBuf>,
     own: SelfCgroup,
+    /// The caller's effective uid (for [`delegated_parent`]).
+    euid: u32,
     /// The v1 controllers with a mounted hierarchy, found once.
     v1_mounted: OnceCell<Vec<&'static str>>,
 }
@@ -278,8 +395,16 @@ impl Cgroupfs {
             mode,
             unified,
             own,
+            euid: nix::unistd::geteuid().as_raw(),
             v1_mounted: OnceCell::new(),
         })
+    }
+
+    /// The same cgroupfs as seen by a caller of effective uid `euid` (fixture tests).
+    #[cfg(test)]
+    pub(super) fn with_euid(mut self, euid: u32) -> Cgroupfs {
+        self.euid = euid;
+        self
     }
 
     /// The hierarchy of `controller` (`""`: the cgroup2 one; on v2 every controller's).
@@ -302,17 +427,23 @@ impl Cgroupfs {
             )));
         }
         let own = self.own.path(key).unwrap_or("/").to_string();
+        let base = match key {
+            "" => delegated_parent(&mount, &own, self.euid),
+            _ => None,
+        }
+        .unwrap_or_else(|| own.clone());
         Ok(Hierarchy {
             controller: key.to_string(),
             mount,
             own,
+            base,
         })
     }
 
     /// The cgroup `path` in the hierarchy of `controller`.
     pub(super) fn group(&self, controller: &str, path: &str) -> Result<Group> {
         let hier = self.hierarchy(controller)?;
-        let path = resolve(path, &hier.own)?;
+        let path = resolve(path, &hier.base)?;
         let g = Group { hier, path };
         g.check_no_symlink()?;
         Ok(g)
@@ -432,6 +563,34 @@ pub(super) fn looked_in(root: &Path, groups: &[Group]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_cpu_lists_are_explained() {
+        assert_eq!(
+            cpu_list("0-3,8").unwrap().into_iter().collect::<Vec<_>>(),
+            [0, 1, 2, 3, 8]
+        );
+        assert!(cpu_list("3-1").is_none() && cpu_list("x").is_none());
+        let present = std::fs::read_to_string("/sys/devices/system/cpu/present").unwrap();
+        let first = *cpu_list(present.trim()).unwrap().first().unwrap();
+        let t = crate::testutil::TempDir::new("cpus");
+        std::fs::create_dir(t.path().join("box")).unwrap();
+        let file = t.path().join("box/cpuset.cpus");
+        assert_eq!(
+            why_cpus_refused(&file, "100000").unwrap(),
+            format!(
+                "CPU 100000 is not present: this machine has CPUs {}",
+                present.trim()
+            )
+        );
+        std::fs::write(t.path().join("cpuset.cpus.effective"), "4096\n").unwrap();
+        assert_eq!(
+            why_cpus_refused(&file, &first.to_string()).unwrap(),
+            format!("CPU {first} is not in the parent's cpuset.cpus.effective (4096)")
+        );
+        std::fs::write(t.path().join("cpuset.cpus.effective"), present.trim()).unwrap();
+        assert_eq!(why_cpus_refused(&file, &first.to_string()), None);
+    }
 
     #[test]
     fn paths_resolve_under_own_cgroup() {

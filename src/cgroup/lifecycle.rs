@@ -67,14 +67,20 @@ pub fn attach(groups: &[Group], pids: &[Pid]) -> Result<()> {
     Ok(())
 }
 
-/// After a failed `exec`: move ourselves back to our own cgroup in every hierarchy of `made`,
-/// and remove the directories it created (best effort).
+/// After a failed `exec` that moved us (see [`Placement::enter`]): move ourselves back to our own
+/// cgroup in every hierarchy of `made`, and remove the directories it created (best effort).
 pub fn move_back_and_remove(made: &Made) {
     let me = nix::unistd::getpid().to_string();
     for g in &made.groups {
         let home = g.at(&g.hier.own).join("cgroup.procs");
         let _ = write_file(&home, &me);
     }
+    remove_created(made);
+}
+
+/// After an `exec` whose program could not be run: remove the directories it created, where they
+/// are still the ones it made and empty (best effort).
+pub fn remove_created(made: &Made) {
     for d in made.created.iter().rev() {
         if d.is_ours() {
             let _ = std::fs::remove_dir(&d.path);
@@ -331,33 +337,78 @@ impl Placement {
 
     /// Fork a child for a parent that will wait for it (SIGCHLD back to its default first, as
     /// [`process::fork`]): created inside the cgroup2 cgroup when there is one and the kernel
-    /// can, a plain fork otherwise. The child must call [`Placement::join_rest`] next. Started
-    /// by a raw `clone3`, the child keeps the parent's thread id cached in the C library (see
-    /// [`crate::sys::clone_into_cgroup`]): it may run long (nsunshare's init does), but never
-    /// `raise(3)` or `abort(3)`, which would signal the parent.
+    /// can ([`Placement::clone_inside`]), a plain fork otherwise. The child must call
+    /// [`Placement::join_rest`] next.
     pub fn fork(&self) -> Result<Fork> {
-        if let Some((dir, path)) = &self.v2_dir {
-            crate::sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
-            match crate::sys::clone_into_cgroup(dir.as_fd()) {
-                Ok(started) => {
-                    self.started_inside.set(true);
-                    return Ok(match started {
-                        nix::unistd::ForkResult::Child => Fork::Child,
-                        nix::unistd::ForkResult::Parent { child } => Fork::Parent(child),
-                    });
-                }
-                // No clone3, or a kernel before 5.7: fork, then move.
-                Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL) => {}
-                Err(e) => {
-                    return Err(Error::sys(
-                        format!("cannot start a process in {}", path.display()),
-                        e,
-                    ))
-                }
-            }
+        if let Some(started) = self.clone_inside()? {
+            return Ok(started);
         }
         self.started_inside.set(false);
         process::fork()
+    }
+
+    /// Fork a child created inside the cgroup2 cgroup (`clone3(CLONE_INTO_CGROUP)`, SIGCHLD back
+    /// to its default first), for a parent that will wait for it; `None`, with nothing done,
+    /// when there is no cgroup2 cgroup among the groups or the kernel cannot (no `clone3`, or
+    /// before Linux 5.7). The child must call [`Placement::join_rest`] next.
+    ///
+    /// Started by a raw `clone3`, the child keeps the parent's thread id cached in the C library
+    /// (see [`crate::sys::clone_into_cgroup`]), which `raise(3)` and `abort(3)` use: a panic in
+    /// the child would end in `abort()` and send SIGABRT to the *parent's* thread. The child may
+    /// run Rust code for long (nsunshare's init does), so before anything else it makes a panic
+    /// end itself instead ([`panics_end_this_process`]). The other ways into `abort()` are shut:
+    /// a failed allocation exits through [`crate::alloc`] (no abort), a panic inside the hook
+    /// cannot happen (it only writes, ignoring errors), and the size-built tools
+    /// (`scripts/build-static.sh`) panic by an illegal instruction, which faults this process
+    /// alone.
+    ///
+    /// The child proves it ran by a byte on a pipe, which the parent waits for (it would wait for
+    /// the child anyway): from Linux 6.14 (and stable kernels that took the change) until it is
+    /// fixed, the kernel compares the target cgroup's `cgroup.kill` count with the *parent's*
+    /// cgroup's when it creates a child with `CLONE_INTO_CGROUP`, so into a cgroup that was
+    /// ever killed through `cgroup.kill` (and is not in step with ours) the child is killed
+    /// before it runs a single instruction. Such a child is reaped, and the caller forks and
+    /// moves instead (`None`). (A child killed at birth by a concurrent `cgroup.kill` takes the
+    /// same way: its program then starts in the cgroup once the kill is over.)
+    pub fn clone_inside(&self) -> Result<Option<Fork>> {
+        let Some((dir, path)) = &self.v2_dir else {
+            return Ok(None);
+        };
+        crate::sys::reset_default(Signal::SIGCHLD).context(|| "cannot reset SIGCHLD")?;
+        let (alive_rx, alive_tx) =
+            nix::unistd::pipe2(OFlag::O_CLOEXEC).context(|| "pipe failed")?;
+        match crate::sys::clone_into_cgroup(dir.as_fd()) {
+            Ok(nix::unistd::ForkResult::Child) => {
+                let _ = nix::unistd::write(&alive_tx, b"!");
+                drop((alive_rx, alive_tx));
+                panics_end_this_process();
+                self.started_inside.set(true);
+                Ok(Some(Fork::Child))
+            }
+            Ok(nix::unistd::ForkResult::Parent { child }) => {
+                drop(alive_tx);
+                let mut byte = [0u8];
+                let ran = loop {
+                    match nix::unistd::read(alive_rx.as_fd(), &mut byte) {
+                        Err(Errno::EINTR) => continue,
+                        r => break r == Ok(1),
+                    }
+                };
+                if !ran {
+                    // Killed at birth: reap it, and let the caller start one another way.
+                    let _ = process::wait(child);
+                    return Ok(None);
+                }
+                self.started_inside.set(true);
+                Ok(Some(Fork::Parent(child)))
+            }
+            // No clone3, or a kernel before 5.7: the caller forks and moves, or moves itself.
+            Err(Errno::ENOSYS | Errno::E2BIG | Errno::EINVAL) => Ok(None),
+            Err(e) => Err(Error::sys(
+                format!("cannot start a process in {}", path.display()),
+                e,
+            )),
+        }
     }
 
     /// Whether the last [`Placement::fork`] started the child inside the cgroup2 cgroup (no
@@ -388,6 +439,20 @@ impl Placement {
         }
         Ok(())
     }
+}
+
+/// In a child started by a raw `clone3`, whose C library still holds the parent's thread id: a
+/// panic reports itself on stderr and kills this process with SIGABRT (back to its default
+/// action and unblocked first), through `kill(getpid())` — `getpid(2)` asks the kernel, unlike
+/// the cached thread id `abort(3)` would signal. The hook never returns, so `abort()` is never
+/// reached.
+fn panics_end_this_process() {
+    std::panic::set_hook(Box::new(|info| {
+        use std::io::Write as _;
+        let name = String::from_utf8_lossy(crate::alloc::program_name()).into_owned();
+        let _ = writeln!(std::io::stderr(), "{name}: {info}");
+        crate::sys::abort_self()
+    }));
 }
 
 /// A small process that takes back what `exec --rm` made when the supervising process dies

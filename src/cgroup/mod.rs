@@ -13,7 +13,10 @@
 //!
 //! A cgroup path starting with `/` is taken from the hierarchy's root; a relative one lives under
 //! the caller's own cgroup in that hierarchy (from `/proc/self/cgroup`), so a delegated subtree
-//! or a supervised script stays inside it. No path may contain `..`.
+//! or a supervised script stays inside it — except in a cgroup2 hierarchy when the parent of
+//! the caller's cgroup is delegated to the caller: there it lives beside the caller's cgroup,
+//! under that parent, since a cgroup holding the caller can never hand its children domain
+//! controllers (`fs::delegated_parent`). No path may contain `..`.
 //!
 //! One file per job, dependencies running one way (`limits`, `procfs` ← `fs` ← `v1`, `v2` ←
 //! `apply`, `stat`, `lifecycle`):
@@ -44,8 +47,8 @@ mod fixture;
 pub use apply::{Create, Made, MadeDir};
 pub use fs::{Cgroupfs, Group, Hierarchy, Mode, DEFAULT_ROOT};
 pub use lifecycle::{
-    attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_made, Placement,
-    RemovalWatch,
+    attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_created, remove_made,
+    Placement, RemovalWatch,
 };
 pub use limits::{
     parse_count, parse_cpus, parse_cpuset, parse_io_max, parse_set, parse_size, parse_weight,

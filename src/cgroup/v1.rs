@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::fs::{keyed, read, write_file, Group};
+use super::fs::{keyed, read, write_file, write_limit, Group};
 use super::limits::{raw_writes, KnobWrite, Limit, Limits, CPU_PERIOD};
 use crate::error::{Error, Result};
 
@@ -132,14 +132,14 @@ pub fn write_all(writes: &[KnobWrite], file_of: &dyn Fn(&KnobWrite) -> PathBuf) 
     let mut i = 0;
     while i < writes.len() {
         let wr = &writes[i];
-        let r = write_file(&file_of(wr), &wr.value);
+        let r = write_limit(&file_of(wr), &wr.value);
         if let (Err(e), Some(next)) = (&r, writes.get(i + 1)) {
             if e.errno() == Some(Errno::EINVAL)
                 && wr.file == "memory.limit_in_bytes"
                 && next.file == "memory.memsw.limit_in_bytes"
             {
-                write_file(&file_of(next), &next.value)?;
-                write_file(&file_of(wr), &wr.value)?;
+                write_limit(&file_of(next), &next.value)?;
+                write_limit(&file_of(wr), &wr.value)?;
                 i += 2;
                 continue;
             }

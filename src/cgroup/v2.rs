@@ -152,6 +152,12 @@ pub fn plan_enable(g: &Group, needed: &[String]) -> Result<Vec<Enable>> {
             if let Err(errno) = nix::unistd::access(&file, nix::unistd::AccessFlags::W_OK) {
                 return Err(why_not_enabled(&file, &missing, errno));
             }
+            // The kernel refuses domain controllers here (EBUSY) but accepts the threaded ones
+            // (pids, cpu, cpuset, perf_event), which makes the cgroup a thread root and every
+            // child an invalid domain that no process can join (EOPNOTSUPP): refused for all.
+            if !cg.is_empty() && holds_processes(&dir)? {
+                return Err(busy(&file, &missing, cg == g.hier.own));
+            }
             plan.push(Enable {
                 dir,
                 controllers: missing,
@@ -161,6 +167,39 @@ pub fn plan_enable(g: &Group, needed: &[String]) -> Result<Vec<Enable>> {
         cg.push_str(part);
     }
     Ok(plan)
+}
+
+/// Whether a cgroup has processes of its own (not counting those of the cgroups below it).
+fn holds_processes(dir: &Path) -> Result<bool> {
+    Ok(!read(&dir.join("cgroup.procs"))?.trim().is_empty())
+}
+
+/// The no-internal-process rule, in words: `file` is the `cgroup.subtree_control` of a cgroup
+/// with processes of its own; `own` when that is the caller's own cgroup (a relative path that
+/// stayed below it).
+fn no_internal_process(file: &Path, own: bool) -> String {
+    let dir = file.parent().unwrap_or(file).display();
+    let remedy = if own {
+        "it is your own cgroup: a relative path goes beside it only where you own its parent \
+         (delegated to you), so give a path elsewhere, or start from a leaf below a delegated \
+         cgroup"
+    } else {
+        "move them into a leaf cgroup first"
+    };
+    format!(
+        "the no-internal-process rule: {dir} has processes of its own, so it cannot hand \
+         controllers to its children; {remedy}"
+    )
+}
+
+/// Enabling refused before any write because the cgroup of `file` holds processes.
+fn busy(file: &Path, controllers: &[String], own: bool) -> Error {
+    Error::new(format!(
+        "cannot enable {} in {}: {}",
+        controllers.join(" "),
+        file.display(),
+        no_internal_process(file, own)
+    ))
 }
 
 /// Make the writes of [`plan_enable`], recording each one done in `enabled` (to take back).
@@ -188,10 +227,7 @@ pub fn why_not_enabled(file: &Path, controllers: &[String], errno: Errno) -> Err
         file.display()
     );
     let rule = match errno {
-        Errno::EBUSY => format!(
-            "the no-internal-process rule: {dir} has processes of its own, so it cannot hand \
-             controllers to its children; move them into a leaf cgroup first"
-        ),
+        Errno::EBUSY => no_internal_process(file, false),
         Errno::EACCES | Errno::EPERM => format!(
             "the caller may not write it: {dir} is above the subtree delegated to you, and \
              only its owner can enable controllers there"

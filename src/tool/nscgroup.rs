@@ -1,8 +1,9 @@
 //! `nscgroup`: create cgroups with resource limits, run or move processes into them, watch,
 //! freeze, kill and delete them, on cgroup v2 and v1 alike, by plain file I/O on cgroupfs.
 //!
-//! `exec --rm` keeps us outside the cgroup: a forked child moves itself in and executes the
-//! program, while we wait (forwarding signals), then kill what is left and delete the cgroup.
+//! `exec` keeps us outside the cgroup: the program's process is created inside its cgroup2
+//! cgroup (and moves itself into the v1 ones) while we wait, forwarding signals; with `--rm` we
+//! then kill what is left and delete the cgroup.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -342,17 +343,98 @@ fn apply_held(
     applied.map(drop)
 }
 
-/// `exec PATH PROGRAM`: create the cgroup if missing, move into it and execute the program.
+/// `exec PATH PROGRAM`: create the cgroup if missing and run the program in it. In a cgroup2
+/// hierarchy the program's process is created inside ([`cgroup::Placement::clone_inside`]) and
+/// we wait for it outside, forwarding signals, and end as it ends; v1 hierarchies it moves
+/// into itself. Where that cannot be (no cgroup2 hierarchy, or a kernel without
+/// `CLONE_INTO_CGROUP`), we move ourselves into every hierarchy and execute the program in our
+/// own place. A program that could not be executed takes back the directories the run made.
 fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     if o.rm {
         return exec_rm(fs, path, o);
     }
     let made = fs.apply(path, &o.limits, &o.controllers, Create::IfMissing)?;
-    cgroup::attach(&made.groups, &[getpid()])?;
-    let e = process::exec(&o.program);
-    // Not run: go back where we were and take back what we made.
-    cgroup::move_back_and_remove(&made);
-    Err(e)
+    let placement = match cgroup::Placement::new(&made.groups) {
+        Ok(p) => p,
+        Err(e) => {
+            cgroup::remove_created(&made);
+            return Err(e);
+        }
+    };
+    let mut blocked = process::forwardable();
+    blocked.add(Signal::SIGCHLD);
+    let old_mask = process::block(&blocked)?;
+    // Closed unread when the program is executed; a status when it could not be.
+    let (failed, tell) = process::Gate::new()?.split();
+    let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
+    let child = match placement.clone_inside() {
+        Ok(Some(Fork::Child)) => {
+            drop(failed);
+            let e = match placement
+                .join_rest()
+                .and_then(|_| process::restore_mask(&old_mask))
+            {
+                Ok(()) => process::exec(&o.program),
+                Err(e) => e,
+            };
+            cli::report(NAME, &e);
+            let _ = tell.send(e.code() as u32);
+            std::process::exit(e.code());
+        }
+        Ok(Some(Fork::Parent(child))) => child,
+        Ok(None) => {
+            // No process can be created inside: we move in ourselves and become the program.
+            drop((failed, tell));
+            let e = match process::restore_mask(&old_mask).and_then(|_| placement.enter()) {
+                Ok(()) => process::exec(&o.program),
+                Err(e) => e,
+            };
+            cgroup::move_back_and_remove(&made);
+            return Err(e);
+        }
+        Err(e) => {
+            cgroup::remove_created(&made);
+            return Err(e);
+        }
+    };
+    drop(tell);
+    let status = process::supervise(
+        child,
+        Supervise {
+            forward: true,
+            follow_stops: false,
+        },
+    );
+    if failed.recv().is_some() {
+        // It said why; nothing ran in what we made.
+        cgroup::remove_created(&made);
+    }
+    let status = status?;
+    let ooms = cgroup::oom_kills(&made.groups)
+        .unwrap_or(0)
+        .saturating_sub(oom_before);
+    report_ooms(ooms, path, &o.program[0]);
+    finish(status, ooms)
+}
+
+/// OOM kills in the program's cgroup while it ran, said on stderr.
+fn report_ooms(ooms: u64, path: &str, prog: &std::ffi::OsStr) {
+    if ooms > 0 {
+        let prog = prog.to_string_lossy();
+        eprintln!(
+            "{NAME}: {prog}: out of memory: the OOM killer killed {ooms} process(es) in {path}"
+        );
+    }
+}
+
+/// How `exec` ends once its program has: with the program's status, or dying of its signal;
+/// 137 when the OOM killer (`ooms` kills in its cgroup) killed it.
+fn finish(status: WaitStatus, ooms: u64) -> Result<i32> {
+    match status {
+        WaitStatus::Signaled(_, Signal::SIGKILL, _) if ooms > 0 => Ok(137),
+        WaitStatus::Signaled(_, sig, _) => process::reraise(sig),
+        other => Ok(process::status_code(other)),
+    }
 }
 
 /// `exec --rm PATH PROGRAM`: make the cgroup (it must not exist: `--rm` removes only what this
@@ -418,9 +500,8 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
             follow_stops: false,
         },
     );
-    let ooms = cgroup::oom_kills(&made.groups)
-        .unwrap_or(0)
-        .saturating_sub(oom_before);
+    // Counted before the clean-up, which removes the cgroup with its counters.
+    let ooms_now = cgroup::oom_kills(&made.groups);
     let cleaned = clean_up(watch);
     let prog = o.program[0].to_string_lossy();
     let status = status.map_err(|e| match e.errno() {
@@ -430,20 +511,10 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
         _ => e,
     })?;
-    if ooms > 0 {
-        eprintln!(
-            "{NAME}: {prog}: out of memory: the OOM killer killed {ooms} process(es) in {path}"
-        );
-        if matches!(status, WaitStatus::Signaled(_, Signal::SIGKILL, _)) {
-            cleaned?;
-            return Ok(137);
-        }
-    }
+    let ooms = ooms_now.unwrap_or(0).saturating_sub(oom_before);
+    report_ooms(ooms, path, &o.program[0]);
     cleaned?;
-    match status {
-        WaitStatus::Signaled(_, sig, _) => process::reraise(sig),
-        other => Ok(process::status_code(other)),
-    }
+    finish(status, ooms)
 }
 
 /// In the program's process, before it runs: die (SIGKILL) when the supervising `parent` dies,

@@ -131,31 +131,83 @@ delegate() {
 		"$CG$DELEGATED/cgroup.subtree_control" "$CG$DELEGATED/cgroup.threads"
 }
 
-# as_delegated_user COMMAND: run the shell command as user 1000 in $DELEGATED/session.scope.
+# as_delegated_user COMMAND: run the shell command as user 1000 in $DELEGATED/session.scope, a
+# leaf of the user's (made as the user's manager would, owned by the user).
 as_delegated_user() {
-	try sh -c 'echo $$ >"$0/cgroup.procs" && exec su -s /bin/sh user -c "$1"' "$CG$DELEGATED" \
-		"mkdir -p $CG$DELEGATED/session.scope && echo \$\$ >$CG$DELEGATED/session.scope/cgroup.procs &&
-		cd /home/user && PATH=$PATH && $1"
+	_s=$CG$DELEGATED/session.scope
+	if [ ! -d "$_s" ]; then
+		mkdir "$_s"
+		chown 1000:1000 "$_s" "$_s/cgroup.procs" "$_s/cgroup.subtree_control" "$_s/cgroup.threads"
+	fi
+	try sh -c 'echo $$ >"$0/cgroup.procs" && exec su -s /bin/sh user -c "$1"' "$_s" \
+		"cd /home/user && PATH=$PATH && $1"
 }
 
+# rootless.sh run by the user from its session.scope: the container's cgroup is made beside it,
+# in the delegated user@1000.service (a relative path starts at the delegated parent), and the
+# container starts in it (nsunshare --into-cgroup): its pids and memory limits hold, and inside,
+# the cgroup is its root.
 check_rootless() {
 	delegate
 	make_rootfs
 	r=$rootfs/results
 	inside='echo uid=$(id -u) host=$(hostname) lo=$(cat /sys/class/net/lo/operstate) pid=$$ >/results/info
+		cat /proc/self/cgroup >/results/cgroup
 		( i=0; while [ $i -lt 100 ]; do sleep 60 & i=$((i+1)); done ) 2>/dev/null
-		n=0; for d in /proc/[0-9]*; do n=$((n+1)); done; echo $n > /results/procs'
+		n=0; for d in /proc/[0-9]*; do n=$((n+1)); done; echo $n > /results/procs
+		for d in /proc/[0-9]*; do
+			read c < $d/comm 2>/dev/null && [ "$c" = sleep ] && kill -9 ${d#/proc/} 2>/dev/null
+		done
+		sleep 0.5
+		dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo $? > /results/dd'
 	as_delegated_user "sh /vm/examples/rootless.sh $rootfs /bin/sh -c '$inside'"
 	expect "rootless.sh status" "$rc" 0
+	case $err in *"running without resource limits"*) fail "rootless.sh ran without a cgroup: $err" ;; esac
 	cat "$r/info"
 	grep -q "uid=0 host=box" "$r/info" || fail "not root in a container named box: $(cat "$r/info")"
 	grep -q "pid=2" "$r/info" || fail "the program is not pid 2"
 	grep -q "lo=down" "$r/info" && fail "lo is down inside"
-	if echo "$err" | grep -q "running without resource limits"; then
-		as_delegated_user "nscgroup create nstools-rootless-x --pids=20"
-		fail "rootless.sh ran without a cgroup; 'nscgroup create nstools-rootless-x --pids=20' from the user's session.scope: $err"
-	fi
+	expect "/proc/self/cgroup inside the rootless container" "$(cat "$r/cgroup")" "0::/"
 	within 1 21 "$(cat "$r/procs")" "processes inside after 100 sleeps"
+	expect "status of a 100M allocation in the rootless container" "$(cat "$r/dd")" 137
+	[ -z "$(ls -d "$CG$DELEGATED"/nstools-rootless-* 2>/dev/null)" ] || fail "the container's cgroup is left"
+}
+
+# A relative path from the user's leaf (session.scope) names a cgroup beside it, in the
+# delegated user@1000.service, where the user may enable controllers: limits are enforced.
+check_relative_beside_a_delegated_leaf() {
+	delegate
+	as_delegated_user "nscgroup exec --rm job --pids=20 --memory=32M -- sh -c '
+		cat /proc/self/cgroup
+		( i=0; while [ \$i -lt 100 ]; do sleep 60 & i=\$((i+1)); done ) 2>/dev/null
+		cat $CG$DELEGATED/job/pids.current'"
+	expect "exec --rm job as the user" "$rc" 0
+	set -- $out
+	expect "the job's cgroup" "${1:-}" "0::$DELEGATED/job"
+	within 15 20 "${2:-}" "pids.current of the user's job after 100 sleeps"
+	expect "subtree_control of the user's session.scope" "$(cg "${DELEGATED#/}/session.scope/cgroup.subtree_control")" ""
+	[ ! -d "$CG$DELEGATED/job" ] || fail "the job's cgroup is left"
+	# exec without --rm, create, stat and delete find it there too.
+	as_delegated_user "nscgroup create job --pids=10 && nscgroup exec job -- cat /proc/self/cgroup &&
+		nscgroup stat job && nscgroup delete job"
+	expect "create, exec, stat, delete as the user" "$rc" 0
+	case $out in "0::$DELEGATED/job"*"pids.max 10"*) ;; *) fail "exec/stat of job as the user: $out" ;; esac
+	[ ! -d "$CG$DELEGATED/job" ] || fail "the job's cgroup is left"
+}
+
+# Where the parent is not delegated (the user's shell in user@1000.service itself, whose parent is
+# root's), a relative path stays below the user's own cgroup, which holds the user's shell:
+# refused in one line naming the rule, nothing changed.
+check_relative_below_a_busy_cgroup_is_refused() {
+	delegate
+	try sh -c 'echo $$ >"$0/cgroup.procs" && exec su -s /bin/sh user -c "$1"' "$CG$DELEGATED" \
+		"PATH=$PATH nscgroup exec --rm job --pids=20 -- true"
+	expect "exec --rm job as the user in $DELEGATED" "$rc" 1
+	expect "lines of the error" "$(echo "$err" | wc -l)" 1
+	case $err in *"$DELEGATED/cgroup.subtree_control: the no-internal-process rule"*"it is your own cgroup"*) ;;
+	*) fail "the error does not name the rule and the caller's own cgroup: $err" ;; esac
+	expect "subtree_control of $DELEGATED" "$(cg "${DELEGATED#/}/cgroup.subtree_control")" ""
+	[ ! -d "$CG$DELEGATED/job" ] || fail "$DELEGATED/job is left"
 }
 
 # The user works within the delegated subtree with absolute paths: limits are enforced, and what
