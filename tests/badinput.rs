@@ -193,8 +193,11 @@ const ROWS: &[Row] = &[
     ("nstools", &["--install"], TRY, "usage: nstools --install [-s] <dir>"),
     ("nstools", &["--install", "-s", "{D}/no/dir"], 1, "cannot install into {D}/no/dir: No such file or directory"),
     ("nstools", &["--install", "{D}/file"], 1, "cannot install into {D}/file: Not a directory"),
-    ("nstools", &["--list=x"], TRY, "unknown tool '--list=x'"),
-    ("nstools", &["--symbolic"], TRY, "unknown tool '--symbolic'"),
+    ("nstools", &["--list=x"], TRY, "option '--list' doesn't allow an argument"),
+    ("nstools", &["--symbolic"], TRY, "--symbolic goes with --install"),
+    ("nstools", &["--bogus"], TRY, "unrecognized option '--bogus'"),
+    ("nstools", &["--list", "x"], TRY, "unexpected argument"),
+    ("nstools", &["--install", "{D}/a", "{D}/b"], TRY, "usage: nstools --install [-s] <dir>"),
 ];
 
 /// A row's text with its placeholders filled in.
