@@ -568,7 +568,9 @@ impl Cidr {
             IpAddr::V4(v) => u128::from(u32::from(v)) << 96,
             IpAddr::V6(v) => u128::from(v),
         };
-        self.prefix == 0 || bits << self.prefix == 0
+        // `/0` too: `1.2.3.4/0` is no network (the kernel refuses it as a route), not a
+        // spelling of `default`.
+        bits.checked_shl(u32::from(self.prefix)).unwrap_or(0) == 0
     }
 }
 
@@ -1134,6 +1136,112 @@ mod tests {
             "2:0:0:0:0:1",
         ] {
             assert_eq!(parse_mac(bad), None, "{bad}");
+        }
+    }
+}
+
+/// Property tests of the reply parsers: any bytes are safe, and what we build reads back.
+#[cfg(test)]
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A reply message as the kernel frames one: header, payload, padding.
+    fn framed(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&((NLMSG_HDRLEN + payload.len()) as u32).to_ne_bytes());
+        b.extend_from_slice(&ty.to_ne_bytes());
+        b.extend_from_slice(&flags.to_ne_bytes());
+        b.extend_from_slice(&seq.to_ne_bytes());
+        b.extend_from_slice(&0u32.to_ne_bytes());
+        b.extend_from_slice(payload);
+        b.resize(align(b.len()), 0);
+        b
+    }
+
+    proptest! {
+        #[test]
+        fn replies_of_any_bytes_are_safe(bytes in proptest::collection::vec(any::<u8>(), 0..300), flags in any::<u16>()) {
+            if let Ok(ms) = messages(&bytes) {
+                for m in ms {
+                    prop_assert!(m.payload.len() <= bytes.len());
+                    let _ = parse_error(m.flags, m.payload);
+                    let _ = parse_link(m.payload);
+                }
+            }
+            let _ = parse_error(flags, &bytes);
+            let _ = parse_link(&bytes);
+        }
+
+        #[test]
+        fn messages_split_as_framed(parts in proptest::collection::vec(
+            (any::<u16>(), any::<u16>(), any::<u32>(), proptest::collection::vec(any::<u8>(), 0..40)), 0..6)
+        ) {
+            let mut buf = Vec::new();
+            for (ty, flags, seq, p) in &parts {
+                buf.extend(framed(*ty, *flags, *seq, p));
+            }
+            let got = messages(&buf).unwrap();
+            prop_assert_eq!(got.len(), parts.len());
+            for (m, (ty, flags, seq, p)) in got.iter().zip(&parts) {
+                prop_assert_eq!((m.ty, m.flags, m.seq, m.payload), (*ty, *flags, *seq, &p[..]));
+            }
+        }
+
+        /// A link description built as the kernel sends one reads back field by field.
+        #[test]
+        fn links_read_back(
+            index in any::<u32>(),
+            flags in any::<u32>(),
+            name in "[a-z0-9]{1,15}",
+            mtu in proptest::option::of(any::<u32>()),
+            master in proptest::option::of(any::<u32>()),
+            alias in proptest::option::of("[ -~]{1,30}"),
+            kind in proptest::option::of("[a-z]{1,8}"),
+        ) {
+            let mut m = Msg { buf: ifinfomsg(index, flags, 0).to_vec() };
+            m.str(IFLA_IFNAME, &name);
+            if let Some(v) = mtu {
+                m.u32(IFLA_MTU, v);
+            }
+            if let Some(v) = master {
+                m.u32(IFLA_MASTER, v);
+            }
+            if let Some(a) = &alias {
+                m.str(IFLA_IFALIAS, a);
+            }
+            if let Some(k) = &kind {
+                let n = m.nest(IFLA_LINKINFO);
+                m.str(IFLA_INFO_KIND, k);
+                m.end(n);
+            }
+            let l = parse_link(&m.buf).unwrap();
+            prop_assert_eq!((l.index, l.flags, &l.name), (index, flags, &name));
+            prop_assert_eq!((l.mtu, l.master), (mtu, master));
+            prop_assert_eq!(l.alias, alias);
+            prop_assert_eq!(l.kind, kind);
+        }
+
+        /// An error reply: its errno, and the extended ack's message when there is one.
+        #[test]
+        fn errors_read_back(code in 1i32..4096, ext in proptest::option::of("[ -~]{1,60}"), capped in proptest::bool::ANY) {
+            let mut p = (-code).to_ne_bytes().to_vec();
+            let request = framed(RTM_NEWLINK, 0, 1, &[0; 20]);
+            if capped {
+                p.extend_from_slice(&request[..NLMSG_HDRLEN]);
+            } else {
+                p.extend_from_slice(&request);
+            }
+            let mut flags = if capped { NLM_F_CAPPED } else { 0 };
+            if let Some(s) = &ext {
+                let mut m = Msg { buf: Vec::new() };
+                m.str(NLMSGERR_ATTR_MSG, s);
+                p.extend_from_slice(&m.buf);
+                flags |= NLM_F_ACK_TLVS;
+            }
+            let e = parse_error(flags, &p).unwrap().unwrap();
+            prop_assert_eq!(e.errno, Errno::from_raw(code));
+            prop_assert_eq!(e.msg, ext);
         }
     }
 }

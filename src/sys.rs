@@ -189,6 +189,21 @@ pub fn clearenv() {
     unsafe { libc::clearenv() };
 }
 
+/// `setenv(3)` (overwriting), which fails with an error instead of panicking as
+/// `std::env::set_var` does when the C library cannot allocate. A name or value with a NUL byte
+/// is `EINVAL`.
+///
+/// Only call it in a single-threaded process (all our tools are).
+pub fn setenv(name: &std::ffi::OsStr, value: &std::ffi::OsStr) -> nix::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    let value = std::ffi::CString::new(value.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: both are NUL-terminated strings that outlive the call (the C library copies
+    // them); our processes are single-threaded, so no other thread reads the environment.
+    let r = unsafe { libc::setenv(name.as_ptr(), value.as_ptr(), 1) };
+    Errno::result(r).map(drop)
+}
+
 /// Reset the disposition of `sig` to the default: SIGCHLD before forking children we wait for,
 /// and the signal a child died of before re-raising it on ourselves.
 pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
@@ -312,6 +327,32 @@ pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
             0,
             (&raw const addr).cast(),
             len,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`: two connected stream sockets.
+pub fn socketpair_cloexec() -> nix::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as RawFd; 2];
+    let ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+    // SAFETY: the kernel writes two descriptors into `fds`, an array of two ints we own.
+    let r = unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) };
+    Errno::result(r)?;
+    // SAFETY: on success both are new descriptors that nobody else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `send(2)` with `MSG_NOSIGNAL`: a peer that is gone is `EPIPE`, never a `SIGPIPE`, without
+/// touching the signal mask.
+pub fn send_nosignal(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: the pointer and length describe `buf`, which the kernel only reads.
+    let r = unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            libc::MSG_NOSIGNAL,
         )
     };
     Errno::result(r).map(|n| n as usize)

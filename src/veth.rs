@@ -249,15 +249,21 @@ impl Bridge {
             match host.wait_all(sent) {
                 Ok(()) => {}
                 Err((0, e)) if e.errno == Errno::EEXIST => {} // there already: finish it
-                Err((at, e)) => {
-                    if at > 0 {
-                        let _ = del_by_name(host, &tmp);
-                    }
+                Err((_, e)) => {
+                    // Made but not marked, or made and its answer lost (a failed receive): do
+                    // not leave it. (A concurrent add's, if it was not ours, is made again by
+                    // that add, which finds its temporary name gone.)
+                    let _ = del_by_name(host, &tmp);
                     return Err(e).context(made);
                 }
             }
-            let Some(t) = host.link_by_name(&tmp).context(made)? else {
-                continue; // renamed meanwhile by a concurrent add
+            let t = match host.link_by_name(&tmp) {
+                Ok(Some(t)) => t,
+                Ok(None) => continue, // renamed meanwhile by a concurrent add
+                Err(e) => {
+                    let _ = del_by_name(host, &tmp);
+                    return Err(e).context(made);
+                }
             };
             if t.kind.as_deref() != Some("bridge") {
                 return Err(Error::new(format!(
@@ -346,7 +352,12 @@ fn make_pair(
                     return Err(e).context(created);
                 }
             }
-            Err((0, e)) => return Err(e).context(created),
+            Err((0, e)) => {
+                // Refused, or made and its answer lost (a failed receive): the temporary name
+                // is this run's alone, so whatever has it is ours to delete.
+                let _ = del_by_name(host, &tmp);
+                return Err(e).context(created);
+            }
             Err((_, e)) => {
                 let _ = del_by_name(host, &tmp);
                 return Err(e).context(|| format!("mark {tmp} as unfinished"));

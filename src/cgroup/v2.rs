@@ -396,3 +396,18 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Pressure files of any content: every `key=value` word of a line, named by the line.
+        #[test]
+        fn pressure_lines(t in any::<String>()) {
+            for (k, v) in super::pressure(&t) {
+                prop_assert!(k.contains('.') && !v.contains(char::is_whitespace));
+            }
+        }
+    }
+}
