@@ -79,15 +79,21 @@ impl Bridge {
             match host.wait_all(sent) {
                 Ok(()) => {}
                 Err((0, e)) if e.errno == Errno::EEXIST => {} // there already: finish it
-                Err((at, e)) => {
-                    if at > 0 {
-                        let _ = del_by_name(host, &tmp);
-                    }
+                Err((_, e)) => {
+                    // Made but not marked, or made and its answer lost (a failed receive): do
+                    // not leave it. (Under the bridge's lock, a temporary bridge of that name is
+                    // this run's, or a killed run's.)
+                    let _ = del_by_name(host, &tmp);
                     return Err(e).context(made);
                 }
             }
-            let Some(t) = host.link_by_name(&tmp).context(made)? else {
-                continue; // renamed or removed meanwhile
+            let t = match host.link_by_name(&tmp) {
+                Ok(Some(t)) => t,
+                Ok(None) => continue, // renamed or removed meanwhile
+                Err(e) => {
+                    let _ = del_by_name(host, &tmp);
+                    return Err(e).context(made);
+                }
             };
             if t.kind.as_deref() != Some("bridge") {
                 return Err(Error::new(format!(

@@ -138,3 +138,21 @@ mod tests {
         drop(section);
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any status image: a signal that is pending, not ignored and held, or none.
+        #[test]
+        fn status_images(pnd in any::<u64>(), shd in any::<u64>(), ign in any::<u64>(), junk in any::<String>()) {
+            let img = format!("SigPnd:\t{pnd:016x}\nShdPnd:\t{shd:016x}\nSigIgn:\t{ign:016x}\n");
+            let held = super::held_mask();
+            let want = (pnd | shd) & !ign & held;
+            let got = super::interrupting(&img, held);
+            prop_assert_eq!(got, (want != 0).then(|| want.trailing_zeros() as i32 + 1));
+            let _ = super::interrupting(&junk, held);
+        }
+    }
+}

@@ -231,31 +231,63 @@ pub fn subids(path: &Path, name: &str, uid: u32) -> Result<Vec<SubId>> {
     Ok(parse_subids(&text, name, uid))
 }
 
-/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers, so a
-/// line that runs past 4294967294 (the last id a map may hold) still grants its ids up to that
-/// one, and a line starting above it grants none.
+/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers and
+/// takes the line's last id as `start + count - 1`, so a line that runs past 4294967294 (the
+/// last id a map may hold) still grants its ids up to that one, a line starting above it grants
+/// none, and so does one whose last id wraps past 2^64.
 fn usable(start: u64, count: u64) -> Option<SubId> {
+    start.checked_add(count.checked_sub(1)?)?;
     let start = u32::try_from(start).ok().filter(|s| *s < u32::MAX)?;
     let count = count.min(u64::from(u32::MAX - start)) as u32;
     (count > 0).then_some(SubId { start, count })
 }
 
+/// The lines of a subordinate id file that belong to `name`/`uid`, read as shadow 4.13 reads
+/// them (`subordinate_parse`, `find_range`): the first three `:`-separated fields, none empty
+/// (more are ignored); the owner the user's name or, exactly, their uid in decimal; start and
+/// count as `strtoul` reads them in base 0 (blanks and a sign before, hexadecimal after `0x`,
+/// octal after `0`), nothing after them.
 pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
-    text.lines()
+    let uid = uid.to_string();
+    // Lines end at `\n` alone, as shadow's do (a `\r` stays, and spoils the count).
+    text.split('\n')
         .filter_map(|line| {
-            let mut f = line.trim().split(':');
+            let mut f = line.split(':');
             let (owner, start, count) = (f.next()?, f.next()?, f.next()?);
-            if f.next().is_some() {
+            if owner.is_empty() || start.is_empty() || count.is_empty() {
                 return None;
             }
-            let mine = owner == name || owner.parse::<u32>().is_ok_and(|o| o == uid);
-            let (start, count) = (start.parse::<u64>().ok()?, count.parse::<u64>().ok()?);
-            if !mine {
+            if owner != name && owner != uid {
                 return None;
             }
-            usable(start, count)
+            usable(c_ulong(start)?, c_ulong(count)?)
         })
         .collect()
+}
+
+/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
+/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
+/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
+pub fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, digits) = match hex {
+        Some(h) => (16, h),
+        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
+        None => (10, t),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 /// `--setgroups` values.

@@ -19,6 +19,7 @@ pub mod nat;
 pub mod netlink;
 pub mod nftables;
 pub mod ns;
+pub mod nsls;
 pub mod procdir;
 pub mod process;
 pub mod rootfs;

@@ -579,6 +579,37 @@ fn parse_route(family: i32, p: &[u8]) -> Option<RouteEntry> {
     Some(r)
 }
 
+/// An `RTM_NEWADDR` payload (`ifaddrmsg`, then attributes): the link's index and the address.
+fn parse_addr(p: &[u8]) -> Option<(u32, Cidr)> {
+    let (family, prefix, index) = (*p.first()?, *p.get(1)?, ne_u32(p.get(4..8)?));
+    let mut local = None;
+    let mut address = None;
+    for (ty, data) in attrs(p.get(8..)?) {
+        let addr = match (i32::from(family), data.len()) {
+            (libc::AF_INET, 4) => IpAddr::from(<[u8; 4]>::try_from(data).ok()?),
+            (libc::AF_INET6, 16) => IpAddr::from(<[u8; 16]>::try_from(data).ok()?),
+            _ => continue,
+        };
+        match ty {
+            IFA_LOCAL => local = Some(addr),
+            IFA_ADDRESS => address = Some(addr),
+            _ => {}
+        }
+    }
+    let addr = if family == libc::AF_INET as u8 {
+        local.or(address)
+    } else {
+        address.or(local)
+    };
+    Some((
+        index,
+        Cidr {
+            addr: addr?,
+            prefix,
+        },
+    ))
+}
+
 /// An address with its prefix length: `10.0.0.1/24`, `fd00::1/64`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cidr {
@@ -1069,17 +1100,11 @@ impl Socket {
         let replies = self.query(&mut m);
         let fd = self.fd.as_fd();
         let _ = sys::setsockopt_int(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 0);
-        let replies = replies?;
-        Ok(replies
+        Ok(replies?
             .iter()
-            .filter(|(t, p)| *t == RTM_NEWADDR && p.len() >= 8 && ne_u32(&p[4..]) == index)
-            .filter_map(|(_, p)| {
-                let a = attrs(&p[8..]).find(|(t, _)| *t == IFA_LOCAL || *t == IFA_ADDRESS)?;
-                Some(Cidr {
-                    addr: ip_of(a.1)?,
-                    prefix: p[1],
-                })
-            })
+            .filter(|(t, _)| *t == RTM_NEWADDR)
+            .filter_map(|(_, p)| parse_addr(p))
+            .filter_map(|(i, c)| (i == index).then_some(c))
             .collect())
     }
 
@@ -1096,6 +1121,18 @@ impl Socket {
             .filter(|(t, p)| *t == RTM_NEWROUTE && p.len() >= 12)
             .filter_map(|(_, p)| parse_route(family, p))
             .filter(|r| r.table == u32::from(RT_TABLE_MAIN) && r.unicast)
+            .collect())
+    }
+
+    /// Every address of every link (`RTM_GETADDR` dump): the link's index and the address,
+    /// `IFA_LOCAL` for IPv4 (the address itself on a point-to-point link), else `IFA_ADDRESS`.
+    pub fn addresses(&mut self) -> NlResult<Vec<(u32, Cidr)>> {
+        let mut m = Msg::new(RTM_GETADDR, NLM_F_DUMP, &[0u8; 8]);
+        let replies = self.query(&mut m)?;
+        Ok(replies
+            .iter()
+            .filter(|(t, _)| *t == RTM_NEWADDR)
+            .filter_map(|(_, p)| parse_addr(p))
             .collect())
     }
 
@@ -1144,6 +1181,27 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_replies_prefer_the_local_ipv4_address() {
+        // ifaddrmsg (AF_INET, /30, index 2), IFA_ADDRESS (the peer) then IFA_LOCAL.
+        let mut p = vec![libc::AF_INET as u8, 30, 0, 0];
+        p.extend_from_slice(&2u32.to_ne_bytes());
+        for (ty, a) in [(IFA_ADDRESS, [10, 0, 0, 1]), (IFA_LOCAL, [10, 0, 0, 2])] {
+            p.extend_from_slice(&8u16.to_ne_bytes());
+            p.extend_from_slice(&ty.to_ne_bytes());
+            p.extend_from_slice(&a);
+        }
+        let (index, c) = parse_addr(&p).unwrap();
+        assert_eq!((index, c.to_string().as_str()), (2, "10.0.0.2/30"));
+        let mut v6 = vec![libc::AF_INET6 as u8, 64, 0, 0];
+        v6.extend_from_slice(&3u32.to_ne_bytes());
+        v6.extend_from_slice(&20u16.to_ne_bytes());
+        v6.extend_from_slice(&IFA_ADDRESS.to_ne_bytes());
+        v6.extend_from_slice(&"fd00::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        assert_eq!(parse_addr(&v6).unwrap().1.to_string(), "fd00::1/64");
+        assert!(parse_addr(&[2, 0]).is_none());
+    }
 
     #[test]
     fn attributes_are_aligned_and_nests_sized() {
@@ -1332,6 +1390,112 @@ mod tests {
             "2:0:0:0:0:1",
         ] {
             assert_eq!(parse_mac(bad), None, "{bad}");
+        }
+    }
+}
+
+/// Property tests of the reply parsers: any bytes are safe, and what we build reads back.
+#[cfg(test)]
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A reply message as the kernel frames one: header, payload, padding.
+    fn framed(ty: u16, flags: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&((NLMSG_HDRLEN + payload.len()) as u32).to_ne_bytes());
+        b.extend_from_slice(&ty.to_ne_bytes());
+        b.extend_from_slice(&flags.to_ne_bytes());
+        b.extend_from_slice(&seq.to_ne_bytes());
+        b.extend_from_slice(&0u32.to_ne_bytes());
+        b.extend_from_slice(payload);
+        b.resize(align(b.len()), 0);
+        b
+    }
+
+    proptest! {
+        #[test]
+        fn replies_of_any_bytes_are_safe(bytes in proptest::collection::vec(any::<u8>(), 0..300), flags in any::<u16>()) {
+            if let Ok(ms) = messages(&bytes) {
+                for m in ms {
+                    prop_assert!(m.payload.len() <= bytes.len());
+                    let _ = parse_error(m.flags, m.payload);
+                    let _ = parse_link(m.payload);
+                }
+            }
+            let _ = parse_error(flags, &bytes);
+            let _ = parse_link(&bytes);
+        }
+
+        #[test]
+        fn messages_split_as_framed(parts in proptest::collection::vec(
+            (any::<u16>(), any::<u16>(), any::<u32>(), proptest::collection::vec(any::<u8>(), 0..40)), 0..6)
+        ) {
+            let mut buf = Vec::new();
+            for (ty, flags, seq, p) in &parts {
+                buf.extend(framed(*ty, *flags, *seq, p));
+            }
+            let got = messages(&buf).unwrap();
+            prop_assert_eq!(got.len(), parts.len());
+            for (m, (ty, flags, seq, p)) in got.iter().zip(&parts) {
+                prop_assert_eq!((m.ty, m.flags, m.seq, m.payload), (*ty, *flags, *seq, &p[..]));
+            }
+        }
+
+        /// A link description built as the kernel sends one reads back field by field.
+        #[test]
+        fn links_read_back(
+            index in any::<u32>(),
+            flags in any::<u32>(),
+            name in "[a-z0-9]{1,15}",
+            mtu in proptest::option::of(any::<u32>()),
+            master in proptest::option::of(any::<u32>()),
+            alias in proptest::option::of("[ -~]{1,30}"),
+            kind in proptest::option::of("[a-z]{1,8}"),
+        ) {
+            let mut m = Msg { buf: ifinfomsg(index, flags, 0).to_vec() };
+            m.str(IFLA_IFNAME, &name);
+            if let Some(v) = mtu {
+                m.u32(IFLA_MTU, v);
+            }
+            if let Some(v) = master {
+                m.u32(IFLA_MASTER, v);
+            }
+            if let Some(a) = &alias {
+                m.str(IFLA_IFALIAS, a);
+            }
+            if let Some(k) = &kind {
+                let n = m.nest(IFLA_LINKINFO);
+                m.str(IFLA_INFO_KIND, k);
+                m.end(n);
+            }
+            let l = parse_link(&m.buf).unwrap();
+            prop_assert_eq!((l.index, l.flags, &l.name), (index, flags, &name));
+            prop_assert_eq!((l.mtu, l.master), (mtu, master));
+            prop_assert_eq!(l.alias, alias);
+            prop_assert_eq!(l.kind, kind);
+        }
+
+        /// An error reply: its errno, and the extended ack's message when there is one.
+        #[test]
+        fn errors_read_back(code in 1i32..4096, ext in proptest::option::of("[ -~]{1,60}"), capped in proptest::bool::ANY) {
+            let mut p = (-code).to_ne_bytes().to_vec();
+            let request = framed(RTM_NEWLINK, 0, 1, &[0; 20]);
+            if capped {
+                p.extend_from_slice(&request[..NLMSG_HDRLEN]);
+            } else {
+                p.extend_from_slice(&request);
+            }
+            let mut flags = if capped { NLM_F_CAPPED } else { 0 };
+            if let Some(s) = &ext {
+                let mut m = Msg { buf: Vec::new() };
+                m.str(NLMSGERR_ATTR_MSG, s);
+                p.extend_from_slice(&m.buf);
+                flags |= NLM_F_ACK_TLVS;
+            }
+            let e = parse_error(flags, &p).unwrap().unwrap();
+            prop_assert_eq!(e.errno, Errno::from_raw(code));
+            prop_assert_eq!(e.msg, ext);
         }
     }
 }

@@ -492,8 +492,10 @@ impl Built {
     /// Make the new root `/`: `pivot_root(".", ".")` from inside it stacks the old root on top
     /// of the new one at the same place (no directory for it needed in the new root); detaching
     /// `.` then removes the old root, whose mounts below it go with it since they are private.
-    /// A failed pivot leaves the old root in place, and everything made is undone; a failure
-    /// after it cannot be undone, and the caller must not execute anything.
+    /// A failed pivot leaves the old root in place, and everything made is undone; so does a
+    /// failure after the old root is detached. A failure to detach it cannot be undone (the old
+    /// root still covers the new one, so no path reaches what was made), and the caller must
+    /// not execute anything.
     pub fn switch(mut self) -> Result<Pivoted> {
         let root = std::mem::take(&mut self.0.root);
         let pivoted = nix::unistd::chdir(&root)
@@ -508,12 +510,16 @@ impl Built {
             return Err(e);
         }
         umount2(".", MntFlags::MNT_DETACH).context(|| "cannot detach the old root")?;
-        nix::unistd::chdir("/").context(|| "cannot change directory to /")?;
         let log = std::mem::take(&mut self.0.log)
             .into_iter()
             .filter_map(|step| step.inside(&root))
             .collect();
-        Ok(Pivoted { log })
+        let pivoted = Pivoted { log };
+        if let Err(e) = nix::unistd::chdir("/") {
+            pivoted.undo();
+            return Err(Error::sys("cannot change directory to /", e));
+        }
+        Ok(pivoted)
     }
 }
 

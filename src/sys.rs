@@ -189,6 +189,21 @@ pub fn clearenv() {
     unsafe { libc::clearenv() };
 }
 
+/// `setenv(3)` (overwriting), which fails with an error instead of panicking as
+/// `std::env::set_var` does when the C library cannot allocate. A name or value with a NUL byte
+/// is `EINVAL`.
+///
+/// Only call it in a single-threaded process (all our tools are).
+pub fn setenv(name: &std::ffi::OsStr, value: &std::ffi::OsStr) -> nix::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    let value = std::ffi::CString::new(value.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    // SAFETY: both are NUL-terminated strings that outlive the call (the C library copies
+    // them); our processes are single-threaded, so no other thread reads the environment.
+    let r = unsafe { libc::setenv(name.as_ptr(), value.as_ptr(), 1) };
+    Errno::result(r).map(drop)
+}
+
 /// Reset the disposition of `sig` to the default: SIGCHLD before forking children we wait for,
 /// and the signal a child died of before re-raising it on ourselves.
 pub fn reset_default(sig: nix::sys::signal::Signal) -> nix::Result<()> {
@@ -312,6 +327,32 @@ pub fn send_netlink(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
             0,
             (&raw const addr).cast(),
             len,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC)`: two connected stream sockets.
+pub fn socketpair_cloexec() -> nix::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as RawFd; 2];
+    let ty = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+    // SAFETY: the kernel writes two descriptors into `fds`, an array of two ints we own.
+    let r = unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) };
+    Errno::result(r)?;
+    // SAFETY: on success both are new descriptors that nobody else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// `send(2)` with `MSG_NOSIGNAL`: a peer that is gone is `EPIPE`, never a `SIGPIPE`, without
+/// touching the signal mask.
+pub fn send_nosignal(fd: BorrowedFd<'_>, buf: &[u8]) -> nix::Result<usize> {
+    // SAFETY: the pointer and length describe `buf`, which the kernel only reads.
+    let r = unsafe {
+        libc::send(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            libc::MSG_NOSIGNAL,
         )
     };
     Errno::result(r).map(|n| n as usize)
@@ -533,6 +574,113 @@ pub fn clone_into_cgroup(cgroup: BorrowedFd<'_>) -> nix::Result<nix::unistd::For
     })
 }
 
+/// `ioctl(fd, NS_GET_PARENT)`: the parent of the pid or user namespace behind `fd`. EPERM when
+/// the parent is outside the caller's view (the initial namespace's "parent"), EINVAL for the
+/// other kinds, which have no parent.
+pub fn ns_get_parent(fd: BorrowedFd<'_>) -> nix::Result<OwnedFd> {
+    const NS_GET_PARENT: libc::c_ulong = 0xb702; // _IO(0xb7, 0x2)
+                                                 // SAFETY: this ioctl takes no argument and returns a new fd or -1.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_PARENT as _) };
+    // SAFETY: on success the kernel returned a new descriptor that nobody else owns.
+    Errno::result(r).map(|fd| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `ioctl(fd, NS_GET_OWNER_UID)`: the uid, in the caller's user namespace, of the creator of the
+/// user namespace behind `fd` (EINVAL for the other kinds).
+pub fn ns_get_owner_uid(fd: BorrowedFd<'_>) -> nix::Result<u32> {
+    const NS_GET_OWNER_UID: libc::c_ulong = 0xb704; // _IO(0xb7, 0x4), with a uid_t pointer
+    let mut uid: libc::uid_t = 0;
+    // SAFETY: the ioctl writes one uid_t through the pointer, which points at `uid`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_OWNER_UID as _, &mut uid as *mut _) };
+    Errno::result(r).map(|_| uid)
+}
+
+/// `struct ns_id_req` of `listns(2)` (`NS_ID_REQ_SIZE_VER0`).
+#[repr(C)]
+struct NsIdReq {
+    size: u32,
+    spare: u32,
+    /// The last id of the previous page (0: from the start).
+    ns_id: u64,
+    /// `CLONE_NEW*` bits of the kinds wanted (0: all).
+    ns_type: u32,
+    spare2: u32,
+    /// Only namespaces owned by this user namespace id (0: any).
+    user_ns_id: u64,
+}
+
+/// `listns(2)` (Linux 6.19): the 64-bit ids of the namespaces the caller may see that are alive
+/// (used by a process, held by a file descriptor or a bind mount, or the parent of one of those),
+/// of the kinds in `ns_type` (0: all), in increasing order after `after`, at most `ids.len()` of
+/// them; returns how many it wrote. ENOSYS before 6.19.
+pub fn listns(after: u64, ns_type: u32, ids: &mut [u64]) -> nix::Result<usize> {
+    const SYS_LISTNS: libc::c_long = 470;
+    let req = NsIdReq {
+        size: std::mem::size_of::<NsIdReq>() as u32,
+        spare: 0,
+        ns_id: after,
+        ns_type,
+        spare2: 0,
+        user_ns_id: 0,
+    };
+    // SAFETY: `req` is a complete request of the size it states, which the kernel only reads;
+    // `ids` is writable for `ids.len()` u64s, the count we pass.
+    let r = unsafe {
+        libc::syscall(
+            SYS_LISTNS,
+            &req as *const NsIdReq,
+            ids.as_mut_ptr(),
+            ids.len(),
+            0u32,
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// The width in columns of the terminal behind `fd` (`TIOCGWINSZ`), when it is one.
+pub fn terminal_width(fd: BorrowedFd<'_>) -> Option<usize> {
+    // SAFETY: an all-zero winsize is a valid value of this plain C struct.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes one winsize through the pointer, which points at `ws`, ours.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ as _, &mut ws as *mut _) };
+    (r == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+}
+
+/// `readlinkat(2)` into `buf` (no allocation); the length of the link, cut at `buf.len()`.
+pub fn readlinkat(
+    dir: BorrowedFd<'_>,
+    path: &std::ffi::CStr,
+    buf: &mut [u8],
+) -> nix::Result<usize> {
+    // SAFETY: `path` is NUL-terminated and `buf` is writable for `buf.len()` bytes; the kernel
+    // writes at most that many and reads nothing else.
+    let r = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            path.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
+/// `getdents64(2)`: the next directory entries of `dir` into `buf` (`struct linux_dirent64`
+/// records: inode, offset, record length, type, NUL-terminated name); bytes written, 0 at the end.
+pub fn getdents64(dir: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
+    // SAFETY: `buf` is writable for `buf.len()` bytes, the count we pass; the kernel writes
+    // whole records within it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_getdents64,
+            dir.as_raw_fd(),
+            buf.as_mut_ptr(),
+            buf.len(),
+        )
+    };
+    Errno::result(r).map(|n| n as usize)
+}
+
 /// End this process with SIGABRT as `abort(3)` would, but found by `getpid(2)`, which asks the
 /// kernel, rather than by the C library's cached thread id (stale in a child of a raw `clone3`:
 /// see [`clone_into_cgroup`]). SIGABRT goes back to its default action and is unblocked first;
@@ -546,4 +694,33 @@ pub fn abort_self() -> ! {
     let _ = kill(nix::unistd::getpid(), Signal::SIGABRT);
     // SAFETY: `_exit` ends the process at once and runs nothing of ours.
     unsafe { libc::_exit(128 + libc::SIGABRT) }
+}
+
+/// `kcmp(pid1, pid2, KCMP_FILE, fd1, fd2)`: whether file descriptor `fd1` of process `pid1` and
+/// `fd2` of `pid2` are the same open file (`Ok(true)`), as after a fork; an error when either is
+/// not open or the caller may not inspect both processes.
+pub fn same_file(pid1: i32, fd1: u32, pid2: i32, fd2: u32) -> nix::Result<bool> {
+    const KCMP_FILE: libc::c_int = 0;
+    // SAFETY: integer arguments only; the kernel compares two of its own objects.
+    let r = unsafe { libc::syscall(libc::SYS_kcmp, pid1, pid2, KCMP_FILE, fd1, fd2) };
+    Errno::result(r).map(|r| r == 0)
+}
+
+/// `getsockopt(sock, SOL_SOCKET, SO_NETNS_COOKIE)` (Linux 5.14): the cookie of the network
+/// namespace the socket was created in, the same for every socket of that namespace.
+pub fn socket_netns_cookie(sock: BorrowedFd<'_>) -> nix::Result<u64> {
+    const SO_NETNS_COOKIE: libc::c_int = 71;
+    let mut cookie: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: the pointer and length describe `cookie`, ours, which the kernel fills.
+    let r = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            (&raw mut cookie).cast(),
+            &mut len,
+        )
+    };
+    Errno::result(r).map(|_| cookie)
 }

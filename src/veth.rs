@@ -352,7 +352,12 @@ fn make_pair(
                     return Err(e).context(created);
                 }
             }
-            Err((0, e)) => return Err(e).context(created),
+            Err((0, e)) => {
+                // Refused, or made and its answer lost (a failed receive): the temporary name
+                // is this run's alone, so whatever has it is ours to delete.
+                let _ = bridge::del_by_name(host, &tmp);
+                return Err(e).context(created);
+            }
             Err((_, e)) => {
                 let _ = bridge::del_by_name(host, &tmp);
                 return Err(e).context(|| format!("mark {tmp} as unfinished"));

@@ -50,7 +50,10 @@ fn tree(dir: &Path) -> Vec<String> {
 
 /// The files `make install` gives one tool.
 fn files_of(tool: &str) -> Vec<String> {
-    let section = if tool == "nsveth" { 8 } else { 1 };
+    let section = nstools::tool::TABLES
+        .iter()
+        .find(|t| t.name == tool)
+        .map_or("1", |t| t.section);
     vec![
         format!("usr/bin/{tool}"),
         format!("usr/share/bash-completion/completions/{tool}"),

@@ -106,16 +106,16 @@ function __nstools_complete_program -a permute takes attached programs
 end
 
 function __nstools_is
-    __nstools_complete_is 0 '--install' '' '.:1' $argv
+    __nstools_complete_is 1 '' '' '.:1' $argv
 end
 
 function __nstools_program
-    __nstools_complete_program 0 '--install' '' '.:1'
+    __nstools_complete_program 1 '' '' '.:1'
 end
 
 complete -c nstools -f
 complete -c nstools -n '__nstools_is opt' -l list -d 'list the names it can be called by, one per line'
-complete -c nstools -n '__nstools_is opt' -l install -r -a '(__fish_complete_directories)' -d 'make a link named after each tool in <dir> (hard links; -s: symbolic)'
+complete -c nstools -n '__nstools_is opt' -l install -d 'make a link named after each tool in <dir> (hard links; -s: symbolic)'
 complete -c nstools -n '__nstools_is opt' -s s -l symbolic -d 'with --install: symbolic links'
 complete -c nstools -n '__nstools_is opt' -s h -l help -d 'display this help'
 complete -c nstools -n '__nstools_is opt' -s V -l version -d 'display version'

@@ -102,11 +102,28 @@ impl Cgroupfs {
         controllers: &[String],
         create: Create,
     ) -> Result<Made> {
+        self.apply_unless(path, limits, controllers, create, || Ok(()))
+    }
+
+    /// [`Cgroupfs::apply`], then `keep`: when it fails (a signal came meanwhile, say),
+    /// everything made and written is taken back as after a failed step, and its error is the
+    /// result.
+    pub fn apply_unless(
+        &self,
+        path: &str,
+        limits: &Limits,
+        controllers: &[String],
+        create: Create,
+        keep: impl FnOnce() -> Result<()>,
+    ) -> Result<Made> {
         check_path(path)?;
         let writes = writes(limits, self.mode)?;
         let needed = needed(&writes, controllers);
         let mut undo = Undo::default();
-        match self.apply_inner(path, &writes, &needed, create, &mut undo) {
+        let applied = self
+            .apply_inner(path, &writes, &needed, create, &mut undo)
+            .and_then(|groups| keep().map(|()| groups));
+        match applied {
             Ok(groups) => Ok(Made {
                 groups,
                 created: undo.dirs,
@@ -278,9 +295,14 @@ fn make(g: &Group, fresh: Option<&str>, undo: &mut Undo) -> Result<()> {
             (Err(e), None) if exists(&e) => continue,
             (r, _) => r.context(|| format!("cannot create {}", dir.display()))?,
         }
-        let ino = std::fs::symlink_metadata(&dir)
-            .context(|| format!("cannot stat {}", dir.display()))?
-            .ino();
+        let ino = match std::fs::symlink_metadata(&dir) {
+            Ok(m) => m.ino(),
+            Err(e) => {
+                // Just made by us, and not yet in `undo`: take it back here.
+                let _ = std::fs::remove_dir(&dir);
+                return Err(e).context(|| format!("cannot stat {}", dir.display()));
+            }
+        };
         undo.dirs.push(MadeDir {
             path: dir.clone(),
             ino,

@@ -190,6 +190,16 @@ fn is_dir_or_link(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_dir())
 }
 
+/// Whether `p` exists (following links), where telling matters: a failure to look other than
+/// "not there" is an error, never taken for absence (which would pick another layout).
+fn probe(p: &Path, dir: bool) -> Result<bool> {
+    match std::fs::metadata(p) {
+        Ok(m) => Ok(!dir || m.is_dir()),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Ok(false),
+        Err(e) => Err(e).context(|| format!("cannot access {}", p.display())),
+    }
+}
+
 /// One mounted hierarchy.
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
@@ -239,6 +249,17 @@ impl Group {
 
     pub fn exists(&self) -> bool {
         is_dir(&self.dir())
+    }
+
+    /// Whether the cgroup exists, where telling matters: failing to look is an error (a
+    /// `delete` that took it for missing would leave it and succeed).
+    pub fn present(&self) -> Result<bool> {
+        let dir = self.dir();
+        match std::fs::symlink_metadata(&dir) {
+            Ok(m) => Ok(m.is_dir()),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Ok(false),
+            Err(e) => Err(e).context(|| format!("cannot access {}", dir.display())),
+        }
     }
 
     /// Every directory from the mount point down to this cgroup must be a real directory (no
@@ -352,9 +373,13 @@ impl Cgroupfs {
     pub fn open(root: &Path, own: SelfCgroup) -> Result<Cgroupfs> {
         std::fs::metadata(root)
             .context(|| format!("cannot access cgroup root {}", root.display()))?;
-        let mode = if root.join("cgroup.controllers").exists() {
+        let mut v1 = false;
+        for c in V1_CONTROLLERS {
+            v1 = v1 || probe(&root.join(c), true)?;
+        }
+        let mode = if probe(&root.join("cgroup.controllers"), false)? {
             Mode::V2
-        } else if V1_CONTROLLERS.iter().any(|c| is_dir_or_link(&root.join(c))) {
+        } else if v1 {
             Mode::V1
         } else {
             return Err(Error::new(format!(
@@ -363,8 +388,8 @@ impl Cgroupfs {
             )));
         };
         let unified = root.join("unified");
-        let unified =
-            (mode == Mode::V1 && unified.join("cgroup.controllers").exists()).then_some(unified);
+        let unified = (mode == Mode::V1 && probe(&unified.join("cgroup.controllers"), false)?)
+            .then_some(unified);
         Ok(Cgroupfs {
             root: root.to_path_buf(),
             mode,
@@ -395,7 +420,7 @@ impl Cgroupfs {
             }
             (Mode::V1, c, _) => (self.root.join(c), c),
         };
-        if !key.is_empty() && !is_dir_or_link(&mount) {
+        if !key.is_empty() && !probe(&mount, true)? {
             return Err(Error::new(format!(
                 "controller {controller} is not mounted at {}",
                 mount.display()
@@ -435,21 +460,29 @@ impl Cgroupfs {
         }
     }
 
-    /// The v1 controllers with a mounted hierarchy, each mount once.
-    fn v1_mounted(&self) -> &[&'static str] {
-        self.v1_mounted.get_or_init(|| {
-            let mut seen = BTreeSet::new();
-            V1_CONTROLLERS
-                .iter()
-                .copied()
-                .filter(|c| {
-                    use std::os::unix::fs::MetadataExt;
-                    // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
-                    std::fs::metadata(self.root.join(c))
-                        .is_ok_and(|m| m.is_dir() && seen.insert((m.dev(), m.ino())))
-                })
-                .collect()
-        })
+    /// The v1 controllers with a mounted hierarchy, each mount once. A hierarchy that cannot
+    /// be looked at is an error, never taken for one that is not there.
+    fn v1_mounted(&self) -> Result<&[&'static str]> {
+        use std::os::unix::fs::MetadataExt;
+        if let Some(found) = self.v1_mounted.get() {
+            return Ok(found);
+        }
+        let mut seen = BTreeSet::new();
+        let mut found = Vec::new();
+        for c in V1_CONTROLLERS {
+            let dir = self.root.join(c);
+            match std::fs::metadata(&dir) {
+                // `cpu` and `cpuacct` may be links to one `cpu,cpuacct` mount: keep it once.
+                Ok(m) => {
+                    if m.is_dir() && seen.insert((m.dev(), m.ino())) {
+                        found.push(*c);
+                    }
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {}
+                Err(e) => return Err(e).context(|| format!("cannot access {}", dir.display())),
+            }
+        }
+        Ok(self.v1_mounted.get_or_init(|| found))
     }
 
     /// The cgroups `path` may name, existing or not: the one v2 cgroup, or on v1 one per
@@ -460,7 +493,7 @@ impl Cgroupfs {
         match self.mode {
             Mode::V2 => out.push(self.group("", path)?),
             Mode::V1 => {
-                for &c in self.v1_mounted() {
+                for &c in self.v1_mounted()? {
                     if only.is_empty() || only.iter().any(|o| o == c) {
                         out.push(self.group(c, path)?);
                     }
@@ -479,7 +512,12 @@ impl Cgroupfs {
     pub fn existing(&self, path: &str, only: &[String]) -> Result<Vec<Group>> {
         let candidates = self.candidates(path, only)?;
         let where_ = looked_in(&self.root, &candidates);
-        let groups: Vec<Group> = candidates.into_iter().filter(Group::exists).collect();
+        let mut groups = Vec::new();
+        for g in candidates {
+            if g.present()? {
+                groups.push(g);
+            }
+        }
         if groups.is_empty() {
             return Err(Error::sys(
                 format!("cgroup {path} ({where_})"),
@@ -569,5 +607,57 @@ mod tests {
         assert!(resolve("/../../etc", "/").is_err());
         assert!(resolve("a/../../b", "/").is_err());
         assert!(resolve("", "/").is_err());
+    }
+}
+
+/// Property tests of cgroup paths: whatever is given, a resolved path is absolute, clean, and
+/// never leaves the hierarchy.
+#[cfg(test)]
+mod prop {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn part() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9_:-]{1,6}",
+            Just(".".to_string()),
+            Just("..".to_string()),
+            Just(String::new())
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn paths_resolve_inside(
+            parts in proptest::collection::vec(part(), 0..6),
+            absolute in proptest::bool::ANY,
+            own in proptest::collection::vec("[a-z0-9]{1,6}", 0..3),
+        ) {
+            let path = format!("{}{}", if absolute { "/" } else { "" }, parts.join("/"));
+            let own = format!("/{}", own.join("/"));
+            let got = resolve(&path, &own);
+            if path.is_empty() || parts.iter().any(|p| p == "..") {
+                prop_assert!(got.is_err());
+                return Ok(());
+            }
+            let r = got.unwrap();
+            prop_assert!(r.starts_with('/'));
+            prop_assert!(!r.contains("//") && !r.ends_with("/.") && !r.contains("/./"), "{}", r);
+            prop_assert!(r == "/" || !r.ends_with('/'));
+            let named: Vec<&str> = parts.iter().map(String::as_str).filter(|p| !p.is_empty() && *p != ".").collect();
+            let base = if path.starts_with('/') { "" } else { own.trim_end_matches('/') };
+            let want = format!("{base}/{}", named.join("/"));
+            let want = if want.len() > 1 { want.trim_end_matches('/').to_string() } else { want };
+            prop_assert_eq!(r, want);
+        }
+
+        #[test]
+        fn any_text_is_safe(t in any::<String>(), key in any::<String>()) {
+            if let Ok(r) = resolve(&t, "/own") {
+                prop_assert!(!r.split('/').any(|p| p == ".."));
+                prop_assert!(!r.contains('\n'));
+            }
+            let _ = keyed(&t, &key);
+        }
     }
 }

@@ -92,10 +92,15 @@ pub fn remove_created(made: &Made) {
 /// each cgroup it made (still the very directory, by inode) and delete it, then its parents that
 /// this call created and that are empty now. A cgroup it did not make is never touched.
 pub fn remove_made(made: &Made, path: &str) -> Result<()> {
+    // Every hierarchy is tried, whatever failed in another; the first failure is the result.
+    let mut result = Ok(());
     for g in &made.groups {
         let dir = g.dir();
         if made.created.iter().any(|d| d.path == dir && d.is_ours()) {
-            delete(std::slice::from_ref(g), path, true)?;
+            let deleted = delete(std::slice::from_ref(g), path, true);
+            if result.is_ok() {
+                result = deleted;
+            }
         }
     }
     for d in made.created.iter().rev() {
@@ -103,7 +108,7 @@ pub fn remove_made(made: &Made, path: &str) -> Result<()> {
             let _ = std::fs::remove_dir(&d.path);
         }
     }
-    Ok(())
+    result
 }
 
 /// Signal every process of the cgroups (and below), each through a pidfd.

@@ -57,4 +57,4 @@ pub use limits::{
 pub use procfs::{
     cgroup_procs_path, parse_cgroup_file, parse_cgroup_mounts, CgroupLine, SelfCgroup,
 };
-pub use stat::{format_stat, list, oom_kills, stat};
+pub use stat::{cpu_max, format_stat, list, oom_kills, stat};

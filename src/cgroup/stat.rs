@@ -37,6 +37,14 @@ pub fn oom_kills(groups: &[Group]) -> Option<u64> {
     })
 }
 
+/// The CPU bandwidth limit among `groups`, as v2 writes it (`50000 100000`, `max 100000`).
+pub fn cpu_max(groups: &[Group]) -> Option<String> {
+    groups.iter().find_map(|g| match g.hier.mode() {
+        Mode::V2 => v2::cpu_max(g),
+        Mode::V1 => v1::cpu_max(g),
+    })
+}
+
 /// Whether `v` is a plain decimal number (`12`, `0.25`), printed bare in JSON.
 fn is_number(v: &str) -> bool {
     let (int, frac) = v.split_once('.').unwrap_or((v, "0"));
@@ -166,6 +174,8 @@ mod tests {
             assert_eq!(is_number(v), number, "{v:?}");
         }
         assert_eq!(oom_kills(&groups), Some(1));
+        fs::write(b.join("cpu.max"), "50000 100000\n").unwrap();
+        assert_eq!(cpu_max(&groups).as_deref(), Some("50000 100000"));
         assert_eq!(list(&groups, "box").unwrap(), ["box/sub"]);
         let root = fs.existing(".", &[]).unwrap();
         assert_eq!(list(&root, ".").unwrap(), ["box", "box/sub"]);

@@ -198,6 +198,21 @@ pub fn oom_kills(g: &Group) -> Option<u64> {
     keyed(&read(&g.file("memory.oom_control")).ok()?, "oom_kill")
 }
 
+/// The CPU bandwidth limit of a cgroup of the v1 `cpu` hierarchy, in v2's `cpu.max` form
+/// (`QUOTA PERIOD`, `max PERIOD` when unlimited); `None` in the other hierarchies.
+pub fn cpu_max(g: &Group) -> Option<String> {
+    if g.hier.controller != "cpu" {
+        return None;
+    }
+    let quota = read(&g.file("cpu.cfs_quota_us")).ok()?;
+    let period = read(&g.file("cpu.cfs_period_us")).ok()?;
+    let quota = match quota.trim() {
+        q if q.starts_with('-') => "max",
+        q => q,
+    };
+    Some(format!("{quota} {}", period.trim()))
+}
+
 /// v1 has no word for "no limit": it shows a huge page-aligned number.
 fn number_or_max(text: &str) -> String {
     match text.parse::<u64>() {

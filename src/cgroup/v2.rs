@@ -277,6 +277,12 @@ pub fn oom_kills(g: &Group) -> Option<u64> {
     keyed(&read(&g.file("memory.events")).ok()?, "oom_kill")
 }
 
+/// The CPU bandwidth limit (`cpu.max`: `QUOTA PERIOD`, `max PERIOD`), when the cpu controller
+/// is enabled for the cgroup.
+pub fn cpu_max(g: &Group) -> Option<String> {
+    read(&g.file("cpu.max")).ok().map(|t| t.trim().to_string())
+}
+
 /// The usage figures of a v2 cgroup: use and limits, the events that count limit hits and OOM
 /// kills, CPU time and throttling, and pressure stall information (PSI).
 pub fn figures(g: &Group, add: &mut dyn FnMut(String, Option<String>)) {
@@ -388,5 +394,20 @@ mod tests {
                 (t.path().join("x/y"), strs(&["memory", "pids"])),
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Pressure files of any content: every `key=value` word of a line, named by the line.
+        #[test]
+        fn pressure_lines(t in any::<String>()) {
+            for (k, v) in super::pressure(&t) {
+                prop_assert!(k.contains('.') && !v.contains(char::is_whitespace));
+            }
+        }
     }
 }

@@ -178,9 +178,11 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
-/// A decimal number in full, as util-linux's `strtoul_or_err`: `what: 'text'` on failure.
+/// A decimal number in full, as util-linux's `strtoul_or_err`: blanks before it (as `strtoul`
+/// skips them) but nothing after, `what: 'text'` on failure. Unlike util-linux, a negative or
+/// too large number is refused, not wrapped round.
 pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
-    let t = text.trim();
+    let t = text.trim_start();
     let ok = !t.is_empty()
         && t.bytes()
             .enumerate()
@@ -191,48 +193,69 @@ pub fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
     }
 }
 
-/// A size with an optional binary or decimal suffix, as util-linux `strtosize`:
-/// `512`, `64K`, `256M`, `1.5G`, `2GiB` (powers of 1024), `2GB` (powers of 1000).
+/// A size with an optional binary or decimal suffix, read as util-linux's `strtosize` reads it:
+/// `512`, `64K`, `256M`, `1.5G`, `2GiB` (powers of 1024), `2GB` (powers of 1000). The number is
+/// C's `strtoumax` in base 0 (blanks and `+` before it, hexadecimal after `0x`, octal after `0`),
+/// never negative; the unit a letter of `KMGTPEZY` in either case, then nothing, `iB` or `B`
+/// (`b` too); a decimal fraction only before a unit (`1.5K`, and `7.K` is 7K). Fractions are
+/// exact, rounded down (util-linux 2.38 is off in some, as 1.7K for 2048).
 pub fn size(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
-    let (num, suffix) = t.split_at(split);
-    if num.is_empty() || num.starts_with('.') || num.ends_with('.') || num.matches('.').count() > 1
-    {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    if t.starts_with('-') {
         return None;
     }
-    let (base, unit) = match suffix.as_bytes() {
-        [] => (1024u64, b'\0'),
-        [u] => (1024, *u),
-        [u, b'B'] => (1000, *u),
-        [u, b'i', b'B'] => (1024, *u),
-        _ => return None,
+    let (int, rest) = strtoumax_prefix(t)?;
+    if rest.is_empty() {
+        return Some(int);
+    }
+    // `.DIGITS` then a unit: the fraction (util-linux reads it only when a unit follows).
+    let (frac, unit) = match rest.strip_prefix('.') {
+        Some(after) if !after.is_empty() => {
+            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            (&after[..digits], &after[digits..])
+        }
+        Some(_) => return None,
+        None => ("", rest),
     };
-    let exp = match unit.to_ascii_uppercase() {
-        b'\0' => 0,
-        b'K' => 1,
-        b'M' => 2,
-        b'G' => 3,
-        b'T' => 4,
-        b'P' => 5,
-        b'E' => 6,
+    let mut u = unit.chars();
+    let letter = u.next()?;
+    let exp = "KMGTPEZY".find(letter.to_ascii_uppercase())? as u32 + 1;
+    let base: u64 = match u.as_str() {
+        "" | "iB" | "ib" => 1024,
+        "B" | "b" => 1000,
         _ => return None,
     };
     let mult = base.checked_pow(exp)?;
-    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
-    let mut value = int.parse::<u64>().ok()?.checked_mul(mult)?;
+    let mut value = int.checked_mul(mult)?;
     if !frac.is_empty() {
-        if exp == 0 {
-            return None;
-        }
-        let digits = frac.len().min(18) as u32;
-        let f: u64 = frac[..digits as usize].parse().ok()?;
-        let scale = 10u64.pow(digits);
-        value = value.checked_add(((f as u128 * mult as u128) / scale as u128) as u64)?;
+        let digits = frac.len().min(18);
+        let f: u128 = frac[..digits].parse().ok()?;
+        let scale = 10u128.pow(digits as u32);
+        value = value.checked_add((f * u128::from(mult) / scale) as u64)?;
     }
     Some(value)
+}
+
+/// The number at the start of `t` as C's `strtoumax(t, &end, 0)` reads it (after any blanks,
+/// which the caller skipped): an optional `+`, then hexadecimal after `0x`, octal after `0`, or
+/// decimal; with what follows it. `None` without digits or when it does not fit.
+fn strtoumax_prefix(t: &str) -> Option<(u64, &str)> {
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, body) = match hex {
+        Some(h) => (16, h),
+        None if t.starts_with('0') => (8, t),
+        None => (10, t),
+    };
+    let len = body.len() - body.trim_start_matches(|c: char| c.is_digit(radix)).len();
+    if len == 0 {
+        return None;
+    }
+    let v = u64::from_str_radix(&body[..len], radix).ok()?;
+    Some((v, &body[len..]))
 }
 
 /// A signal number by name or number, real-time signals included as util-linux spells them:
@@ -312,6 +335,16 @@ mod tests {
         assert_eq!(size(""), None);
         assert_eq!(size("1.5"), None);
         assert_eq!(size("99999999999E"), None);
+        // As util-linux: octal and hexadecimal, `+` and blanks before, `7.K`, `kib`, `kB`.
+        assert_eq!(size("010K"), Some(8 << 10));
+        assert_eq!(size("0x10K"), Some(16 << 10));
+        assert_eq!(size(" +5k"), Some(5 << 10));
+        assert_eq!(size("7.K"), Some(7 << 10));
+        assert_eq!(size("5kib"), Some(5 << 10));
+        assert_eq!(size("5kB"), Some(5000));
+        for bad in ["7.", ".5K", "5K ", "5KIB", "5 K", "1Z", "08"] {
+            assert_eq!(size(bad), None, "{bad}");
+        }
     }
 
     #[test]

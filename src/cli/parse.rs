@@ -83,18 +83,31 @@ impl Args {
         let Some(arg) = self.p.next()? else {
             return Ok(None);
         };
-        let (flag, long) = match arg {
+        let (flag, given) = match arg {
             lexopt::Arg::Value(v) => {
                 self.ended = !self.tool.permute;
                 return Ok(Some(Arg::Operand(v)));
             }
             lexopt::Arg::Short(c) => match find(self.tool, &|f| f.short == Some(c)) {
-                Some(f) => (f, false),
+                Some(f) => (f, None),
                 None => return Err(Error::usage(format!("invalid option -- '{c}'"))),
             },
-            lexopt::Arg::Long(l) => (resolve(self.tool, l)?, true),
+            // What was given is the name or a prefix of it (see `resolve`): its length is enough.
+            lexopt::Arg::Long(l) => (resolve(self.tool, l)?, Some(l.len())),
         };
+        let long = given.is_some();
         let value = match flag.takes {
+            // `--fork=x` is refused here, before the option does anything (lexopt would only
+            // see the value when asked for the next argument), naming it as given, as getopt.
+            Takes::Nothing if long => match self.p.optional_value() {
+                Some(_) => {
+                    return Err(Error::usage(format!(
+                        "option '--{}' doesn't allow an argument",
+                        &flag.long[..given.unwrap_or(flag.long.len())]
+                    )))
+                }
+                None => None,
+            },
             Takes::Nothing => None,
             Takes::Value => Some(self.p.value()?),
             Takes::Optional => self.p.optional_value(),

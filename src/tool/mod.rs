@@ -4,6 +4,7 @@ pub mod multicall;
 pub mod nscgroup;
 pub mod nsenter;
 pub mod nsidmap;
+pub mod nsls;
 pub mod nsmount_proc;
 pub mod nspivot;
 pub mod nsunshare;
@@ -16,6 +17,7 @@ pub static TABLES: &[&crate::cli::Tool] = &[
     &nscgroup::TOOL,
     &nsenter::TOOL,
     &nsidmap::TOOL,
+    &nsls::TOOL,
     &nsmount_proc::TOOL,
     &nspivot::TOOL,
     &nsunshare::TOOL,

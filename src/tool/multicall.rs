@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::cli::{self, Flag, Group, Hint, Tool};
+use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::subid;
 
@@ -22,6 +22,7 @@ const TOOLS: &[(&str, Main)] = &[
     ("nscgroup", |a| super::nscgroup::main(a)),
     ("nsveth", |a| super::nsveth::main(a)),
     ("nsenter", |a| super::nsenter::main(a)),
+    ("nsls", |a| super::nsls::main(a)),
 ];
 
 /// The tools written to run with more privilege than their caller. The multicall binary may be
@@ -44,13 +45,14 @@ fn find(name: &str) -> Option<Main> {
     Some(main)
 }
 
-/// The command line of the multicall binary: `nstools TOOL ARGS`, or one of these options as
-/// its only argument (matched exactly: anything else names a tool).
+/// The command line of the multicall binary: `nstools TOOL ARGS`, or its own options (a first
+/// argument that starts with `-`).
 pub static TOOL: Tool = Tool {
     name: "nstools",
     usage: &[
         "nstools <tool> [arguments...]",
         "<tool> [arguments...]   (through a symlink named after the tool)",
+        "nstools --install [-s] <dir>",
     ],
     groups: &[Group::new(
         "Options:",
@@ -59,13 +61,12 @@ pub static TOOL: Tool = Tool {
             Flag::new(
                 "install",
                 "make a link named after each tool in <dir> (hard links; -s: symbolic)",
-            )
-            .value("<dir>")
-            .hint(Hint::Dir),
+            ),
             Flag::new("symbolic", "with --install: symbolic links").short('s'),
         ],
     )],
     operands: &[Hint::Tool],
+    permute: true,
     ..Tool::EMPTY
 };
 
@@ -95,16 +96,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
     if let Some(main) = called.as_deref().and_then(find) {
         main(args.into_iter());
     }
-    // `nstools TOOL ARGS`: the tool sees itself called by its own name.
+    // `nstools TOOL ARGS`: the tool sees itself called by its own name; `nstools -…`: our options.
     let sub = args.get(1).map(|a| a.to_string_lossy().into_owned());
     match sub.as_deref() {
         Some("-h" | "--help") => cli::exit("nstools", cli::print(&usage()).map(|()| 0)),
-        Some("-V" | "--version") => cli::exit("nstools", cli::version("nstools")),
-        Some("--list") => {
-            let list: String = TOOLS.iter().map(|(n, _)| format!("{n}\n")).collect();
-            cli::exit("nstools", cli::print(&list).map(|_| 0))
-        }
-        Some("--install") => cli::exit("nstools", install(&args[2..])),
+        Some(opt) if opt.starts_with('-') && opt != "-" => cli::exit("nstools", options(args)),
         Some(name) => match find(name) {
             Some(main) => {
                 args.remove(0);
@@ -119,18 +115,46 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
     }
 }
 
+/// The multicall binary's own options, from its table: `--list`, `--install [-s] DIR`, and
+/// `--help`/`--version` (answered by the parser).
+fn options(args: Vec<OsString>) -> Result<i32> {
+    let (mut list, mut install, mut symbolic) = (false, false, false);
+    let mut operands = Vec::new();
+    let mut parsed = Args::new(&TOOL, args);
+    while let Some(arg) = parsed.next()? {
+        match arg {
+            Arg::Flag("list", _) => list = true,
+            Arg::Flag("install", _) => install = true,
+            Arg::Flag("symbolic", _) => symbolic = true,
+            Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
+            Arg::Operand(v) => operands.push(v),
+        }
+    }
+    match (list, install, operands.as_slice()) {
+        (true, true, _) => Err(Error::usage("--list and --install go alone")),
+        (false, true, [dir]) => self::install(Path::new(dir), symbolic),
+        (false, true, _) => Err(Error::usage("usage: nstools --install [-s] <dir>")),
+        (_, false, _) if symbolic => Err(Error::usage("--symbolic goes with --install")),
+        (_, false, [first, ..]) => Err(cli::unexpected(first)),
+        (true, false, []) => {
+            let list: String = TOOLS.iter().map(|(n, _)| format!("{n}\n")).collect();
+            cli::print(&list).map(|()| 0)
+        }
+        (false, false, []) => Err(Error::usage("no tool given")),
+    }
+}
+
 /// `nstools --install [-s] DIR`, as `busybox --install`: a link to this binary for every name it
 /// can be called by. shadow's names only when this binary can do their job (setuid-root, or
 /// `cap_setuid,cap_setgid`): unprivileged users run `newuidmap`/`newgidmap` (util-linux
 /// `unshare --map-users`, rootless Podman), and a plain binary under those names, first in PATH,
 /// would make every such call fail. A file that is not already ours is never replaced.
-fn install(args: &[OsString]) -> Result<i32> {
-    let (symbolic, dir) = match args {
-        [s, d] if s == "-s" => (true, d),
-        [d] if d != "-s" => (false, d),
-        _ => return Err(Error::usage("usage: nstools --install [-s] <dir>")),
-    };
-    let dir = Path::new(dir);
+fn install(dir: &Path, symbolic: bool) -> Result<i32> {
+    // A directory that is not there fails in one line, before any note about the links.
+    let into = || format!("cannot install into {}", dir.display());
+    if !std::fs::metadata(dir).context(into)?.is_dir() {
+        return Err(Error::sys(into(), nix::errno::Errno::ENOTDIR));
+    }
     let exe = std::fs::read_link("/proc/self/exe").context(|| "cannot find this binary")?;
     let meta = std::fs::metadata(&exe).context(|| format!("cannot stat {}", exe.display()))?;
     let privileged = {

@@ -15,6 +15,7 @@ use nix::unistd::{getpid, Pid};
 
 use crate::cgroup::{self, Cgroupfs, Create, Limits, SelfCgroup};
 use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
+use crate::critical::{self, Section};
 use crate::error::{Error, Result};
 use crate::process::{self, Fork, Supervise};
 
@@ -185,10 +186,8 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
     let path = o.operands.first().map(String::as_str).unwrap_or(".");
     let only = &o.controllers;
     match o.command.as_str() {
-        "create" => fs
-            .apply(path, &o.limits, only, Create::IfMissing)
-            .map(drop)?,
-        "set" => fs.apply(path, &o.limits, only, Create::Never).map(drop)?,
+        "create" => apply_held(&fs, path, &o.limits, only, Create::IfMissing)?,
+        "set" => apply_held(&fs, path, &o.limits, only, Create::Never)?,
         "attach" => {
             let pids = o.operands[1..]
                 .iter()
@@ -216,7 +215,13 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
         }
         "freeze" => cgroup::freeze(&fs, path, true)?,
         "thaw" => cgroup::freeze(&fs, path, false)?,
-        "delete" => fs.delete(path, o.kill, only)?,
+        "delete" => {
+            // What is removed cannot come back: signals wait until the delete is over, so it
+            // is finished (or failed) before one ends us.
+            let section = Section::enter()?;
+            fs.delete(path, o.kill, only)?;
+            drop(section);
+        }
         "list" => {
             let list = cgroup::list(&fs.existing(path, only)?, path)?;
             cli::print(&list.iter().map(|l| format!("{l}\n")).collect::<String>())?
@@ -313,6 +318,29 @@ fn check(o: &Opts, args: &Args) -> Result<()> {
         return Err(Error::usage("set: no limit given"));
     }
     Ok(())
+}
+
+/// `create` and `set`: the signals that would end us wait while the cgroup is made and its
+/// limits written ([`Section`]); one that came meanwhile has everything taken back (as a failed
+/// step has) and then ends us. So the cgroup is made with all its limits, or not at all.
+fn apply_held(
+    fs: &Cgroupfs,
+    path: &str,
+    limits: &Limits,
+    only: &[String],
+    create: Create,
+) -> Result<()> {
+    let section = Section::enter()?;
+    let interrupted = || match section.interrupted()? {
+        Some(sig) => Err(Error::new(format!(
+            "interrupted by {}",
+            critical::signal_name(sig)
+        ))),
+        None => Ok(()),
+    };
+    let applied = fs.apply_unless(path, limits, only, create, interrupted);
+    drop(section);
+    applied.map(drop)
 }
 
 /// `exec PATH PROGRAM`: create the cgroup if missing and run the program in it. In a cgroup2
@@ -432,7 +460,10 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     };
     let clean_up = |watch: cgroup::RemovalWatch| {
         let cleaned = cgroup::remove_made(&made, path);
-        watch.release();
+        // A clean-up that failed is tried again by the watcher once we are gone.
+        if cleaned.is_ok() {
+            watch.release();
+        }
         cleaned
     };
     let placement = match cgroup::Placement::new(&made.groups) {

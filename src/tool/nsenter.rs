@@ -569,7 +569,9 @@ impl Prepared {
         if let Some(env) = &self.env {
             sys::clearenv();
             for (name, value) in env {
-                std::env::set_var(name, value);
+                sys::setenv(name, value).context(|| {
+                    format!("cannot set environment variable {}", name.to_string_lossy())
+                })?;
             }
         }
         for cg in &self.cgroups {

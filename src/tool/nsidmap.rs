@@ -14,8 +14,9 @@ use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
+use crate::critical::{self, Section};
 use crate::error::{Error, Result};
-use crate::idmap::{self, Pending, Range, Setgroups};
+use crate::idmap::{self, c_ulong, Pending, Range, Setgroups};
 use crate::procdir::{self, ProcDir, State};
 use crate::subid::{self, Caller, Which};
 
@@ -290,31 +291,6 @@ fn say(text: String) -> Error {
     Error::silent(1)
 }
 
-/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
-/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
-/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
-fn c_ulong(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let hex = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
-    let (radix, digits) = match hex {
-        Some(h) => (16, h),
-        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
-        None => (10, t),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let v = u64::from_str_radix(digits, radix).ok()?;
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// A pid as shadow's `get_pid` reads it: C's `strtoll` in base 10 (leading white space and a
 /// sign allowed), up to the end, within `pid_t`.
 fn c_pid(text: &str) -> Option<i32> {
@@ -493,7 +469,16 @@ fn write(target: &ProcDir, plan: &Plan, voice: Voice) -> Result<()> {
     if plan.uid.is_none() && plan.gid.is_none() && plan.setgroups.is_none() {
         return Ok(());
     }
+    // A map once written cannot be taken back: the signals that would end us wait until all
+    // are written, and one that came before the first ends us before any is.
+    let section = Section::enter()?;
     running(target)?;
+    if let Some(sig) = section.interrupted()? {
+        return Err(Error::new(format!(
+            "interrupted by {}",
+            critical::signal_name(sig)
+        )));
+    }
     if let Some(uid) = &plan.uid {
         write_map(target, "uid_map", &idmap::render(uid), voice)?;
     }
@@ -718,5 +703,61 @@ mod tests {
         assert!(ranges_for(&none, Which::Gid, 1000, Path::new("/x"), None)
             .unwrap()
             .is_none());
+    }
+}
+
+/// shadow's number parsing against the C library's own `strtoul`/`strtoll`, which shadow calls.
+#[cfg(test)]
+mod prop {
+    use super::{c_pid, c_ulong};
+    use proptest::prelude::*;
+
+    /// shadow's `getulong`: `strtoul(s, &end, 0)`, refused when empty, not read to the end, or
+    /// out of range.
+    fn getulong(s: &str) -> Option<u64> {
+        let c = std::ffi::CString::new(s).ok()?;
+        let mut end: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: `c` is a NUL-terminated string that outlives the call; `end` is ours. errno
+        // is read through the C library's own location, cleared first.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let v = libc::strtoul(c.as_ptr(), &mut end, 0);
+            let erange = *libc::__errno_location() == libc::ERANGE;
+            (!s.is_empty() && *end == 0 && !erange).then_some(v as u64)
+        }
+    }
+
+    /// shadow's `get_pid`: `strtoll(s, &end, 10)` within `pid_t`.
+    fn get_pid(s: &str) -> Option<i32> {
+        let c = std::ffi::CString::new(s).ok()?;
+        let mut end: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: as in `getulong`.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let v = libc::strtoll(c.as_ptr(), &mut end, 10);
+            let erange = *libc::__errno_location() == libc::ERANGE;
+            if s.is_empty() || *end != 0 || erange {
+                return None;
+            }
+            i32::try_from(v).ok()
+        }
+    }
+
+    fn numbers() -> impl Strategy<Value = String> {
+        let chars: Vec<char> = " \t\n+-0123456789abcdefxXg".chars().collect();
+        proptest::collection::vec(proptest::sample::select(chars), 0..24)
+            .prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #[test]
+        fn numbers_read_as_strtoul_reads_them(t in prop_oneof![numbers(), any::<u64>().prop_map(|n| n.to_string())]) {
+            prop_assert_eq!(c_ulong(&t), getulong(&t), "{:?}", t);
+        }
+
+        #[test]
+        fn pids_read_as_strtoll_reads_them(t in prop_oneof![numbers(), any::<i64>().prop_map(|n| n.to_string())]) {
+            prop_assert_eq!(c_pid(&t), get_pid(&t), "{:?}", t);
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
+use crate::critical::{self, Section};
 use crate::error::{nonempty, Context, Error, Result};
 use crate::ns;
 use crate::process;
@@ -93,6 +94,10 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
             "refusing to pivot the original mount namespace (run under nsunshare -m)",
         ));
     }
+    // Until the program is executed, the signals that would end us wait: one that came
+    // meanwhile has the new root taken back first (before the switch and after it), so that
+    // it is left as it was, or with the mount points of a program that runs.
+    let section = Section::enter()?;
     let built = rootfs::build(&root, &o.layout)?;
     let wd = o.wd.unwrap_or_else(|| "/".into());
     let program = if o.program.is_empty() {
@@ -122,7 +127,14 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
         }
     })?;
     let e = match nix::unistd::chdir(&wd) {
-        Ok(()) => process::exec(&program),
+        Ok(()) => match section.interrupted() {
+            Ok(None) => {
+                drop(section);
+                process::exec(&program)
+            }
+            Ok(Some(sig)) => Error::new(format!("interrupted by {}", critical::signal_name(sig))),
+            Err(e) => e,
+        },
         Err(e) => Error::sys(format!("cannot change directory to {}", wd.display()), e),
     };
     pivoted.undo();

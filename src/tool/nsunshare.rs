@@ -10,13 +10,15 @@
 //! What `H` made must not outlive a program that never ran: `H` is detached (forked through an
 //! intermediate process, so that it is never a child of the program `P` may become) and stays
 //! until the program starts. The process that runs it holds the write end of a close-on-exec
-//! "commit" pipe: it writes [`COMMIT`] just before `execve` (and [`ABORT`] if that fails), and
+//! "commit" pipe (a socket pair, see [`Commit`]): it writes [`COMMIT`] just before `execve` (and
+//! [`ABORT`] if that fails), and
 //! the kernel closes the pipe at `execve` or at its death. End of file without a commit (that
 //! process was killed, `P` was killed and `C` gave up, a later step failed) makes `H` stop its
 //! setup commands and undo its binds and pid file. No signal or parent-death race is involved:
 //! the pipe is closed by whatever ends the only process that may still run the program. Only
-//! the `execve` itself is a window: killed right inside it, the program has not run and the
-//! work stays.
+//! the last two system calls are a window: killed as it sends the commit or inside `execve`,
+//! the program has not run and the work stays. So does what `H` made when `H` itself is killed
+//! with `SIGKILL` while it works (a run over the same files succeeds, binding them again).
 //!
 //! `--into-cgroup`: a cgroup namespace is rooted where its maker is when it is made, so `C` is
 //! created inside its cgroup ([`Placement::fork`], `clone3(CLONE_INTO_CGROUP)`), moves into the
@@ -33,7 +35,6 @@ use std::ffi::OsString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use nix::fcntl::OFlag;
 use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::signal::{kill, SigSet, Signal};
@@ -964,11 +965,14 @@ impl Plan {
             return e;
         }
         if let Some(c) = &commit {
-            c.say(COMMIT);
+            // Unheard, the helper would undo the work of a program that runs.
+            if let Err(e) = c.say(COMMIT) {
+                return Error::sys("cannot tell the helper that the program starts", e);
+            }
         }
         let e = process::exec_or_shell(&self.o.program);
         if let Some(c) = &commit {
-            c.say(ABORT);
+            let _ = c.say(ABORT);
         }
         e
     }
@@ -1076,7 +1080,8 @@ impl Plan {
             sys::clearenv();
             for (name, value) in o.keep_env.iter().flatten() {
                 if let Some(v) = value {
-                    std::env::set_var(name, v);
+                    sys::setenv(name.as_ref(), v)
+                        .context(|| format!("cannot set environment variable {name}"))?;
                 }
             }
         }
@@ -1089,8 +1094,7 @@ impl Plan {
         let proc_dir = idmap::open_proc(Some(target))?;
         let go = Gate::new()?;
         let done = Gate::new()?;
-        let (commit_rx, commit_tx) =
-            nix::unistd::pipe2(OFlag::O_CLOEXEC).context(|| "pipe failed")?;
+        let (commit_rx, commit_tx) = sys::socketpair_cloexec().context(|| "socketpair failed")?;
         match process::fork()? {
             Fork::Child => {
                 drop(commit_tx);
@@ -1108,9 +1112,17 @@ impl Plan {
             }
             Fork::Parent(middle) => {
                 drop(commit_rx);
-                let status = process::wait(middle)?;
-                if process::status_code(status) != 0 {
-                    return Err(Error::silent(1));
+                match process::wait(middle)? {
+                    WaitStatus::Exited(_, 0) => {}
+                    // Killed before it could say anything (a signal sent to its pid alone).
+                    WaitStatus::Signaled(_, sig, _) => {
+                        return Err(Error::new(format!(
+                            "the helper process was killed by {}",
+                            sig.as_str()
+                        )))
+                    }
+                    // It failed and said why.
+                    _ => return Err(Error::silent(1)),
                 }
                 let helper = Helper {
                     go: go.sender(),
@@ -1241,13 +1253,19 @@ const FAILED: u32 = 1;
 /// The process that was to run the program ended before `H` was done.
 const GONE: u32 = 2;
 
-/// The write end of the commit pipe, in the process that runs the program.
+/// The program's end of the commit pipe, in the process that runs the program. The "pipe" is a
+/// stream socket pair, so that the last word before `execve` is one `send` with
+/// `MSG_NOSIGNAL`: no signal mask to change and restore around it (as a write to a pipe whose
+/// reader may be gone needs), and thus no system call between that word and `execve`.
 struct Commit(OwnedFd);
 
 impl Commit {
     /// Tell `H`; a helper that is gone (killed) has nothing left to keep or undo.
-    fn say(&self, byte: u8) {
-        let _ = process::write_quietly(self.0.as_fd(), &[byte]);
+    fn say(&self, byte: u8) -> nix::Result<()> {
+        match sys::send_nosignal(self.0.as_fd(), &[byte]) {
+            Ok(_) | Err(nix::errno::Errno::EPIPE) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -1292,17 +1310,26 @@ impl Ending<'_> {
 fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let argv: Vec<OsString> = vec!["/bin/sh".into(), "-c".into(), cmd.into()];
+    // Why the child could not run the shell, if it could not, comes back through a
+    // close-on-exec pipe (left empty by a successful `execve`), so that we say it in our one
+    // line instead of two processes saying two.
+    let (why_rx, why_tx) =
+        nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).context(|| "pipe failed")?;
     let child = match process::fork()? {
         Fork::Child => {
+            drop(why_rx);
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = process::restore_mask(&ending.mask);
-            std::env::set_var("NS_PID", ns_pid.to_string());
-            let e = process::exec(&argv);
-            cli::report(NAME, &e);
+            let e = match sys::setenv("NS_PID".as_ref(), ns_pid.to_string().as_ref()) {
+                Ok(()) => process::exec(&argv),
+                Err(e) => Error::sys("cannot set NS_PID", e),
+            };
+            let _ = process::write_quietly(why_tx.as_fd(), e.message().as_bytes());
             std::process::exit(e.code());
         }
         Fork::Parent(child) => child,
     };
+    drop(why_tx);
     // Also from here, so the group exists before we may signal it.
     let _ = nix::unistd::setpgid(child, child);
     let pidfd = sys::pidfd_open(child).context(|| format!("pidfd_open {child} failed"))?;
@@ -1331,6 +1358,14 @@ fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     }
     let code = process::status_code(process::wait(child)?);
     if code != 0 {
+        let mut why = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::fs::File::from(why_rx), &mut why);
+        if !why.is_empty() {
+            return Err(Error::new(format!(
+                "cannot run the setup command: {}",
+                String::from_utf8_lossy(&why)
+            )));
+        }
         return Err(Error::new(format!(
             "setup command failed with status {code}"
         )));
@@ -1416,8 +1451,10 @@ fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
 /// ours: none of our standard streams, no other descriptor.
 fn remove_when_gone(pidfd: OwnedFd, file: &Path) {
     use std::os::fd::AsRawFd;
-    if !matches!(process::fork(), Ok(Fork::Child)) {
-        return;
+    match process::fork() {
+        Ok(Fork::Parent(_)) => return,
+        // Without a process of its own, the caller becomes the remover.
+        Ok(Fork::Child) | Err(_) => {}
     }
     let _ = nix::unistd::setsid();
     if let Ok(null) = std::fs::File::options()
