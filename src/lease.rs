@@ -26,7 +26,6 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::{errno_of, Context, Error, Result};
 use crate::netlink::Cidr;
@@ -95,11 +94,11 @@ impl Store {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::sys(what(), errno_of(&e))),
             };
-            let file = match Flock::lock(file, FlockArg::LockExclusive) {
-                Ok(f) => f,
-                Err((_, Errno::EINTR)) => continue,
-                Err((_, e)) => return Err(Error::sys(what(), e)),
-            };
+            match crate::sys::flock_exclusive(file.as_fd()) {
+                Ok(()) => {}
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(Error::sys(what(), e)),
+            }
             // The holder before us may have removed the file as it let go: then ours is the lock
             // of a file nobody else will ever look at, and the real one is (or will be) another.
             let held = nix::sys::stat::fstat(file.as_fd()).context(what)?;
@@ -302,8 +301,8 @@ pub fn subnet_file(net: &Cidr) -> String {
 
 /// A lock of the store, released (and its file removed) on drop.
 pub struct Lock {
-    /// Held until dropped (unlocked and closed after `drop` below).
-    _held: Flock<File>,
+    /// Locked until closed, after `drop` below.
+    _held: File,
     path: PathBuf,
 }
 

@@ -724,3 +724,10 @@ pub fn socket_netns_cookie(sock: BorrowedFd<'_>) -> nix::Result<u64> {
     };
     Errno::result(r).map(|_| cookie)
 }
+
+/// `flock(fd, LOCK_EX)`: wait for the exclusive lock of a file. It is let go when the file's last
+/// descriptor is closed (no unlock to fail).
+pub fn flock_exclusive(fd: BorrowedFd<'_>) -> nix::Result<()> {
+    // SAFETY: integer arguments only, on a descriptor the caller keeps open.
+    Errno::result(unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX) }).map(drop)
+}

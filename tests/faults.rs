@@ -500,10 +500,11 @@ impl Scenario for VethAdd {
         };
         assert!(ok, "{state:?} after {what}");
         if state.0 == Pair::Finished {
+            // The bridge nsveth made goes with its last port.
             self.del(&self.host);
-        }
-        if state.0 != Pair::Unfinished && matches!(state.1, Bridge::Made(_)) {
-            // Left for the next add to use (SIGKILL), or made by a finished one.
+            assert_eq!(link_line(&self.bridge), None, "after {what}");
+        } else if state.0 == Pair::Nothing && matches!(state.1, Bridge::Made(_)) {
+            // Left empty for the next add to use (SIGKILL).
             self.del(&self.bridge);
         }
     }
@@ -513,7 +514,11 @@ impl Scenario for VethAdd {
         assert_eq!(r.code, Some(0), "the add after: {}", r.stderr);
         assert_eq!(self.seen(), (Pair::Finished, Bridge::Made(1)));
         self.del(&self.host);
-        self.del(&self.bridge);
+        assert_eq!(
+            link_line(&self.bridge),
+            None,
+            "the bridge goes with its last port"
+        );
         assert_eq!(self.target.links(), ["lo"]);
     }
 
