@@ -913,6 +913,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     let mut seen = [0; 3];
     for _ in 0..runs {
         let child = common::cmd("nsveth")
+            .env(nstools::lease::RUN_DIR_VAR, run_dir())
             .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
