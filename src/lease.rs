@@ -23,7 +23,7 @@ use std::io::Write as _;
 use std::net::IpAddr;
 use std::os::fd::AsFd;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use nix::errno::Errno;
 
@@ -48,15 +48,6 @@ impl Store {
             .filter(|d| !d.is_empty() && !crate::sys::at_secure())
             .map_or_else(|| PathBuf::from(RUN_DIR), PathBuf::from);
         Store { dir }
-    }
-
-    /// A store in `dir` (unit tests).
-    pub fn at(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     fn path(&self, name: &str) -> PathBuf {

@@ -25,7 +25,7 @@
 use std::net::IpAddr;
 
 use crate::error::{errno_of, Error, Result};
-use crate::lease::{self, Mode, Store, Subnet};
+use crate::lease::{self, Store, Subnet};
 use crate::netlink::{Cidr, Socket};
 use crate::nftables::{self, Chain, Expr, Family, Rule, Table};
 
@@ -236,15 +236,10 @@ fn forwarding(store: &Store, family: Family, needed: bool) -> Result<()> {
     Ok(())
 }
 
-/// Whether a subnet's mode names bridge `name`.
-pub fn on_bridge(s: &Subnet, name: &str) -> bool {
-    matches!(&s.mode, Mode::Bridge(b) if b == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lease::{Lease, Publish};
+    use crate::lease::{Lease, Mode, Publish};
 
     fn subnet(net: &str, leases: &[(&str, bool, &[&str])]) -> Subnet {
         let mut s = Subnet::new(Cidr::parse(net).unwrap(), Mode::Bridge("nst0".into()));
