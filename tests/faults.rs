@@ -611,6 +611,7 @@ impl Scenario for VethDel {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_interrupted_at_its_system_calls() {
     if !common::root("nsveth_add_interrupted_at_its_system_calls") {
         return;
@@ -620,6 +621,7 @@ fn nsveth_add_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_with_each_system_call_failing() {
     if !common::root("nsveth_add_with_each_system_call_failing") {
         return;
@@ -628,6 +630,7 @@ fn nsveth_add_with_each_system_call_failing() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_del_interrupted_and_failing() {
     if !common::root("nsveth_del_interrupted_and_failing") {
         return;
@@ -811,6 +814,7 @@ const UNSHARE_MODES: [&[&str]; 3] = [
 ];
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_interrupted_at_its_system_calls() {
     if !common::root("nsunshare_interrupted_at_its_system_calls") {
         return;
@@ -823,6 +827,7 @@ fn nsunshare_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_with_each_system_call_failing() {
     if !common::root("nsunshare_with_each_system_call_failing") {
         return;
@@ -1156,6 +1161,7 @@ fn cgroup_layout(test: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_interrupted_at_its_system_calls() {
     if !cgroup_layout("nscgroup_interrupted_at_its_system_calls") {
         return;
@@ -1178,6 +1184,7 @@ fn nscgroup_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_with_each_system_call_failing() {
     if !cgroup_layout("nscgroup_with_each_system_call_failing") {
         return;
@@ -1364,6 +1371,7 @@ fn detach_failed(run: &Injected) -> bool {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_interrupted_at_its_system_calls() {
     if !common::root("nspivot_interrupted_at_its_system_calls") {
         return;
@@ -1373,6 +1381,7 @@ fn nspivot_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_with_each_system_call_failing() {
     if !common::root("nspivot_with_each_system_call_failing") {
         return;
@@ -1477,6 +1486,7 @@ impl Scenario for Idmap {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsidmap_interrupted_and_failing() {
     if !common::root("nsidmap_interrupted_and_failing") {
         return;
@@ -1495,6 +1505,7 @@ fn nsidmap_interrupted_and_failing() {
 /// bench/load.sh at a small scale (8 containers, one round), so the load script keeps working:
 /// every container right, nothing left. The 200-container run is in docs/performance.md.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn load_script_builds_and_removes_containers() {
     if !common::root("load_script_builds_and_removes_containers") {
         return;
@@ -1515,6 +1526,7 @@ fn load_script_builds_and_removes_containers() {
 /// Every scenario, its tool sent SIGTERM, SIGINT or SIGKILL at random moments from outside (as
 /// `kill` would), rather than at a chosen system call.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn every_tool_signalled_at_random_moments() {
     if !cgroup_layout("every_tool_signalled_at_random_moments") {
         return;
