@@ -616,6 +616,7 @@ impl Scenario for VethDel {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_interrupted_at_its_system_calls() {
     if !common::root("nsveth_add_interrupted_at_its_system_calls") {
         return;
@@ -625,6 +626,7 @@ fn nsveth_add_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_with_each_system_call_failing() {
     if !common::root("nsveth_add_with_each_system_call_failing") {
         return;
@@ -633,6 +635,7 @@ fn nsveth_add_with_each_system_call_failing() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_del_interrupted_and_failing() {
     if !common::root("nsveth_del_interrupted_and_failing") {
         return;
@@ -816,6 +819,7 @@ const UNSHARE_MODES: [&[&str]; 3] = [
 ];
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_interrupted_at_its_system_calls() {
     if !common::root("nsunshare_interrupted_at_its_system_calls") {
         return;
@@ -828,6 +832,7 @@ fn nsunshare_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_with_each_system_call_failing() {
     if !common::root("nsunshare_with_each_system_call_failing") {
         return;
@@ -1161,6 +1166,7 @@ fn cgroup_layout(test: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_interrupted_at_its_system_calls() {
     if !cgroup_layout("nscgroup_interrupted_at_its_system_calls") {
         return;
@@ -1183,6 +1189,7 @@ fn nscgroup_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_with_each_system_call_failing() {
     if !cgroup_layout("nscgroup_with_each_system_call_failing") {
         return;
@@ -1369,6 +1376,7 @@ fn detach_failed(run: &Injected) -> bool {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_interrupted_at_its_system_calls() {
     if !common::root("nspivot_interrupted_at_its_system_calls") {
         return;
@@ -1378,6 +1386,7 @@ fn nspivot_interrupted_at_its_system_calls() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_with_each_system_call_failing() {
     if !common::root("nspivot_with_each_system_call_failing") {
         return;
@@ -1482,6 +1491,7 @@ impl Scenario for Idmap {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsidmap_interrupted_and_failing() {
     if !common::root("nsidmap_interrupted_and_failing") {
         return;
@@ -1500,6 +1510,7 @@ fn nsidmap_interrupted_and_failing() {
 /// bench/load.sh at a small scale (8 containers, one round), so the load script keeps working:
 /// every container right, nothing left. The 200-container run is in docs/performance.md.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn load_script_builds_and_removes_containers() {
     if !common::root("load_script_builds_and_removes_containers") {
         return;
@@ -1520,6 +1531,7 @@ fn load_script_builds_and_removes_containers() {
 /// Every scenario, its tool sent SIGTERM, SIGINT or SIGKILL at random moments from outside (as
 /// `kill` would), rather than at a chosen system call.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn every_tool_signalled_at_random_moments() {
     if !cgroup_layout("every_tool_signalled_at_random_moments") {
         return;

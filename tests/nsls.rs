@@ -160,6 +160,7 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn lists_what_lsns_lists_in_every_format() {
     if !common::root("lists_what_lsns_lists_in_every_format") {
         return;
@@ -226,6 +227,7 @@ fn lists_what_lsns_lists_in_every_format() {
 /// only owns one of those; and for the owner tree, a user namespace known only as the owner of
 /// a process's network namespace.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn finds_namespaces_held_by_files_sockets_and_mounts() {
     if !common::root("finds_namespaces_held_by_files_sockets_and_mounts") {
         return;
@@ -342,6 +344,7 @@ lsns -r -o NS >"$DIR/lsns" 2>&1 || echo "lsns failed: $?" >>"$DIR/lsns"
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn options_and_messages_of_lsns_2_42() {
     let nsls = |args: &[&str]| common::tool("nsls", args);
     for (args, msg) in [
@@ -588,6 +591,7 @@ fn ns_ino(pid: &str, kind: &str) -> u64 {
 /// `nsls --inspect` on the container examples/container.sh builds, every field compared with
 /// what the script set up and what the container reports from inside.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn inspect_shows_the_container_container_sh_builds() {
     if !common::root("inspect_shows_the_container_container_sh_builds") {
         return;

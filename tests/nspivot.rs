@@ -149,6 +149,7 @@ fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, Stri
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_into_a_busybox_root() {
     if !common::root("pivots_into_a_busybox_root") {
         return;
@@ -161,6 +162,7 @@ fn pivots_into_a_busybox_root() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_in_a_user_namespace_with_bound_devices() {
     if !common::root("pivots_in_a_user_namespace_with_bound_devices") {
         return;
@@ -173,6 +175,7 @@ fn pivots_in_a_user_namespace_with_bound_devices() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn read_only_root_with_tmpfs_and_binds() {
     if !common::root("read_only_root_with_tmpfs_and_binds") {
         return;
@@ -240,6 +243,7 @@ echo "wd=$(pwd)"
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn options_skip_mounts_and_set_the_hostname() {
     if !common::root("options_skip_mounts_and_set_the_hostname") {
         return;
@@ -265,6 +269,7 @@ fn options_skip_mounts_and_set_the_hostname() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn chains_after_nsmount_proc() {
     if !common::root("chains_after_nsmount_proc") {
         return;
@@ -284,6 +289,7 @@ fn chains_after_nsmount_proc() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_with_every_namespace() {
     if !common::root("rootless_with_every_namespace") {
         return;
@@ -332,6 +338,7 @@ fn fails(dir: &TempDir, root: &Path, flags: &str, args: &[&str], line: &str) {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_fails_in_one_line_and_leaves_everything() {
     if !common::root("bad_input_fails_in_one_line_and_leaves_everything") {
         return;
@@ -414,6 +421,7 @@ fn bad_input_fails_in_one_line_and_leaves_everything() {
 }
 
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn refuses_the_original_mount_namespace_before_any_mount() {
     if !common::root("refuses_the_original_mount_namespace_before_any_mount") {
         return;
@@ -495,6 +503,7 @@ fn usage_errors() {
 /// The caller's ignored SIGPIPE reaches the program in the new root (as util-linux tools leave
 /// it), through nsunshare and nspivot.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
     if !common::root("ignored_sigpipe_is_kept_across_exec") {
         return;
@@ -517,6 +526,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 /// switched to (a program that cannot be executed) leaves the rootfs and the host's mounts as
 /// they were: no mount point made for --tmpfs or --bind stays behind.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn failures_after_the_build_leave_the_rootfs_as_it_was() {
     if !common::root("failures_after_the_build_leave_the_rootfs_as_it_was") {
         return;
@@ -593,6 +603,7 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
 /// root, is not searchable by uid 100000): the error names that directory, the uid on the host
 /// and the fix, and nothing is touched.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unsearchable_new_root_names_the_directory_and_the_uid() {
     if !common::root("unsearchable_new_root_names_the_directory_and_the_uid") {
         return;

@@ -960,6 +960,7 @@ fn in_namespaces(flags: &str, script: &str, args: &[String]) -> String {
 /// shadow's own reading of /etc/subuid (libsubid, through `getsubids`) against ours, on files of
 /// generated lines, in a private mount namespace with a private /etc.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn subuid_files_read_as_shadow_reads_them() {
     if !common::root("subuid_files_read_as_shadow_reads_them") {
         return;
@@ -1007,6 +1008,7 @@ fn subuid_files_read_as_shadow_reads_them() {
 /// against ours, in a private IPC namespace: the same sizes accepted, with the same value
 /// (fractions apart, which util-linux 2.38 reads inexactly).
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sizes_read_as_util_linux_reads_them() {
     if !common::root("sizes_read_as_util_linux_reads_them") {
         return;
@@ -1079,6 +1081,7 @@ fn sizes_read_as_util_linux_reads_them() {
 /// accepts as the same address and prefix; one `ip` refuses, we refuse. `ip` is laxer in a
 /// few spellings we refuse on purpose (listed in `LAXER`).
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn addresses_read_as_iproute2_reads_them() {
     if !common::root("addresses_read_as_iproute2_reads_them") {
         return;
@@ -1149,6 +1152,7 @@ fn laxer(a: &str) -> bool {
 /// The kernel's rule for interface names (`dev_valid_name`, through `ip link add`) against
 /// ours, in a network namespace of our own.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn interface_names_as_the_kernel_takes_them() {
     if !common::root("interface_names_as_the_kernel_takes_them") {
         return;
@@ -1180,6 +1184,7 @@ fn interface_names_as_the_kernel_takes_them() {
 /// util-linux's numbers (`strtoul_or_err`, through `unshare --setuid`) against ours: what both
 /// read, the same; util-linux wraps negative and too large numbers round, which we refuse.
 #[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn numbers_read_as_util_linux_reads_them() {
     if !common::root("numbers_read_as_util_linux_reads_them") {
         return;
