@@ -384,13 +384,19 @@ pub fn release(host: &mut Socket, store: &Store, name: &str) -> Result<()> {
             drop(locks);
             continue;
         }
+        // What can be read is read before the pair is deleted, so that a failure leaves it; what
+        // is written after (the leases, the NAT rules, the bridge) a run of `del` again finishes.
+        let links = if nets.is_empty() {
+            Vec::new()
+        } else {
+            host.links().context(|| "list links")?
+        };
         if let Some(i) = index {
             match host.del_link(i) {
                 Err(e) if e.errno != Errno::ENODEV => return Err(e).context(what),
                 _ => {}
             }
         }
-        let links = host.links().context(|| "list links")?;
         for net in &nets {
             if let Some(mut s) = store.subnet(net)? {
                 s.leases.retain(|l| !mine(l));
