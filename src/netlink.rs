@@ -63,13 +63,19 @@ const RTM_NEWNSID: u16 = 88;
 const RTM_GETNSID: u16 = 90;
 const RT_TABLE_MAIN: u8 = 254;
 const RTPROT_BOOT: u8 = 3;
-const RT_SCOPE_UNIVERSE: u8 = 0;
-const RT_SCOPE_LINK: u8 = 253;
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+pub const RT_SCOPE_LINK: u8 = 253;
+pub const RT_SCOPE_HOST: u8 = 254;
 const RTN_UNICAST: u8 = 1;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
 const RTA_GATEWAY: u16 = 5;
+const RTA_PRIORITY: u16 = 6;
+const RTA_PREFSRC: u16 = 7;
+const RTA_METRICS: u16 = 8;
 const RTA_TABLE: u16 = 15;
+const RTAX_MTU: u16 = 2;
+const RTAX_ADVMSS: u16 = 8;
 const NETNSA_NSID: u16 = 1;
 const NETNSA_FD: u16 = 3;
 
@@ -94,9 +100,12 @@ pub const IFF_UP: u32 = 0x1;
 // <linux/if_addr.h>
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
+const IFA_BROADCAST: u16 = 4;
 const IFA_FLAGS: u16 = 8;
 /// Skip duplicate address detection: an IPv6 address is usable at once.
 pub const IFA_F_NODAD: u32 = 0x02;
+/// No route to the address's network is added with it.
+pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 
 /// The loopback device has this index in every network namespace.
 pub const LOOPBACK_INDEX: u32 = 1;
@@ -314,6 +323,21 @@ impl Msg {
         m
     }
 
+    /// Add an address as [`Msg::add_addr`] does, with `flags` besides `IFA_F_NODAD`
+    /// (`IFA_F_NOPREFIXROUTE`), and for IPv4 its network's broadcast address (as iproute2's
+    /// `brd +` and the CNI reference plugins give it).
+    pub fn add_addr_with(index: u32, c: &Cidr, flags: u32) -> Msg {
+        let mut m = Msg::add_addr(index, c);
+        let at = m.buf.len() - 4; // the IFA_FLAGS payload, last
+        m.buf[at..].copy_from_slice(&(IFA_F_NODAD | flags).to_ne_bytes());
+        if let (IpAddr::V4(_), 0..=30) = (c.addr, c.prefix) {
+            if let Some(brd) = c.network().nth(c.last_offset()) {
+                m.addr(IFA_BROADCAST, brd);
+            }
+        }
+        m
+    }
+
     /// Turn on hairpin mode of the bridge port `index` (`bridge link set dev X hairpin on`):
     /// the bridge may send a frame back out of the port it came in by.
     pub fn set_hairpin(index: u32) -> Msg {
@@ -341,6 +365,34 @@ impl Msg {
             m.addr(RTA_GATEWAY, gw);
         }
         m.u32(RTA_OIF, oif);
+        m
+    }
+
+    /// Add a route out of link `oif` with what [`RouteExtra`] asks beyond [`Msg::add_route`].
+    pub fn add_route_with(r: &Route, oif: u32, x: &RouteExtra) -> Msg {
+        let mut m = Msg::add_route(r, oif);
+        if let Some(scope) = x.scope {
+            m.buf[NLMSG_HDRLEN + 6] = scope;
+        }
+        if let Some(table) = x.table {
+            m.buf[NLMSG_HDRLEN + 4] = u8::try_from(table).unwrap_or(0); // RT_TABLE_UNSPEC
+            m.u32(RTA_TABLE, table);
+        }
+        if let Some(src) = x.src {
+            m.addr(RTA_PREFSRC, src);
+        }
+        if let Some(p) = x.priority {
+            m.u32(RTA_PRIORITY, p);
+        }
+        if x.mtu.is_some() || x.advmss.is_some() {
+            let metrics = m.nest(RTA_METRICS);
+            for (ty, v) in [(RTAX_MTU, x.mtu), (RTAX_ADVMSS, x.advmss)] {
+                if let Some(v) = v {
+                    m.u32(ty, v);
+                }
+            }
+            m.end(metrics);
+        }
         m
     }
 
@@ -507,6 +559,8 @@ pub struct Link {
     pub mtu: Option<u32>,
     /// `IFLA_IFALIAS` (`ip link set alias`), where nstools marks what it made.
     pub alias: Option<String>,
+    /// `IFLA_ADDRESS`: an Ethernet link's hardware address.
+    pub mac: Option<[u8; 6]>,
 }
 
 fn parse_link(p: &[u8]) -> Option<Link> {
@@ -524,6 +578,7 @@ fn parse_link(p: &[u8]) -> Option<Link> {
             IFLA_LINK => l.link = u32_of(data),
             IFLA_LINK_NETNSID => l.link_netnsid = u32_of(data).map(|v| v as i32),
             IFLA_IFALIAS => l.alias = Some(c_string(data)).filter(|a| !a.is_empty()),
+            IFLA_ADDRESS => l.mac = <[u8; 6]>::try_from(data).ok(),
             IFLA_LINKINFO => {
                 l.kind = attrs(data)
                     .find(|(t, _)| *t == IFLA_INFO_KIND)
@@ -548,6 +603,7 @@ fn ip_of(b: &[u8]) -> Option<IpAddr> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RouteEntry {
     pub dst: Cidr,
+    pub gw: Option<IpAddr>,
     pub oif: Option<u32>,
     pub table: u32,
     pub unicast: bool,
@@ -564,6 +620,7 @@ fn parse_route(family: i32, p: &[u8]) -> Option<RouteEntry> {
             addr: any,
             prefix: p[1],
         },
+        gw: None,
         oif: None,
         table: u32::from(p[4]),
         unicast: p[7] == RTN_UNICAST,
@@ -571,6 +628,7 @@ fn parse_route(family: i32, p: &[u8]) -> Option<RouteEntry> {
     for (ty, data) in attrs(p.get(12..)?) {
         match ty {
             RTA_DST => r.dst.addr = ip_of(data)?,
+            RTA_GATEWAY => r.gw = ip_of(data),
             RTA_OIF if data.len() >= 4 => r.oif = Some(ne_u32(data)),
             RTA_TABLE if data.len() >= 4 => r.table = ne_u32(data),
             _ => {}
@@ -759,6 +817,21 @@ impl fmt::Display for Route {
             None => Ok(()),
         }
     }
+}
+
+/// What a route may carry beyond [`Route`] (a CNI result's route, the CNI `ptp` mode's own):
+/// each `None` leaves the kernel's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouteExtra {
+    /// `RT_SCOPE_*` (else link for an IPv4 route without gateway, universe otherwise).
+    pub scope: Option<u8>,
+    /// The preferred source address (`src` in `ip route`).
+    pub src: Option<IpAddr>,
+    /// The metric (`metric`), the table (else main), the path MTU and the MSS to advertise.
+    pub priority: Option<u32>,
+    pub table: Option<u32>,
+    pub mtu: Option<u32>,
+    pub advmss: Option<u32>,
 }
 
 /// What a veth pair is made of: the host end here, the peer already in `peer_netns`, both down.

@@ -312,17 +312,17 @@ fn complete(
 }
 
 /// A pair made but not finished: its host end (under its temporary name) and its peer, by index.
-struct Unfinished {
-    host: u32,
-    peer: u32,
+pub(crate) struct Unfinished {
+    pub(crate) host: u32,
+    pub(crate) peer: u32,
     /// The host end's temporary name.
-    tmp: String,
+    pub(crate) tmp: String,
 }
 
 /// Create the pair, its host end down under a temporary name and marked unfinished (one
 /// datagram), the peer inside under its final name. If the peer's name is taken inside by a
 /// leftover (see [`linkmark`]), that is deleted and the pair created again.
-fn make_pair(
+pub(crate) fn make_pair(
     host: &mut Socket,
     inside: &mut Socket,
     target: &Target,
@@ -473,7 +473,7 @@ fn finish(
 /// which the kernel walks at every device's coming and going, so that each container on a
 /// host of hundreds would cost more. There is no netlink request for it: the sysctl, by name.
 /// Without IPv6 in the kernel there is nothing to turn off.
-fn port_without_ipv6(name: &str) -> Result<()> {
+pub(crate) fn port_without_ipv6(name: &str) -> Result<()> {
     let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
     match std::fs::write(&path, "1\n") {
         Ok(()) => Ok(()),
