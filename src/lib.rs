@@ -7,6 +7,8 @@ pub mod alloc;
 pub mod bridge;
 pub mod cgroup;
 pub mod cli;
+#[cfg(feature = "cni")]
+pub mod cni;
 pub mod critical;
 pub mod error;
 pub mod idmap;

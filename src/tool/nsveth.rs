@@ -27,6 +27,7 @@ pub static TOOL: Tool = Tool {
         "nsveth del <name>",
         "nsveth list [--json]",
         "nsveth gc",
+        "nsveth cni",
     ],
     about: "\
 Connect a network namespace to this one with a veth pair, on a bridge if asked,
@@ -123,6 +124,11 @@ Targets:
             "reclaim leases, NAT rules and bridges nothing uses",
             &[],
         ),
+        Command::new(
+            "cni",
+            "run as a CNI plugin (CNI_* variables, config on stdin)",
+            &[],
+        ),
     ],
     permute: true,
     ..Tool::EMPTY
@@ -151,7 +157,24 @@ struct Opts {
 }
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
+    let args: Vec<OsString> = args.into_iter().collect();
+    // How runtimes execute a CNI plugin: no arguments, the command in the environment.
+    if args.len() <= 1 && std::env::var_os("CNI_COMMAND").is_some() {
+        cni();
+    }
     cli::exit(NAME, run(args))
+}
+
+/// CNI mode ([`crate::cni`]); without the `cni` feature, the spec's error object saying so.
+fn cni() -> ! {
+    #[cfg(feature = "cni")]
+    crate::cni::main();
+    #[cfg(not(feature = "cni"))]
+    {
+        println!("{{\"cniVersion\":\"1.1.0\",\"code\":50,\"msg\":\"nsveth was built without CNI support (the cni feature)\"}}");
+        eprintln!("{NAME}: built without CNI support (the cni feature)");
+        std::process::exit(1)
+    }
 }
 
 fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
@@ -169,6 +192,10 @@ fn run(args: impl IntoIterator<Item = OsString>) -> Result<i32> {
         },
         Some("list") => match o.operands.first() {
             None => list(o.json),
+            Some(extra) => Err(Error::usage(format!("unexpected argument '{extra}'"))),
+        },
+        Some("cni") => match o.operands.first() {
+            None => cni(),
             Some(extra) => Err(Error::usage(format!("unexpected argument '{extra}'"))),
         },
         Some("gc") => match o.operands.first() {
