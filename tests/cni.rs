@@ -1,0 +1,767 @@
+//! nsveth in CNI mode against the reference plugins (Debian's containernetworking-plugins:
+//! `ptp`, `bridge`, and their IPAM plugins `host-local` and `static`, which nsveth executes
+//! too). Each case runs the same configuration through the reference and through nsveth, each
+//! in twin namespaces of its own (a "host" the plugin runs in, a "container" it connects), and
+//! compares the results, links, addresses and routes field by field, interface names and MACs
+//! aside; error cases compare the spec's error codes. Nothing here touches the machine's own
+//! network: every namespace belongs to a process of the test, killed when the case ends.
+#![cfg(feature = "cni")]
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Proc, Ran, TempDir};
+use serde_json::{json, Value};
+
+const REF_DIR: &str = "/usr/lib/cni";
+
+/// A network namespace of a process of the test alone in it, killed on drop.
+struct Netns {
+    holder: Option<Proc>,
+    pid: String,
+}
+
+impl Netns {
+    fn new() -> Netns {
+        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "1000"]));
+        let pid = p.pid().to_string();
+        let own = common::ns_inode("self", "net");
+        let ready = common::wait_for(Duration::from_secs(20), || {
+            std::fs::metadata(format!("/proc/{pid}/ns/net"))
+                .map(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
+                .unwrap_or(false)
+        });
+        assert!(ready, "unshare -n did not make a network namespace");
+        Netns {
+            holder: Some(p),
+            pid,
+        }
+    }
+
+    fn path(&self) -> String {
+        format!("/proc/{}/ns/net", self.pid)
+    }
+
+    fn cmd<S: AsRef<std::ffi::OsStr>>(&self, argv: &[S]) -> Command {
+        let mut c = Command::new("nsenter");
+        c.arg(format!("--net={}", self.path())).arg("--");
+        c.args(argv);
+        c
+    }
+
+    #[track_caller]
+    fn sh(&self, script: &str) -> String {
+        common::run(&mut self.cmd(&["sh", "-c", script]))
+            .ok()
+            .to_string()
+    }
+
+    /// `ip -j ARGS` inside, parsed.
+    fn ip(&self, args: &str) -> Value {
+        let out = self.sh(&format!("ip -j {args}"));
+        serde_json::from_str(if out.trim().is_empty() { "[]" } else { &out }).unwrap()
+    }
+
+    /// End the namespace's process: the namespace goes with it.
+    fn kill(&mut self) {
+        self.holder.take();
+    }
+}
+
+/// Which plugin a side runs.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Side {
+    Reference,
+    Ours,
+}
+
+/// One side of a case: its host and container, and a directory for host-local's leases and
+/// nsveth's lease store.
+struct World {
+    side: Side,
+    host: Netns,
+    ctr: Netns,
+    dir: TempDir,
+    id: String,
+}
+
+impl World {
+    fn new(side: Side) -> World {
+        World {
+            side,
+            host: Netns::new(),
+            ctr: Netns::new(),
+            dir: TempDir::new("cni"),
+            id: common::unique("ctr"),
+        }
+    }
+
+    /// The configuration with the plugin's type and this side's IPAM data directory.
+    fn conf(&self, conf: &Value) -> Value {
+        let mut c = conf.clone();
+        let reference = if c.get("bridge").is_some() || c["mode"] == "bridge" {
+            "bridge"
+        } else {
+            "ptp"
+        };
+        if let Some(o) = c.as_object_mut() {
+            if self.side == Side::Reference {
+                o.remove("mode");
+            }
+        }
+        c["type"] = match self.side {
+            Side::Reference => reference.into(),
+            Side::Ours => "nsveth".into(),
+        };
+        if c["ipam"]["type"] == "host-local" {
+            c["ipam"]["dataDir"] = self.dir.join("ipam").to_string_lossy().into();
+        }
+        c
+    }
+
+    fn plugin(&self) -> PathBuf {
+        match self.side {
+            Side::Reference => {
+                Path::new(REF_DIR).join(self.conf(&json!({}))["type"].as_str().unwrap())
+            }
+            Side::Ours => common::bin("nsveth"),
+        }
+    }
+
+    /// Run `command` with `conf` (made this side's), `env` overriding the usual variables
+    /// (an empty value removes one).
+    fn exec(&self, command: &str, conf: &Value, env: &[(&str, &str)]) -> Ran {
+        let c = self.conf(conf);
+        let plugin = match (self.side, c["type"].as_str()) {
+            (Side::Reference, Some(t)) => Path::new(REF_DIR).join(t),
+            _ => self.plugin(),
+        };
+        self.raw(&plugin, command, c.to_string().as_bytes(), env)
+    }
+
+    fn raw(&self, plugin: &Path, command: &str, stdin: &[u8], env: &[(&str, &str)]) -> Ran {
+        let mut c = self.host.cmd(&[plugin]);
+        c.env("CNI_COMMAND", command)
+            .env("CNI_CONTAINERID", &self.id)
+            .env("CNI_NETNS", self.ctr.path())
+            .env("CNI_IFNAME", "eth0")
+            .env("CNI_PATH", REF_DIR)
+            .env(
+                "CNI_ARGS",
+                "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=web",
+            )
+            .env(nstools::lease::RUN_DIR_VAR, self.dir.join("run"));
+        for (k, v) in env {
+            if v.is_empty() {
+                c.env_remove(k);
+            } else {
+                c.env(k, v);
+            }
+        }
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = common::retry_busy(|| c.spawn()).expect("cannot run the plugin");
+        let _ = child.stdin.take().unwrap().write_all(stdin);
+        child.wait_with_output().unwrap().into()
+    }
+
+    /// `ADD`; its result (it must succeed).
+    #[track_caller]
+    fn add(&self, conf: &Value) -> Value {
+        let r = self.exec("ADD", conf, &[]);
+        assert_eq!(
+            r.code,
+            Some(0),
+            "{:?} ADD failed: {} {}",
+            self.side,
+            r.stdout,
+            r.stderr
+        );
+        serde_json::from_str(&r.stdout).unwrap()
+    }
+
+    /// The error code of a failed command (None: it succeeded).
+    fn code(&self, command: &str, conf: &Value, env: &[(&str, &str)]) -> Option<u64> {
+        let r = self.exec(command, conf, env);
+        if r.code == Some(0) {
+            return None;
+        }
+        let v: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|_| {
+            panic!(
+                "{:?} {command}: no error object: {r:?}",
+                self.side,
+                r = (&r.stdout, &r.stderr)
+            )
+        });
+        Some(v["code"].as_u64().expect("a code"))
+    }
+
+    /// The container's and host's links, addresses and routes, names of the pair's host end and
+    /// MACs aside.
+    fn state(&self) -> Value {
+        json!({"container": normalize(&self.ctr), "host": normalize(&self.host)})
+    }
+
+    /// The host-local leases left (file names other than its lock and last-reserved markers).
+    fn ipam_leases(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in std::fs::read_dir(self.dir.join("ipam"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                let n = f.file_name().to_string_lossy().into_owned();
+                if n != "lock" && !n.starts_with("last_reserved_ip") {
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A namespace's links (not lo), addresses (not link-local) and main-table routes, with the
+/// host end of a pair called HOST (its name is random in the reference, a hash in ours).
+fn normalize(ns: &Netns) -> Value {
+    let links = ns.ip("-d addr show");
+    let mut names = Vec::new();
+    let mut out_links = Vec::new();
+    for l in links.as_array().unwrap() {
+        let name = l["ifname"].as_str().unwrap().to_string();
+        if name == "lo" {
+            continue;
+        }
+        let kind = l["linkinfo"]["info_kind"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let shown = if kind == "veth" && name != "eth0" {
+            "HOST".to_string()
+        } else {
+            name.clone()
+        };
+        names.push((name, shown.clone()));
+        let addrs: Vec<Value> = l["addr_info"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["scope"] != "link")
+            .map(|a| json!({"family": a["family"], "local": a["local"], "prefixlen": a["prefixlen"], "broadcast": a["broadcast"], "scope": a["scope"]}))
+            .collect();
+        // Carrier and operational state follow the kernel's link watch, a moment later.
+        let up = l["flags"].as_array().unwrap().contains(&"UP".into());
+        out_links.push(json!({
+            "name": shown, "kind": kind, "mtu": l["mtu"], "up": up,
+            "master": l["master"], "addrs": addrs,
+            "hairpin": l["linkinfo"]["info_slave_data"]["hairpin"],
+        }));
+    }
+    let rename = |v: &Value| -> Value {
+        let n = v.as_str().unwrap_or("");
+        names
+            .iter()
+            .find(|(a, _)| a == n)
+            .map_or(v.clone(), |(_, b)| b.clone().into())
+    };
+    for l in &mut out_links {
+        l["master"] = rename(&l["master"]);
+    }
+    let mut routes = Vec::new();
+    for fam in ["-4", "-6"] {
+        for r in ns
+            .ip(&format!("{fam} route show table main"))
+            .as_array()
+            .unwrap()
+        {
+            if r["dst"] == "fe80::/64" {
+                continue;
+            }
+            let mut r = r.clone();
+            r["dev"] = rename(&r["dev"]);
+            // Set while the link has no carrier yet (a moment after it is up).
+            if let Some(f) = r["flags"].as_array_mut() {
+                f.retain(|f| f != "linkdown");
+            }
+            routes.push(r);
+        }
+    }
+    json!({"links": out_links, "routes": routes})
+}
+
+/// A result with the host end's name, MACs and the sandbox path aside.
+fn normalize_result(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(ifs) = v["interfaces"].as_array_mut() {
+        let n = ifs.len();
+        for (i, f) in ifs.iter_mut().enumerate() {
+            let o = f.as_object_mut().unwrap();
+            assert!(o.remove("mac").is_some(), "every interface has a MAC");
+            if o.remove("sandbox").is_some() {
+                o.insert("sandbox".into(), "NETNS".into());
+            } else if i == n - 2 {
+                o.insert("name".into(), "HOST".into());
+            }
+        }
+    }
+    v
+}
+
+/// Run `conf` through both sides: ADD results and states equal; DEL twice succeeds on both
+/// and leaves no pair; the IPAM leases are given back.
+fn differential(conf: Value) {
+    if !common::root("cni differential") {
+        return;
+    }
+    let (r, o) = (World::new(Side::Reference), World::new(Side::Ours));
+    let (rr, or) = (r.add(&conf), o.add(&conf));
+    assert_eq!(
+        normalize_result(&rr),
+        normalize_result(&or),
+        "results differ for {conf}"
+    );
+    assert_eq!(
+        r.state(),
+        o.state(),
+        "links, addresses or routes differ for {conf}"
+    );
+    for w in [&r, &o] {
+        for _ in 0..2 {
+            assert_eq!(w.code("DEL", &conf, &[]), None, "{:?} DEL", w.side);
+        }
+        assert!(
+            w.ipam_leases().is_empty(),
+            "{:?} left leases {:?}",
+            w.side,
+            w.ipam_leases()
+        );
+        let left = w.host.sh("ip -o link show type veth");
+        assert!(left.trim().is_empty(), "{:?} left {left}", w.side);
+        assert_eq!(
+            w.ctr
+                .sh("ip -o link show | grep -vc ': lo:' || true")
+                .trim(),
+            "0"
+        );
+    }
+    // The reference leaves a bridge it made; nsveth removes the one it made with its last port.
+    if conf.get("bridge").is_some() {
+        let b = conf["bridge"].as_str().unwrap();
+        assert!(r.host.sh("ip -o link show type bridge").contains(b));
+        assert!(o.host.sh("ip -o link show type bridge").trim().is_empty());
+    }
+    assert!(!o.dir.join("run").exists(), "nsveth left its lease store");
+}
+
+fn host_local(ranges: Value) -> Value {
+    json!({"type": "host-local", "ranges": ranges})
+}
+
+#[test]
+fn ptp_host_local_v4_v6_mtu() {
+    differential(json!({
+        "cniVersion": "1.0.0", "name": "t", "mode": "ptp", "mtu": 1400,
+        "ipam": host_local(json!([[{"subnet": "10.77.0.0/24"}], [{"subnet": "fd77::/64"}]])),
+    }));
+}
+
+#[test]
+fn ptp_static_routes_old_version() {
+    differential(json!({
+        "cniVersion": "0.3.1", "name": "t",
+        "ipam": {"type": "static",
+            "addresses": [{"address": "10.79.0.5/24", "gateway": "10.79.0.1"}],
+            "routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.168.0.0/16", "gw": "10.79.0.1"}],
+            "dns": {"nameservers": ["10.79.0.53"]}},
+        "dns": {"nameservers": ["10.79.0.53"], "search": ["example.test"]},
+    }));
+}
+
+#[test]
+fn bridge_host_local_default_gateway_hairpin() {
+    differential(json!({
+        "cniVersion": "0.4.0", "name": "t", "bridge": "cnitb0",
+        "isDefaultGateway": true, "hairpinMode": true, "mtu": 1450,
+        "ipam": host_local(json!([[{"subnet": "10.78.0.0/24"}], [{"subnet": "fd78::/64"}]])),
+    }));
+}
+
+#[test]
+fn bridge_static_v6_gateway() {
+    differential(json!({
+        "cniVersion": "1.0.0", "name": "t", "bridge": "cnitb1", "isGateway": true,
+        "ipam": {"type": "static",
+            "addresses": [{"address": "fd79::7/64", "gateway": "fd79::1"}, {"address": "10.80.0.7/16"}]},
+    }));
+}
+
+#[test]
+fn bridge_without_gateway() {
+    differential(json!({
+        "cniVersion": "0.3.0", "name": "t", "bridge": "cnitb2",
+        "ipam": host_local(json!([[{"subnet": "10.81.0.0/24", "gateway": "10.81.0.254"}]])),
+    }));
+}
+
+/// The error codes of bad input, the same from both (or, where the reference says "internal"
+/// for what the spec has a code for, the spec's code from nsveth).
+#[test]
+fn error_codes() {
+    if !common::root("cni error_codes") {
+        return;
+    }
+    let (r, o) = (World::new(Side::Reference), World::new(Side::Ours));
+    let good = json!({"cniVersion": "1.0.0", "name": "t",
+        "ipam": host_local(json!([[{"subnet": "10.82.0.0/24"}]]))});
+    let with = |k: &str, v: Value| {
+        let mut c = good.clone();
+        c[k] = v;
+        c
+    };
+    // (what, command, config, environment, reference's code, ours)
+    let cases: Vec<(
+        &str,
+        &str,
+        Value,
+        Vec<(&str, &str)>,
+        Option<u64>,
+        Option<u64>,
+    )> = vec![
+        (
+            "missing CNI_NETNS",
+            "ADD",
+            good.clone(),
+            vec![("CNI_NETNS", "")],
+            Some(4),
+            Some(4),
+        ),
+        (
+            "missing CNI_IFNAME and CNI_PATH",
+            "ADD",
+            good.clone(),
+            vec![("CNI_IFNAME", ""), ("CNI_PATH", "")],
+            Some(4),
+            Some(4),
+        ),
+        (
+            "missing CNI_CONTAINERID on DEL",
+            "DEL",
+            good.clone(),
+            vec![("CNI_CONTAINERID", "")],
+            Some(4),
+            Some(4),
+        ),
+        (
+            "bad CNI_IFNAME",
+            "ADD",
+            good.clone(),
+            vec![("CNI_IFNAME", "a/b")],
+            Some(4),
+            Some(4),
+        ),
+        (
+            "incompatible version",
+            "ADD",
+            with("cniVersion", "9.9.9".into()),
+            vec![],
+            Some(1),
+            Some(1),
+        ),
+        (
+            "unknown IPAM plugin",
+            "ADD",
+            with("ipam", json!({"type": "nope"})),
+            vec![],
+            Some(999),
+            Some(999),
+        ),
+        (
+            "failing IPAM (no ranges)",
+            "ADD",
+            with("ipam", json!({"type": "host-local"})),
+            vec![],
+            Some(999),
+            Some(999),
+        ),
+        (
+            "bad mtu (reference: internal)",
+            "ADD",
+            with("mtu", "x".into()),
+            vec![],
+            Some(999),
+            Some(7),
+        ),
+        (
+            "missing ipam (reference: internal)",
+            "ADD",
+            json!({"cniVersion": "1.0.0", "name": "t"}),
+            vec![],
+            Some(999),
+            Some(7),
+        ),
+        (
+            "CHECK without prevResult (reference: internal)",
+            "CHECK",
+            good.clone(),
+            vec![],
+            Some(999),
+            Some(7),
+        ),
+        (
+            "Nomad's CNI_ARGS keys (IgnoreUnknown)",
+            "DEL",
+            good.clone(),
+            vec![(
+                "CNI_ARGS",
+                "IgnoreUnknown=true;NOMAD_ALLOC_ID=x;NOMAD_GROUP_NAME=g;K8S_POD_UID=y",
+            )],
+            None,
+            None,
+        ),
+        (
+            // The reference IPAM plugins refuse unknown keys without IgnoreUnknown; nsveth passes
+            // the environment on unchanged, as the spec asks.
+            "unknown CNI_ARGS keys without IgnoreUnknown",
+            "DEL",
+            good.clone(),
+            vec![("CNI_ARGS", "NOMAD_ALLOC_ID=x")],
+            Some(999),
+            Some(999),
+        ),
+        ("DEL of nothing", "DEL", good.clone(), vec![], None, None),
+    ];
+    for (what, command, conf, env, want_ref, want_ours) in &cases {
+        assert_eq!(r.code(command, conf, env), *want_ref, "reference: {what}");
+        assert_eq!(o.code(command, conf, env), *want_ours, "nsveth: {what}");
+    }
+    // Not JSON: the same code from both.
+    let bad = |w: &World| {
+        let ran = w.raw(&w.plugin(), "ADD", b"{not json", &[]);
+        serde_json::from_str::<Value>(&ran.stdout).unwrap()["code"].as_u64()
+    };
+    assert_eq!(bad(&r), Some(6));
+    assert_eq!(bad(&o), Some(6));
+    // A key of the reference nsveth does not implement: code 2, naming it.
+    let ran = o.exec("ADD", &with("promiscMode", true.into()).tap_bridge(), &[]);
+    let v: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(v["code"], 2);
+    assert!(v["msg"].as_str().unwrap().contains("promiscMode"), "{v}");
+    assert!(o.ipam_leases().is_empty() && r.ipam_leases().is_empty());
+}
+
+trait Bridged {
+    fn tap_bridge(self) -> Value;
+}
+
+impl Bridged for Value {
+    fn tap_bridge(mut self) -> Value {
+        self["bridge"] = "cnitb9".into();
+        self
+    }
+}
+
+/// VERSION: nsveth speaks every version the reference does from 0.3.0 on, and 1.1.0.
+#[test]
+fn version() {
+    if !common::root("cni version") {
+        return;
+    }
+    let (r, o) = (World::new(Side::Reference), World::new(Side::Ours));
+    let v = |w: &World| -> Value {
+        let ran = w.raw(
+            &w.plugin(),
+            "VERSION",
+            br#"{"cniVersion":"1.0.0"}"#,
+            &[
+                ("CNI_NETNS", "dummy"),
+                ("CNI_CONTAINERID", ""),
+                ("CNI_IFNAME", "dummy"),
+            ],
+        );
+        serde_json::from_str(ran.ok()).unwrap()
+    };
+    let (rv, ov) = (v(&r), v(&o));
+    for s in rv["supportedVersions"].as_array().unwrap() {
+        let s = s.as_str().unwrap();
+        let supported = ov["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .contains(&s.into());
+        assert_eq!(
+            supported,
+            !s.starts_with("0.1") && !s.starts_with("0.2"),
+            "{s}"
+        );
+    }
+    assert!(ov["supportedVersions"]
+        .as_array()
+        .unwrap()
+        .contains(&"1.1.0".into()));
+}
+
+/// DEL with the container's namespace gone succeeds on both, and gives the address back.
+#[test]
+fn del_with_missing_namespace() {
+    if !common::root("cni del_with_missing_namespace") {
+        return;
+    }
+    let conf = json!({"cniVersion": "1.0.0", "name": "t", "ipMasq": true,
+        "ipam": host_local(json!([[{"subnet": "10.83.0.0/24"}]]))});
+    for side in [Side::Reference, Side::Ours] {
+        let mut w = World::new(side);
+        w.add(&conf);
+        let path = w.ctr.path();
+        w.ctr.kill();
+        assert!(common::wait_for(Duration::from_secs(10), || !Path::new(
+            &path
+        )
+        .exists()));
+        assert_eq!(
+            w.code("DEL", &conf, &[("CNI_NETNS", &path)]),
+            None,
+            "{side:?}"
+        );
+        assert_eq!(
+            w.code("DEL", &conf, &[("CNI_NETNS", &path)]),
+            None,
+            "{side:?} twice"
+        );
+        assert!(w.ipam_leases().is_empty(), "{side:?}");
+        if side == Side::Ours {
+            // The NAT rules of ipMasq went with the lease.
+            assert!(!w.host.sh("nft list tables").contains("nstools"));
+            assert!(!w.dir.join("run").exists());
+        }
+    }
+}
+
+/// CHECK passes after ADD and fails once an address or a route is removed, on both.
+#[test]
+fn check_after_removal() {
+    if !common::root("cni check_after_removal") {
+        return;
+    }
+    let conf = json!({"cniVersion": "1.0.0", "name": "t", "mtu": 1500,
+        "ipam": host_local(json!([[{"subnet": "10.84.0.0/24"}]])).tap(|i| i["routes"] = json!([{"dst": "10.99.0.0/16", "gw": "10.84.0.1"}]))});
+    for (side, mode) in [
+        (Side::Reference, "ptp"),
+        (Side::Ours, "ptp"),
+        (Side::Reference, "bridge"),
+        (Side::Ours, "bridge"),
+    ] {
+        for broken in [
+            "ip route del 10.99.0.0/16",
+            "ip addr del 10.84.0.2/24 dev eth0",
+        ] {
+            let w = World::new(side);
+            let mut c = conf.clone();
+            if mode == "bridge" {
+                c["bridge"] = "cnitb3".into();
+            }
+            let res = w.add(&c);
+            c["prevResult"] = res;
+            assert_eq!(
+                w.code("CHECK", &c, &[]),
+                None,
+                "{side:?} {mode}: CHECK after ADD"
+            );
+            w.ctr.sh(broken);
+            let code = w.code("CHECK", &c, &[]);
+            assert!(code.is_some(), "{side:?} {mode}: CHECK after {broken}");
+            assert_eq!(code, Some(999), "{side:?} {mode}: CHECK after {broken}");
+            assert_eq!(w.code("DEL", &c, &[]), None);
+        }
+    }
+}
+
+trait Tap {
+    fn tap(self, f: impl FnOnce(&mut Value)) -> Value;
+}
+
+impl Tap for Value {
+    fn tap(mut self, f: impl FnOnce(&mut Value)) -> Value {
+        f(&mut self);
+        self
+    }
+}
+
+/// An ADD that fails after IPAM gave an address (the interface name is taken inside) leaves
+/// nothing with nsveth: no link, no bridge, no lease; the reference leaves its bridge.
+#[test]
+fn failed_add_leaves_nothing() {
+    if !common::root("cni failed_add_leaves_nothing") {
+        return;
+    }
+    let conf = json!({"cniVersion": "1.0.0", "name": "t", "bridge": "cnitb4", "isGateway": true, "ipMasq": true,
+        "ipam": host_local(json!([[{"subnet": "10.85.0.0/24"}]]))});
+    for side in [Side::Reference, Side::Ours] {
+        let w = World::new(side);
+        w.ctr.sh("ip link add eth0 type bridge");
+        assert!(w.code("ADD", &conf, &[]).is_some(), "{side:?}");
+        assert!(
+            w.ipam_leases().is_empty(),
+            "{side:?} kept {:?}",
+            w.ipam_leases()
+        );
+        let links = w.host.sh("ip -o link show | grep -v ': lo:' || true");
+        match side {
+            Side::Reference => assert!(links.contains("cnitb4"), "{links}"),
+            Side::Ours => {
+                assert!(links.trim().is_empty(), "{links}");
+                assert!(!w.host.sh("nft list tables").contains("nstools"));
+                assert!(!w.dir.join("run").exists());
+            }
+        }
+    }
+}
+
+/// ipMasq: our NAT table masquerades the container's network while it is attached; the
+/// container reaches its gateway and (bridge) a neighbour on the same network.
+#[test]
+fn masquerade_and_traffic() {
+    if !common::root("cni masquerade_and_traffic") {
+        return;
+    }
+    let o = World::new(Side::Ours);
+    let conf = json!({"cniVersion": "1.0.0", "name": "t", "bridge": "cnitb5", "isDefaultGateway": true, "ipMasq": true,
+        "ipam": host_local(json!([[{"subnet": "10.86.0.0/24"}]]))});
+    o.add(&conf);
+    let rules = o.host.sh("nft list table ip nstools");
+    assert!(
+        rules.contains("10.86.0.0/24") && rules.contains("masquerade"),
+        "{rules}"
+    );
+    assert!(common::run(&mut o.ctr.cmd(&["ping", "-c1", "-W2", "10.86.0.1"])).code == Some(0));
+    // A neighbour on the same bridge, in a namespace of its own.
+    let n = Netns::new();
+    let ran = o.raw(
+        &common::bin("nsveth"),
+        "ADD",
+        o.conf(&conf).to_string().as_bytes(),
+        &[("CNI_NETNS", &n.path()), ("CNI_CONTAINERID", "neighbour")],
+    );
+    let res: Value = serde_json::from_str(ran.ok()).unwrap();
+    let addr = res["ips"][0]["address"]
+        .as_str()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(common::run(&mut o.ctr.cmd(&["ping", "-c1", "-W2", &addr])).code == Some(0));
+    let del = o.raw(
+        &common::bin("nsveth"),
+        "DEL",
+        o.conf(&conf).to_string().as_bytes(),
+        &[("CNI_NETNS", &n.path()), ("CNI_CONTAINERID", "neighbour")],
+    );
+    del.ok();
+    assert_eq!(o.code("DEL", &conf, &[]), None);
+    assert!(!o.host.sh("nft list tables").contains("nstools"));
+    assert!(o.ipam_leases().is_empty());
+}
