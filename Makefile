@@ -5,6 +5,9 @@
 #                             of a dynamic build)
 #   make install              binaries, man pages and bash/zsh/fish completions
 #   make uninstall            remove exactly what install put there
+#   make install-cni          nsveth as a CNI plugin: a link CNI_DIR/nsveth (/opt/cni/bin; Debian's
+#                             runtimes also look in /usr/lib/cni) to the installed nsveth, or
+#                             to the multicall nstools with CNI_TOOL=nstools; uninstall-cni
 #   make demo | test          examples/demo.sh | README's test command
 #
 # Variables: PREFIX (/usr/local), DESTDIR, BINDIR, MANDIR, BASHCOMPDIR, ZSHCOMPDIR, FISHCOMPDIR,
@@ -28,6 +31,8 @@ FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 CARGO       ?= cargo
 TARGET      ?= x86_64-unknown-linux-musl
 INSTALL     ?= install
+CNI_DIR     ?= /opt/cni/bin
+CNI_TOOL    ?= nsveth
 
 # The tools are the binaries in src/bin; the ones whose names belong to other packages are left
 # out unless asked for.
@@ -45,7 +50,7 @@ install: build
 endif
 endif
 
-.PHONY: all build install uninstall demo test check-shadow-names
+.PHONY: all build install uninstall install-cni uninstall-cni demo test check-shadow-names
 all: build
 
 build:
@@ -103,6 +108,17 @@ uninstall:
 				$(DESTDIR)$(FISHCOMPDIR)/$$t.fish; fi; done
 	for n in $(SHADOW); do \
 		[ "$$(readlink $(DESTDIR)$(BINDIR)/$$n)" != nsidmap ] || rm -f $(DESTDIR)$(BINDIR)/$$n; done
+
+# CNI runtimes execute plugins by file name from their plugin directories: the link is named
+# nsveth whatever it points at (the multicall binary dispatches on that name).
+install-cni:
+	@[ -x $(DESTDIR)$(BINDIR)/$(CNI_TOOL) ] || { \
+		echo "make install-cni: $(DESTDIR)$(BINDIR)/$(CNI_TOOL) is missing: run 'make install' first" >&2; exit 1; }
+	$(INSTALL) -d $(DESTDIR)$(CNI_DIR)
+	ln -sfn $(BINDIR)/$(CNI_TOOL) $(DESTDIR)$(CNI_DIR)/nsveth
+
+uninstall-cni:
+	[ "$$(readlink $(DESTDIR)$(CNI_DIR)/nsveth)" != $(BINDIR)/$(CNI_TOOL) ] || rm -f $(DESTDIR)$(CNI_DIR)/nsveth
 
 demo:
 	examples/demo.sh

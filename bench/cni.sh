@@ -44,7 +44,8 @@ conf ref-ptp ptp "" 10.101.0.0/24
 conf ours-ptp nsveth ',"mode":"ptp"' 10.102.0.0/24
 conf ref-bridge bridge ',"bridge":"bbref","isGateway":true' 10.103.0.0/24
 conf ours-bridge nsveth ',"bridge":"bbours","isGateway":true' 10.104.0.0/24
-plugin() { case $1 in ref-ptp) echo $ref/ptp ;; ref-bridge) echo $ref/bridge ;; *) echo "$ours" ;; esac; }
+conf ipam nsveth ',"mode":"ptp"' 10.105.0.0/24
+plugin() { case $1 in ref-ptp) echo $ref/ptp ;; ref-bridge) echo $ref/bridge ;; ipam) echo $ref/host-local ;; *) echo "$ours" ;; esac; }
 
 # cni VARIANT COMMAND NETNS-PID ID: run one command; its wall-clock time in microseconds on stdout.
 cni() {
@@ -57,14 +58,15 @@ cni() {
 	echo $(( (${t1/./} - ${t0/./}) ))
 }
 
-variants="ref-ptp ours-ptp ref-bridge ours-bridge"
+# ipam: host-local alone, which every ADD and DEL above includes.
+variants="ref-ptp ours-ptp ref-bridge ours-bridge ipam"
 cni ref-bridge ADD $anchor_ref anchor >/dev/null
 cni ours-bridge ADD $anchor_ours anchor >/dev/null
 for v in $variants; do cni $v ADD $ctr warm >/dev/null; cni $v DEL $ctr warm >/dev/null; done
 : >"$scratch/times"
 for i in $(seq "$rounds"); do
 	vs=($variants)
-	k=$(( i % 4 ))
+	k=$(( i % ${#vs[@]} ))
 	for v in "${vs[@]:k}" "${vs[@]:0:k}"; do
 		echo "$v ADD $(cni $v ADD $ctr c$i)" >>"$scratch/times"
 		echo "$v DEL $(cni $v DEL $ctr c$i)" >>"$scratch/times"
@@ -73,7 +75,7 @@ done
 cni ref-bridge DEL $anchor_ref anchor >/dev/null
 cni ours-bridge DEL $anchor_ours anchor >/dev/null
 
-median() { grep "^$1 $2 " "$scratch/times" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { grep "^$1 $2 " "$scratch/times" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%d\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u/1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f×", a/b}'; }
 echo "CNI ADD/DEL, median of $rounds interleaved rounds (ms; host-local IPAM, IPv4)"
@@ -84,4 +86,7 @@ for m in ptp bridge; do
 	ra=$(median ref-$m ADD) oa=$(median ours-$m ADD) rd=$(median ref-$m DEL) od=$(median ours-$m DEL)
 	echo "| $m | $(ms $ra) | $(ms $oa) | $(ratio $ra $oa) | $(ms $rd) | $(ms $od) | $(ratio $rd $od) |"
 done
-# The IPAM plugin alone (host-local ADD + DEL), which both include.
+ia=$(median ipam ADD) id=$(median ipam DEL)
+echo "| host-local alone (in both) | $(ms $ia) | | | $(ms $id) | | |"
+echo
+echo "Without host-local's share (the plugins' own work): ADD $(ratio $(( $(median ref-ptp ADD) - ia )) $(( $(median ours-ptp ADD) - ia ))) (ptp), $(ratio $(( $(median ref-bridge ADD) - ia )) $(( $(median ours-bridge ADD) - ia ))) (bridge)."

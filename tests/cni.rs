@@ -765,3 +765,79 @@ fn masquerade_and_traffic() {
     assert!(!o.host.sh("nft list tables").contains("nstools"));
     assert!(o.ipam_leases().is_empty());
 }
+
+/// `make install-cni` links nsveth where runtimes look for plugins (or the multicall binary,
+/// under the name nsveth); `make uninstall-cni` removes only that link.
+#[test]
+fn make_install_cni_links_the_tool() {
+    let dest = TempDir::new("cni-install");
+    let make = |target: &str, vars: &[&str]| {
+        let built = common::bin("nsveth");
+        let mut c = Command::new("make");
+        c.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("--no-print-directory")
+            .arg(format!("DESTDIR={}", dest.path().display()))
+            .arg("PREFIX=/usr")
+            .arg(format!("BUILT={}", built.parent().unwrap().display()))
+            .args(vars)
+            .arg(target);
+        common::run(&mut c)
+    };
+    let refused = make("install-cni", &[]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("run 'make install' first"),
+        "{}",
+        refused.stderr
+    );
+    make("install", &[]).ok();
+    make("install-cni", &[]).ok();
+    let link = dest.join("opt/cni/bin/nsveth");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        Path::new("/usr/bin/nsveth")
+    );
+    make("install-cni", &["CNI_DIR=/usr/lib/cni", "CNI_TOOL=nstools"]).ok();
+    let multi = dest.join("usr/lib/cni/nsveth");
+    assert_eq!(
+        std::fs::read_link(&multi).unwrap(),
+        Path::new("/usr/bin/nstools")
+    );
+    make("uninstall-cni", &[]).ok();
+    make(
+        "uninstall-cni",
+        &["CNI_DIR=/usr/lib/cni", "CNI_TOOL=nstools"],
+    )
+    .ok();
+    assert!(link.symlink_metadata().is_err() && multi.symlink_metadata().is_err());
+    make("uninstall", &[]).ok();
+}
+
+/// The multicall binary linked as nsveth is the plugin too (`VERSION` needs no privilege), and
+/// `nsveth cni` is CNI mode by hand.
+#[test]
+fn multicall_and_cni_command() {
+    let dir = TempDir::new("cni-multi");
+    let link = dir.join("nsveth");
+    std::os::unix::fs::symlink(common::bin("nstools"), &link).unwrap();
+    for argv in [
+        vec![link.clone().into_os_string()],
+        vec![common::bin("nsveth").into(), "cni".into()],
+    ] {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]).env("CNI_COMMAND", "VERSION");
+        let r = common::run(&mut c);
+        let v: Value = serde_json::from_str(r.ok()).unwrap();
+        assert_eq!(v["cniVersion"], "1.1.0");
+        assert_eq!(
+            v["supportedVersions"],
+            json!(["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"])
+        );
+    }
+    // Without CNI_COMMAND, `nsveth cni` says what is missing, as the spec's error object.
+    let r = common::run(common::cmd("nsveth").arg("cni").env_remove("CNI_COMMAND"));
+    assert_eq!(r.code, Some(1));
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["code"], 4);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}

@@ -135,4 +135,5 @@ complete -c nsveth -n '__nsveth_is 1' -a add -d 'connect a network namespace wit
 complete -c nsveth -n '__nsveth_is 1' -a del -d 'delete a veth pair by its host end'
 complete -c nsveth -n '__nsveth_is 1' -a list -d 'show the veth links, leases and NAT rules'
 complete -c nsveth -n '__nsveth_is 1' -a gc -d 'reclaim leases, NAT rules and bridges nothing uses'
+complete -c nsveth -n '__nsveth_is 1' -a cni -d 'run as a CNI plugin (CNI_* variables, config on stdin)'
 complete -c nsveth -n '__nsveth_is 2 del' -a '(for f in /sys/class/net/*; string replace -r \'.*/\' \'\' -- $f; end)'
