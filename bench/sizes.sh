@@ -1,5 +1,6 @@
 #!/bin/sh
-# Sizes of the static musl builds of every tool and of the multicall binary, next to util-linux
+# Sizes of the static musl builds of every tool and of the multicall binary (and of nsveth and
+# the multicall with the CNI mode the minimal build leaves out), next to util-linux
 # unshare + nsenter (with the shared libraries they load) and busybox-static.
 set -eu
 cd "$(dirname "$0")/.."
@@ -24,6 +25,12 @@ for b in src/bin/*.rs; do
 	verdict=ok
 	[ "$(kib "$s")" -le "$budget" ] || verdict="OVER ($budget)"
 	echo "| $n | $(kib "$s") | $verdict | $(kib "$(size "$plain/$n")") |"
+done
+# nsveth's CNI mode, which the minimal build leaves out (the cni feature): what it adds.
+scripts/build-static.sh --cni >/dev/null
+for n in nsveth nstools; do
+	s=$(size "$target/static-cni/$n")
+	echo "| $n with CNI mode (\`--cni\`) | $(kib "$s") | +$(kib $((s - $(size "$dir/$n")))) KiB | |"
 done
 for ref in unshare nsenter; do
 	p=$(command -v "$ref")
