@@ -424,14 +424,15 @@ fn error_codes() {
         c
     };
     // (what, command, config, environment, reference's code, ours)
-    let cases: Vec<(
-        &str,
-        &str,
+    type Case<'a> = (
+        &'a str,
+        &'a str,
         Value,
-        Vec<(&str, &str)>,
+        Vec<(&'a str, &'a str)>,
         Option<u64>,
         Option<u64>,
-    )> = vec![
+    );
+    let cases: Vec<Case> = vec![
         (
             "missing CNI_NETNS",
             "ADD",

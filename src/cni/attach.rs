@@ -36,7 +36,7 @@ pub fn host_name(container_id: &str, ifname: &str) -> String {
     format!("cni{:08x}", (h ^ (h >> 32)) as u32)
 }
 
-fn var<'a>(v: &'a Option<String>) -> &'a str {
+fn var(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }
 
@@ -276,7 +276,7 @@ fn build(
                 .context(created)
         })
         .and_then(|()| host_routes(host, conf, &pair, hname, ips))
-        .and_then(|()| {
+        .map(|()| {
             let host_mac = host
                 .link_by_index(pair.host)
                 .ok()
@@ -295,7 +295,7 @@ fn build(
                     .and_then(|l| l.mac),
                 None => None,
             };
-            Ok((host_mac, peer_mac, bridge_mac))
+            (host_mac, peer_mac, bridge_mac)
         });
     match r {
         Ok(macs) => Ok(macs),
