@@ -842,3 +842,64 @@ fn multicall_and_cni_command() {
     assert_eq!(v["code"], 4);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
 }
+
+/// Eight ADDs on one bridge at once, then eight DELs at once: every container gets its own
+/// address and port, and the last DEL takes the bridge, the NAT table and the lease store.
+#[test]
+fn concurrent_adds_and_dels_on_one_bridge() {
+    if !common::root("cni concurrent_adds_and_dels_on_one_bridge") {
+        return;
+    }
+    let o = World::new(Side::Ours);
+    let conf = o.conf(
+        &json!({"cniVersion": "1.0.0", "name": "t", "bridge": "cnitb6",
+        "isGateway": true, "ipMasq": true,
+        "ipam": host_local(json!([[{"subnet": "10.87.0.0/24"}]]))}),
+    );
+    let ctrs: Vec<Netns> = (0..8).map(|_| Netns::new()).collect();
+    let stdin = conf.to_string();
+    let run_all = |command: &str| -> Vec<Ran> {
+        std::thread::scope(|s| {
+            let hs: Vec<_> = ctrs
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let (stdin, path, id) = (&stdin, c.path(), format!("c{i}"));
+                    let o = &o;
+                    s.spawn(move || {
+                        o.raw(
+                            &common::bin("nsveth"),
+                            command,
+                            stdin.as_bytes(),
+                            &[("CNI_NETNS", &path), ("CNI_CONTAINERID", &id)],
+                        )
+                    })
+                })
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    };
+    let mut addrs: Vec<String> = run_all("ADD")
+        .iter()
+        .map(|r| {
+            let v: Value = serde_json::from_str(r.ok()).unwrap();
+            v["ips"][0]["address"].as_str().unwrap().to_string()
+        })
+        .collect();
+    addrs.sort();
+    addrs.dedup();
+    assert_eq!(addrs.len(), 8, "{addrs:?}");
+    let ports = o.host.sh("ip -o link show master cnitb6 | wc -l");
+    assert_eq!(ports.trim(), "8");
+    for r in run_all("DEL") {
+        r.ok();
+    }
+    assert!(o
+        .host
+        .sh("ip -o link show | grep -v ': lo:' || true")
+        .trim()
+        .is_empty());
+    assert!(!o.host.sh("nft list tables").contains("nstools"));
+    assert!(!o.dir.join("run").exists());
+    assert!(o.ipam_leases().is_empty());
+}
