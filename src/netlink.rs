@@ -1183,6 +1183,13 @@ impl Socket {
 
     /// The unicast routes of the main table of `family` (`libc::AF_INET`, `AF_INET6`).
     pub fn routes(&mut self, family: i32) -> NlResult<Vec<RouteEntry>> {
+        let mut all = self.routes_of_all_tables(family)?;
+        all.retain(|r| r.table == u32::from(RT_TABLE_MAIN));
+        Ok(all)
+    }
+
+    /// The unicast routes of `family` in every table.
+    pub fn routes_of_all_tables(&mut self, family: i32) -> NlResult<Vec<RouteEntry>> {
         let mut m = Msg::new(
             RTM_GETROUTE,
             NLM_F_DUMP,
@@ -1193,7 +1200,7 @@ impl Socket {
             .iter()
             .filter(|(t, p)| *t == RTM_NEWROUTE && p.len() >= 12)
             .filter_map(|(_, p)| parse_route(family, p))
-            .filter(|r| r.table == u32::from(RT_TABLE_MAIN) && r.unicast)
+            .filter(|r| r.unicast)
             .collect())
     }
 

@@ -903,3 +903,144 @@ fn concurrent_adds_and_dels_on_one_bridge() {
     assert!(!o.dir.join("run").exists());
     assert!(o.ipam_leases().is_empty());
 }
+
+/// An IPAM plugin of the test's own that speaks 1.1.0 (Debian's stop at 1.0.0): an address per
+/// container id, a route with a metric, an MTU and an MSS, and one in another table.
+fn ipam_1_1(dir: &TempDir) -> String {
+    let script = r#"#!/bin/sh
+cat >/dev/null
+[ "$CNI_COMMAND" = ADD ] || exit 0
+case $CNI_CONTAINERID in *2) n=3 ;; *) n=2 ;; esac
+echo '{"cniVersion":"1.1.0","ips":[{"address":"10.91.0.'$n'/24","gateway":"10.91.0.1"}],
+ "routes":[{"dst":"10.92.0.0/16","priority":77,"mtu":1300,"advmss":1200},{"dst":"10.93.0.0/16","table":100}]}'
+"#;
+    let name = "ipam-1-1";
+    let path = dir.join(name);
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    name.to_string()
+}
+
+/// Version 1.1.0 end to end: the routes' metric, MTU, MSS and table applied inside and in the
+/// result, CHECK, STATUS (and its code 50 without the IPAM plugin), and GC deleting the
+/// bridge port of an attachment not in the valid list.
+#[test]
+fn version_1_1_0_status_and_gc() {
+    if !common::root("cni version_1_1_0_status_and_gc") {
+        return;
+    }
+    let o = World::new(Side::Ours);
+    let plugins = TempDir::new("cni-ipam");
+    let ipam = ipam_1_1(&plugins);
+    let path = format!("{}:{REF_DIR}", plugins.path().display());
+    let env = [("CNI_PATH", path.as_str())];
+    let conf = json!({"cniVersion": "1.1.0", "name": "t", "mode": "ptp", "ipam": {"type": ipam}});
+    let r = o.exec("ADD", &conf, &env);
+    let res: Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(res["cniVersion"], "1.1.0");
+    assert_eq!(
+        res["routes"],
+        json!([{"dst": "10.92.0.0/16", "priority": 77, "mtu": 1300, "advmss": 1200},
+               {"dst": "10.93.0.0/16", "table": 100}])
+    );
+    let inside = o
+        .ctr
+        .sh("ip route show 10.92.0.0/16; ip route show table 100");
+    assert!(
+        inside.contains("10.92.0.0/16 via 10.91.0.1 dev eth0 metric 77 mtu 1300 advmss 1200"),
+        "{inside}"
+    );
+    assert!(
+        inside.contains("10.93.0.0/16 via 10.91.0.1 dev eth0"),
+        "{inside}"
+    );
+    let mut with_prev = conf.clone();
+    with_prev["prevResult"] = res;
+    let c = o.exec("CHECK", &with_prev, &env);
+    assert_eq!(c.code, Some(0), "{} {}", c.stdout, c.stderr);
+    o.ctr.sh("ip route del 10.93.0.0/16 table 100");
+    assert_eq!(o.code("CHECK", &with_prev, &env), Some(999));
+    assert_eq!(o.code("STATUS", &conf, &env), None);
+    assert_eq!(o.code("STATUS", &conf, &[]), Some(50));
+    assert_eq!(o.code("DEL", &conf, &env), None);
+
+    // GC in bridge mode: two attachments, one of them valid.
+    let conf =
+        json!({"cniVersion": "1.1.0", "name": "t", "bridge": "cnitb7", "ipam": {"type": ipam}});
+    let other = Netns::new();
+    let add = |id: &str, ns: &Netns| {
+        o.raw(
+            &common::bin("nsveth"),
+            "ADD",
+            o.conf(&conf).to_string().as_bytes(),
+            &[env[0], ("CNI_CONTAINERID", id), ("CNI_NETNS", &ns.path())],
+        )
+        .ok()
+        .to_string()
+    };
+    add("gc1", &o.ctr);
+    add("gc2", &other);
+    assert_eq!(
+        o.host.sh("ip -o link show master cnitb7 | wc -l").trim(),
+        "2"
+    );
+    let mut gc = conf.clone();
+    gc["cni.dev/valid-attachments"] = json!([{"containerID": "gc1", "ifname": "eth0"}]);
+    assert_eq!(o.code("GC", &gc, &env), None);
+    assert_eq!(
+        o.host.sh("ip -o link show master cnitb7 | wc -l").trim(),
+        "1"
+    );
+    assert_eq!(
+        other
+            .sh("ip -o link show | grep -vc ': lo:' || true")
+            .trim(),
+        "0"
+    );
+    gc["cni.dev/valid-attachments"] = json!([]);
+    assert_eq!(o.code("GC", &gc, &env), None);
+    assert!(o
+        .host
+        .sh("ip -o link show | grep -v ': lo:' || true")
+        .trim()
+        .is_empty());
+    // An older configuration has no GC nor STATUS.
+    let old =
+        json!({"cniVersion": "1.0.0", "name": "t", "bridge": "cnitb7", "ipam": {"type": ipam}});
+    assert_eq!(o.code("GC", &old, &env), Some(1));
+}
+
+/// An ADD that the kernel refuses half-way (a route via a next hop the container cannot
+/// reach) leaves nothing, the IPAM lease included.
+#[test]
+fn add_refused_half_way_leaves_nothing() {
+    if !common::root("cni add_refused_half_way_leaves_nothing") {
+        return;
+    }
+    let o = World::new(Side::Ours);
+    let conf = json!({"cniVersion": "1.0.0", "name": "t", "ipMasq": true,
+        "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/24"}]],
+                 "routes": [{"dst": "10.99.0.0/16", "gw": "192.0.2.1"}]}});
+    let r = o.exec("ADD", &conf, &[]);
+    assert_eq!(r.code, Some(1), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("add route 10.99.0.0/16 via 192.0.2.1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(o
+        .host
+        .sh("ip -o link show | grep -v ': lo:' || true")
+        .trim()
+        .is_empty());
+    assert_eq!(
+        o.ctr
+            .sh("ip -o link show | grep -vc ': lo:' || true")
+            .trim(),
+        "0"
+    );
+    assert!(o.ipam_leases().is_empty());
+    assert!(!o.host.sh("nft list tables").contains("nstools"));
+    assert!(!o.dir.join("run").exists());
+}

@@ -639,7 +639,7 @@ pub fn check(env: &Env, conf: &NetConf, stdin: &[u8]) -> CniResult<()> {
         };
         let table = r.extra.table.unwrap_or(254);
         let found = inside
-            .routes(family)
+            .routes_of_all_tables(family)
             .context(|| "list routes")?
             .iter()
             .any(|e| e.dst == r.dst && e.table == table && (r.gw.is_none() || e.gw == r.gw));
