@@ -58,6 +58,7 @@ const RTM_NEWADDR: u16 = 20;
 const RTM_DELADDR: u16 = 21;
 const RTM_GETADDR: u16 = 22;
 const RTM_NEWROUTE: u16 = 24;
+const RTM_DELROUTE: u16 = 25;
 const RTM_GETROUTE: u16 = 26;
 const RTM_NEWNSID: u16 = 88;
 const RTM_GETNSID: u16 = 90;
@@ -66,6 +67,7 @@ const RTPROT_BOOT: u8 = 3;
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RT_SCOPE_LINK: u8 = 253;
 pub const RT_SCOPE_HOST: u8 = 254;
+const RT_SCOPE_NOWHERE: u8 = 255;
 const RTN_UNICAST: u8 = 1;
 const RTA_DST: u16 = 1;
 const RTA_OIF: u16 = 4;
@@ -104,8 +106,6 @@ const IFA_BROADCAST: u16 = 4;
 const IFA_FLAGS: u16 = 8;
 /// Skip duplicate address detection: an IPv6 address is usable at once.
 pub const IFA_F_NODAD: u32 = 0x02;
-/// No route to the address's network is added with it.
-pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 
 /// The loopback device has this index in every network namespace.
 pub const LOOPBACK_INDEX: u32 = 1;
@@ -323,8 +323,7 @@ impl Msg {
         m
     }
 
-    /// Add an address as [`Msg::add_addr`] does, with `flags` besides `IFA_F_NODAD`
-    /// (`IFA_F_NOPREFIXROUTE`), and for IPv4 its network's broadcast address (as iproute2's
+    /// Add an address as [`Msg::add_addr`] does, with `flags` besides `IFA_F_NODAD`, and for IPv4 its network's broadcast address (as iproute2's
     /// `brd +` and the CNI reference plugins give it).
     pub fn add_addr_with(index: u32, c: &Cidr, flags: u32) -> Msg {
         let mut m = Msg::add_addr(index, c);
@@ -363,6 +362,19 @@ impl Msg {
         }
         if let Some(gw) = r.via {
             m.addr(RTA_GATEWAY, gw);
+        }
+        m.u32(RTA_OIF, oif);
+        m
+    }
+
+    /// Delete the main table's route to `dst` out of link `oif`, whoever added it (any protocol,
+    /// scope and type: `ip route del DST dev X`).
+    pub fn del_route(dst: &Cidr, oif: u32) -> Msg {
+        let mut h = rtmsg(dst, RT_SCOPE_NOWHERE);
+        (h[5], h[7]) = (0, 0); // RTPROT_UNSPEC, RTN_UNSPEC
+        let mut m = Msg::new(RTM_DELROUTE, 0, &h);
+        if dst.prefix > 0 {
+            m.addr(RTA_DST, dst.addr);
         }
         m.u32(RTA_OIF, oif);
         m

@@ -376,7 +376,7 @@ fn ptp_static_routes_old_version() {
         "cniVersion": "0.3.1", "name": "t",
         "ipam": {"type": "static",
             "addresses": [{"address": "10.79.0.5/24", "gateway": "10.79.0.1"}],
-            "routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.168.0.0/16", "gw": "10.79.0.1"}],
+            "routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.168.0.0/16", "gw": "10.79.0.254"}],
             "dns": {"nameservers": ["10.79.0.53"]}},
         "dns": {"nameservers": ["10.79.0.53"], "search": ["example.test"]},
     }));

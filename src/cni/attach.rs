@@ -24,8 +24,7 @@ use crate::leasing::{self, Locks};
 use crate::linkmark;
 use crate::nat;
 use crate::netlink::{
-    Cidr, Msg, Route, RouteExtra, Socket, IFA_F_NOPREFIXROUTE, RT_SCOPE_HOST, RT_SCOPE_LINK,
-    RT_SCOPE_UNIVERSE,
+    Cidr, Msg, Route, RouteExtra, Socket, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE,
 };
 use crate::veth::{self, Plan, Target, TargetSpec, Unfinished};
 
@@ -368,13 +367,39 @@ fn configure(
     let mut there: Vec<(Msg, String)> = vec![(Msg::set_link(peer, true, None), "bring up".into())];
     let mut gws: Vec<IpAddr> = Vec::new();
     for ip in ips {
-        let flags = if ptp { IFA_F_NOPREFIXROUTE } else { 0 };
         there.push((
-            Msg::add_addr_with(peer, &ip.addr, flags),
+            Msg::add_addr_with(peer, &ip.addr, 0),
             format!("add address {}", ip.addr),
         ));
     }
+    // IPAM's routes while each address's network is still on the link (their next hops may
+    // be reachable only through it, as in the reference ptp, which adds them at this point).
+    for r in routes {
+        let v4 = r.dst.addr.is_ipv4();
+        let via = r.gw.or_else(|| {
+            ips.iter()
+                .filter(|i| i.addr.addr.is_ipv4() == v4)
+                .find_map(|i| i.gateway)
+        });
+        let route = Route { dst: r.dst, via };
+        let mut x = r.extra.clone();
+        x.scope = x.scope.or(Some(RT_SCOPE_UNIVERSE));
+        there.push((
+            Msg::add_route_with(&route, peer, &x),
+            format!("add route {route}"),
+        ));
+    }
     if ptp {
+        // Then the network's route goes: everything leaves via the gateway, whose address is
+        // the host end's.
+        let mut nets: Vec<Cidr> = Vec::new();
+        for ip in ips {
+            let net = ip.addr.network();
+            if !nets.contains(&net) {
+                nets.push(net);
+                there.push((Msg::del_route(&net, peer), format!("delete route {net}")));
+            }
+        }
         for ip in ips {
             let Some(gw) = ip.gateway else { continue };
             let bits = host_prefix(gw);
@@ -421,21 +446,6 @@ fn configure(
                 format!("add route {net}"),
             ));
         }
-    }
-    for r in routes {
-        let v4 = r.dst.addr.is_ipv4();
-        let via = r.gw.or_else(|| {
-            ips.iter()
-                .filter(|i| i.addr.addr.is_ipv4() == v4)
-                .find_map(|i| i.gateway)
-        });
-        let route = Route { dst: r.dst, via };
-        let mut x = r.extra.clone();
-        x.scope = x.scope.or(Some(RT_SCOPE_UNIVERSE));
-        there.push((
-            Msg::add_route_with(&route, peer, &x),
-            format!("add route {route}"),
-        ));
     }
     let (mut h, hw): (Vec<Msg>, Vec<String>) = here.into_iter().unzip();
     let (mut t, tw): (Vec<Msg>, Vec<String>) = there.into_iter().unzip();
