@@ -323,12 +323,10 @@ impl Msg {
         m
     }
 
-    /// Add an address as [`Msg::add_addr`] does, with `flags` besides `IFA_F_NODAD`, and for IPv4 its network's broadcast address (as iproute2's
-    /// `brd +` and the CNI reference plugins give it).
-    pub fn add_addr_with(index: u32, c: &Cidr, flags: u32) -> Msg {
+    /// Add an address as [`Msg::add_addr`] does, and for IPv4 its network's broadcast address
+    /// (as iproute2's `brd +` and the CNI reference plugins give it).
+    pub fn add_addr_brd(index: u32, c: &Cidr) -> Msg {
         let mut m = Msg::add_addr(index, c);
-        let at = m.buf.len() - 4; // the IFA_FLAGS payload, last
-        m.buf[at..].copy_from_slice(&(IFA_F_NODAD | flags).to_ne_bytes());
         if let (IpAddr::V4(_), 0..=30) = (c.addr, c.prefix) {
             if let Some(brd) = c.network().nth(c.last_offset()) {
                 m.addr(IFA_BROADCAST, brd);

@@ -332,7 +332,7 @@ fn gateway_addrs(host: &mut Socket, br: &Bridge, b: &BridgeConf, ips: &[Ip]) -> 
         if has.iter().chain(&added).any(|a| a.addr == gw) {
             continue;
         }
-        if let Err(e) = host.request(&mut Msg::add_addr_with(br.index, &c, 0)) {
+        if let Err(e) = host.request(&mut Msg::add_addr_brd(br.index, &c)) {
             for a in &added {
                 let _ = host.request(&mut Msg::del_addr(br.index, a));
             }
@@ -368,7 +368,7 @@ fn configure(
     let mut gws: Vec<IpAddr> = Vec::new();
     for ip in ips {
         there.push((
-            Msg::add_addr_with(peer, &ip.addr, 0),
+            Msg::add_addr_brd(peer, &ip.addr),
             format!("add address {}", ip.addr),
         ));
     }
@@ -410,7 +410,7 @@ fn configure(
                     prefix: bits,
                 };
                 here.push((
-                    Msg::add_addr_with(pair.host, &c, 0),
+                    Msg::add_addr_brd(pair.host, &c),
                     format!("add address {c} to the host end"),
                 ));
             }
