@@ -90,6 +90,7 @@ const IFLA_MASTER: u16 = 10;
 const IFLA_PROTINFO: u16 = 12;
 const IFLA_LINKINFO: u16 = 18;
 const IFLA_IFALIAS: u16 = 20;
+const IFLA_GROUP: u16 = 27;
 const IFLA_NET_NS_FD: u16 = 28;
 const IFLA_LINK_NETNSID: u16 = 37;
 const IFLA_INFO_KIND: u16 = 1;
@@ -282,6 +283,12 @@ impl Msg {
         m.str(IFLA_IFNAME, name);
         m.str(IFLA_IFALIAS, alias);
         m
+    }
+
+    /// Put a link in device group `group` (`ip link set group`), in the same request as others
+    /// (a `RTM_SETLINK` built here or by the caller).
+    pub fn set_group(&mut self, group: u32) -> &mut Msg {
+        self.u32(IFLA_GROUP, group)
     }
 
     /// Rename link `index` to `name` and bring it up, setting its alias too if given: one request,
@@ -571,6 +578,8 @@ pub struct Link {
     pub alias: Option<String>,
     /// `IFLA_ADDRESS`: an Ethernet link's hardware address.
     pub mac: Option<[u8; 6]>,
+    /// `IFLA_GROUP` (`ip link set group`): 0 unless set.
+    pub group: u32,
 }
 
 fn parse_link(p: &[u8]) -> Option<Link> {
@@ -588,6 +597,7 @@ fn parse_link(p: &[u8]) -> Option<Link> {
             IFLA_LINK => l.link = u32_of(data),
             IFLA_LINK_NETNSID => l.link_netnsid = u32_of(data).map(|v| v as i32),
             IFLA_IFALIAS => l.alias = Some(c_string(data)).filter(|a| !a.is_empty()),
+            IFLA_GROUP => l.group = u32_of(data).unwrap_or(0),
             IFLA_ADDRESS => l.mac = <[u8; 6]>::try_from(data).ok(),
             IFLA_LINKINFO => {
                 l.kind = attrs(data)

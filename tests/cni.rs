@@ -964,29 +964,39 @@ fn version_1_1_0_status_and_gc() {
     assert_eq!(o.code("STATUS", &conf, &[]), Some(50));
     assert_eq!(o.code("DEL", &conf, &env), None);
 
-    // GC in bridge mode: two attachments, one of them valid.
+    // GC: two attachments of a bridge network, one of them valid, and one of a ptp network
+    // that a GC of the other network leaves alone.
     let conf =
         json!({"cniVersion": "1.1.0", "name": "t", "bridge": "cnitb7", "ipam": {"type": ipam}});
-    let other = Netns::new();
-    let add = |id: &str, ns: &Netns| {
+    let conf_p =
+        json!({"cniVersion": "1.1.0", "name": "t2", "mode": "ptp", "ipam": {"type": ipam}});
+    let (other, third) = (Netns::new(), Netns::new());
+    let add = |c: &Value, id: &str, ns: &Netns| {
         o.raw(
             &common::bin("nsveth"),
             "ADD",
-            o.conf(&conf).to_string().as_bytes(),
+            o.conf(c).to_string().as_bytes(),
             &[env[0], ("CNI_CONTAINERID", id), ("CNI_NETNS", &ns.path())],
         )
         .ok()
         .to_string()
     };
-    add("gc1", &o.ctr);
-    add("gc2", &other);
+    add(&conf, "gc1", &o.ctr);
+    add(&conf, "gc2", &other);
+    add(&conf_p, "gc3", &third);
     assert_eq!(
         o.host.sh("ip -o link show master cnitb7 | wc -l").trim(),
         "2"
     );
-    let mut gc = conf.clone();
-    gc["cni.dev/valid-attachments"] = json!([{"containerID": "gc1", "ifname": "eth0"}]);
-    assert_eq!(o.code("GC", &gc, &env), None);
+    let gc = |c: &Value, valid: Value| {
+        let mut c = c.clone();
+        c["cni.dev/valid-attachments"] = valid;
+        o.code("GC", &c, &env)
+    };
+    assert_eq!(
+        gc(&conf, json!([{"containerID": "gc1", "ifname": "eth0"}])),
+        None
+    );
     assert_eq!(
         o.host.sh("ip -o link show master cnitb7 | wc -l").trim(),
         "1"
@@ -997,8 +1007,20 @@ fn version_1_1_0_status_and_gc() {
             .trim(),
         "0"
     );
-    gc["cni.dev/valid-attachments"] = json!([]);
-    assert_eq!(o.code("GC", &gc, &env), None);
+    assert_eq!(gc(&conf, json!([])), None);
+    assert_eq!(
+        third
+            .sh("ip -o link show | grep -vc ': lo:' || true")
+            .trim(),
+        "1"
+    );
+    assert_eq!(gc(&conf_p, json!([])), None);
+    assert_eq!(
+        third
+            .sh("ip -o link show | grep -vc ': lo:' || true")
+            .trim(),
+        "0"
+    );
     assert!(o
         .host
         .sh("ip -o link show | grep -v ': lo:' || true")

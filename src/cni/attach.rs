@@ -35,6 +35,12 @@ pub fn host_name(container_id: &str, ifname: &str) -> String {
     format!("cni{:08x}", (h ^ (h >> 32)) as u32)
 }
 
+/// The device group of the host ends of network `name` (a hash of the name, never 0, the
+/// default group): how `GC` tells this network's pairs from those of other networks.
+pub fn group_of(name: &str) -> u32 {
+    (linkmark::fnv1a(name.bytes()) as u32).max(1)
+}
+
 fn var(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
 }
@@ -271,8 +277,9 @@ fn build(
             None => Ok(()),
         })
         .and_then(|()| {
-            host.request(&mut Msg::rename_up(pair.host, hname, Some(linkmark::VETH)))
-                .context(created)
+            let mut last = Msg::rename_up(pair.host, hname, Some(linkmark::VETH));
+            last.set_group(group_of(&conf.name));
+            host.request(&mut last).context(created)
         })
         .and_then(|()| host_routes(host, conf, &pair, hname, ips))
         .map(|()| {
@@ -689,9 +696,9 @@ pub fn status(env: &Env, conf: &NetConf) -> CniResult<()> {
         .map_err(|e| CniError::new(code::NOT_AVAILABLE, e.msg))
 }
 
-/// `GC`: in bridge mode, the bridge's ports that nsveth made for attachments not in
-/// `cni.dev/valid-attachments` are deleted; then what killed runs left (as `nsveth gc`). In ptp
-/// mode nothing says which pairs belong to this network, so only the latter.
+/// `GC`: the pairs nsveth made for this network (host ends in its device group, see
+/// [`group_of`]) whose attachment is not in `cni.dev/valid-attachments` are deleted with what
+/// they hold; then what killed runs left, as `nsveth gc`.
 pub fn gc(conf: &NetConf, raw: &Value) -> CniResult<()> {
     let valid: Vec<String> = raw["cni.dev/valid-attachments"]
         .as_array()
@@ -700,28 +707,21 @@ pub fn gc(conf: &NetConf, raw: &Value) -> CniResult<()> {
         .iter()
         .filter_map(|a| Some(host_name(a["containerID"].as_str()?, a["ifname"].as_str()?)))
         .collect();
+    let group = group_of(&conf.name);
     let section = Section::enter()?;
     let mut host = Socket::open()?;
     let store = Store::open();
     let r = (|| -> Result<()> {
-        if let Mode::Bridge(b) = &conf.mode {
-            if let Some(br) = host
-                .link_by_name(&b.name)
-                .context(|| format!("find {}", b.name))?
-            {
-                for p in host
-                    .ports_of(br.index)
-                    .context(|| format!("list the ports of {}", b.name))?
-                {
-                    let ours = p.name.len() == 11
-                        && p.name.starts_with("cni")
-                        && p.alias.as_deref() == Some(linkmark::VETH);
-                    if ours && !valid.contains(&p.name) {
-                        match leasing::release(&mut host, &store, &p.name) {
-                            Err(e) if e.errno() != Some(Errno::ENODEV) => return Err(e),
-                            _ => {}
-                        }
-                    }
+        for l in host.links().context(|| "list links")? {
+            let ours = l.kind.as_deref() == Some("veth")
+                && l.alias.as_deref() == Some(linkmark::VETH)
+                && l.group == group
+                && l.name.len() == 11
+                && l.name.starts_with("cni");
+            if ours && !valid.contains(&l.name) {
+                match leasing::release(&mut host, &store, &l.name) {
+                    Err(e) if e.errno() != Some(Errno::ENODEV) => return Err(e),
+                    _ => {}
                 }
             }
         }
