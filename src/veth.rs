@@ -316,7 +316,7 @@ pub(crate) struct Unfinished {
     pub(crate) host: u32,
     pub(crate) peer: u32,
     /// The host end's temporary name.
-    pub(crate) tmp: String,
+    tmp: String,
 }
 
 /// Create the pair, its host end down under a temporary name and marked unfinished (one
@@ -473,7 +473,7 @@ fn finish(
 /// which the kernel walks at every device's coming and going, so that each container on a
 /// host of hundreds would cost more. There is no netlink request for it: the sysctl, by name.
 /// Without IPv6 in the kernel there is nothing to turn off.
-pub(crate) fn port_without_ipv6(name: &str) -> Result<()> {
+fn port_without_ipv6(name: &str) -> Result<()> {
     let path = format!("/proc/sys/net/ipv6/conf/{name}/disable_ipv6");
     match std::fs::write(&path, "1\n") {
         Ok(()) => Ok(()),
