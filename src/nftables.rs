@@ -15,8 +15,9 @@
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
-use crate::error::{Context, Error, Result};
 use nix::errno::Errno;
+
+use crate::error::{Context, Error, Result};
 use crate::netlink::{
     attrs, Msg, NlResult, Socket, NETLINK_NETFILTER, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP,
 };
