@@ -1,6 +1,6 @@
 //! A real runtime drives nsveth's CNI mode: Debian's Podman (4.3.1, CNI backend) runs
-//! containers on a network whose configuration says `"type": "nsveth"` (bridge mode, gateway,
-//! hairpin, ipMasq, host-local addresses). A container reaches the host and another container of
+//! containers on README's example network (`"type": "nsveth"`: bridge mode, gateway, ipMasq,
+//! host-local addresses; hairpin mode added). A container reaches the host and another container of
 //! the network, the host reaches it, and `podman rm` leaves no link, route, lease or NAT rule.
 //!
 //! Everything Podman writes stays in the test's reach: it runs in a network namespace that
@@ -92,6 +92,18 @@ fn rmdir_tree(p: &std::path::Path) {
     }
 }
 
+/// The network configuration README shows (the first JSON block of its CNI section).
+fn readme_network() -> serde_json::Value {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let at = readme
+        .find("## As a CNI plugin")
+        .expect("README has a CNI section");
+    let body = readme[at..].split("```json\n").nth(1).unwrap();
+    serde_json::from_str(&body[..body.find("```").unwrap()]).expect("README's network is JSON")
+}
+
 const SCRIPT: &str = r#"
 set -eu
 S=$1 NET=$2 BR=$3 NETPFX=$4 NSVETH=$5 PARENT=$6
@@ -140,15 +152,16 @@ fn podman_runs_containers_on_an_nsveth_network() {
     let br = format!("nsb{}", n % 1_000_000);
     let pfx = format!("10.90.{}", n % 250);
     std::fs::create_dir_all(dir.join("net")).unwrap();
-    let conf = serde_json::json!({
-        "cniVersion": "1.0.0", "name": net,
-        "plugins": [{
-            "type": "nsveth", "bridge": br, "isGateway": true, "ipMasq": true, "hairpinMode": true,
-            "ipam": {"type": "host-local", "dataDir": format!("{s}/ipam"),
-                     "routes": [{"dst": "0.0.0.0/0"}],
-                     "ranges": [[{"subnet": format!("{pfx}.0/24")}]]}
-        }]
-    });
+    // README's example network, with the test's names, subnet and IPAM directory, and hairpin
+    // mode on.
+    let mut conf = readme_network();
+    conf["name"] = net.as_str().into();
+    let plugin = &mut conf["plugins"][0];
+    assert_eq!(plugin["type"], "nsveth");
+    plugin["bridge"] = br.as_str().into();
+    plugin["hairpinMode"] = true.into();
+    plugin["ipam"]["dataDir"] = format!("{s}/ipam").into();
+    plugin["ipam"]["ranges"] = serde_json::json!([[{"subnet": format!("{pfx}.0/24")}]]);
     std::fs::write(dir.join("net/nstest.conflist"), conf.to_string()).unwrap();
     let parent = Parent::new();
     // The host: a network namespace of a process of the test.
