@@ -1329,6 +1329,61 @@ mod tests {
     }
 
     #[test]
+    fn cni_route_and_address_requests() {
+        let net = Cidr::parse("10.9.0.0/24").unwrap();
+        // A route of any protocol, scope and type, by destination and link.
+        let mut m = Msg::del_route(&net, 3);
+        let b = m.finish(1).to_vec();
+        assert_eq!(ne_u16(&b[4..]), RTM_DELROUTE);
+        assert_eq!(&b[16..24], &[2, 24, 0, 0, RT_TABLE_MAIN, 0, 255, 0]);
+        let a: Vec<_> = attrs(&b[28..]).collect();
+        assert_eq!(
+            a,
+            [
+                (RTA_DST, &[10, 9, 0, 0][..]),
+                (RTA_OIF, &3u32.to_ne_bytes()[..])
+            ]
+        );
+        // Scope, source, metric and metrics.
+        let r = Route {
+            dst: net,
+            via: None,
+        };
+        let x = RouteExtra {
+            scope: Some(RT_SCOPE_LINK),
+            src: Some("10.9.0.2".parse().unwrap()),
+            priority: Some(77),
+            mtu: Some(1300),
+            ..RouteExtra::default()
+        };
+        let mut m = Msg::add_route_with(&r, 3, &x);
+        let b = m.finish(1).to_vec();
+        assert_eq!(b[16 + 6], RT_SCOPE_LINK);
+        let a: Vec<_> = attrs(&b[28..]).collect();
+        assert!(a.contains(&(RTA_PREFSRC, &[10, 9, 0, 2][..])));
+        assert!(a.contains(&(RTA_PRIORITY, &77u32.to_ne_bytes()[..])));
+        let metrics = a.iter().find(|(t, _)| *t == RTA_METRICS).unwrap().1;
+        assert_eq!(
+            attrs(metrics).collect::<Vec<_>>(),
+            [(RTAX_MTU, &1300u32.to_ne_bytes()[..])]
+        );
+        // An IPv4 address with its broadcast, an IPv6 one and a /31 without.
+        let mut m = Msg::add_addr_brd(3, &Cidr::parse("10.9.0.2/24").unwrap());
+        let b = m.finish(1).to_vec();
+        assert!(attrs(&b[24..]).any(|(t, d)| t == IFA_BROADCAST && d == [10, 9, 0, 255]));
+        for c in ["fd00::2/64", "10.9.0.2/31"] {
+            let mut m = Msg::add_addr_brd(3, &Cidr::parse(c).unwrap());
+            let b = m.finish(1).to_vec();
+            assert!(!attrs(&b[24..]).any(|(t, _)| t == IFA_BROADCAST), "{c}");
+        }
+        // A link's group, set and parsed back.
+        let mut m = Msg::rename_up(7, "cni1", None);
+        m.set_group(42);
+        let b = m.finish(1).to_vec();
+        assert_eq!(parse_link(&b[16..]).unwrap().group, 42);
+    }
+
+    #[test]
     fn renaming_and_marking_requests() {
         let mut m = Msg::rename_up(7, "veth1", Some("nstools:veth"));
         let b = m.finish(1).to_vec();
