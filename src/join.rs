@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn last_choice_per_kind_wins() {
-        let net = ns::by_long("net").unwrap();
+        let net = ns::NET;
         let time = ns::by_long("time").unwrap();
         let mut plan = Plan::new();
         plan.from_target(net);

@@ -824,8 +824,7 @@ impl Socket {
     /// A socket in the network namespace `netns`: enter it, open the socket, come back (through
     /// a saved fd of our own namespace). The socket keeps working in `netns` afterwards.
     pub fn open_in(netns: BorrowedFd<'_>) -> Result<Socket> {
-        let net = crate::ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is in the table");
-        let own = crate::ns::open_ns_file("/proc/thread-self/ns/net", net)?;
+        let own = crate::ns::open_ns_file("/proc/thread-self/ns/net", crate::ns::NET)?;
         setns(netns, CloneFlags::CLONE_NEWNET).context(|| "cannot enter network namespace")?;
         let sock = Socket::open();
         setns(own.as_fd(), CloneFlags::CLONE_NEWNET)

@@ -65,6 +65,13 @@ pub static KINDS: [Kind; 8] = [
     },
 ];
 
+/// The user namespace's entry (the first of [`KINDS`]).
+pub static USER: &Kind = &KINDS[0];
+/// Where the network namespace's entry is in [`KINDS`].
+pub const NET_INDEX: usize = 4;
+/// The network namespace's entry.
+pub static NET: &Kind = &KINDS[NET_INDEX];
+
 /// The entry for a short option letter.
 pub fn by_short(c: char) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.short == c)
@@ -231,6 +238,7 @@ mod tests {
         }
         assert_eq!(all.bits().count_ones(), 8);
         assert_eq!(KINDS[0].name, "user", "the user namespace must come first");
+        assert_eq!((USER.name, NET.name), ("user", "net"));
     }
 
     #[test]

@@ -10,7 +10,6 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
 use crate::bridge::{self, Bridge};
@@ -69,9 +68,6 @@ pub struct Target {
     pub shown: String,
 }
 
-fn net_kind() -> &'static ns::Kind {
-    ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is in the table")
-}
 
 impl Target {
     /// Open the target. A process is held as a [`ProcDir`] (a pidfd first, then its
@@ -89,10 +85,10 @@ impl Target {
                 check_running(&proc)?;
                 (netns?, Some(proc))
             }
-            TargetSpec::Path(p) => (ns::open_ns_file(p, net_kind())?, None),
+            TargetSpec::Path(p) => (ns::open_ns_file(p, ns::NET)?, None),
             TargetSpec::Name(n) => {
                 let path = format!("{NETNS_DIR}/{n}");
-                (ns::open_ns_file(&path, net_kind())?, None)
+                (ns::open_ns_file(&path, ns::NET)?, None)
             }
         };
         let st = nix::sys::stat::fstat(&netns).context(|| "cannot stat network namespace")?;
@@ -402,7 +398,7 @@ fn remove_leftover(host: &mut Socket, inside: &mut Socket, peer: &str) -> NlResu
         return Ok(false);
     };
     // Its other end is in our namespace if the namespace it names is ours.
-    let Ok(own) = ns::open_ns_file("/proc/thread-self/ns/net", net_kind()) else {
+    let Ok(own) = ns::open_ns_file("/proc/thread-self/ns/net", ns::NET) else {
         return Ok(false);
     };
     if kind != "veth" || inside.nsid_of(own.as_fd())? != Some(nsid) {
@@ -578,7 +574,7 @@ pub fn list() -> Result<Vec<Listed>> {
     let mut wanted: Vec<i32> = links.iter().filter_map(|l| l.link_netnsid).collect();
     let mut names: Vec<(i32, String)> = Vec::new();
     let mut find = |host: &mut Socket, path: &str, shown: &str, wanted: &mut Vec<i32>| {
-        let Ok(fd) = ns::open_ns_file(path, net_kind()) else {
+        let Ok(fd) = ns::open_ns_file(path, ns::NET) else {
             return;
         };
         if let Ok(Some(id)) = host.nsid_of(fd.as_fd()) {

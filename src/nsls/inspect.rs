@@ -282,7 +282,7 @@ fn interfaces(p: &ProcDir) -> Part<Vec<Interface>> {
     // The id its namespace gives ours: a peer whose IFLA_LINK_NETNSID is that one is ours.
     let ours = crate::ns::open_ns_file(
         "/proc/thread-self/ns/net",
-        crate::ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is a kind"),
+        crate::ns::NET,
     )
     .map_err(reason)?;
     let our_id = inside.nsid_of(ours.as_fd()).ok().flatten();

@@ -234,10 +234,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Box<Opts>> {
                         "invalid network namespace name '{name}'"
                     )));
                 }
-                let net = ns::by_long("net").expect("net is in the table");
                 want(
                     &mut o,
-                    net,
+                    ns::NET,
                     NsWant::File(format!("/run/netns/{name}").into()),
                 );
             }
@@ -402,7 +401,7 @@ impl Prepared {
                 None => {}
             }
         }
-        let user = ns::by_long("user").expect("user is in the table");
+        let user = ns::USER;
         let joins_target_user = plan.flags().contains(user.flag) && plan.fd(user).is_none();
         if o.user_parent {
             let (parent, of) = match plan.fd(user) {
@@ -439,7 +438,7 @@ impl Prepared {
                 ),
             })?;
             plan.with_fd(NsFd {
-                kind: ns::by_long("net").expect("net is in the table"),
+                kind: ns::NET,
                 fd: netns,
                 label: format!("network namespace of socket {sock} of PID {}", t.pid()),
             });
