@@ -27,8 +27,8 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
+use crate::addr::Cidr;
 use crate::error::{errno_of, Context, Error, Result};
-use crate::netlink::Cidr;
 
 /// Where the store is unless `$NSTOOLS_RUN_DIR` says otherwise.
 pub const RUN_DIR: &str = "/run/nstools";

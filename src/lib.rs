@@ -3,6 +3,7 @@
 //! The library is organised by concern; each tool in [`tool`] parses its arguments, calls these
 //! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
 
+pub mod addr;
 pub mod alloc;
 pub mod bridge;
 pub mod cgroup;

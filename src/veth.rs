@@ -12,6 +12,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::unistd::Pid;
 
+use crate::addr::{Cidr, Route};
 use crate::bridge::{self, Bridge};
 use crate::critical::{self, Section};
 use crate::error::{Context, Error, Result};
@@ -19,7 +20,7 @@ use crate::lease::{Lease, Mode, Publish, Store};
 use crate::leasing::{self, Leasing, Locks};
 use crate::linkmark;
 use crate::nat;
-use crate::netlink::{self, Cidr, Msg, NlResult, Route, Socket, Veth};
+use crate::netlink::{self, Msg, NlResult, Socket, Veth};
 use crate::nftables::{self, Family, ListedRule, Table};
 use crate::ns;
 use crate::procdir::{self, ProcDir, State};
@@ -67,7 +68,6 @@ pub struct Target {
     /// How messages name it: `netns 1234`, `netns /run/netns/blue`.
     pub shown: String,
 }
-
 
 impl Target {
     /// Open the target. A process is held as a [`ProcDir`] (a pidfd first, then its

@@ -14,9 +14,10 @@ use std::os::unix::ffi::OsStringExt;
 
 use proptest::prelude::*;
 
+use nstools::addr::{self, Cidr, Route};
 use nstools::cgroup::{self, Limit};
 use nstools::idmap::{self, Range};
-use nstools::netlink::{self, Cidr, Route};
+use nstools::netlink;
 
 /// Any text, control characters and all (arbitrary `String`s, not only printable ones).
 fn text() -> impl Strategy<Value = String> {
@@ -644,15 +645,15 @@ proptest! {
             .map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") })
             .collect();
         let unicast = mac[0] & 1 == 0 && mac != [0; 6];
-        prop_assert_eq!(netlink::parse_mac(&text.join(":")), unicast.then_some(mac));
+        prop_assert_eq!(addr::parse_mac(&text.join(":")), unicast.then_some(mac));
         // One digit per byte, or another separator: not this syntax.
-        prop_assert_eq!(netlink::parse_mac(&text.join("-")), None);
+        prop_assert_eq!(addr::parse_mac(&text.join("-")), None);
     }
 
     #[test]
     fn macs_never_panic(t in text(), g in text_of("0123456789abcdefABCDEF:", 20)) {
-        let _ = netlink::parse_mac(&t);
-        let _ = netlink::parse_mac(&g);
+        let _ = addr::parse_mac(&t);
+        let _ = addr::parse_mac(&g);
     }
 
     /// An interface name as the kernel's `dev_valid_name` takes it.
@@ -663,7 +664,7 @@ proptest! {
             && t != "."
             && t != ".."
             && !t.chars().any(|c| c == '/' || c == ':' || c == '\0' || c.is_ascii_whitespace());
-        prop_assert_eq!(netlink::valid_ifname(&t), want, "{:?}", t);
+        prop_assert_eq!(addr::valid_ifname(&t), want, "{:?}", t);
     }
 
     /// Attributes of any bytes: never past the buffer, each whole and aligned.
@@ -1174,7 +1175,7 @@ fn interface_names_as_the_kernel_takes_them() {
         let (verdict, i) = l.split_once(' ').unwrap();
         let n = &inputs[i.parse::<usize>().unwrap()];
         assert_eq!(
-            netlink::valid_ifname(n),
+            addr::valid_ifname(n),
             verdict == "ok",
             "{n:?}: the kernel says {verdict}"
         );

@@ -280,11 +280,8 @@ fn interfaces(p: &ProcDir) -> Part<Vec<Interface>> {
         .addresses()
         .map_err(|e| nl_err("cannot list its addresses", e))?;
     // The id its namespace gives ours: a peer whose IFLA_LINK_NETNSID is that one is ours.
-    let ours = crate::ns::open_ns_file(
-        "/proc/thread-self/ns/net",
-        crate::ns::NET,
-    )
-    .map_err(reason)?;
+    let ours =
+        crate::ns::open_ns_file("/proc/thread-self/ns/net", crate::ns::NET).map_err(reason)?;
     let our_id = inside.nsid_of(ours.as_fd()).ok().flatten();
     let mut host: Option<Socket> = None;
     let mut out = Vec::new();

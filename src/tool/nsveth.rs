@@ -7,10 +7,10 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 
+use crate::addr::{self, Cidr, Route};
 use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::error::{Error, Result};
 use crate::lease::{self, Publish};
-use crate::netlink::{self, Cidr, Route};
 use crate::nftables::ListedRule;
 use crate::veth::{self, Listed, Plan, Target, TargetSpec};
 
@@ -216,7 +216,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
 }
 
 fn check_name(name: &str) -> Result<()> {
-    if netlink::valid_ifname(name) {
+    if addr::valid_ifname(name) {
         Ok(())
     } else {
         Err(Error::new(format!("invalid interface name: '{name}'")))
@@ -356,8 +356,7 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
     let peer_mac = match &o.peer_mac {
         None => None,
         Some(m) => Some(
-            netlink::parse_mac(m)
-                .ok_or_else(|| Error::new(format!("invalid MAC address: '{m}'")))?,
+            addr::parse_mac(m).ok_or_else(|| Error::new(format!("invalid MAC address: '{m}'")))?,
         ),
     };
     let plan = Plan {
