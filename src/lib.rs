@@ -12,6 +12,7 @@ pub mod critical;
 pub mod error;
 pub mod idmap;
 pub mod join;
+pub mod json;
 pub mod lease;
 pub mod leasing;
 pub mod linkmark;

@@ -793,7 +793,7 @@ proptest! {
     /// JSON strings: quotes, backslashes and control characters escaped, the rest as is.
     #[test]
     fn json_strings_are_escaped(t in text()) {
-        let j = nstools::cli::json_string(&t);
+        let j = nstools::json::string(&t);
         prop_assert!(j.starts_with('"') && j.ends_with('"') && j.len() >= 2);
         let inner = &j[1..j.len() - 1];
         prop_assert!(!inner.chars().any(|c| (c as u32) < 0x20));

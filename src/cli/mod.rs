@@ -160,24 +160,6 @@ pub fn version(name: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// `text` as a JSON string literal (for the tools' `--json` output).
-pub fn json_string(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A decimal number in full, as util-linux's `strtoul_or_err`: blanks before it (as `strtoul`
 /// skips them) but nothing after, `what: 'text'` on failure. Unlike util-linux, a negative or
 /// too large number is refused, not wrapped round.
@@ -301,11 +283,6 @@ pub fn signal(text: &str) -> Option<Signal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_strings() {
-        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
-    }
 
     #[test]
     fn numbers_are_strict() {
