@@ -196,6 +196,42 @@ pub struct Supervise {
     pub follow_stops: bool,
 }
 
+/// A parent that will fork a child and wait for it: the signals it waits for (SIGCHLD) and
+/// forwards are blocked before the fork, so that none is lost between the fork and the wait, and
+/// the child takes the caller's mask back ([`Supervisor::unblock`]) before it executes anything.
+pub struct Supervisor {
+    how: Supervise,
+    old_mask: SigSet,
+}
+
+impl Supervisor {
+    /// Block SIGCHLD, the signals to forward (with `how.forward`) and `extra` (signals that must
+    /// not end the parent while it waits), for a child to be forked next.
+    pub fn block(how: Supervise, extra: &[Signal]) -> Result<Supervisor> {
+        let mut set = if how.forward {
+            forwardable()
+        } else {
+            SigSet::empty()
+        };
+        set.add(Signal::SIGCHLD);
+        for &sig in extra {
+            set.add(sig);
+        }
+        let old_mask = block(&set)?;
+        Ok(Supervisor { how, old_mask })
+    }
+
+    /// In the child: the signal mask the caller had.
+    pub fn unblock(&self) -> Result<()> {
+        restore_mask(&self.old_mask)
+    }
+
+    /// In the parent: wait for `child` to end ([`supervise`]).
+    pub fn wait(&self, child: Pid) -> Result<WaitStatus> {
+        supervise(child, self.how)
+    }
+}
+
 /// Wait for `child` to end, forwarding signals and following stops as asked.
 pub fn supervise(child: Pid, how: Supervise) -> Result<WaitStatus> {
     let flags = if how.follow_stops {
@@ -236,6 +272,35 @@ pub fn supervise(child: Pid, how: Supervise) -> Result<WaitStatus> {
 fn follow_stop(child: Pid) {
     let _ = kill(getpid(), Signal::SIGSTOP);
     let _ = kill(child, Signal::SIGCONT);
+}
+
+/// Take the group id `gid` (dropping every supplementary group first) and the user id `uid`, as
+/// util-linux's `--setgid`/`--setuid` do; either may be absent. A failure to drop the groups is
+/// an error only when `groups_must_go` (nsenter tolerates it after joining a user namespace whose
+/// `setgroups` is denied, once it dropped them before joining).
+pub fn set_ids(uid: Option<u32>, gid: Option<u32>, groups_must_go: bool) -> Result<()> {
+    use nix::unistd::{setgid, setgroups, setuid, Gid, Uid};
+    if let Some(gid) = gid {
+        match setgroups(&[]) {
+            Err(e) if groups_must_go => return Err(Error::sys("setgroups failed", e)),
+            _ => {}
+        }
+        setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+    }
+    if let Some(uid) = uid {
+        setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+    }
+    Ok(())
+}
+
+/// Clear the environment and set `vars` in it, for the program to be executed.
+pub fn replace_env<'a>(vars: impl IntoIterator<Item = (&'a OsStr, &'a OsStr)>) -> Result<()> {
+    sys::clearenv();
+    for (name, value) in vars {
+        sys::setenv(name, value)
+            .context(|| format!("cannot set environment variable {}", name.to_string_lossy()))?;
+    }
+    Ok(())
 }
 
 /// The exit status a shell would report for `status`: the code, or 128+n for signal n.

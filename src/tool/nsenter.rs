@@ -18,13 +18,12 @@ use std::path::PathBuf;
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
-use nix::unistd::{Gid, Uid};
 
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
-use crate::process::{self, Fork, Supervise};
+use crate::process::{self, Fork, Supervise, Supervisor};
 use crate::sys;
 use crate::target::{self, CgroupJoin, Target};
 
@@ -566,12 +565,7 @@ impl Prepared {
         drop(self.root);
 
         if let Some(env) = &self.env {
-            sys::clearenv();
-            for (name, value) in env {
-                sys::setenv(name, value).context(|| {
-                    format!("cannot set environment variable {}", name.to_string_lossy())
-                })?;
-            }
+            process::replace_env(env.iter().map(|(n, v)| (n.as_os_str(), v.as_os_str())))?;
         }
         for cg in &self.cgroups {
             cg.join()?;
@@ -579,26 +573,18 @@ impl Prepared {
 
         // Only the children of a process enter the pid namespace it joined.
         if self.flags.contains(CloneFlags::CLONE_NEWPID) && !o.no_fork {
-            if let Fork::Parent(child) = process::fork()? {
-                let how = Supervise {
-                    forward: false,
-                    follow_stops: true,
-                };
-                let status = process::supervise(child, how)?;
-                process::exit_like(status);
+            let how = Supervise {
+                forward: false,
+                follow_stops: true,
+            };
+            let supervisor = Supervisor::block(how, &[])?;
+            match process::fork()? {
+                Fork::Parent(child) => process::exit_like(supervisor.wait(child)?),
+                Fork::Child => supervisor.unblock()?,
             }
         }
 
-        if let Some(gid) = self.gid {
-            match nix::unistd::setgroups(&[]) {
-                Err(e) if groups_failed_before => return Err(Error::sys("setgroups failed", e)),
-                _ => {}
-            }
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = self.uid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
-        }
+        process::set_ids(self.uid, self.gid, groups_failed_before)?;
         if o.keep_caps && user {
             process::permitted_to_ambient()?;
         }

@@ -39,7 +39,7 @@ use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::wait::WaitStatus;
-use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
+use nix::unistd::{getegid, geteuid, getpid, Pid};
 
 use crate::cgroup::{self, Cgroupfs, Placement, SelfCgroup};
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
@@ -47,7 +47,7 @@ use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
 use crate::ns::{self, Kind};
-use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise};
+use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise, Supervisor};
 use crate::sys;
 
 const NAME: &str = "nsunshare";
@@ -736,9 +736,7 @@ impl Plan {
             p.enter()?;
         }
         if let Some((uid, gid)) = self.o.owner {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+            process::set_ids(Some(uid), Some(gid), true)?;
         }
         let mut flags = self.o.flags;
         if self.child_makes_cgroupns() {
@@ -757,15 +755,11 @@ impl Plan {
             return Err(self.finish_in_child(commit, None));
         }
 
-        let mut blocked = if self.o.forward_signals {
-            process::forwardable()
-        } else {
-            SigSet::empty()
+        let how = Supervise {
+            forward: self.o.forward_signals,
+            follow_stops: false,
         };
-        blocked.add(Signal::SIGINT);
-        blocked.add(Signal::SIGTERM);
-        blocked.add(Signal::SIGCHLD);
-        let old_mask = process::block(&blocked)?;
+        let supervisor = Supervisor::block(how, &[Signal::SIGINT, Signal::SIGTERM])?;
         let parent_fd = match self.o.kill_child {
             Some(_) => Some(sys::pidfd_open(me).context(|| "pidfd_open failed")?),
             None => None,
@@ -789,7 +783,7 @@ impl Plan {
             Fork::Child => {
                 self.start_in_cgroup(placed)?;
                 if !self.o.init {
-                    process::restore_mask(&old_mask)?;
+                    supervisor.unblock()?;
                 }
                 if let Some(gate) = hold {
                     if !gate.receiver().wait() {
@@ -818,7 +812,7 @@ impl Plan {
                 if !ready.receiver().wait() {
                     std::process::exit(1);
                 }
-                process::restore_mask(&old_mask)?;
+                supervisor.unblock()?;
                 Err(self.finish_in_child(commit, None))
             }
             Fork::Parent(child) => {
@@ -864,12 +858,7 @@ impl Plan {
                         tx.open()?;
                     }
                 }
-                let how = Supervise {
-                    forward: self.o.forward_signals,
-                    follow_stops: false,
-                };
-                let status = process::supervise(child, how)?;
-                process::exit_like(status)
+                process::exit_like(supervisor.wait(child)?)
             }
         }
     }
@@ -924,21 +913,9 @@ impl Plan {
             return Ok(());
         }
         let _ = sys::set_keepcaps(true);
-        let _ = self.set_ids();
+        let _ = process::set_ids(self.o.setuid, self.o.setgid, true);
         let _ = sys::set_keepcaps(false);
         self.kill_child_setup(parent)
-    }
-
-    /// `--setgid` (dropping supplementary groups) and `--setuid`.
-    fn set_ids(&self) -> Result<()> {
-        if let Some(gid) = self.o.setgid {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = self.o.setuid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
-        }
-        Ok(())
     }
 
     /// With `--kill-child`: die with the parent, and leave if the parent is already gone. Called
@@ -1070,20 +1047,15 @@ impl Plan {
             load_interp(dir, def)?;
         }
         if o.setuid.is_some() || o.setgid.is_some() {
-            self.set_ids()?;
+            process::set_ids(o.setuid, o.setgid, true)?;
             self.kill_child_setup(parent)?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
             process::permitted_to_ambient()?;
         }
         if o.clear_env || o.keep_env.is_some() {
-            sys::clearenv();
-            for (name, value) in o.keep_env.iter().flatten() {
-                if let Some(v) = value {
-                    sys::setenv(name.as_ref(), v)
-                        .context(|| format!("cannot set environment variable {name}"))?;
-                }
-            }
+            let kept = o.keep_env.iter().flatten();
+            process::replace_env(kept.filter_map(|(n, v)| Some((n.as_ref(), v.as_deref()?))))?;
         }
         Ok(())
     }
