@@ -3,14 +3,15 @@
 //! `/proc/PID` directory (so a reused pid is never written to).
 
 use std::fmt;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::AsFd;
 use std::path::Path;
 
-use nix::fcntl::{open, openat, OFlag};
+use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use crate::error::{quoted, Context, Error, Result};
+use crate::procdir::ProcDir;
 
 /// The kernel's limit on lines in one map (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
@@ -318,21 +319,6 @@ impl Setgroups {
     }
 }
 
-/// An `O_PATH` descriptor of `/proc/PID` (or `/proc/self`): a handle on one process that later
-/// writes go through, so they can never reach another process that reused the pid.
-pub fn open_proc(pid: Option<Pid>) -> Result<OwnedFd> {
-    let path = match pid {
-        Some(p) => format!("/proc/{p}"),
-        None => "/proc/self".into(),
-    };
-    open(
-        path.as_str(),
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .context(|| format!("cannot open {path}"))
-}
-
 /// The maps to give a user namespace.
 #[derive(Clone, Debug, Default)]
 pub struct Maps {
@@ -341,27 +327,27 @@ pub struct Maps {
     pub gid: Option<Vec<Range>>,
 }
 
-/// Write the maps of the process behind `proc_dir` (from [`open_proc`]) in the order the kernel
-/// needs: `uid_map`, `setgroups`, `gid_map`, each in a single write. `label` names the process in
-/// errors (`/proc/4242`).
-pub fn write_maps(proc_dir: BorrowedFd<'_>, label: &str, maps: &Maps) -> Result<()> {
+/// Write the maps of the held process `proc` in the order the kernel needs: `uid_map`,
+/// `setgroups`, `gid_map`, each in a single write, through its `/proc/PID` directory (so never to
+/// a process that reused the pid).
+pub fn write_maps(proc: &ProcDir, maps: &Maps) -> Result<()> {
     if let Some(uid) = &maps.uid {
-        write_file(proc_dir, label, "uid_map", &render(uid))?;
+        write_file(proc, "uid_map", &render(uid))?;
     }
     if let Some(sg) = maps.setgroups {
-        write_file(proc_dir, label, "setgroups", sg.as_str())?;
+        write_file(proc, "setgroups", sg.as_str())?;
     }
     if let Some(gid) = &maps.gid {
-        write_file(proc_dir, label, "gid_map", &render(gid))?;
+        write_file(proc, "gid_map", &render(gid))?;
     }
     Ok(())
 }
 
-/// Write `text` to `label/file` in one `write(2)`.
-pub fn write_file(dir: BorrowedFd<'_>, label: &str, file: &str, text: &str) -> Result<()> {
-    let path = || format!("{label}/{file}");
+/// Write `text` to `file` of the held process `proc` in one `write(2)`.
+pub fn write_file(proc: &ProcDir, file: &str, text: &str) -> Result<()> {
+    let path = || proc.path(file);
     let fd = openat(
-        dir,
+        proc.dir(),
         file,
         OFlag::O_WRONLY | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
         Mode::empty(),

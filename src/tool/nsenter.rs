@@ -23,9 +23,10 @@ use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
+use crate::procdir::ProcDir;
 use crate::process::{self, Fork, Supervise, Supervisor};
 use crate::sys;
-use crate::target::{self, CgroupJoin, Target};
+use crate::target::{self, CgroupJoin};
 
 const NAME: &str = "nsenter";
 
@@ -290,7 +291,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Box<Opts>> {
 
 /// Everything opened and read before the first `setns`.
 struct Prepared {
-    target: Option<Target>,
+    target: Option<ProcDir>,
     plan: Plan,
     flags: CloneFlags,
     root: Option<OwnedFd>,
@@ -302,7 +303,7 @@ struct Prepared {
     context: Option<Vec<u8>>,
 }
 
-fn need<'t>(target: Option<&'t Target>, what: &str) -> Result<&'t Target> {
+fn need<'t>(target: Option<&'t ProcDir>, what: &str) -> Result<&'t ProcDir> {
     target.ok_or_else(|| {
         Error::new(format!(
             "neither filename nor target pid supplied for {what}"
@@ -310,7 +311,7 @@ fn need<'t>(target: Option<&'t Target>, what: &str) -> Result<&'t Target> {
     })
 }
 
-fn open_dir(want: &Dir, target: Option<&Target>, rel: &str) -> Result<OwnedFd> {
+fn open_dir(want: &Dir, target: Option<&ProcDir>, rel: &str) -> Result<OwnedFd> {
     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY;
     match want {
         Dir::Target => need(target, rel)?.open_at(rel, flags),
@@ -329,7 +330,7 @@ enum Owner {
 /// effective id), seen from inside the target's user namespace when `mapped`.
 fn resolve(
     c: Option<Cred>,
-    target: Option<&Target>,
+    target: Option<&ProcDir>,
     mapped: bool,
     which: Owner,
 ) -> Result<Option<u32>> {
@@ -375,7 +376,7 @@ impl Prepared {
                 return Err(Error::new("no target PID specified for --follow-context"));
             }
         }
-        let held = o.target.map(|(p, i)| Target::open(p, i)).transpose()?;
+        let held = o.target.map(|(p, i)| target::open(p, i)).transpose()?;
         let target = held.as_ref();
         let no_target = || Error::new("no target PID specified");
         let mut plan = Plan::new();
@@ -422,7 +423,10 @@ impl Prepared {
         }
         if let Some(sock) = o.net_socket {
             let t = target.ok_or_else(no_target)?;
-            let fd = sys::pidfd_getfd(t.pidfd(), sock)
+            // A target opened by pid always has a pidfd.
+            let pidfd = t.pidfd().ok_or(nix::errno::Errno::EBADF);
+            let fd = pidfd
+                .and_then(|p| sys::pidfd_getfd(p, sock))
                 .context(|| format!("cannot get fd {sock} of PID {}", t.pid()))?;
             let netns = sys::socket_netns(fd.as_fd()).map_err(|e| match e {
                 nix::errno::Errno::ENOTTY => {
@@ -468,7 +472,7 @@ impl Prepared {
                 .map(|d| open_dir(d, target, "cwd"))
                 .transpose()?;
         let env = if o.env {
-            Some(need(target, "environ")?.environ()?)
+            Some(target::environ(need(target, "environ")?)?)
         } else {
             None
         };
@@ -486,7 +490,7 @@ impl Prepared {
         let gid = resolve(gid, target, mapped, Owner::Gid)?;
 
         let cgroups = if o.join_cgroup {
-            need(target, "cgroup")?.cgroup_joins()?
+            target::cgroup_joins(need(target, "cgroup")?)?
         } else {
             Vec::new()
         };

@@ -47,6 +47,7 @@ use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
 use crate::ns::{self, Kind};
+use crate::procdir::ProcDir;
 use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise, Supervisor};
 use crate::sys;
 
@@ -961,7 +962,7 @@ impl Plan {
         if self.own_maps_written.replace(true) {
             return Ok(());
         }
-        let me = idmap::open_proc(None)?;
+        let me = ProcDir::open_self()?;
         let own = Maps {
             uid: self.self_uid.map(|inner| {
                 vec![Range {
@@ -984,7 +985,7 @@ impl Plan {
                 }]
             }),
         };
-        match idmap::write_maps(me.as_fd(), "/proc/self", &own) {
+        match idmap::write_maps(&me, &own) {
             // setgroups does not exist without user namespaces; util-linux ignores that too.
             Err(e)
                 if e.errno() == Some(nix::errno::Errno::ENOENT)
@@ -1063,7 +1064,7 @@ impl Plan {
     /// Fork the helper `H`, detached (see the module comment): it waits for the pid of the
     /// process that runs the program, and for the end of the returned [`Commit`] pipe.
     fn spawn_helper(&self, target: Pid) -> Result<(Helper, Commit)> {
-        let proc_dir = idmap::open_proc(Some(target))?;
+        let proc_dir = ProcDir::open(target, None)?;
         let go = Gate::new()?;
         let done = Gate::new()?;
         let (commit_rx, commit_tx) = sys::socketpair_cloexec().context(|| "socketpair failed")?;
@@ -1114,7 +1115,7 @@ impl Plan {
         go: GateRx,
         done: GateTx,
         commit: OwnedFd,
-        proc_dir: OwnedFd,
+        proc_dir: ProcDir,
     ) -> i32 {
         // Keyboard and hang-up signals go to our whole process group: `H` outlives them to undo
         // its work, which the end of the commit pipe then asks for; and telling a `P` that is
@@ -1170,19 +1171,19 @@ impl Plan {
         &self,
         target: Pid,
         ns_pid: Pid,
-        proc_dir: OwnedFd,
+        proc_dir: ProcDir,
         made: &mut Persisted,
         ending: &Ending,
     ) -> Result<()> {
-        let label = format!("/proc/{target}");
+        let label = proc_dir.label();
         if self.outside.uid.is_some() || self.outside.gid.is_some() {
             if self.caller.euid == 0 {
-                idmap::write_maps(proc_dir.as_fd(), &label, &self.outside)?;
+                idmap::write_maps(&proc_dir, &self.outside)?;
             } else {
                 // As the owner of the new user namespace we may write setgroups ourselves;
                 // the maps need the setuid helpers.
                 if let (Some(sg), Some(_)) = (self.outside.setgroups, &self.outside.gid) {
-                    idmap::write_file(proc_dir.as_fd(), &label, "setgroups", sg.as_str())?;
+                    idmap::write_file(&proc_dir, "setgroups", sg.as_str())?;
                 }
                 let (uid, gid) = (self.outside.uid.as_deref(), self.outside.gid.as_deref());
                 idmap::write_maps_external(target, uid, gid)?;
@@ -1193,7 +1194,7 @@ impl Plan {
             if kind.flag == CloneFlags::CLONE_NEWCGROUP && self.child_makes_cgroupns() {
                 made.bind(&format!("/proc/{ns_pid}"), kind, file)?;
             } else {
-                made.bind(&label, kind, file)?;
+                made.bind(label, kind, file)?;
             }
         }
         if let Some(file) = &self.o.pid_file {
