@@ -6,6 +6,7 @@
 pub mod addr;
 pub mod alloc;
 pub mod bridge;
+pub mod caps;
 pub mod cgroup;
 pub mod cli;
 pub mod critical;

@@ -11,6 +11,7 @@ use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
+use crate::caps;
 use crate::error::{Context, Error, Result, EXIT_CANNOT_EXEC, EXIT_FAILURE, EXIT_NOT_FOUND};
 use crate::sys;
 
@@ -429,14 +430,8 @@ pub fn write_quietly(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> nix::Result
 /// its `/proc/1` files (both need CAP_SYS_PTRACE where the init was executed: the host). Best
 /// effort: failing to harden is not a reason not to run.
 fn harden_init() {
-    const CAP_KILL: u32 = 5;
     let _ = sys::set_dumpable(false);
-    let keep = 1u64 << CAP_KILL;
-    let _ = sys::capset(sys::Caps {
-        effective: keep,
-        permitted: keep,
-        inheritable: 0,
-    });
+    let _ = caps::keep_only(1 << caps::CAP_KILL);
 }
 
 /// Be a minimal init (pid 1 of a pid namespace) for `program`: reap every child, forward every
@@ -470,20 +465,6 @@ pub fn run_init(program: Pid, ready: GateTx) -> ! {
             }
         }
     }
-}
-
-/// `--keep-caps`: make the permitted capabilities inheritable and ambient, so that they survive
-/// `execve` as a non-root user (in a user namespace we created or joined).
-pub fn permitted_to_ambient() -> Result<()> {
-    let mut caps = sys::capget().context(|| "capget failed")?;
-    caps.inheritable = caps.permitted;
-    sys::capset(caps).context(|| "capset failed")?;
-    for cap in 0..64 {
-        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
-            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

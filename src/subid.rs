@@ -235,55 +235,6 @@ pub fn login_defs_flag(text: &str, name: &str) -> bool {
     value.is_some_and(|v| v.eq_ignore_ascii_case("yes"))
 }
 
-/// Capability numbers (`linux/capability.h`).
-pub const CAP_SETGID: u32 = 6;
-pub const CAP_SETUID: u32 = 7;
-pub const CAP_SETFCAP: u32 = 31;
-
-/// The start of a setuid helper: trust nothing inherited. The environment is cleared (no
-/// locale, `PATH` or `IFS` reaches anything), and descriptors 0, 1 and 2 are made to exist, so a
-/// file we open later can never become "stderr" and receive our messages.
-pub fn sanitize() {
-    crate::sys::clearenv();
-    use std::os::fd::{AsRawFd, IntoRawFd};
-    let null = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-    };
-    while let Ok(f) = null() {
-        if f.as_raw_fd() > 2 {
-            break;
-        }
-        // It filled a closed standard descriptor: keep it open for good.
-        let _ = f.into_raw_fd();
-    }
-}
-
-/// Before writing as an unprivileged caller: become the caller (real, effective and saved uid,
-/// so no root uid is left to return to) and keep only the capabilities in `keep` (a mask of
-/// `1 << CAP_*`) among those permitted. The kernel then checks the writes against the caller's
-/// uid, which owns the target namespace, plus `CAP_SETUID`/`CAP_SETGID` in the parent namespace.
-pub fn lockdown(ruid: u32, keep: u64) -> Result<()> {
-    use crate::error::Context;
-    use crate::sys::{self, Caps};
-    use nix::unistd::{geteuid, setresuid, Uid};
-    let permitted = sys::capget().context(|| "capget failed")?.permitted;
-    let uid = Uid::from_raw(ruid);
-    if geteuid() != uid {
-        sys::set_keepcaps(true).context(|| "cannot keep capabilities")?;
-        setresuid(uid, uid, uid).context(|| format!("cannot set uid {ruid}"))?;
-        sys::set_keepcaps(false).context(|| "cannot clear keep-capabilities")?;
-    }
-    let caps = Caps {
-        effective: keep & permitted,
-        permitted: keep & permitted,
-        inheritable: 0,
-    };
-    sys::capset(caps).context(|| "could not set capabilities")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,34 +386,6 @@ mod tests {
         assert!(!covered(&lines, 24, 2));
         assert!(!covered(&lines, 9, 2));
         assert!(covered(&[l(u32::MAX - 1, 1)], u32::MAX - 1, 1));
-    }
-
-    /// In a forked child (the change is process-wide; the child allocates nothing on the success
-    /// path): as root, lockdown leaves no root uid and only the kept capability.
-    #[test]
-    fn lockdown_keeps_only_what_is_asked() {
-        use crate::process::{fork, status_code, wait, Fork};
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIPPED lockdown_keeps_only_what_is_asked: needs root");
-            return;
-        }
-        match fork().unwrap() {
-            Fork::Child => {
-                let ok = lockdown(65534, 1 << CAP_SETUID).is_ok()
-                    && nix::unistd::getresuid().is_ok_and(|r| {
-                        [r.real, r.effective, r.saved]
-                            .iter()
-                            .all(|u| u.as_raw() == 65534)
-                    })
-                    && crate::sys::capget().is_ok_and(|c| {
-                        c.effective == 1 << CAP_SETUID
-                            && c.permitted == 1 << CAP_SETUID
-                            && c.inheritable == 0
-                    });
-                std::process::exit(if ok { 0 } else { 1 });
-            }
-            Fork::Parent(child) => assert_eq!(status_code(wait(child).unwrap()), 0),
-        }
     }
 
     #[test]

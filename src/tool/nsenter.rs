@@ -19,6 +19,7 @@ use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
 
+use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::join::{self, NsFd, Plan};
@@ -590,7 +591,7 @@ impl Prepared {
 
         process::set_ids(self.uid, self.gid, groups_failed_before)?;
         if o.keep_caps && user {
-            process::permitted_to_ambient()?;
+            caps::permitted_to_ambient()?;
         }
         if let Some(c) = &self.context {
             std::fs::write("/proc/thread-self/attr/exec", c).context(|| {

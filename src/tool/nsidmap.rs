@@ -13,6 +13,7 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
+use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
@@ -80,7 +81,7 @@ struct Request {
 }
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
-    subid::sanitize();
+    caps::sanitize();
     let args: Vec<OsString> = args.into_iter().collect();
     let called = args
         .first()
@@ -379,15 +380,15 @@ fn execute(req: &Request) -> Result<i32> {
 fn lock_down(ruid: u32, plan: &Plan) -> Result<()> {
     let mut keep = 0u64;
     if let Some(uid) = &plan.uid {
-        keep |= 1 << subid::CAP_SETUID;
+        keep |= 1 << caps::CAP_SETUID;
         if uid.iter().any(|r| r.outer == 0) {
-            keep |= 1 << subid::CAP_SETFCAP;
+            keep |= 1 << caps::CAP_SETFCAP;
         }
     }
     if plan.gid.is_some() {
-        keep |= 1 << subid::CAP_SETGID;
+        keep |= 1 << caps::CAP_SETGID;
     }
-    subid::lockdown(ruid, keep)
+    caps::lockdown(ruid, keep)
 }
 
 /// The ranges of one map, from the request: `--uid`/`--gid`, the

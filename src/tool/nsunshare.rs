@@ -41,6 +41,7 @@ use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{getegid, geteuid, getpid, Pid};
 
+use crate::caps;
 use crate::cgroup::{self, Cgroupfs, Placement, SelfCgroup};
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
@@ -1052,7 +1053,7 @@ impl Plan {
             self.kill_child_setup(parent)?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
-            process::permitted_to_ambient()?;
+            caps::permitted_to_ambient()?;
         }
         if o.clear_env || o.keep_env.is_some() {
             let kept = o.keep_env.iter().flatten();
