@@ -1,6 +1,6 @@
-//! Who may map which ids: shadow's rules for `newuidmap`/`newgidmap`, applied when an
-//! unprivileged user writes the maps of a user namespace through a setuid-root (or
-//! file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
+//! Who may map which ids: the subordinate id files (`/etc/subuid`, `/etc/subgid`) as shadow reads
+//! them, and shadow's rules for `newuidmap`/`newgidmap`, applied when an unprivileged user writes
+//! the maps of a user namespace through a setuid-root (or file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
 //! so the rules are unit-tested on fixtures and a static binary behaves like a dynamic one.
 //!
 //! The rules (shadow 4.13):
@@ -16,8 +16,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-use crate::idmap::{self, Range, SubId};
+use crate::error::{Context, Error, Result};
+use crate::idmap::Range;
 use crate::users::{self, Entry};
 
 /// Which map: uids or gids.
@@ -117,7 +117,7 @@ impl Caller {
 
     /// The caller's lines of the subordinate id file for `which`.
     pub fn subids(&self, etc: &Path, which: Which) -> Result<Vec<SubId>> {
-        idmap::subids(&which.subid_file(etc), &self.user.name, self.user.id)
+        subids(&which.subid_file(etc), &self.user.name, self.user.id)
     }
 
     /// Check every range against the caller's `lines` (from `file`) and own id. Returns whether
@@ -199,7 +199,6 @@ pub fn check_overflow(which: Which, ranges: &[Range]) -> Result<()> {
 
 /// Whether `etc/login.defs` sets `GRANT_AUX_GROUP_SUBIDS` (no file: it does not).
 pub fn grant_aux_group_subids(etc: &Path) -> Result<bool> {
-    use crate::error::Context;
     let path = etc.join("login.defs");
     match std::fs::read(&path) {
         Ok(bytes) => Ok(login_defs_flag(
@@ -233,6 +232,80 @@ pub fn login_defs_flag(text: &str, name: &str) -> bool {
         }
     }
     value.is_some_and(|v| v.eq_ignore_ascii_case("yes"))
+}
+
+/// One line of `/etc/subuid` or `/etc/subgid` that belongs to a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubId {
+    pub start: u32,
+    pub count: u32,
+}
+
+/// The lines of a subordinate id file (`name_or_uid:start:count`) that belong to the user
+/// `name` / `uid`, in file order. Malformed lines are skipped, as shadow does.
+pub fn subids(path: &Path, name: &str, uid: u32) -> Result<Vec<SubId>> {
+    let text =
+        std::fs::read_to_string(path).context(|| format!("could not open '{}'", path.display()))?;
+    Ok(parse_subids(&text, name, uid))
+}
+
+/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers and
+/// takes the line's last id as `start + count - 1`, so a line that runs past 4294967294 (the
+/// last id a map may hold) still grants its ids up to that one, a line starting above it grants
+/// none, and so does one whose last id wraps past 2^64.
+fn usable(start: u64, count: u64) -> Option<SubId> {
+    start.checked_add(count.checked_sub(1)?)?;
+    let start = u32::try_from(start).ok().filter(|s| *s < u32::MAX)?;
+    let count = count.min(u64::from(u32::MAX - start)) as u32;
+    (count > 0).then_some(SubId { start, count })
+}
+
+/// The lines of a subordinate id file that belong to `name`/`uid`, read as shadow 4.13 reads
+/// them (`subordinate_parse`, `find_range`): the first three `:`-separated fields, none empty
+/// (more are ignored); the owner the user's name or, exactly, their uid in decimal; start and
+/// count as `strtoul` reads them in base 0 (blanks and a sign before, hexadecimal after `0x`,
+/// octal after `0`), nothing after them.
+pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
+    let uid = uid.to_string();
+    // Lines end at `\n` alone, as shadow's do (a `\r` stays, and spoils the count).
+    text.split('\n')
+        .filter_map(|line| {
+            let mut f = line.split(':');
+            let (owner, start, count) = (f.next()?, f.next()?, f.next()?);
+            if owner.is_empty() || start.is_empty() || count.is_empty() {
+                return None;
+            }
+            if owner != name && owner != uid {
+                return None;
+            }
+            usable(c_ulong(start)?, c_ulong(count)?)
+        })
+        .collect()
+}
+
+/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
+/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
+/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
+pub fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, digits) = match hex {
+        Some(h) => (16, h),
+        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
+        None => (10, t),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 #[cfg(test)]
@@ -397,5 +470,34 @@ mod tests {
             "uid range [4294967295-4294967296) -> [0-1) not allowed: ids past 4294967294"
         );
         assert!(check_overflow(Which::Gid, &[r(0, 4294967290, 10)]).is_err());
+    }
+
+    #[test]
+    fn subid_lines() {
+        let text = "alice:100000:65536\n1000:200000:10\nbob:300000:5\nbad\nalice:x:1\nalice:4294967295:2\n";
+        assert_eq!(
+            parse_subids(text, "alice", 1000),
+            vec![
+                SubId {
+                    start: 100000,
+                    count: 65536
+                },
+                SubId {
+                    start: 200000,
+                    count: 10
+                }
+            ]
+        );
+        assert!(parse_subids(text, "carol", 7).is_empty());
+        // Lines running past the last mappable id grant what lies below it, as in shadow.
+        let past = "a:4294967290:100\na:4294967294:1\na:4294967295:1\na:0:99999999999\na:5000000000:1\na:1:18446744073709551616\na:+1:1\n";
+        let got: Vec<(u32, u32)> = parse_subids(past, "a", 1)
+            .iter()
+            .map(|l| (l.start, l.count))
+            .collect();
+        assert_eq!(
+            got,
+            [(4294967290, 5), (4294967294, 1), (0, 4294967295), (1, 1)]
+        );
     }
 }

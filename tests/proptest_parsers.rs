@@ -18,6 +18,7 @@ use nstools::addr::{self, Cidr, Route};
 use nstools::cgroup::{self, Limit};
 use nstools::idmap::{self, Range};
 use nstools::netlink;
+use nstools::subid;
 
 /// Any text, control characters and all (arbitrary `String`s, not only printable ones).
 fn text() -> impl Strategy<Value = String> {
@@ -391,7 +392,7 @@ pub fn subid_line() -> impl Strategy<Value = String> {
 /// `strsep`, numbers by `strtoul(.., 0)` read to their end, the owner by name or the uid
 /// printed with `%lu`, and the ids `start ..= start + count - 1` in 64-bit arithmetic, cut at
 /// 4294967294 (the last id a map may hold).
-pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<idmap::SubId> {
+pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<subid::SubId> {
     let f: Vec<&str> = line.split(':').collect();
     if f.len() < 3 || f[..3].iter().any(|x| x.is_empty()) {
         return None;
@@ -412,7 +413,7 @@ pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<idmap::SubId> {
     let (start, count) = (strtoul(f[1])?, strtoul(f[2])?);
     let last = start.checked_add(count.checked_sub(1)?)?;
     let last = last.min(u64::from(u32::MAX) - 1);
-    (start <= last).then(|| idmap::SubId {
+    (start <= last).then(|| subid::SubId {
         start: start as u32,
         count: (last - start + 1) as u32,
     })
@@ -423,14 +424,14 @@ proptest! {
     #[test]
     fn subid_lines(lines in proptest::collection::vec(subid_line(), 0..8)) {
         let text = lines.join("\n");
-        let got = idmap::parse_subids(&text, "alice", 1000);
-        let want: Vec<idmap::SubId> = lines.iter().filter_map(|l| shadow_grant(l, "alice", 1000)).collect();
+        let got = subid::parse_subids(&text, "alice", 1000);
+        let want: Vec<subid::SubId> = lines.iter().filter_map(|l| shadow_grant(l, "alice", 1000)).collect();
         prop_assert_eq!(got, want, "{:?}", lines);
     }
 
     #[test]
     fn subid_files_never_panic(t in text(), name in text(), uid in any::<u32>()) {
-        let _ = idmap::parse_subids(&t, &name, uid);
+        let _ = subid::parse_subids(&t, &name, uid);
     }
 
     /// A range is covered by subordinate lines exactly when each of its ids is in one.
@@ -440,9 +441,9 @@ proptest! {
         start in 0u32..80,
         count in 0u32..30,
     ) {
-        let subs: Vec<idmap::SubId> = lines
+        let subs: Vec<subid::SubId> = lines
             .iter()
-            .map(|(s, c)| idmap::SubId { start: *s, count: *c })
+            .map(|(s, c)| subid::SubId { start: *s, count: *c })
             .collect();
         let each = (start..start + count).all(|id| subs.iter().any(|l| id >= l.start && id - l.start < l.count));
         prop_assert_eq!(nstools::subid::covered(&subs, start, count), each);
@@ -997,11 +998,11 @@ fn subuid_files_read_as_shadow_reads_them() {
     }
     for (f, shadow) in files.iter().zip(theirs) {
         // What shadow grants of the lines it reads as alice's.
-        let granted: Vec<idmap::SubId> = shadow
+        let granted: Vec<subid::SubId> = shadow
             .iter()
             .filter_map(|(s, c)| shadow_grant(&format!("alice:{s}:{c}"), "alice", 1000))
             .collect();
-        assert_eq!(idmap::parse_subids(f, "alice", 1000), granted, "{f:?}");
+        assert_eq!(subid::parse_subids(f, "alice", 1000), granted, "{f:?}");
     }
 }
 

@@ -26,6 +26,7 @@ use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
 use crate::procdir::ProcDir;
 use crate::process::{self, Fork, Supervise, Supervisor};
+use crate::subid::Which;
 use crate::sys;
 use crate::target::{self, CgroupJoin};
 
@@ -321,19 +322,13 @@ fn open_dir(want: &Dir, target: Option<&ProcDir>, rel: &str) -> Result<OwnedFd> 
     }
 }
 
-#[derive(Clone, Copy)]
-enum Owner {
-    Uid,
-    Gid,
-}
-
 /// The id a `-S`/`-G` value asks for: `follow` is the owner of `/proc/PID` (the target's
 /// effective id), seen from inside the target's user namespace when `mapped`.
 fn resolve(
     c: Option<Cred>,
     target: Option<&ProcDir>,
     mapped: bool,
-    which: Owner,
+    which: Which,
 ) -> Result<Option<u32>> {
     let id = match c {
         None => return Ok(None),
@@ -342,8 +337,8 @@ fn resolve(
             let t = need(target, "/proc/PID")?;
             let (uid, gid) = t.owner()?;
             match which {
-                Owner::Uid => uid,
-                Owner::Gid => gid,
+                Which::Uid => uid,
+                Which::Gid => gid,
             }
         }
     };
@@ -351,11 +346,7 @@ fn resolve(
         return Ok(Some(id));
     }
     let t = need(target, "/proc/PID")?;
-    let file = match which {
-        Owner::Uid => "uid_map",
-        Owner::Gid => "gid_map",
-    };
-    let map = String::from_utf8_lossy(&t.read_bytes(file)?).into_owned();
+    let map = String::from_utf8_lossy(&t.read_bytes(which.map_file())?).into_owned();
     // Unmapped: keep the id, and let setuid/setgid report it.
     Ok(Some(target::map_into(&map, id).unwrap_or(id)))
 }
@@ -487,8 +478,8 @@ impl Prepared {
         }
         // `follow` maps the target's ids into its user namespace when that is the one joined.
         let mapped = joins_target_user && !o.user_parent;
-        let uid = resolve(uid, target, mapped, Owner::Uid)?;
-        let gid = resolve(gid, target, mapped, Owner::Gid)?;
+        let uid = resolve(uid, target, mapped, Which::Uid)?;
+        let gid = resolve(gid, target, mapped, Which::Gid)?;
 
         let cgroups = if o.join_cgroup {
             target::cgroup_joins(need(target, "cgroup")?)?

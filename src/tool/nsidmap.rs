@@ -17,9 +17,9 @@ use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
-use crate::idmap::{self, c_ulong, Pending, Range, Setgroups};
+use crate::idmap::{self, Pending, Range, Setgroups};
 use crate::procdir::{self, ProcDir, State};
-use crate::subid::{self, Caller, Which};
+use crate::subid::{self, c_ulong, Caller, Which};
 
 const NAME: &str = "nsidmap";
 
@@ -417,7 +417,7 @@ fn ranges_for(
                         etc.display()
                     ))
                 })?;
-                idmap::subids(&which.subid_file(etc), &me.name, me.id)?
+                subid::subids(&which.subid_file(etc), &me.name, me.id)?
             }
         };
         if lines.is_empty() {

@@ -548,7 +548,7 @@ fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> 
             let identity = spec == "subids";
             let me = crate::users::user_by_id(Path::new("/etc"), caller.euid)?
                 .ok_or_else(|| Error::new(format!("you (user {}) don't exist.", caller.euid)))?;
-            let first = idmap::subids(Path::new(subid_file), &me.name, me.id)?
+            let first = crate::subid::subids(Path::new(subid_file), &me.name, me.id)?
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
