@@ -23,6 +23,7 @@ pub mod netlink;
 pub mod nftables;
 pub mod ns;
 pub mod nsls;
+pub mod persist;
 pub mod procdir;
 pub mod process;
 pub mod rootfs;

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Context, Error, Result};
-use crate::idmap::Range;
+use crate::idmap::{self, Pending, Range};
 use crate::users::{self, Entry};
 
 /// Which map: uids or gids.
@@ -308,6 +308,49 @@ pub fn c_ulong(text: &str) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
+/// The ranges of one `--map-users`/`--map-groups` value (util-linux unshare): `auto` (the
+/// caller's first line of the subordinate id file below `etc`), `subids` (the same, mapped to
+/// itself), `all` (every id of our own namespace, mapped to itself) or `INNER:OUTER:COUNT`.
+pub fn map_ranges(spec: &str, which: Which, euid: u32, etc: &Path) -> Result<Vec<Pending>> {
+    match spec {
+        "auto" | "subids" => {
+            let identity = spec == "subids";
+            let me = users::user_by_id(etc, euid)?
+                .ok_or_else(|| Error::new(format!("you (user {euid}) don't exist.")))?;
+            let file = which.subid_file(etc);
+            let first = subids(&file, &me.name, me.id)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "no line matching user \"{}\" in {}",
+                        me.name,
+                        file.display()
+                    ))
+                })?;
+            Ok(vec![Pending {
+                inner: identity.then_some(first.start),
+                outer: first.start,
+                count: first.count,
+            }])
+        }
+        "all" => {
+            let proc_map = format!("/proc/self/{}", which.map_file());
+            let text = std::fs::read_to_string(&proc_map)
+                .context(|| format!("could not open '{proc_map}'"))?;
+            Ok(idmap::parse_kernel_map(&text)
+                .into_iter()
+                .map(|r| Pending {
+                    inner: Some(r.inner),
+                    outer: r.inner,
+                    count: r.count,
+                })
+                .collect())
+        }
+        _ => Ok(vec![Range::parse(spec)?.into()]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,5 +542,31 @@ mod tests {
             got,
             [(4294967290, 5), (4294967294, 1), (0, 4294967295), (1, 1)]
         );
+    }
+
+    /// `--map-users`/`--map-groups` values: the caller's first line, mapped from 0 (`auto`) or
+    /// to itself (`subids`), or a range as given.
+    #[test]
+    fn map_ranges_from_the_subid_files() {
+        let d = etc();
+        let p = |inner, outer, count| Pending {
+            inner,
+            outer,
+            count,
+        };
+        let auto = map_ranges("auto", Which::Uid, 1000, d.path()).unwrap();
+        assert_eq!(auto, [p(None, 100000, 65536)]);
+        let same = map_ranges("subids", Which::Gid, 1000, d.path()).unwrap();
+        assert_eq!(same, [p(Some(100000), 100000, 65536)]);
+        let given = map_ranges("0:5000:10", Which::Uid, 1000, d.path()).unwrap();
+        assert_eq!(given, [p(Some(0), 5000, 10)]);
+        let e = map_ranges("auto", Which::Gid, 1001, d.path()).unwrap_err();
+        let want = format!(
+            "no line matching user \"bob\" in {}/subgid",
+            d.path().display()
+        );
+        assert_eq!(e.to_string(), want);
+        let e = map_ranges("auto", Which::Uid, 4242, d.path()).unwrap_err();
+        assert_eq!(e.to_string(), "you (user 4242) don't exist.");
     }
 }

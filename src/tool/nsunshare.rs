@@ -48,8 +48,10 @@ use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
 use crate::ns::{self, Kind};
+use crate::persist::Persisted;
 use crate::procdir::ProcDir;
 use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise, Supervisor};
+use crate::subid::{self, Which};
 use crate::sys;
 
 const NAME: &str = "nsunshare";
@@ -452,14 +454,12 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box
             }
             which @ ("map-users" | "map-groups") => {
                 o.flags |= user;
-                let groups = which == "map-groups";
-                let ranges = map_ranges(&v.string()?, groups, caller)?;
-                let list = if groups {
-                    &mut o.group_ranges
+                let (ids, list) = if which == "map-groups" {
+                    (Which::Gid, &mut o.group_ranges)
                 } else {
-                    &mut o.user_ranges
+                    (Which::Uid, &mut o.user_ranges)
                 };
-                list.extend(ranges);
+                list.extend(subid::map_ranges(&v.string()?, ids, caller.euid, etc)?);
             }
             which @ ("map-auto" | "map-subids") => {
                 o.flags |= user;
@@ -468,8 +468,10 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box
                 } else {
                     "subids"
                 };
-                o.user_ranges.extend(map_ranges(spec, false, caller)?);
-                o.group_ranges.extend(map_ranges(spec, true, caller)?);
+                o.user_ranges
+                    .extend(subid::map_ranges(spec, Which::Uid, caller.euid, etc)?);
+                o.group_ranges
+                    .extend(subid::map_ranges(spec, Which::Gid, caller.euid, etc)?);
             }
             "owner" => {
                 o.flags |= user;
@@ -534,49 +536,6 @@ fn placement_in(path: &str) -> Result<Placement> {
         _ => e,
     })?;
     Placement::new(&groups)
-}
-
-/// The ranges of one `--map-users`/`--map-groups` value.
-fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> {
-    let (subid_file, proc_map) = if groups {
-        ("/etc/subgid", "/proc/self/gid_map")
-    } else {
-        ("/etc/subuid", "/proc/self/uid_map")
-    };
-    match spec {
-        "auto" | "subids" => {
-            let identity = spec == "subids";
-            let me = crate::users::user_by_id(Path::new("/etc"), caller.euid)?
-                .ok_or_else(|| Error::new(format!("you (user {}) don't exist.", caller.euid)))?;
-            let first = crate::subid::subids(Path::new(subid_file), &me.name, me.id)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    Error::new(format!(
-                        "no line matching user \"{}\" in {subid_file}",
-                        me.name
-                    ))
-                })?;
-            Ok(vec![Pending {
-                inner: identity.then_some(first.start),
-                outer: first.start,
-                count: first.count,
-            }])
-        }
-        "all" => {
-            let text = std::fs::read_to_string(proc_map)
-                .context(|| format!("could not open '{proc_map}'"))?;
-            Ok(idmap::parse_kernel_map(&text)
-                .into_iter()
-                .map(|r| Pending {
-                    inner: Some(r.inner),
-                    outer: r.inner,
-                    count: r.count,
-                })
-                .collect())
-        }
-        _ => Ok(vec![Range::parse(spec)?.into()]),
-    }
 }
 
 /// Refuse the empty values that would otherwise reach a system call and be printed as nothing
@@ -1158,9 +1117,7 @@ impl Plan {
             made.undo();
             return 1;
         }
-        if let Some((pidfd, file)) = made.pid_file.take() {
-            remove_when_gone(pidfd, &file);
-        }
+        made.keep();
         0
     }
 
@@ -1200,13 +1157,7 @@ impl Plan {
         }
         if let Some(file) = &self.o.pid_file {
             ending.check()?;
-            // Held now, while the process cannot have been reaped (it waits for us), so the
-            // pid file goes with that very process.
-            let pidfd =
-                sys::pidfd_open(ns_pid).context(|| format!("pidfd_open {ns_pid} failed"))?;
-            write_pid_file(file, ns_pid)?;
-            made.created.push(file.clone());
-            made.pid_file = Some((pidfd, file.clone()));
+            made.pid_file(file, ns_pid)?;
         }
         for cmd in &self.o.setup {
             ending.check()?;
@@ -1347,45 +1298,6 @@ fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     Ok(())
 }
 
-/// Namespace files bound and files created by the helper, undone if the program never runs.
-#[derive(Default)]
-struct Persisted {
-    mounted: Vec<PathBuf>,
-    created: Vec<PathBuf>,
-    /// The pid file and the process it names, held by a pidfd.
-    pid_file: Option<(OwnedFd, PathBuf)>,
-}
-
-impl Persisted {
-    fn bind(&mut self, label: &str, kind: &Kind, file: &Path) -> Result<()> {
-        use std::fs::OpenOptions;
-        use std::os::unix::fs::OpenOptionsExt;
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o444)
-            .open(file)
-        {
-            Ok(_) => self.created.push(file.to_path_buf()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).context(|| format!("cannot create {}", file.display())),
-        }
-        let src = PathBuf::from(format!("{label}/ns/{}", kind.for_children));
-        mount::bind(&src, file, false)?;
-        self.mounted.push(file.to_path_buf());
-        Ok(())
-    }
-
-    fn undo(&self) {
-        for m in self.mounted.iter().rev() {
-            let _ = mount::detach(m);
-        }
-        for c in &self.created {
-            let _ = std::fs::remove_file(c);
-        }
-    }
-}
-
 /// The helper `H`, seen from `P`: held until [`Helper::finish`].
 struct Helper {
     go: GateTx,
@@ -1405,49 +1317,6 @@ impl Helper {
             None => Err(Error::new("the helper process ended without finishing")),
         }
     }
-}
-
-/// Write `pid` to `file` atomically: a temporary file in the same directory, renamed over it.
-fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = file.with_file_name(format!(".{name}.{}", getpid()));
-    std::fs::write(&tmp, format!("{pid}\n"))
-        .and_then(|_| std::fs::rename(&tmp, file))
-        .inspect_err(|_| drop(std::fs::remove_file(&tmp)))
-        .context(|| format!("cannot write the pid file {}", file.display()))
-}
-
-/// Remove `file` once the process behind `pidfd` has exited, from a small detached process
-/// that stays in the original mount namespace (where the file is) and holds nothing else of
-/// ours: none of our standard streams, no other descriptor.
-fn remove_when_gone(pidfd: OwnedFd, file: &Path) {
-    use std::os::fd::AsRawFd;
-    match process::fork() {
-        Ok(Fork::Parent(_)) => return,
-        // Without a process of its own, the caller becomes the remover.
-        Ok(Fork::Child) | Err(_) => {}
-    }
-    let _ = nix::unistd::setsid();
-    if let Ok(null) = std::fs::File::options()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        let _ = nix::unistd::dup2_stdin(&null);
-        let _ = nix::unistd::dup2_stdout(&null);
-        let _ = nix::unistd::dup2_stderr(&null);
-    }
-    let keep = pidfd.as_raw_fd() as u32;
-    let _ = sys::close_fds(3, keep.saturating_sub(1));
-    let _ = sys::close_fds(keep + 1, u32::MAX);
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}
-    let _ = std::fs::remove_file(file);
-    std::process::exit(0)
 }
 
 /// A binfmt_misc definition with the `F` (fix binary) flag is loaded before `chroot`.
