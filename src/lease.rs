@@ -456,11 +456,6 @@ impl Subnet {
         }
     }
 
-    /// The lease of link `index`.
-    pub fn lease_of(&self, index: u32) -> Option<&Lease> {
-        self.leases.iter().find(|l| l.index == index)
-    }
-
     /// Whether the subnet has outbound NAT (one of its leases asks for it).
     pub fn masquerade(&self) -> bool {
         self.leases.iter().any(|l| l.masquerade)

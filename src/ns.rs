@@ -73,7 +73,8 @@ pub const NET_INDEX: usize = 4;
 pub static NET: &Kind = &KINDS[NET_INDEX];
 
 /// The entry for a short option letter.
-pub fn by_short(c: char) -> Option<&'static Kind> {
+#[cfg(test)]
+fn by_short(c: char) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.short == c)
 }
 
@@ -88,7 +89,8 @@ pub fn by_flag(flag: CloneFlags) -> Option<&'static Kind> {
 }
 
 /// The union of the flags of `kinds`.
-pub fn flags<'a>(kinds: impl IntoIterator<Item = &'a Kind>) -> CloneFlags {
+#[cfg(test)]
+fn flags<'a>(kinds: impl IntoIterator<Item = &'a Kind>) -> CloneFlags {
     kinds
         .into_iter()
         .fold(CloneFlags::empty(), |acc, k| acc | k.flag)
@@ -137,11 +139,6 @@ pub fn open_ns_file(path: &str, kind: &Kind) -> Result<OwnedFd> {
         }
         Err(e) => Err(Error::sys(format!("cannot inspect {path}"), e)),
     }
-}
-
-/// Whether `path` is an nsfs file (used to tell a persisted namespace from an ordinary file).
-pub fn is_ns_file(file: &File) -> bool {
-    crate::sys::ns_get_nstype(file.as_fd()).is_ok()
 }
 
 /// Whether the caller is in a namespace of type `name` (`mnt`, `uts`, …) other than the one it

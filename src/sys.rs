@@ -30,15 +30,6 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
-/// `close_range(2)` with `CLOSE_RANGE_CLOEXEC`: mark every fd from `first` on close-on-exec, so
-/// nothing we inherited leaks into the program we execute.
-pub fn cloexec_from(first: u32) -> nix::Result<()> {
-    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-    // SAFETY: integers only; no memory is passed.
-    let r = unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) };
-    Errno::result(r).map(drop)
-}
-
 /// `close_range(2)`: close every fd from `first` to `last` (a range with `first > last` is
 /// empty).
 pub fn close_fds(first: u32, last: u32) -> nix::Result<()> {

@@ -16,8 +16,8 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitStatus};
-use nstools::cgroup::{self, Cgroupfs, Create, Limits, Placement, SelfCgroup};
-use nstools::process::Fork;
+use nstools::testing::cgroup::{self, Cgroupfs, Create, Limits, Placement, SelfCgroup};
+use nstools::testing::process::Fork;
 
 const TEST: &str = "clone3_panic_ends_the_child_not_its_parent";
 

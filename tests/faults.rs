@@ -382,7 +382,9 @@ impl VethAdd {
                 let ports = sh_out(&format!("ip -o link show master {}", self.bridge));
                 Bridge::Made(ports.lines().count())
             }
-            None if link_line(&nstools::linkmark::bridge_temp_name(&self.bridge)).is_some() => {
+            None if link_line(&nstools::testing::linkmark::bridge_temp_name(&self.bridge))
+                .is_some() =>
+            {
                 Bridge::Temporary
             }
             None => Bridge::Absent,
@@ -526,7 +528,7 @@ impl Scenario for VethAdd {
         for n in [
             self.host.clone(),
             self.bridge.clone(),
-            nstools::linkmark::bridge_temp_name(&self.bridge),
+            nstools::testing::linkmark::bridge_temp_name(&self.bridge),
         ] {
             let _ = run(Command::new("ip").args(["link", "del", &n]));
         }
@@ -541,7 +543,7 @@ impl Scenario for VethAdd {
             names: vec![
                 self.host.clone(),
                 self.bridge.clone(),
-                nstools::linkmark::bridge_temp_name(&self.bridge),
+                nstools::testing::linkmark::bridge_temp_name(&self.bridge),
             ],
             subnets: vec![
                 format!("100.64.{}.", self.net),

@@ -860,7 +860,8 @@ fn bad_input_runs_nothing() {
 
 /// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
 fn pidfd_inode(pid: u32) -> u64 {
-    let fd = nstools::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).expect("pidfd_open");
+    let fd = nstools::testing::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32))
+        .expect("pidfd_open");
     nix::sys::stat::fstat(&fd).unwrap().st_ino
 }
 
@@ -1127,7 +1128,7 @@ fn namespace_by_id() {
     let id = |kind: &str| {
         let f = std::fs::File::open(format!("/proc/{}/ns/{kind}", t.pid)).unwrap();
         use std::os::fd::AsFd;
-        nstools::sys::ns_get_id(f.as_fd()).unwrap()
+        nstools::testing::sys::ns_get_id(f.as_fd()).unwrap()
     };
     let link = |kind: &str| {
         std::fs::read_link(format!("/proc/{}/ns/{kind}", t.pid))

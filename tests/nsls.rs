@@ -580,7 +580,7 @@ impl Drop for Container {
 /// The inode of the pidfd of `pid` (what `PID:INODE` names).
 fn pidfd_inode(pid: u32) -> u64 {
     use std::os::fd::AsFd;
-    let fd = nstools::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).unwrap();
+    let fd = nstools::testing::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).unwrap();
     nix::sys::stat::fstat(fd.as_fd()).unwrap().st_ino
 }
 

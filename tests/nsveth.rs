@@ -106,7 +106,7 @@ fn run_dir() -> std::path::PathBuf {
 
 fn nsveth<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Ran {
     run(common::cmd("nsveth")
-        .env(nstools::lease::RUN_DIR_VAR, run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
         .args(args))
 }
 
@@ -283,7 +283,7 @@ fn pid_target_gets_a_network_both_ways() {
 /// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
 fn pidfd_inode(pid: &str) -> u64 {
     let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
-    let fd = nstools::sys::pidfd_open(pid).expect("pidfd_open");
+    let fd = nstools::testing::sys::pidfd_open(pid).expect("pidfd_open");
     nix::sys::stat::fstat(&fd).unwrap().st_ino
 }
 
@@ -713,7 +713,7 @@ fn target_exiting_during_add_is_undone() {
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
     let traced = std::process::Command::new("strace")
-        .env(nstools::lease::RUN_DIR_VAR, run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
         .args(["-o", "/dev/null", "-e", "trace=sendto"])
         .args(["-e", "inject=sendto:delay_enter=1000000:when=1"])
         .arg(common::bin("nsveth"))
@@ -903,7 +903,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     use nix::sys::signal::{kill, Signal};
     let p = NetProc::new();
     let (host, br) = (common::unique("t"), common::unique("b"));
-    let tmp_br = nstools::linkmark::bridge_temp_name(&br);
+    let tmp_br = nstools::testing::linkmark::bridge_temp_name(&br);
     let _links = Links::new(&[&host, &br, &tmp_br]);
     let args = full_add(&p, &host, &br, net);
     let clean = |p: &NetProc| {
@@ -923,7 +923,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     let mut seen = [0; 3];
     for _ in 0..runs {
         let child = common::cmd("nsveth")
-            .env(nstools::lease::RUN_DIR_VAR, run_dir())
+            .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
             .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -1013,7 +1013,7 @@ impl Held {
     fn run(argv: &[std::ffi::OsString], when: u32) -> Held {
         let log = TempDir::new("strace");
         let strace = Command::new("strace")
-            .env(nstools::lease::RUN_DIR_VAR, run_dir())
+            .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
             .arg("-o")
             .arg(log.join("log"))
             .args(["-e", "trace=sendto"])
@@ -1259,7 +1259,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
         common::unique("b"),
         common::unique("b"),
     );
-    let tmp = nstools::linkmark::bridge_temp_name(&br);
+    let tmp = nstools::testing::linkmark::bridge_temp_name(&br);
     let _links = Links::new(&[&ha, &hb, &br, &theirs, &tmp]);
     let add = |p: &NetProc, h: &str, br: &str, more: &[&str]| {
         let mut args = vec![

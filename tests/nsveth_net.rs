@@ -120,7 +120,7 @@ impl Host {
         let mut argv: Vec<std::ffi::OsString> = vec![common::bin("nsveth").into()];
         argv.extend(args.iter().map(|a| a.as_ref().to_owned()));
         let mut c = self.ns.cmd(&argv);
-        c.env(nstools::lease::RUN_DIR_VAR, self.run_dir());
+        c.env(nstools::testing::lease::RUN_DIR_VAR, self.run_dir());
         c
     }
 
@@ -852,7 +852,7 @@ fn container_sh(h: &Host, names: &std::path::Path, args: &[&str]) -> Proc {
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut c = h.ns.cmd(&argv);
     c.env("PATH", path)
-        .env(nstools::lease::RUN_DIR_VAR, h.run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, h.run_dir())
         .env("NSTOOLS_CONTAINERS", names)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());

@@ -14,11 +14,11 @@ use std::os::unix::ffi::OsStringExt;
 
 use proptest::prelude::*;
 
-use nstools::addr::{self, Cidr, Route};
-use nstools::cgroup::{self, Limit};
-use nstools::idmap::{self, Range};
-use nstools::netlink;
-use nstools::subid;
+use nstools::testing::addr::{self, Cidr, Route};
+use nstools::testing::cgroup::{self, Limit};
+use nstools::testing::idmap::{self, Range};
+use nstools::testing::netlink;
+use nstools::testing::subid;
 
 /// Any text, control characters and all (arbitrary `String`s, not only printable ones).
 fn text() -> impl Strategy<Value = String> {
@@ -58,12 +58,12 @@ const SUFFIXES: &[(&str, u64, u32)] = &[
 proptest! {
     #[test]
     fn sizes_never_panic(t in text()) {
-        let _ = nstools::cli::size(&t);
+        let _ = nstools::testing::cli::size(&t);
     }
 
     #[test]
     fn sizes_of_grammar_text_never_panic(t in text_of("0123456789.KMGTPEZYkmgiB -+x", 24)) {
-        let _ = nstools::cli::size(&t);
+        let _ = nstools::testing::cli::size(&t);
         let _ = cgroup::parse_size("memory", &t);
     }
 
@@ -73,7 +73,7 @@ proptest! {
     fn sizes_with_suffixes(n in any::<u64>(), s in proptest::sample::select(SUFFIXES)) {
         let (suffix, base, exp) = s;
         let want = base.checked_pow(exp).and_then(|m| n.checked_mul(m));
-        prop_assert_eq!(nstools::cli::size(&format!("{n}{suffix}")), want);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{n}{suffix}")), want);
     }
 
     /// A decimal fraction with a suffix: the exact value, rounded down.
@@ -88,9 +88,9 @@ proptest! {
         let scale = 10u128.pow(frac.len() as u32);
         let exact = (u128::from(int) * scale + frac.parse::<u128>().unwrap()) * mult / scale;
         let want = u64::try_from(exact).ok();
-        prop_assert_eq!(nstools::cli::size(&format!("{int}.{frac}{suffix}")), want);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{int}.{frac}{suffix}")), want);
         // Without a suffix a fraction of a byte means nothing.
-        prop_assert_eq!(nstools::cli::size(&format!("{int}.{frac}")), None);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{int}.{frac}")), None);
     }
 
     /// cgroup sizes are the same numbers, with `max`, and must start with a digit.
@@ -100,7 +100,7 @@ proptest! {
             Ok(Limit::Max) => prop_assert_eq!(t, "max"),
             Ok(Limit::Value(v)) => {
                 prop_assert!(t.starts_with(|c: char| c.is_ascii_digit()));
-                prop_assert_eq!(nstools::cli::size(&t), Some(v));
+                prop_assert_eq!(nstools::testing::cli::size(&t), Some(v));
             }
             Err(e) => prop_assert_eq!(e.to_string(), format!("invalid --memory value: '{t}'")),
         }
@@ -109,7 +109,7 @@ proptest! {
     /// A number is an optional sign and decimal digits, blanks before allowed, that fits.
     #[test]
     fn numbers_are_decimal_and_whole(t in text_of("0123456789+- x\t", 12)) {
-        let u = nstools::cli::number::<u32>(&t, "what");
+        let u = nstools::testing::cli::number::<u32>(&t, "what");
         let s = t.trim_start();
         let digits = s.strip_prefix('+').unwrap_or(s);
         let want = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
@@ -123,7 +123,7 @@ proptest! {
 
     #[test]
     fn numbers_round_trip(n in any::<i64>()) {
-        prop_assert_eq!(nstools::cli::number::<i64>(&n.to_string(), "x").unwrap(), n);
+        prop_assert_eq!(nstools::testing::cli::number::<i64>(&n.to_string(), "x").unwrap(), n);
     }
 
     #[test]
@@ -215,22 +215,22 @@ proptest! {
 
     #[test]
     fn signal_numbers_round_trip(n in 1i32..=64) {
-        let (min, max) = nstools::sys::rt_signal_range();
+        let (min, max) = nstools::testing::sys::rt_signal_range();
         let valid = nix::sys::signal::Signal::try_from(n).is_ok() || (min..=max).contains(&n);
-        prop_assert_eq!(nstools::cli::signal_number(&n.to_string()), valid.then_some(n));
+        prop_assert_eq!(nstools::testing::cli::signal_number(&n.to_string()), valid.then_some(n));
         if (min..=max).contains(&n) {
             let up = format!("RTMIN+{}", n - min);
             let down = format!("sigrtmax-{}", max - n);
-            prop_assert_eq!(nstools::cli::signal_number(&up), Some(n));
-            prop_assert_eq!(nstools::cli::signal_number(&down), Some(n));
+            prop_assert_eq!(nstools::testing::cli::signal_number(&up), Some(n));
+            prop_assert_eq!(nstools::testing::cli::signal_number(&down), Some(n));
         }
     }
 
     #[test]
     fn signals_never_panic(t in text(), g in text_of("SIGRTMINAX+-0123456789kilterm", 12)) {
-        let _ = nstools::cli::signal_number(&t);
-        let _ = nstools::cli::signal(&t);
-        let _ = nstools::cli::signal_number(&g);
+        let _ = nstools::testing::cli::signal_number(&t);
+        let _ = nstools::testing::cli::signal(&t);
+        let _ = nstools::testing::cli::signal_number(&g);
     }
 }
 
@@ -244,11 +244,15 @@ fn signal_names_round_trip() {
             name.trim_start_matches("SIG").to_string(),
         ] {
             assert_eq!(
-                nstools::cli::signal_number(&spelling),
+                nstools::testing::cli::signal_number(&spelling),
                 Some(sig as i32),
                 "{spelling}"
             );
-            assert_eq!(nstools::cli::signal(&spelling), Some(sig), "{spelling}");
+            assert_eq!(
+                nstools::testing::cli::signal(&spelling),
+                Some(sig),
+                "{spelling}"
+            );
         }
     }
 }
@@ -446,7 +450,7 @@ proptest! {
             .map(|(s, c)| subid::SubId { start: *s, count: *c })
             .collect();
         let each = (start..start + count).all(|id| subs.iter().any(|l| id >= l.start && id - l.start < l.count));
-        prop_assert_eq!(nstools::subid::covered(&subs, start, count), each);
+        prop_assert_eq!(nstools::testing::subid::covered(&subs, start, count), each);
     }
 
     /// login.defs: the last line naming the flag decides, `yes` in any case (quoted or not)
@@ -464,12 +468,12 @@ proptest! {
             text.push_str("# GRANT_AUX_GROUP_SUBIDS no\nOTHER no\n");
         }
         let want = value.trim_matches('"').eq_ignore_ascii_case("yes");
-        prop_assert_eq!(nstools::subid::login_defs_flag(&text, "GRANT_AUX_GROUP_SUBIDS"), want);
+        prop_assert_eq!(nstools::testing::subid::login_defs_flag(&text, "GRANT_AUX_GROUP_SUBIDS"), want);
     }
 
     #[test]
     fn login_defs_never_panic(t in text()) {
-        let _ = nstools::subid::login_defs_flag(&t, "GRANT_AUX_GROUP_SUBIDS");
+        let _ = nstools::testing::subid::login_defs_flag(&t, "GRANT_AUX_GROUP_SUBIDS");
     }
 }
 
@@ -506,15 +510,15 @@ proptest! {
         std::fs::write(dir.join("group"), &group).unwrap();
         for (name, uid, gid) in &entries {
             let first_named = entries.iter().find(|e| &e.0 == name).unwrap();
-            let u = nstools::users::user_by_name(&dir, name).unwrap().unwrap();
+            let u = nstools::testing::users::user_by_name(&dir, name).unwrap().unwrap();
             prop_assert_eq!((u.id, u.gid), (first_named.1, first_named.2));
-            prop_assert_eq!(nstools::users::uid(&dir, name).unwrap(), first_named.1);
-            prop_assert_eq!(nstools::users::gid(&dir, name).unwrap(), first_named.2);
+            prop_assert_eq!(nstools::testing::users::uid(&dir, name).unwrap(), first_named.1);
+            prop_assert_eq!(nstools::testing::users::gid(&dir, name).unwrap(), first_named.2);
             let first_id = entries.iter().find(|e| e.1 == *uid).unwrap();
-            let by_id = nstools::users::user_by_id(&dir, *uid).unwrap().unwrap();
+            let by_id = nstools::testing::users::user_by_id(&dir, *uid).unwrap().unwrap();
             prop_assert_eq!(&by_id.name, &first_id.0);
-            prop_assert_eq!(nstools::users::uid(&dir, &uid.to_string()).unwrap(), *uid);
-            prop_assert_eq!(nstools::users::gid(&dir, &gid.to_string()).unwrap(), *gid);
+            prop_assert_eq!(nstools::testing::users::uid(&dir, &uid.to_string()).unwrap(), *uid);
+            prop_assert_eq!(nstools::testing::users::gid(&dir, &gid.to_string()).unwrap(), *gid);
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -524,10 +528,10 @@ proptest! {
         let dir = tempdir("junk");
         std::fs::write(dir.join("passwd"), passwd).unwrap();
         std::fs::write(dir.join("group"), group).unwrap();
-        let _ = nstools::users::user_by_name(&dir, &name);
-        let _ = nstools::users::user_by_id(&dir, 0);
-        let _ = nstools::users::uid(&dir, &name);
-        let _ = nstools::users::gid(&dir, &name);
+        let _ = nstools::testing::users::user_by_name(&dir, &name);
+        let _ = nstools::testing::users::user_by_id(&dir, 0);
+        let _ = nstools::testing::users::uid(&dir, &name);
+        let _ = nstools::testing::users::gid(&dir, &name);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
@@ -706,17 +710,17 @@ proptest! {
             Some(i) => format!("{pid}:{i}"),
             None => pid.to_string(),
         };
-        let (p, i) = nstools::procdir::parse_pid(&text).unwrap();
+        let (p, i) = nstools::testing::procdir::parse_pid(&text).unwrap();
         prop_assert_eq!((p.as_raw(), i), (pid, ino));
         // nsenter's --target refuses the inode 0 (none is 0).
-        prop_assert_eq!(nstools::target::parse_pid_spec(&text).is_ok(), ino != Some(0));
-        let _ = nstools::procdir::parse_pid(&t);
-        let _ = nstools::target::parse_pid_spec(&t);
+        prop_assert_eq!(nstools::testing::target::parse_pid_spec(&text).is_ok(), ino != Some(0));
+        let _ = nstools::testing::procdir::parse_pid(&t);
+        let _ = nstools::testing::target::parse_pid_spec(&t);
     }
 
     #[test]
     fn pids_are_digits(t in text_of("0123456789:+- x", 14)) {
-        let ok = nstools::procdir::parse_pid(&t).is_ok();
+        let ok = nstools::testing::procdir::parse_pid(&t).is_ok();
         let (p, i) = t.split_once(':').map_or((t.as_str(), None), |(p, i)| (p, Some(i)));
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let want = digits(p)
@@ -728,35 +732,35 @@ proptest! {
     /// nsveth's targets: a pid (with its pidfd inode), a path, or a name in /run/netns.
     #[test]
     fn veth_targets(t in prop_oneof![text(), text_of("0123456789:/.ab", 12)]) {
-        use nstools::veth::TargetSpec;
+        use nstools::testing::veth::TargetSpec;
         match TargetSpec::parse(&t) {
             Some(TargetSpec::Pid { pid, ino }) => {
-                prop_assert_eq!(nstools::procdir::parse_pid(&t).unwrap(), (nix::unistd::Pid::from_raw(pid), ino));
+                prop_assert_eq!(nstools::testing::procdir::parse_pid(&t).unwrap(), (nix::unistd::Pid::from_raw(pid), ino));
             }
             Some(TargetSpec::Path(p)) => {
                 prop_assert!(p.contains('/'));
-                prop_assert!(nstools::procdir::parse_pid(&t).is_err());
+                prop_assert!(nstools::testing::procdir::parse_pid(&t).is_err());
             }
             Some(TargetSpec::Name(n)) => {
                 prop_assert!(!n.is_empty() && n != "." && n != ".." && !n.contains('/') && !n.contains(':'));
             }
-            None => prop_assert!(nstools::procdir::parse_pid(&t).is_err()),
+            None => prop_assert!(nstools::testing::procdir::parse_pid(&t).is_err()),
         }
     }
 
     /// `SRC:DST`: the last colon splits, both sides non-empty.
     #[test]
     fn bind_specs(src in "[ -~]{1,20}", dst in "[ -9;-~]{1,20}", ro in proptest::bool::ANY) {
-        let b = nstools::rootfs::Bind::parse(&format!("{src}:{dst}"), ro).unwrap();
+        let b = nstools::testing::rootfs::Bind::parse(&format!("{src}:{dst}"), ro).unwrap();
         prop_assert_eq!((b.src.to_str().unwrap(), b.dst.to_str().unwrap(), b.ro), (src.as_str(), dst.as_str(), ro));
         let no_dst = format!("{src}:");
-        prop_assert!(nstools::rootfs::Bind::parse(&no_dst, ro).is_err());
+        prop_assert!(nstools::testing::rootfs::Bind::parse(&no_dst, ro).is_err());
     }
 
     #[test]
     fn propagation_and_setgroups_words(t in text()) {
         let words = ["private", "shared", "slave", "unchanged"];
-        prop_assert_eq!(nstools::mount::parse_propagation(&t).is_ok(), words.contains(&t.as_str()));
+        prop_assert_eq!(nstools::testing::mount::parse_propagation(&t).is_ok(), words.contains(&t.as_str()));
         prop_assert_eq!(idmap::Setgroups::parse(&t).is_ok(), t == "allow" || t == "deny");
     }
 
@@ -764,9 +768,9 @@ proptest! {
     #[test]
     fn link_marks_round_trip(ns in any::<u64>(), pid in 1i32..=i32::MAX, ino in any::<u64>(), t in text()) {
         let mark = format!("nstools:unfinished:{ns}:{pid}:{ino}");
-        prop_assert_eq!(nstools::linkmark::Maker::parse(&mark).unwrap().mark(), mark);
-        let _ = nstools::linkmark::Maker::parse(&t);
-        prop_assert!(!nstools::linkmark::is_leftover(Some(&t)) || t.starts_with("nstools:unfinished:"));
+        prop_assert_eq!(nstools::testing::linkmark::Maker::parse(&mark).unwrap().mark(), mark);
+        let _ = nstools::testing::linkmark::Maker::parse(&t);
+        prop_assert!(!nstools::testing::linkmark::is_leftover(Some(&t)) || t.starts_with("nstools:unfinished:"));
     }
 
     /// `/proc/PID/environ`: NAME=VALUE entries, NUL-separated, read back in order.
@@ -782,19 +786,19 @@ proptest! {
             image.extend_from_slice(value);
             image.push(0);
         }
-        let got = nstools::target::parse_environ(&image);
+        let got = nstools::testing::target::parse_environ(&image);
         let want: Vec<(OsString, OsString)> = vars
             .iter()
             .map(|(n, v)| (OsString::from(n), OsString::from_vec(v.clone())))
             .collect();
         prop_assert_eq!(got, want);
-        let _ = nstools::target::parse_environ(&junk);
+        let _ = nstools::testing::target::parse_environ(&junk);
     }
 
     /// JSON strings: quotes, backslashes and control characters escaped, the rest as is.
     #[test]
     fn json_strings_are_escaped(t in text()) {
-        let j = nstools::json::string(&t);
+        let j = nstools::testing::json::string(&t);
         prop_assert!(j.starts_with('"') && j.ends_with('"') && j.len() >= 2);
         let inner = &j[1..j.len() - 1];
         prop_assert!(!inner.chars().any(|c| (c as u32) < 0x20));
@@ -821,7 +825,7 @@ proptest! {
     /// What a message echoes of a value: all of a short one, a bounded start of a long one.
     #[test]
     fn echoes_are_bounded(t in text()) {
-        let q = nstools::error::quoted(&t);
+        let q = nstools::testing::error::quoted(&t);
         prop_assert!(q.len() <= 64 + 40, "{}", q.len());
         if t.len() <= 64 {
             prop_assert_eq!(q, format!("'{t}'"));
@@ -1054,7 +1058,7 @@ fn sizes_read_as_util_linux_reads_them() {
         if !inputs.contains(&current) {
             continue;
         }
-        let ours = nstools::cli::size(&current);
+        let ours = nstools::testing::cli::size(&current);
         if let Some(id) = l.strip_prefix("Shared memory id: ") {
             let theirs = sizes[id.trim()];
             if current.contains('.') {
@@ -1206,7 +1210,7 @@ fn numbers_read_as_util_linux_reads_them() {
     for l in out.lines() {
         let (verdict, i) = l.split_once(' ').unwrap();
         let n = &inputs[i.parse::<usize>().unwrap()];
-        let ours = nstools::cli::number::<u32>(n, "x").is_ok();
+        let ours = nstools::testing::cli::number::<u32>(n, "x").is_ok();
         if verdict == "ok" && !ours {
             let wraps = n.trim_start().starts_with('-')
                 || n.trim()

@@ -86,8 +86,10 @@ pub mod gen;
 pub mod help;
 mod parse;
 
-pub use flags::{Command, Flag, Group, Hint, Takes, Tool, STANDARD};
-pub use parse::{each_flag, unexpected, Arg, Args, Value};
+pub use flags::{Command, Flag, Group, Hint, Tool};
+#[cfg(test)]
+pub use parse::each_flag;
+pub use parse::{unexpected, Arg, Args};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -106,7 +108,7 @@ macro_rules! entry {
         #[no_mangle]
         extern "C" fn main(argc: i32, argv: *const *const ::std::ffi::c_char) -> i32 {
             // SAFETY: these are the C runtime's own arguments to `main`.
-            $main(unsafe { $crate::sys::args_from_c(argc, argv) })
+            $main(unsafe { $crate::args_from_c(argc, argv) })
         }
     };
 }
