@@ -49,7 +49,7 @@ impl Plan {
     }
 
     /// Join the target's namespace of `kind` (replacing an fd given for it).
-    pub fn from_target(&mut self, kind: &'static Kind) {
+    pub fn take_from_target(&mut self, kind: &'static Kind) {
         self.fds.retain(|f| f.kind != kind);
         self.from_target |= kind.flag;
     }
@@ -74,7 +74,7 @@ impl Plan {
     }
 
     /// Enter the namespaces, in util-linux's order (see the module comment); `target` is the
-    /// process the namespaces marked [`Plan::from_target`] belong to.
+    /// process the namespaces marked [`Plan::take_from_target`] belong to.
     pub fn enter(mut self, target: Option<&ProcDir>) -> Result<()> {
         // Built from raw bits: bitflags' `!` and `all()` would drop CLONE_NEWTIME, which nix
         // does not name.
@@ -264,14 +264,14 @@ mod tests {
         let net = ns::NET;
         let time = ns::by_long("time").unwrap();
         let mut plan = Plan::new();
-        plan.from_target(net);
-        plan.from_target(time);
+        plan.take_from_target(net);
+        plan.take_from_target(time);
         assert_eq!(plan.flags(), net.flag | time.flag);
         assert!(plan.fd(net).is_none());
         plan.with_fd(own(net));
         assert_eq!(plan.fd(net).unwrap().label, "/proc/self/ns/net");
         assert_eq!(plan.flags(), net.flag | time.flag);
-        plan.from_target(net);
+        plan.take_from_target(net);
         assert!(plan.fd(net).is_none());
         assert_eq!(plan.flags().bits().count_ones(), 2);
     }

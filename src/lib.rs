@@ -3,6 +3,10 @@
 //! The library is organised by concern; each tool in [`tool`] parses its arguments, calls these
 //! modules, and reports. Every binary in `src/bin/` is one call to a `tool::*::main`.
 
+// The library is the tools' own, not an interface: its documentation is for those who work on
+// it, and links to crate-private items freely (`cargo doc --document-private-items`).
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub(crate) mod addr;
 pub(crate) mod alloc;
 pub(crate) mod bridge;

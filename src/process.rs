@@ -338,7 +338,7 @@ pub fn reraise(sig: Signal) -> ! {
 }
 
 /// A one-byte go-ahead between two processes (util-linux's `sync_with_child`): the waiting side
-/// blocks in [`Gate::wait`] until the other side calls [`Gate::open`] (or dies, which the waiter
+/// blocks in [`GateRx::wait`] until the other side calls [`GateTx::open`] (or dies, which the waiter
 /// sees as end of file and treats as a refusal).
 pub struct Gate {
     rx: OwnedFd,

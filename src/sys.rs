@@ -1,6 +1,6 @@
-//! Raw system calls that `nix` does not wrap. Each is one `unsafe` call followed by
+//! Raw system calls that `nix` does not wrap, and `fork`. Each is one `unsafe` call followed by
 //! `Errno::result`, with the reason it is sound beside it. Nothing else in the crate calls `libc`
-//! functions that need `unsafe`, apart from `fork` in [`crate::process`].
+//! functions that need `unsafe`, apart from the allocator ([`crate::alloc`]) and unit tests.
 
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 

@@ -25,7 +25,7 @@
 //!   counts, usage figures, v2 controller enabling) — "what does `--memory` write on v2" is
 //!   answered in `v2.rs` alone;
 //! - `procfs`: `/proc/PID/cgroup` and the cgroup mounts;
-//! - `fs`: the tree on disk (layout, hierarchies, [`Group`], paths, file I/O);
+//! - `fs`: the tree on disk (layout, hierarchies, [`fs::Group`], paths, file I/O);
 //! - `apply`: create and set, with undo;
 //! - `lifecycle`: attach, start inside, signal, kill, freeze, delete, clean up after `exec`;
 //! - `stat`: usage figures and listing.

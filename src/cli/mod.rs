@@ -61,11 +61,11 @@
 //!
 //! The tool's `main` is `cli::exit(NAME, run(args))`, and `run` starts with `let o = parse(args)?`.
 //!
-//! **Adding an option** is one [`Flag`] in the table (its names, [`Takes`], value name, help
+//! **Adding an option** is one [`Flag`] in the table (its names, [`flags::Takes`], value name, help
 //! line, [`Hint`], [`Flag::only`] subcommands, in the group `--help` shows it under), one arm of
 //! the `match` that acts on it, and a test; then `NSTOOLS_BLESS=1 cargo test --test docs` writes
 //! its man page line (with the help line as text, to be written properly by hand) and its
-//! completions. Each tool's unit test [`each_flag`] fails when the `match` misses an option.
+//! completions. Each tool's unit test `each_flag` fails when the `match` misses an option.
 //!
 //! **A new tool** is its `static TOOL: Tool` and `parse` as above in `src/tool/`, an entry in
 //! [`crate::tool::TABLES`] (and the multicall's list), a man page with the two kinds of

@@ -382,12 +382,12 @@ impl Prepared {
                 Some((_, NsWant::Id(id))) => plan.with_fd(join::open_by_id(*id, kind)?),
                 Some((_, NsWant::Target)) => {
                     target.ok_or_else(no_target)?;
-                    plan.from_target(kind);
+                    plan.take_from_target(kind);
                 }
                 None if o.all => {
                     let t = target.ok_or_else(no_target)?;
                     if join::usable_for_all(t, kind)? {
-                        plan.from_target(kind);
+                        plan.take_from_target(kind);
                     }
                 }
                 None => {}
