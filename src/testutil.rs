@@ -25,3 +25,47 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// For a unit test that changes the whole process (ids, capabilities): `true` in a test process
+/// of its own, where the test (named `name`, in the caller's module) is then the only one to run;
+/// `false` in the ordinary harness, after running that process and asserting it passed. Needs
+/// root: skips elsewhere with the reason printed, and fails when `CI` is set.
+#[track_caller]
+pub fn alone(name: &str) -> bool {
+    const ALONE: &str = "NSTOOLS_TEST_ALONE";
+    if std::env::var_os(ALONE).is_some() {
+        return true;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name}: needs root, and CI is set: privileged tests must run"
+        );
+        eprintln!("SKIPPED {name}: needs root (set CI to make this a failure)");
+        return false;
+    }
+    // The caller's module path, without the crate's name, as the harness names tests.
+    let file = std::panic::Location::caller().file();
+    let module = file
+        .trim_start_matches("src/")
+        .trim_end_matches(".rs")
+        .trim_end_matches("/mod")
+        .replace('/', "::");
+    let test = format!("{module}::tests::{name}");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test.as_str(), "--exact", "--test-threads=1"])
+        .env(ALONE, "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{test} alone failed:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "{test} did not run alone:\n{text}"
+    );
+    false
+}
