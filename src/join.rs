@@ -278,6 +278,16 @@ mod tests {
 
     #[test]
     fn empty_plan_enters_nothing() {
+        let ids = || -> Vec<crate::ns::Id> {
+            let at = Some(nix::unistd::gettid());
+            KINDS
+                .iter()
+                .filter_map(|k| crate::ns::id_of(at, k).ok())
+                .collect()
+        };
+        let before = ids();
+        assert!(!before.is_empty());
         Plan::new().enter(None).unwrap();
+        assert_eq!(ids(), before);
     }
 }

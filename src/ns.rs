@@ -255,11 +255,23 @@ mod tests {
 
     #[test]
     fn own_namespaces_have_ids() {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen = Vec::new();
         for k in &KINDS {
             let path = proc_ns_path(None, k.name);
-            if std::path::Path::new(&path).exists() {
-                id_of(None, k).unwrap();
-            }
+            let Ok(md) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let id = id_of(None, k).unwrap();
+            // The nsfs file's identity, the same through our pid, and one per namespace.
+            assert_eq!((id.dev, id.ino), (md.dev(), md.ino()), "{path}");
+            assert_eq!(id_of(Some(Pid::this()), k).unwrap(), id, "{path}");
+            assert!(
+                !seen.contains(&id),
+                "{path} shares an inode with another namespace"
+            );
+            seen.push(id);
         }
+        assert!(seen.len() >= 7, "{seen:?}");
     }
 }

@@ -212,11 +212,21 @@ fn runs_the_shell_by_default() {
     if !common::root("runs_the_shell_by_default") {
         return;
     }
+    // The shell says its pid and the pid `/proc/self` shows it: both 1 when it runs as the
+    // namespace's first process over the /proc nsmount-proc mounted.
+    let dir = TempDir::new("shell");
+    let shell = dir.join("shell");
+    std::fs::write(
+        &shell,
+        "#!/bin/sh\nread pid rest < /proc/self/stat\necho \"$$ $pid\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let mut c = common::cmd("nsunshare");
     c.args(["-mpf", "--"])
         .arg(common::bin("nsmount-proc"))
-        .env("SHELL", "/bin/true");
-    assert_eq!(common::run(&mut c).ok(), "");
+        .env("SHELL", &shell);
+    assert_eq!(common::run(&mut c).ok(), "1 1\n");
 }
 
 #[test]
