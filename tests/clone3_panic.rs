@@ -22,7 +22,7 @@ use nstools::testing::process::Fork;
 const TEST: &str = "clone3_panic_ends_the_child_not_its_parent";
 
 fn main() {
-    let Some(layout) = common::cgroups(TEST, common::CgroupNeed::V2(&[])) else {
+    let Some(layout) = common::cgroups(common::CgroupNeed::V2(&[])) else {
         return;
     };
     // The cgroup2 hierarchy alone, wherever it is mounted.

@@ -104,7 +104,7 @@ fn poke(fifo: &Path) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn container_sh_builds_an_isolated_limited_container() {
-    if !common::root("container_sh_builds_an_isolated_limited_container") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("container");
@@ -352,7 +352,7 @@ fn container_sh_builds_an_isolated_limited_container() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_sh_builds_a_container_as_a_user() {
-    if !common::root("rootless_sh_builds_a_container_as_a_user") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("rootless");

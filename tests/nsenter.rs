@@ -132,7 +132,7 @@ fn check_probe(out: &str) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn joins_every_namespace_of_a_pid() {
-    if !common::root("joins_every_namespace_of_a_pid") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -157,7 +157,7 @@ fn joins_every_namespace_of_a_pid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn joins_namespace_files_in_every_spelling() {
-    if !common::root("joins_namespace_files_in_every_spelling") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -207,7 +207,7 @@ fn joins_namespace_files_in_every_spelling() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_namespace_forks_and_returns_the_status() {
-    if !common::root("pid_namespace_forks_and_returns_the_status") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -292,7 +292,7 @@ fn mapped_target() -> Target {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn credentials_follow_or_are_set_or_preserved() {
-    if !common::root("credentials_follow_or_are_set_or_preserved") {
+    if !common::root() {
         return;
     }
     let ids = "echo $(id -u) $(id -g) $(id -G)";
@@ -386,7 +386,7 @@ fn busybox_root(tag: &str) -> TempDir {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_and_working_directories() {
-    if !common::root("root_and_working_directories") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("root");
@@ -451,7 +451,7 @@ fn root_and_working_directories() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn environment_of_the_target() {
-    if !common::root("environment_of_the_target") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -480,7 +480,7 @@ fn environment_of_the_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_namespace_files_cross_check() {
-    if !common::root("persisted_namespace_files_cross_check") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsfile");
@@ -543,7 +543,7 @@ impl Drop for IpNetns {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn netns_name_joins_run_netns() {
-    if !common::root("netns_name_joins_run_netns") {
+    if !common::root() {
         return;
     }
     let name = common::unique("nsenter");
@@ -577,7 +577,7 @@ fn netns_name_joins_run_netns() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn all_skips_our_own_user_namespace() {
-    if !common::root("all_skips_our_own_user_namespace") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -599,7 +599,7 @@ fn all_skips_our_own_user_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_parent_and_net_socket() {
-    if !common::root("user_parent_and_net_socket") {
+    if !common::root() {
         return;
     }
     // Two nested user namespaces in one process; the outer one is printed before entering the
@@ -709,7 +709,7 @@ fn our_cgroup(controllers: &str) -> Option<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn join_cgroup_of_the_target() {
-    if !common::root("join_cgroup_of_the_target") {
+    if !common::root() {
         return;
     }
     let name = common::unique("nsenter-cg");
@@ -758,7 +758,7 @@ fn join_cgroup_of_the_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_runs_nothing() {
-    if !common::root("bad_input_runs_nothing") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("bad");
@@ -868,7 +868,7 @@ fn pidfd_inode(pid: u32) -> u64 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_with_inode_and_zombies() {
-    if !common::root("pid_with_inode_and_zombies") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -930,7 +930,7 @@ fn as_user(uid: u32) -> Command {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unprivileged_user_joins_its_own_container() {
-    if !common::root("unprivileged_user_joins_its_own_container") {
+    if !common::root() {
         return;
     }
     let (_dir, ours) = public_nsenter();
@@ -1009,7 +1009,7 @@ fn state(pid: u32) -> Option<char> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_stopped_child_stops_us_and_continues_with_us() {
-    if !common::root("a_stopped_child_stops_us_and_continues_with_us") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -1055,7 +1055,7 @@ fn a_stopped_child_stops_us_and_continues_with_us() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
-    if !common::root("ignored_sigchld_in_the_caller_is_reset_before_the_fork") {
+    if !common::root() {
         return;
     }
     let t = spawn_until_sleep(
@@ -1087,7 +1087,7 @@ fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     use nix::sys::signal::Signal;
@@ -1118,7 +1118,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn namespace_by_id() {
-    if !common::root("namespace_by_id") {
+    if !common::root() {
         return;
     }
     let t = spawn_until_sleep(
@@ -1178,7 +1178,7 @@ fn util_linux_runs_without_a_namespace() -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn without_a_namespace_the_other_options_apply() {
-    if !common::root("without_a_namespace_the_other_options_apply") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("nons");
@@ -1257,7 +1257,7 @@ fn without_a_namespace_the_other_options_apply() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn shell_falls_back_to_bin_sh_in_the_joined_root() {
-    if !common::root("shell_falls_back_to_bin_sh_in_the_joined_root") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("shell");

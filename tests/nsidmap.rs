@@ -116,7 +116,7 @@ fn s(v: &[&str]) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_writes_any_valid_maps() {
-    if !common::root("root_writes_any_valid_maps") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -152,7 +152,7 @@ fn root_writes_any_valid_maps() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_map_root_and_show_only() {
-    if !common::root("root_map_root_and_show_only") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -171,7 +171,7 @@ fn root_map_root_and_show_only() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_refuses_invalid_ranges() {
-    if !common::root("root_refuses_invalid_ranges") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -287,7 +287,7 @@ fn bad_targets_and_usage() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_through_shadow_names_and_multicall() {
-    if !common::root("root_through_shadow_names_and_multicall") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -392,7 +392,7 @@ fn root_through_shadow_names_and_multicall() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_maps_own_and_subordinate_ranges() {
-    if !common::root("user_maps_own_and_subordinate_ranges") {
+    if !common::root() {
         return;
     }
     let u = 62001;
@@ -429,7 +429,7 @@ fn user_maps_own_and_subordinate_ranges() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_auto_and_map_root() {
-    if !common::root("user_auto_and_map_root") {
+    if !common::root() {
         return;
     }
     let u = 62002;
@@ -468,7 +468,7 @@ fn user_auto_and_map_root() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_forbidden_cases_leave_maps_empty() {
-    if !common::root("user_forbidden_cases_leave_maps_empty") {
+    if !common::root() {
         return;
     }
     let (u, other) = (62003, 62004);
@@ -621,7 +621,7 @@ fn user_forbidden_cases_leave_maps_empty() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_not_in_passwd_or_wrong_gid() {
-    if !common::root("user_not_in_passwd_or_wrong_gid") {
+    if !common::root() {
         return;
     }
     let u = 62005;
@@ -657,7 +657,7 @@ fn user_not_in_passwd_or_wrong_gid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_shadow_syntax_and_fd_target() {
-    if !common::root("user_shadow_syntax_and_fd_target") {
+    if !common::root() {
         return;
     }
     let u = 62006;
@@ -702,7 +702,7 @@ fn user_shadow_syntax_and_fd_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn util_linux_unshare_uses_our_newuidmap() {
-    if !common::root("util_linux_unshare_uses_our_newuidmap") {
+    if !common::root() {
         return;
     }
     let u = 62007;
@@ -750,7 +750,7 @@ fn util_linux_unshare_uses_our_newuidmap() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_uses_our_newuidmap() {
-    if !common::root("nsunshare_uses_our_newuidmap") {
+    if !common::root() {
         return;
     }
     let u = 62008;
@@ -793,7 +793,7 @@ fn nsunshare_uses_our_newuidmap() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_through_file_capabilities() {
-    if !common::root("user_through_file_capabilities") {
+    if !common::root() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -883,7 +883,7 @@ fn side(
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn same_outcome_and_words_as_shadow() {
-    if !common::root("same_outcome_and_words_as_shadow") {
+    if !common::root() {
         return;
     }
     let Some(shadow) = shadow_helpers("same_outcome_and_words_as_shadow") else {
@@ -1032,7 +1032,7 @@ fn same_outcome_and_words_as_shadow() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn grant_aux_group_subids_as_shadow() {
-    if !common::root("grant_aux_group_subids_as_shadow") {
+    if !common::root() {
         return;
     }
     let Some(shadow) = shadow_helpers("grant_aux_group_subids_as_shadow") else {
@@ -1105,7 +1105,7 @@ fn grant_aux_group_subids_as_shadow() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn zombie_targets_are_refused() {
-    if !common::root("zombie_targets_are_refused") {
+    if !common::root() {
         return;
     }
     let mut t = root_target();

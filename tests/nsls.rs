@@ -162,7 +162,7 @@ fn read(p: &Path) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn lists_what_lsns_lists_in_every_format() {
-    if !common::root("lists_what_lsns_lists_in_every_format") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-oracle");
@@ -229,7 +229,7 @@ fn lists_what_lsns_lists_in_every_format() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn finds_namespaces_held_by_files_sockets_and_mounts() {
-    if !common::root("finds_namespaces_held_by_files_sockets_and_mounts") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-held");
@@ -593,7 +593,7 @@ fn ns_ino(pid: &str, kind: &str) -> u64 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn inspect_shows_the_container_container_sh_builds() {
-    if !common::root("inspect_shows_the_container_container_sh_builds") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-inspect");

@@ -40,7 +40,7 @@ findmnt -n -o FSTYPE,OPTIONS --mountpoint /proc | tail -n 1"#;
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mounts_a_fresh_proc_in_a_new_namespace() {
-    if !common::root("mounts_a_fresh_proc_in_a_new_namespace") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc");
@@ -68,7 +68,7 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn hidepid_subset_and_dir() {
-    if !common::root("hidepid_subset_and_dir") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-opts");
@@ -108,7 +108,7 @@ fn hidepid_subset_and_dir() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn no_private_keeps_propagation() {
-    if !common::root("no_private_keeps_propagation") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-prop");
@@ -130,7 +130,7 @@ fn no_private_keeps_propagation() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn refuses_the_original_mount_namespace() {
-    if !common::root("refuses_the_original_mount_namespace") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-orig");
@@ -173,7 +173,7 @@ fn refuses_the_original_mount_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_new_pid_namespace_alone_is_refused() {
-    if !common::root("a_new_pid_namespace_alone_is_refused") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-pid");
@@ -194,7 +194,7 @@ fn a_new_pid_namespace_alone_is_refused() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn explains_a_refused_mount() {
-    if !common::root("explains_a_refused_mount") {
+    if !common::root() {
         return;
     }
     // A user namespace without its own pid namespace: the kernel refuses the procfs.
@@ -209,7 +209,7 @@ fn explains_a_refused_mount() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn runs_the_shell_by_default() {
-    if !common::root("runs_the_shell_by_default") {
+    if !common::root() {
         return;
     }
     // The shell says its pid and the pid `/proc/self` shows it: both 1 when it runs as the
@@ -262,7 +262,7 @@ fn usage_errors() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     let mut c = common::cmd("nsunshare");
@@ -279,7 +279,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn empty_arguments_get_clear_messages() {
-    if !common::root("empty_arguments_get_clear_messages") {
+    if !common::root() {
         return;
     }
     let r = in_ns("-m", &["-d", "", "true"]);

@@ -151,7 +151,7 @@ fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, Stri
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_into_a_busybox_root() {
-    if !common::root("pivots_into_a_busybox_root") {
+    if !common::root() {
         return;
     }
     let got = check_view("-mpf", "pivot");
@@ -164,7 +164,7 @@ fn pivots_into_a_busybox_root() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_in_a_user_namespace_with_bound_devices() {
-    if !common::root("pivots_in_a_user_namespace_with_bound_devices") {
+    if !common::root() {
         return;
     }
     let got = check_view("-Urmpf", "pivot-user");
@@ -177,7 +177,7 @@ fn pivots_in_a_user_namespace_with_bound_devices() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn read_only_root_with_tmpfs_and_binds() {
-    if !common::root("read_only_root_with_tmpfs_and_binds") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-ro");
@@ -245,7 +245,7 @@ echo "wd=$(pwd)"
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn options_skip_mounts_and_set_the_hostname() {
-    if !common::root("options_skip_mounts_and_set_the_hostname") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-opts");
@@ -271,7 +271,7 @@ fn options_skip_mounts_and_set_the_hostname() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn chains_after_nsmount_proc() {
-    if !common::root("chains_after_nsmount_proc") {
+    if !common::root() {
         return;
     }
     // nspivot then runs as pid 1 with /proc already showing the new pid namespace.
@@ -291,7 +291,7 @@ fn chains_after_nsmount_proc() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_with_every_namespace() {
-    if !common::root("rootless_with_every_namespace") {
+    if !common::root() {
         return;
     }
     // As nobody: fresh sysfs and mqueue (own network and IPC namespaces), bound device nodes.
@@ -340,7 +340,7 @@ fn fails(dir: &TempDir, root: &Path, flags: &str, args: &[&str], line: &str) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_fails_in_one_line_and_leaves_everything() {
-    if !common::root("bad_input_fails_in_one_line_and_leaves_everything") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-bad");
@@ -423,7 +423,7 @@ fn bad_input_fails_in_one_line_and_leaves_everything() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn refuses_the_original_mount_namespace_before_any_mount() {
-    if !common::root("refuses_the_original_mount_namespace_before_any_mount") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-orig");
@@ -505,7 +505,7 @@ fn usage_errors() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("sigpipe");
@@ -528,7 +528,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn failures_after_the_build_leave_the_rootfs_as_it_was() {
-    if !common::root("failures_after_the_build_leave_the_rootfs_as_it_was") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-late");
@@ -605,7 +605,7 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unsearchable_new_root_names_the_directory_and_the_uid() {
-    if !common::root("unsearchable_new_root_names_the_directory_and_the_uid") {
+    if !common::root() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;

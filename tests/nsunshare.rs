@@ -113,7 +113,7 @@ fn changed(args: &[&str]) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn namespace_inodes_differ_for_exactly_the_kinds_asked() {
-    if !common::root("namespace_inodes_differ_for_exactly_the_kinds_asked") {
+    if !common::root() {
         return;
     }
     let cases: &[(&[&str], &[&str])] = &[
@@ -151,7 +151,7 @@ fn outside_hostname() -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn hostname_set_inside_is_invisible_outside() {
-    if !common::root("hostname_set_inside_is_invisible_outside") {
+    if !common::root() {
         return;
     }
     let before = outside_hostname();
@@ -164,7 +164,7 @@ fn hostname_set_inside_is_invisible_outside() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn hostname_and_domainname_options() {
-    if !common::root("hostname_and_domainname_options") {
+    if !common::root() {
         return;
     }
     let before = outside_hostname();
@@ -200,7 +200,7 @@ fn queue_keys(ipcs: &str) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn message_queue_made_inside_is_invisible_outside() {
-    if !common::root("message_queue_made_inside_is_invisible_outside") {
+    if !common::root() {
         return;
     }
     // The queue dies with the namespace when the program exits; nothing to clean up outside.
@@ -218,7 +218,7 @@ fn message_queue_made_inside_is_invisible_outside() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn new_net_namespace_has_only_a_down_lo() {
-    if !common::root("new_net_namespace_has_only_a_down_lo") {
+    if !common::root() {
         return;
     }
     let r = tool(T, ["-n", "ip", "-o", "link", "show"]);
@@ -234,7 +234,7 @@ fn new_net_namespace_has_only_a_down_lo() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn fork_pid_mount_proc_sees_only_our_processes() {
-    if !common::root("fork_pid_mount_proc_sees_only_our_processes") {
+    if !common::root() {
         return;
     }
     let r = nssh(
@@ -255,7 +255,7 @@ fn fork_pid_mount_proc_sees_only_our_processes() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mount_proc_at_a_custom_dir() {
-    if !common::root("mount_proc_at_a_custom_dir") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("proc");
@@ -298,7 +298,7 @@ fn v(lines: &[&str]) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn id_maps_as_root() {
-    if !common::root("id_maps_as_root") {
+    if !common::root() {
         return;
     }
     let full = ["0 0 4294967295"];
@@ -384,7 +384,7 @@ fn id_maps_as_root() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn map_user_and_group_by_name() {
-    if !common::root("map_user_and_group_by_name") {
+    if !common::root() {
         return;
     }
     let etc = FakeEtc::new();
@@ -428,7 +428,7 @@ fn maps_as(etc: &FakeEtc, uid: u32, args: &[&str]) -> Ran {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn id_maps_unprivileged() {
-    if !common::root("id_maps_unprivileged") {
+    if !common::root() {
         return;
     }
     let etc = FakeEtc::new();
@@ -540,7 +540,7 @@ fn file_inode(p: &Path) -> u64 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_namespaces_are_joinable_with_nsenter() {
-    if !common::root("persisted_namespaces_are_joinable_with_nsenter") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("persist");
@@ -612,7 +612,7 @@ fn persisted_namespaces_are_joinable_with_nsenter() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_user_namespace_and_owner() {
-    if !common::root("persisted_user_namespace_and_owner") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("owner");
@@ -649,7 +649,7 @@ fn persisted_user_namespace_and_owner() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persist_failure_undoes_everything() {
-    if !common::root("persist_failure_undoes_everything") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("undo");
@@ -784,7 +784,7 @@ fn interrupted_setup(mode: &[&str], kill: impl Fn(i32, i32)) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn helper_undoes_its_work_when_the_program_never_runs() {
-    if !common::root("helper_undoes_its_work_when_the_program_never_runs") {
+    if !common::root() {
         return;
     }
     use nix::sys::signal::{kill, killpg, Signal};
@@ -808,7 +808,7 @@ fn helper_undoes_its_work_when_the_program_never_runs() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn helper_work_goes_when_the_program_cannot_run() {
-    if !common::root("helper_work_goes_when_the_program_cannot_run") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("noprogram");
@@ -851,7 +851,7 @@ fn helper_work_goes_when_the_program_cannot_run() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn time_offsets() {
-    if !common::root("time_offsets") {
+    if !common::root() {
         return;
     }
     let r = tool(
@@ -912,7 +912,7 @@ fn root_tags(mountinfo: &str) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mount_propagation() {
-    if !common::root("mount_propagation") {
+    if !common::root() {
         return;
     }
     // Start from a shared root (util-linux unshare), so each setting is visible. The shell stays
@@ -974,7 +974,7 @@ fn exit_statuses() {
     assert_eq!(shell(r#""$0" true; echo $?"#), "0\n");
     // A signal: the shell sees 128+n, with and without --fork (re-raised on ourselves).
     assert_eq!(shell(r#""$0" sh -c 'kill -TERM $$'; echo $?"#), "143\n");
-    if !common::root("exit_statuses") {
+    if !common::root() {
         return;
     }
     assert_eq!(shell(r#""$0" -f sh -c 'exit 7'; echo $?"#), "7\n");
@@ -1021,7 +1021,7 @@ fn exec_failures_are_126_and_127() {
         r.stderr,
         "nsunshare: failed to execute nstools-no-such-program: No such file or directory\n"
     );
-    if !common::root("exec_failures_are_126_and_127") {
+    if !common::root() {
         return;
     }
     let r = run(cmd(T).arg("-f").arg(&file));
@@ -1172,7 +1172,7 @@ fn forward_signals() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn setuid_and_setgid() {
-    if !common::root("setuid_and_setgid") {
+    if !common::root() {
         return;
     }
     let r = tool(
@@ -1215,7 +1215,7 @@ fn setuid_and_setgid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_and_working_directory() {
-    if !common::root("root_and_working_directory") {
+    if !common::root() {
         return;
     }
     let r = tool(T, ["-w", "/usr/share", "pwd"]);
@@ -1299,7 +1299,7 @@ fn caps(args: &[&str]) -> BTreeMap<String, String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn keep_caps_makes_capabilities_ambient() {
-    if !common::root("keep_caps_makes_capabilities_ambient") {
+    if !common::root() {
         return;
     }
     let last: u32 = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
@@ -1398,7 +1398,7 @@ fn getopt_style_parsing() {
         &["--fork=yes", "true"],
         "option '--fork' doesn't allow an argument",
     );
-    if !common::root("getopt_style_parsing") {
+    if !common::root() {
         return;
     }
     // Bundled short flags.
@@ -1513,7 +1513,7 @@ fn bad_input_gets_one_clear_line() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn empty_arguments_get_clear_messages() {
-    if !common::root("empty_arguments_get_clear_messages") {
+    if !common::root() {
         return;
     }
     for (args, what) in [
@@ -1545,7 +1545,7 @@ fn empty_arguments_get_clear_messages() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mount_proc_never_leaks_out_through_shared_propagation() {
-    if !common::root("mount_proc_never_leaks_out_through_shared_propagation") {
+    if !common::root() {
         return;
     }
     // Outside (a shared root made by util-linux unshare), /proc is mounted once before and after.
@@ -1568,7 +1568,7 @@ fn mount_proc_never_leaks_out_through_shared_propagation() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn inherited_ignored_sigchld_does_not_break_waiting() {
-    if !common::root("inherited_ignored_sigchld_does_not_break_waiting") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("sigchld");
@@ -1623,7 +1623,7 @@ fn inherited_ignored_sigchld_does_not_break_waiting() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     use nix::sys::signal::Signal;
@@ -1680,7 +1680,7 @@ fn fork_without_forwarding_is_a_patient_parent() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mount_binfmt_and_load_interp() {
-    if !common::root("mount_binfmt_and_load_interp") {
+    if !common::root() {
         return;
     }
     let r = tool(
@@ -1706,7 +1706,7 @@ fn mount_binfmt_and_load_interp() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unprivileged_user_gets_a_full_sandbox() {
-    if !common::root("unprivileged_user_gets_a_full_sandbox") {
+    if !common::root() {
         return;
     }
     let etc = FakeEtc::new();
@@ -1742,7 +1742,7 @@ fn unprivileged_user_gets_a_full_sandbox() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn setup_commands_run_outside_before_the_program() {
-    if !common::root("setup_commands_run_outside_before_the_program") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("setup");
@@ -1809,7 +1809,7 @@ fn setup_commands_run_outside_before_the_program() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_file_names_the_process_and_goes_with_it() {
-    if !common::root("pid_file_names_the_process_and_goes_with_it") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("pidfile");
@@ -1881,7 +1881,7 @@ fn pid_file_names_the_process_and_goes_with_it() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn init_runs_the_program_as_pid_2() {
-    if !common::root("init_runs_the_program_as_pid_2") {
+    if !common::root() {
         return;
     }
     let r = nssh(
@@ -1995,7 +1995,7 @@ fn multicall_binary_runs_nsunshare() {
             format!("nsunshare: unrecognized option '--bogus'\n{TRY}\n")
         );
     }
-    if !common::root("multicall_binary_runs_nsunshare") {
+    if !common::root() {
         return;
     }
     let r = run(cmd("nstools").args(["nsunshare", "-r", "cat", "/proc/self/uid_map"]));
@@ -2007,7 +2007,7 @@ fn multicall_binary_runs_nsunshare() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_pid_namespace_is_joinable_while_its_init_lives() {
-    if !common::root("persisted_pid_namespace_is_joinable_while_its_init_lives") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("persist-pid");
@@ -2038,7 +2038,7 @@ fn persisted_pid_namespace_is_joinable_while_its_init_lives() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn init_keeps_only_cap_kill_and_cannot_be_inspected_by_the_container() {
-    if !common::root("init_keeps_only_cap_kill_and_cannot_be_inspected_by_the_container") {
+    if !common::root() {
         return;
     }
     // The container's root (uid 0 inside, 100000 outside) against an init that kept host root's
@@ -2122,12 +2122,7 @@ fn is_move(line: &str) -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn into_cgroup_starts_the_child_inside_before_its_cgroup_namespace() {
-    if common::cgroups(
-        "into_cgroup_starts_the_child_inside_before_its_cgroup_namespace",
-        common::CgroupNeed::Hybrid(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(common::CgroupNeed::Hybrid(&["pids"])).is_none() {
         return;
     }
     let cg = Cgroup::new("into", &["--pids=50"]);
@@ -2221,12 +2216,7 @@ fn into_cgroup_starts_the_child_inside_before_its_cgroup_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn into_cgroup_before_the_helper_and_bad_paths() {
-    if common::cgroups(
-        "into_cgroup_before_the_helper_and_bad_paths",
-        common::CgroupNeed::Hybrid(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(common::CgroupNeed::Hybrid(&["pids"])).is_none() {
         return;
     }
     let cg = Cgroup::new("helper", &["--pids=50"]);
@@ -2325,7 +2315,7 @@ fn into_cgroup_before_the_helper_and_bad_paths() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn kill_child_outlives_a_change_of_ids() {
-    if !common::root("kill_child_outlives_a_change_of_ids") {
+    if !common::root() {
         return;
     }
     let children = |pid: u32| -> Vec<i32> {
@@ -2373,7 +2363,7 @@ fn kill_child_outlives_a_change_of_ids() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn init_takes_the_programs_ids() {
-    if !common::root("init_takes_the_programs_ids") {
+    if !common::root() {
         return;
     }
     let d = TempDir::new("init-ids");

@@ -968,7 +968,7 @@ fn in_namespaces(flags: &str, script: &str, args: &[String]) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn subuid_files_read_as_shadow_reads_them() {
-    if !common::root("subuid_files_read_as_shadow_reads_them") {
+    if !common::root() {
         return;
     }
     let etc = common::FakeEtc::new();
@@ -1016,7 +1016,7 @@ fn subuid_files_read_as_shadow_reads_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sizes_read_as_util_linux_reads_them() {
-    if !common::root("sizes_read_as_util_linux_reads_them") {
+    if !common::root() {
         return;
     }
     let size = prop_oneof![
@@ -1089,7 +1089,7 @@ fn sizes_read_as_util_linux_reads_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn addresses_read_as_iproute2_reads_them() {
-    if !common::root("addresses_read_as_iproute2_reads_them") {
+    if !common::root() {
         return;
     }
     let cidr = prop_oneof![
@@ -1160,7 +1160,7 @@ fn laxer(a: &str) -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn interface_names_as_the_kernel_takes_them() {
-    if !common::root("interface_names_as_the_kernel_takes_them") {
+    if !common::root() {
         return;
     }
     let name = prop_oneof![
@@ -1192,7 +1192,7 @@ fn interface_names_as_the_kernel_takes_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn numbers_read_as_util_linux_reads_them() {
-    if !common::root("numbers_read_as_util_linux_reads_them") {
+    if !common::root() {
         return;
     }
     let number = prop_oneof![

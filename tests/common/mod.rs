@@ -21,15 +21,32 @@ pub fn cmd(name: &str) -> Command {
     Command::new(bin(name))
 }
 
+/// The running test's name, as the harness names its thread; where the harness runs tests on
+/// its main thread, the caller's file and line.
+#[track_caller]
+pub fn test_name() -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_string(),
+        _ => std::panic::Location::caller().to_string(),
+    }
+}
+
 /// True when the test may go on as root. Under CI a missing privilege is a failure, never a skip.
-pub fn root(test: &str) -> bool {
+#[track_caller]
+pub fn root() -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
     if std::env::var_os("CI").is_some() {
-        panic!("{test}: needs root, and CI is set: privileged tests must run");
+        panic!(
+            "{}: needs root, and CI is set: privileged tests must run",
+            test_name()
+        );
     }
-    eprintln!("SKIPPED {test}: needs root (set CI to make this a failure)");
+    eprintln!(
+        "SKIPPED {}: needs root (set CI to make this a failure)",
+        test_name()
+    );
     false
 }
 
@@ -501,13 +518,15 @@ impl CgroupLayout {
     }
 }
 
-/// The machine's cgroup layout when it has what `test` needs (and the test runs as root).
+/// The machine's cgroup layout when it has what the test needs (and the test runs as root).
 /// Otherwise the test must not run: under CI that is a failure, never a skip; elsewhere it skips
 /// with the reason printed.
-pub fn cgroups(test: &str, need: CgroupNeed) -> Option<CgroupLayout> {
-    if !root(test) {
+#[track_caller]
+pub fn cgroups(need: CgroupNeed) -> Option<CgroupLayout> {
+    if !root() {
         return None;
     }
+    let test = test_name();
     let layout = CgroupLayout::read();
     let Some(why) = layout.lacks(need) else {
         return Some(layout);
