@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A temporary directory, unique to this process and call, removed on drop.
+/// A temporary directory, unique to this process and call, removed on drop (after detaching
+/// anything mounted below it). The integration tests share it (`tests/common`).
 pub struct TempDir(PathBuf);
 
 impl TempDir {
@@ -18,10 +19,26 @@ impl TempDir {
     pub fn path(&self) -> &Path {
         &self.0
     }
+
+    #[allow(dead_code)] // by the integration tests
+    pub fn join(&self, p: &str) -> PathBuf {
+        self.0.join(p)
+    }
 }
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        let prefix = self.0.to_string_lossy().into_owned();
+        let mut mounts: Vec<String> = std::fs::read_to_string("/proc/self/mounts")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+            .filter(|m| m.starts_with(&prefix))
+            .collect();
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        for m in mounts {
+            let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

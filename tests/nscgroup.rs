@@ -1238,9 +1238,8 @@ fn v2_enabling_stays_within_what_the_caller_may_write() {
         chown(&e.unwrap().path());
     }
     let as_nobody = |args: &[&str]| {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(common::bin("nscgroup"))
+        let mut c = common::as_user(65534);
+        c.arg(common::bin("nscgroup"))
             .arg(format!("--root={}", t.path().display()))
             .args(args);
         common::run(&mut c)

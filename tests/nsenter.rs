@@ -917,16 +917,6 @@ fn public_nsenter() -> (TempDir, std::path::PathBuf) {
     (dir, dst)
 }
 
-fn as_user(uid: u32) -> Command {
-    let mut c = Command::new("setpriv");
-    c.args([
-        format!("--reuid={uid}"),
-        format!("--regid={uid}"),
-        "--clear-groups".into(),
-    ]);
-    c
-}
-
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unprivileged_user_joins_its_own_container() {
@@ -934,7 +924,7 @@ fn unprivileged_user_joins_its_own_container() {
         return;
     }
     let (_dir, ours) = public_nsenter();
-    let mut c = as_user(4321);
+    let mut c = common::as_user(4321);
     c.args([
         "unshare",
         "-U",
@@ -959,13 +949,13 @@ fn unprivileged_user_joins_its_own_container() {
             .display()
     );
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(["-t", &pid, "-U", "-n", "-u", "true"]),
     );
@@ -981,20 +971,24 @@ fn unprivileged_user_joins_its_own_container() {
         format!("--user={}", f("user")),
     ];
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(&files)
             .args([keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg("nsenter")
             .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     // Another user may not.
-    let r = common::run(as_user(4322).arg(&ours).args(["-t", &pid, "-n", "true"]));
+    let r = common::run(
+        common::as_user(4322)
+            .arg(&ours)
+            .args(["-t", &pid, "-n", "true"]),
+    );
     assert_eq!(
         r.fails(1),
         format!("nsenter: reassociate to namespaces of PID {pid} failed: Operation not permitted")

@@ -3,24 +3,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::TempDir;
-
-/// The host's mounts a bug here could touch: `/`, `/proc` and anything below `dir`.
-fn host_mounts(dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().into_owned();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            let m = l.split(' ').nth(4).unwrap_or("");
-            m == "/" || m == "/proc" || m.starts_with(&prefix)
-        })
-        .map(str::to_string)
-        .collect()
-}
 
 /// `nsunshare FLAGS -- nsmount-proc ARGS...`
 fn in_ns(flags: &str, args: &[&str]) -> common::Ran {
@@ -44,7 +29,7 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
         return;
     }
     let dir = TempDir::new("mproc");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     for flags in ["-mpf", "-Urmpf"] {
         let r = in_ns(flags, &["--", "sh", "-c", SHOW]);
         assert_eq!(r.stderr, "", "{flags}");
@@ -58,7 +43,7 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
             assert!(out[3].contains(opt), "{flags}: {} lacks {opt}", out[3]);
         }
         assert_eq!(
-            host_mounts(dir.path()),
+            common::host_mounts(dir.path()),
             before,
             "{flags}: the host's mounts changed"
         );
@@ -72,7 +57,7 @@ fn hidepid_subset_and_dir() {
         return;
     }
     let dir = TempDir::new("mproc-opts");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let d = dir.path().to_str().unwrap();
     let script = r#"findmnt -n -o OPTIONS --mountpoint "$0"; test -e "$0/sys" || echo no-sys;
         test -e "$0/1" && echo has-1; readlink /proc/self/ns/mnt"#;
@@ -102,7 +87,7 @@ fn hidepid_subset_and_dir() {
             .to_str()
             .unwrap()
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
 }
 
 #[test]
@@ -135,7 +120,7 @@ fn refuses_the_original_mount_namespace() {
     }
     let dir = TempDir::new("mproc-orig");
     let d = dir.path().to_str().unwrap();
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let trace = dir.join("trace");
     let mut c = Command::new("strace");
     c.args(["-f", "-qq", "-e", "trace=mount,mount_setattr,umount2", "-o"])
@@ -156,7 +141,7 @@ fn refuses_the_original_mount_namespace() {
              (run under nsunshare -m, or use --force)"
         )
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     // --force overrides; --no-private keeps the host's propagation, and the mount is on a
     // directory of ours (detached by the guard).
     let r = common::tool(
@@ -165,7 +150,7 @@ fn refuses_the_original_mount_namespace() {
     );
     assert_eq!(r.stderr, "");
     r.ok();
-    assert!(host_mounts(dir.path())
+    assert!(common::host_mounts(dir.path())
         .iter()
         .any(|l| l.contains(&format!(" {d} "))));
 }
@@ -177,7 +162,7 @@ fn a_new_pid_namespace_alone_is_refused() {
         return;
     }
     let dir = TempDir::new("mproc-pid");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let mut c = Command::new("unshare");
     c.args(["-pf", "--"])
         .arg(common::bin("nsmount-proc"))
@@ -188,7 +173,7 @@ fn a_new_pid_namespace_alone_is_refused() {
         "nsmount-proc: refusing to mount over /proc in the original mount namespace \
          (run under nsunshare -m, or use --force)"
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
 }
 
 #[test]

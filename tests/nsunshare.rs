@@ -44,11 +44,6 @@ fn words(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The kernel's map lines, normalised: `["0 0 1", ...]`.
-fn map_lines(text: &str) -> Vec<String> {
-    words(text).into_iter().map(|w| w.join(" ")).collect()
-}
-
 const NS_FILES: &[&str] = &[
     "cgroup",
     "ipc",
@@ -285,8 +280,8 @@ fn split_maps(out: &str) -> (Vec<String>, Vec<String>, String) {
     let parts: Vec<&str> = out.split("--\n").collect();
     assert_eq!(parts.len(), 3, "{out}");
     (
-        map_lines(parts[0]),
-        map_lines(parts[1]),
+        common::map_lines(parts[0]),
+        common::map_lines(parts[1]),
         parts[2].trim().to_string(),
     )
 }
@@ -624,15 +619,11 @@ fn persisted_user_namespace_and_owner() {
         "cat /proc/self/uid_map; stat -L -c %i /proc/self/ns/user",
     );
     let out = r.ok();
-    let lines = map_lines(out);
+    let lines = common::map_lines(out);
     assert_eq!(lines[0], "0 0 1");
     assert_eq!(lines[1], file_inode(&files.0[0]).to_string());
     let enter_as = |uid: u32| {
-        run(Command::new("setpriv").args([
-            format!("--reuid={uid}"),
-            format!("--regid={uid}"),
-            "--clear-groups".into(),
-            "--".into(),
+        run(common::as_user(uid).args([
             "nsenter".into(),
             format!("--user={}", files.0[0].display()),
             "true".into(),
@@ -1999,7 +1990,7 @@ fn multicall_binary_runs_nsunshare() {
         return;
     }
     let r = run(cmd("nstools").args(["nsunshare", "-r", "cat", "/proc/self/uid_map"]));
-    assert_eq!(map_lines(r.ok()), ["0 0 1"]);
+    assert_eq!(common::map_lines(r.ok()), ["0 0 1"]);
     let r = run(Command::new(&link).args(["-fp", "--mount-proc", "sh", "-c", "echo $$"]));
     assert_eq!(r.ok(), "1\n");
 }

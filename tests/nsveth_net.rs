@@ -858,29 +858,6 @@ fn container_sh(h: &Host, names: &std::path::Path, args: &[&str]) -> Proc {
     Proc::spawn(&mut c)
 }
 
-/// A busybox rootfs (examples/make-rootfs.sh) with a `/results` directory of fifos the
-/// containers wait on, one per name.
-fn rootfs(dir: &TempDir, fifos: &[&str]) -> std::path::PathBuf {
-    let root = dir.join("rootfs");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/make-rootfs.sh");
-    let r = run(Command::new("dash").arg(script).arg(&root));
-    assert_eq!(r.code, Some(0), "make-rootfs.sh: {}", r.stderr);
-    let results = root.join("results");
-    std::fs::create_dir_all(&results).unwrap();
-    for f in fifos {
-        let p = results.join(f);
-        nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
-    }
-    // The containers' root is uid 100000 here.
-    common::sh(&format!(
-        "chmod 755 {} && chmod 777 {} && chmod 666 {}/*",
-        dir.path().display(),
-        results.display(),
-        results.display()
-    ));
-    root
-}
-
 /// The init of container `name` (as container.sh records it), once it runs.
 fn container_pid(names: &std::path::Path, name: &str, sh: &mut Proc) -> String {
     let file = names.join(name).join("pid");
@@ -926,7 +903,7 @@ fn container_sh_runs_several_containers_in_every_network_mode() {
     let dir = TempDir::new("containers");
     let names = dir.join("names");
     let fifos = ["web", "b", "joined", "none", "host", "pair"];
-    let root = rootfs(&dir, &fifos);
+    let root = common::example_rootfs(&dir, &fifos);
     let rootfs = root.display().to_string();
     let wait = |name: &str| format!("read x </results/{name}");
     let web_cmd = format!("while :; do echo web | nc -l -p 80; done & {}", wait("web"));
