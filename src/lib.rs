@@ -52,9 +52,9 @@ static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 #[doc(hidden)]
 pub use sys::args_from_c;
 
-/// What the integration tests (`tests/`) reach inside the library: parsers checked against
-/// references and a few helpers. Not an interface: the modules are the crate's own, so that the
-/// compiler reports what nothing uses.
+/// What the integration tests (`tests/`) and the doc example of `cli` reach inside the library:
+/// parsers checked against references and a few helpers. Not an interface: the modules are the
+/// crate's own, so that the compiler reports what nothing uses.
 #[doc(hidden)]
 pub mod testing {
     pub mod addr {
@@ -68,10 +68,13 @@ pub mod testing {
         };
     }
     pub mod cli {
-        pub use crate::cli::{gen, number, signal, signal_number, size, Tool};
+        pub use crate::cli::{
+            gen, number, signal, signal_number, size, unexpected, Arg, Args, Flag, Group, Hint,
+            Tool,
+        };
     }
     pub mod error {
-        pub use crate::error::quoted;
+        pub use crate::error::{quoted, Result};
     }
     pub mod idmap {
         pub use crate::idmap::{

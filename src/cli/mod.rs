@@ -9,8 +9,9 @@
 //!
 //! ```
 //! use std::ffi::OsString;
-//! use nstools::cli::{Arg, Args, Flag, Group, Hint, Tool};
-//! use nstools::error::Result;
+//! // Inside the crate these are `crate::cli::…` and `crate::error::Result`.
+//! use nstools::testing::cli::{Arg, Args, Flag, Group, Hint, Tool};
+//! use nstools::testing::error::Result;
 //!
 //! pub static TOOL: Tool = Tool {
 //!     name: "nsdemo",
@@ -45,7 +46,7 @@
 //!             Arg::Flag("tree", v) => o.tree = Some(v.optional()),
 //!             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
 //!             Arg::Operand(v) if o.pid.is_none() => o.pid = Some(v),
-//!             Arg::Operand(v) => return Err(nstools::cli::unexpected(&v)),
+//!             Arg::Operand(v) => return Err(nstools::testing::cli::unexpected(&v)),
 //!         }
 //!     }
 //!     Ok(o)
