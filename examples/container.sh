@@ -2,7 +2,8 @@
 # container.sh [OPTIONS] ROOTFS [COMMAND [ARG...]]: a container built step by step with nstools
 # (as root).
 #
-#   nscgroup    first, a cgroup with at most 20 processes and 64M of memory
+#   nscgroup    first, a cgroup with its limits (by default at most 20 processes and 64M of
+#               memory; see --pids, --memory, --cpus)
 #   nsunshare   new user, pid, mount, uts, ipc, net and cgroup namespaces; holds the program
 #   --into-cgroup  the container starts in that cgroup (never outside it), and only then gets
 #               its cgroup namespace: inside, /proc/self/cgroup shows / on every line
@@ -27,6 +28,10 @@
 #   --subnet=CIDR       where addresses come from (bridge 10.200.0.0/16, pair 10.201.0.0/16)
 #   --bridge=NAME       the bridge (default nstools0)
 #   --publish=[HOSTADDR:]HOSTPORT:PORT[/tcp|/udp]   forward a port of the host (repeatable)
+# and its limits (nscgroup's options of the same names):
+#   --pids=N            at most N processes (default 20)
+#   --memory=SIZE       memory limit, e.g. 256M (default 64M)
+#   --cpus=N            CPU bandwidth in CPUs, e.g. 0.5 (default none)
 #
 # On exit nothing is left: the veth pair goes with the network namespace, `nsveth del` gives the
 # address back, and with the last container the bridge, the NAT rules and the forwarding it
@@ -39,7 +44,7 @@ die() {
 	echo "$me: $*" >&2
 	exit 1
 }
-usage="usage: $me [--name=NAME] [--net=bridge|pair|none|host|container:NAME] [--subnet=CIDR] [--bridge=NAME] [--publish=SPEC]... ROOTFS [COMMAND [ARG...]]"
+usage="usage: $me [--name=NAME] [--net=bridge|pair|none|host|container:NAME] [--subnet=CIDR] [--bridge=NAME] [--publish=SPEC]... [--pids=N] [--memory=SIZE] [--cpus=N] ROOTFS [COMMAND [ARG...]]"
 # Values go into the --setup commands, which a shell runs: nothing but these characters.
 word() {
 	case $2 in
@@ -53,6 +58,9 @@ net=bridge
 subnet=
 bridge=nstools0
 publish=
+pids=20
+memory=64M
+cpus=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--name=*) name=${1#*=} ;;
@@ -60,6 +68,9 @@ while [ $# -gt 0 ]; do
 	--subnet=*) subnet=${1#*=} && word subnet "$subnet" ;;
 	--bridge=*) bridge=${1#*=} && word bridge "$bridge" ;;
 	--publish=*) word publish "${1#*=}" && publish="$publish --publish=${1#*=}" ;;
+	--pids=*) pids=${1#*=} && word pids "$pids" ;;
+	--memory=*) memory=${1#*=} && word memory "$memory" ;;
+	--cpus=*) cpus=${1#*=} && word cpus "$cpus" ;;
 	--) shift && break ;;
 	-*) die "unknown option '$1'
 $usage" ;;
@@ -145,7 +156,7 @@ esac
 # Inside, with only lo (--net=none), lo is brought up by the container's own `ip`.
 [ -z "$inside_lo" ] || set -- /bin/sh -c 'ip link set lo up 2>/dev/null; exec "$@"' sh "$@"
 
-nscgroup create "$cgroup" --pids=20 --memory=64M
+nscgroup create "$cgroup" --pids="$pids" --memory="$memory" ${cpus:+--cpus="$cpus"}
 status=0
 ${join:+nsenter --net="$join" --} \
 	nsunshare --user --pid --mount --uts --ipc $unshare_net --cgroup --fork --init --kill-child \

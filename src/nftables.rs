@@ -15,7 +15,9 @@
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 
-use crate::error::{Context, Result};
+use nix::errno::Errno;
+
+use crate::error::{Context, Error, Result};
 use crate::netlink::{
     attrs, Msg, NlResult, Socket, NETLINK_NETFILTER, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP,
 };
@@ -461,9 +463,17 @@ impl Table {
     }
 }
 
-/// A socket for nf_tables in the calling thread's network namespace.
+/// A socket for nf_tables in the calling thread's network namespace. A kernel without
+/// nfnetlink (built without it, or its module not loaded and no modprobe to load it) answers
+/// EPROTONOSUPPORT, said here in words; the errno stays for callers that can do without.
 pub fn socket() -> Result<Socket> {
-    Socket::open_protocol(NETLINK_NETFILTER)
+    Socket::open_protocol(NETLINK_NETFILTER).map_err(|e| match e.errno() {
+        Some(Errno::EPROTONOSUPPORT) => Error::sys(
+            "cannot talk to nf_tables: this kernel has no nfnetlink (load the nf_tables module)",
+            Errno::EPROTONOSUPPORT,
+        ),
+        _ => e,
+    })
 }
 
 /// A rule read back: its chain (by name, as any chain may hold it), handle, comment and

@@ -673,9 +673,12 @@ pub fn leases(links: &[Listed]) -> Result<Vec<ListedLease>> {
 }
 
 /// The rules of our NAT tables, read back from the kernel (none when nf_tables says we may not
-/// look, as another user).
+/// look, as another user, or when the kernel has no nf_tables: then there are none).
 pub fn nat_rules() -> Result<Vec<ListedRule>> {
-    let mut sock = nftables::socket()?;
+    let mut sock = match nftables::socket() {
+        Err(e) if e.errno() == Some(Errno::EPROTONOSUPPORT) => return Ok(Vec::new()),
+        r => r?,
+    };
     let mut out = Vec::new();
     for family in [Family::Ip, Family::Ip6] {
         let table = Table {

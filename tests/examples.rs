@@ -329,6 +329,80 @@ fn container_sh_builds_an_isolated_limited_container() {
     assert!(!read(Path::new("/proc/self/mountinfo")).contains(&root.display().to_string()));
 }
 
+/// The file of controller `ctrl` named `v1` or `v2` for the cgroup `pid` is in, in whichever
+/// hierarchy holds that controller here.
+fn limit_file(pid: u32, ctrl: &str, v1: &str, v2: &str) -> PathBuf {
+    let text = read(Path::new(&format!("/proc/{pid}/cgroup")));
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrls, path) = (f.next(), f.next().unwrap_or(""), f.next().unwrap_or(""));
+        if ctrls.split(',').any(|c| c == ctrl) {
+            // v1: mounted at /sys/fs/cgroup/<its controllers> (or a link named after one).
+            let file = Path::new("/sys/fs/cgroup")
+                .join(ctrl)
+                .join(&path[1..])
+                .join(v1);
+            if file.exists() {
+                return file;
+            }
+        }
+    }
+    let path = text.lines().find_map(|l| l.strip_prefix("0::")).unwrap();
+    Path::new("/sys/fs/cgroup").join(&path[1..]).join(v2)
+}
+
+#[test]
+#[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
+fn container_sh_limits_are_its_options() {
+    if !common::root("container_sh_limits_are_its_options") {
+        return;
+    }
+    let dir = TempDir::new("container-limits");
+    let root = rootfs(&dir);
+    let pid_file = dir.join("init.pid");
+    let mut c = Command::new("dash");
+    c.arg(examples().join("container.sh"))
+        .args(["--net=none", "--pids=7", "--memory=48M", "--cpus=0.5"])
+        .arg(&root)
+        .args(["/bin/sh", "-c", "read x </results/go"]);
+    c.env("PATH", path_with_tools())
+        .env("NSTOOLS_PID_FILE", &pid_file)
+        .env("NSTOOLS_CONTAINERS", dir.join("names"));
+    let mut script = Proc::spawn(&mut c);
+    assert!(common::wait_for(Duration::from_secs(20), || {
+        !read(&pid_file).is_empty() || script.0.try_wait().unwrap().is_some()
+    }));
+    let init: u32 = read(&pid_file).trim().parse().expect("pid file");
+    let pids = read(&limit_file(init, "pids", "pids.max", "pids.max"));
+    let memory = read(&limit_file(
+        init,
+        "memory",
+        "memory.limit_in_bytes",
+        "memory.max",
+    ));
+    let quota = read(&limit_file(init, "cpu", "cpu.cfs_quota_us", "cpu.max"));
+    poke(&root.join("results/go"));
+    let status = script.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(pids.trim(), "7");
+    assert_eq!(memory.trim(), (48 << 20).to_string());
+    assert!(quota.starts_with("50000"), "cpu quota: {quota}");
+
+    // A bad value is refused before anything is made.
+    let r = common::run(
+        Command::new("dash")
+            .arg(examples().join("container.sh"))
+            .args(["--net=none", "--pids=many"])
+            .arg(&root)
+            .env("PATH", path_with_tools())
+            .env("NSTOOLS_CONTAINERS", dir.join("names")),
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("many"), "{}", r.stderr);
+    let names = std::fs::read_dir(dir.join("names")).map_or(0, |d| d.count());
+    assert_eq!(names, 0, "a refused container left its name");
+}
+
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_sh_builds_a_container_as_a_user() {

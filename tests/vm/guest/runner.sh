@@ -123,9 +123,9 @@ now() {
 	_now=${_now:-0}
 }
 
-if ! setup >/tmp/setup.log 2>&1; then
+if ! setup >/setup.log 2>&1; then
 	echo "@@RESULT setup FAIL 0"
-	sed 's/^/@@LOG /' /tmp/setup.log
+	sed 's/^/@@LOG /' /setup.log
 	poweroff -f
 fi
 now
