@@ -354,7 +354,7 @@ fn limit_file(pid: u32, ctrl: &str, v1: &str, v2: &str) -> PathBuf {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn container_sh_limits_are_its_options() {
-    if !common::root("container_sh_limits_are_its_options") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("container-limits");
