@@ -9,9 +9,10 @@
 
 use nix::errno::Errno;
 
+use crate::addr::Cidr;
 use crate::error::{Context, Error, Result};
 use crate::linkmark;
-use crate::netlink::{Cidr, Link, Msg, Socket};
+use crate::netlink::{Link, Msg, Socket};
 
 /// The bridge the host end goes into.
 pub struct Bridge {

@@ -1,5 +1,5 @@
 //! One error type for every tool: a message that names the operation and the object, and the exit
-//! status it maps to. Errors are printed once, in [`crate::cli::run`], as `tool: message`.
+//! status it maps to. Errors are printed once, by [`crate::cli::exit`], as `tool: message`.
 
 use std::fmt::{self, Display};
 use std::io;

@@ -1,16 +1,17 @@
-//! uid/gid maps of user namespaces: ranges, their validation, the `/etc/subuid` format, and
-//! writing `uid_map`, `setgroups`, `gid_map` of a process through an `O_PATH` fd of its
-//! `/proc/PID` directory (so a reused pid is never written to).
+//! uid/gid maps of user namespaces: ranges, their validation, and writing `uid_map`,
+//! `setgroups`, `gid_map` of a process through an `O_PATH` fd of its `/proc/PID` directory (so a
+//! reused pid is never written to). Who may map which ids (`/etc/subuid`, shadow's rules) is in
+//! [`crate::subid`].
 
 use std::fmt;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::AsFd;
 
-use nix::fcntl::{open, openat, OFlag};
+use nix::fcntl::{openat, OFlag};
 use nix::sys::stat::Mode;
 use nix::unistd::Pid;
 
 use crate::error::{quoted, Context, Error, Result};
+use crate::procdir::ProcDir;
 
 /// The kernel's limit on lines in one map (since Linux 4.15).
 pub const MAX_LINES: usize = 340;
@@ -216,80 +217,6 @@ pub fn with_single(ranges: &[Pending], outer: u32, inner: Option<u32>) -> Vec<Ra
     out
 }
 
-/// One line of `/etc/subuid` or `/etc/subgid` that belongs to a user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SubId {
-    pub start: u32,
-    pub count: u32,
-}
-
-/// The lines of a subordinate id file (`name_or_uid:start:count`) that belong to the user
-/// `name` / `uid`, in file order. Malformed lines are skipped, as shadow does.
-pub fn subids(path: &Path, name: &str, uid: u32) -> Result<Vec<SubId>> {
-    let text =
-        std::fs::read_to_string(path).context(|| format!("could not open '{}'", path.display()))?;
-    Ok(parse_subids(&text, name, uid))
-}
-
-/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers and
-/// takes the line's last id as `start + count - 1`, so a line that runs past 4294967294 (the
-/// last id a map may hold) still grants its ids up to that one, a line starting above it grants
-/// none, and so does one whose last id wraps past 2^64.
-fn usable(start: u64, count: u64) -> Option<SubId> {
-    start.checked_add(count.checked_sub(1)?)?;
-    let start = u32::try_from(start).ok().filter(|s| *s < u32::MAX)?;
-    let count = count.min(u64::from(u32::MAX - start)) as u32;
-    (count > 0).then_some(SubId { start, count })
-}
-
-/// The lines of a subordinate id file that belong to `name`/`uid`, read as shadow 4.13 reads
-/// them (`subordinate_parse`, `find_range`): the first three `:`-separated fields, none empty
-/// (more are ignored); the owner the user's name or, exactly, their uid in decimal; start and
-/// count as `strtoul` reads them in base 0 (blanks and a sign before, hexadecimal after `0x`,
-/// octal after `0`), nothing after them.
-pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
-    let uid = uid.to_string();
-    // Lines end at `\n` alone, as shadow's do (a `\r` stays, and spoils the count).
-    text.split('\n')
-        .filter_map(|line| {
-            let mut f = line.split(':');
-            let (owner, start, count) = (f.next()?, f.next()?, f.next()?);
-            if owner.is_empty() || start.is_empty() || count.is_empty() {
-                return None;
-            }
-            if owner != name && owner != uid {
-                return None;
-            }
-            usable(c_ulong(start)?, c_ulong(count)?)
-        })
-        .collect()
-}
-
-/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
-/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
-/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
-pub fn c_ulong(text: &str) -> Option<u64> {
-    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let hex = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
-    let (radix, digits) = match hex {
-        Some(h) => (16, h),
-        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
-        None => (10, t),
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let v = u64::from_str_radix(digits, radix).ok()?;
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// `--setgroups` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Setgroups {
@@ -318,21 +245,6 @@ impl Setgroups {
     }
 }
 
-/// An `O_PATH` descriptor of `/proc/PID` (or `/proc/self`): a handle on one process that later
-/// writes go through, so they can never reach another process that reused the pid.
-pub fn open_proc(pid: Option<Pid>) -> Result<OwnedFd> {
-    let path = match pid {
-        Some(p) => format!("/proc/{p}"),
-        None => "/proc/self".into(),
-    };
-    open(
-        path.as_str(),
-        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .context(|| format!("cannot open {path}"))
-}
-
 /// The maps to give a user namespace.
 #[derive(Clone, Debug, Default)]
 pub struct Maps {
@@ -341,27 +253,27 @@ pub struct Maps {
     pub gid: Option<Vec<Range>>,
 }
 
-/// Write the maps of the process behind `proc_dir` (from [`open_proc`]) in the order the kernel
-/// needs: `uid_map`, `setgroups`, `gid_map`, each in a single write. `label` names the process in
-/// errors (`/proc/4242`).
-pub fn write_maps(proc_dir: BorrowedFd<'_>, label: &str, maps: &Maps) -> Result<()> {
+/// Write the maps of the held process `proc` in the order the kernel needs: `uid_map`,
+/// `setgroups`, `gid_map`, each in a single write, through its `/proc/PID` directory (so never to
+/// a process that reused the pid).
+pub fn write_maps(proc: &ProcDir, maps: &Maps) -> Result<()> {
     if let Some(uid) = &maps.uid {
-        write_file(proc_dir, label, "uid_map", &render(uid))?;
+        write_file(proc, "uid_map", &render(uid))?;
     }
     if let Some(sg) = maps.setgroups {
-        write_file(proc_dir, label, "setgroups", sg.as_str())?;
+        write_file(proc, "setgroups", sg.as_str())?;
     }
     if let Some(gid) = &maps.gid {
-        write_file(proc_dir, label, "gid_map", &render(gid))?;
+        write_file(proc, "gid_map", &render(gid))?;
     }
     Ok(())
 }
 
-/// Write `text` to `label/file` in one `write(2)`.
-pub fn write_file(dir: BorrowedFd<'_>, label: &str, file: &str, text: &str) -> Result<()> {
-    let path = || format!("{label}/{file}");
+/// Write `text` to `file` of the held process `proc` in one `write(2)`.
+pub fn write_file(proc: &ProcDir, file: &str, text: &str) -> Result<()> {
+    let path = || proc.path(file);
     let fd = openat(
-        dir,
+        proc.dir(),
         file,
         OFlag::O_WRONLY | OFlag::O_CLOEXEC | OFlag::O_NOCTTY,
         Mode::empty(),
@@ -490,35 +402,6 @@ mod tests {
         validate(&got).unwrap();
         // The union covers 9 ids of the range plus the single one.
         assert_eq!(got.iter().map(|r| r.count).sum::<u32>(), 10);
-    }
-
-    #[test]
-    fn subid_lines() {
-        let text = "alice:100000:65536\n1000:200000:10\nbob:300000:5\nbad\nalice:x:1\nalice:4294967295:2\n";
-        assert_eq!(
-            parse_subids(text, "alice", 1000),
-            vec![
-                SubId {
-                    start: 100000,
-                    count: 65536
-                },
-                SubId {
-                    start: 200000,
-                    count: 10
-                }
-            ]
-        );
-        assert!(parse_subids(text, "carol", 7).is_empty());
-        // Lines running past the last mappable id grant what lies below it, as in shadow.
-        let past = "a:4294967290:100\na:4294967294:1\na:4294967295:1\na:0:99999999999\na:5000000000:1\na:1:18446744073709551616\na:+1:1\n";
-        let got: Vec<(u32, u32)> = parse_subids(past, "a", 1)
-            .iter()
-            .map(|l| (l.start, l.count))
-            .collect();
-        assert_eq!(
-            got,
-            [(4294967290, 5), (4294967294, 1), (0, 4294967295), (1, 1)]
-        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use nix::sched::{setns, CloneFlags};
 
 use crate::error::{Error, Result};
 use crate::ns::{self, Kind, KINDS};
-use crate::target::Target;
+use crate::procdir::ProcDir;
 
 /// A namespace to join through an fd we hold: `label` names it in messages.
 pub struct NsFd {
@@ -49,7 +49,7 @@ impl Plan {
     }
 
     /// Join the target's namespace of `kind` (replacing an fd given for it).
-    pub fn from_target(&mut self, kind: &'static Kind) {
+    pub fn take_from_target(&mut self, kind: &'static Kind) {
         self.fds.retain(|f| f.kind != kind);
         self.from_target |= kind.flag;
     }
@@ -74,8 +74,8 @@ impl Plan {
     }
 
     /// Enter the namespaces, in util-linux's order (see the module comment); `target` is the
-    /// process the namespaces marked [`Plan::from_target`] belong to.
-    pub fn enter(mut self, target: Option<&Target>) -> Result<()> {
+    /// process the namespaces marked [`Plan::take_from_target`] belong to.
+    pub fn enter(mut self, target: Option<&ProcDir>) -> Result<()> {
         // Built from raw bits: bitflags' `!` and `all()` would drop CLONE_NEWTIME, which nix
         // does not name.
         let user = CloneFlags::CLONE_NEWUSER.bits();
@@ -85,10 +85,14 @@ impl Plan {
 
     /// One pass over the namespaces of `mask` still to enter: with `report`, the first failure
     /// is returned; without it, failures are left for the next pass.
-    fn pass(&mut self, target: Option<&Target>, mask: CloneFlags, report: bool) -> Result<()> {
+    fn pass(&mut self, target: Option<&ProcDir>, mask: CloneFlags, report: bool) -> Result<()> {
         let from_target = self.from_target & mask;
         if let (false, Some(target)) = (from_target.is_empty(), target) {
-            match setns(target.pidfd(), from_target) {
+            // A process held without a pidfd is entered through its namespace files.
+            let joined = target
+                .pidfd()
+                .map_or(Err(Errno::EINVAL), |fd| setns(fd, from_target));
+            match joined {
                 Ok(()) => self.from_target.remove(from_target),
                 // Before Linux 5.8 setns() takes no pidfd; on later kernels EINVAL means one of
                 // the namespaces cannot be joined, which one fd per namespace tells precisely.
@@ -126,7 +130,7 @@ impl Plan {
     }
 
     /// Fall back from the pidfd to the target's `/proc/PID/ns/*` files.
-    fn open_target_files(&mut self, target: &Target) -> Result<()> {
+    fn open_target_files(&mut self, target: &ProcDir) -> Result<()> {
         let kinds: Vec<&'static Kind> = KINDS
             .iter()
             .filter(|k| self.from_target.contains(k.flag))
@@ -149,7 +153,7 @@ impl Plan {
 
 /// Whether `-a/--all` should take the target's namespace of `kind`: the kernel must know the
 /// kind, and a user namespace we are already in cannot be entered again (setns fails EINVAL).
-pub fn usable_for_all(target: &Target, kind: &Kind) -> Result<bool> {
+pub fn usable_for_all(target: &ProcDir, kind: &Kind) -> Result<bool> {
     let mine = match ns::id_of(None, kind) {
         Ok(id) => id,
         Err(e) if e.errno() == Some(Errno::ENOENT) => return Ok(false),
@@ -257,23 +261,33 @@ mod tests {
 
     #[test]
     fn last_choice_per_kind_wins() {
-        let net = ns::by_long("net").unwrap();
+        let net = ns::NET;
         let time = ns::by_long("time").unwrap();
         let mut plan = Plan::new();
-        plan.from_target(net);
-        plan.from_target(time);
+        plan.take_from_target(net);
+        plan.take_from_target(time);
         assert_eq!(plan.flags(), net.flag | time.flag);
         assert!(plan.fd(net).is_none());
         plan.with_fd(own(net));
         assert_eq!(plan.fd(net).unwrap().label, "/proc/self/ns/net");
         assert_eq!(plan.flags(), net.flag | time.flag);
-        plan.from_target(net);
+        plan.take_from_target(net);
         assert!(plan.fd(net).is_none());
         assert_eq!(plan.flags().bits().count_ones(), 2);
     }
 
     #[test]
     fn empty_plan_enters_nothing() {
+        let ids = || -> Vec<crate::ns::Id> {
+            let at = Some(nix::unistd::gettid());
+            KINDS
+                .iter()
+                .filter_map(|k| crate::ns::id_of(at, k).ok())
+                .collect()
+        };
+        let before = ids();
+        assert!(!before.is_empty());
         Plan::new().enter(None).unwrap();
+        assert_eq!(ids(), before);
     }
 }

@@ -27,8 +27,8 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
+use crate::addr::Cidr;
 use crate::error::{errno_of, Context, Error, Result};
-use crate::netlink::Cidr;
 
 /// Where the store is unless `$NSTOOLS_RUN_DIR` says otherwise.
 pub const RUN_DIR: &str = "/run/nstools";
@@ -454,11 +454,6 @@ impl Subnet {
             last: None,
             leases: Vec::new(),
         }
-    }
-
-    /// The lease of link `index`.
-    pub fn lease_of(&self, index: u32) -> Option<&Lease> {
-        self.leases.iter().find(|l| l.index == index)
     }
 
     /// Whether the subnet has outbound NAT (one of its leases asks for it).

@@ -12,12 +12,13 @@ use std::net::IpAddr;
 
 use nix::errno::Errno;
 
+use crate::addr::Cidr;
 use crate::bridge;
 use crate::error::{Context, Error, Result};
 use crate::lease::{self, Lease, Lock, Mode, Publish, Store, Subnet};
 use crate::linkmark;
 use crate::nat;
-use crate::netlink::{Cidr, Link, Socket};
+use crate::netlink::{Link, Socket};
 use crate::veth::Plan;
 
 /// Locks of the store, released in reverse order on drop.

@@ -144,7 +144,7 @@ pub fn bridge_temp_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::valid_ifname;
+    use crate::addr::valid_ifname;
 
     #[test]
     fn marks_round_trip() {

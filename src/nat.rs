@@ -24,9 +24,10 @@
 
 use std::net::IpAddr;
 
+use crate::addr::Cidr;
 use crate::error::{errno_of, Error, Result};
 use crate::lease::{self, Store, Subnet};
-use crate::netlink::{Cidr, Socket};
+use crate::netlink::Socket;
 use crate::nftables::{self, Chain, Expr, Family, Rule, Table};
 
 /// The name of our tables.

@@ -190,7 +190,7 @@ pub struct Rule {
 }
 
 /// The expressions that match a network: `ip saddr 10.0.0.0/8` (or `daddr`, or `!=`).
-pub fn match_net(family: Family, dst: bool, net: &crate::netlink::Cidr, eq: bool) -> Vec<Expr> {
+pub fn match_net(family: Family, dst: bool, net: &crate::addr::Cidr, eq: bool) -> Vec<Expr> {
     let len = family.addr_len();
     let offset = family.saddr_offset() + if dst { len } else { 0 };
     let mut v = vec![Expr::Payload {
@@ -738,7 +738,7 @@ pub fn render(family: Family, exprs: &[Expr]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink::Cidr;
+    use crate::addr::Cidr;
 
     fn cidr(s: &str) -> Cidr {
         Cidr::parse(s).unwrap()

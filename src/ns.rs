@@ -65,8 +65,16 @@ pub static KINDS: [Kind; 8] = [
     },
 ];
 
+/// The user namespace's entry (the first of [`KINDS`]).
+pub static USER: &Kind = &KINDS[0];
+/// Where the network namespace's entry is in [`KINDS`].
+pub const NET_INDEX: usize = 4;
+/// The network namespace's entry.
+pub static NET: &Kind = &KINDS[NET_INDEX];
+
 /// The entry for a short option letter.
-pub fn by_short(c: char) -> Option<&'static Kind> {
+#[cfg(test)]
+fn by_short(c: char) -> Option<&'static Kind> {
     KINDS.iter().find(|k| k.short == c)
 }
 
@@ -81,7 +89,8 @@ pub fn by_flag(flag: CloneFlags) -> Option<&'static Kind> {
 }
 
 /// The union of the flags of `kinds`.
-pub fn flags<'a>(kinds: impl IntoIterator<Item = &'a Kind>) -> CloneFlags {
+#[cfg(test)]
+fn flags<'a>(kinds: impl IntoIterator<Item = &'a Kind>) -> CloneFlags {
     kinds
         .into_iter()
         .fold(CloneFlags::empty(), |acc, k| acc | k.flag)
@@ -130,11 +139,6 @@ pub fn open_ns_file(path: &str, kind: &Kind) -> Result<OwnedFd> {
         }
         Err(e) => Err(Error::sys(format!("cannot inspect {path}"), e)),
     }
-}
-
-/// Whether `path` is an nsfs file (used to tell a persisted namespace from an ordinary file).
-pub fn is_ns_file(file: &File) -> bool {
-    crate::sys::ns_get_nstype(file.as_fd()).is_ok()
 }
 
 /// Whether the caller is in a namespace of type `name` (`mnt`, `uts`, …) other than the one it
@@ -231,6 +235,7 @@ mod tests {
         }
         assert_eq!(all.bits().count_ones(), 8);
         assert_eq!(KINDS[0].name, "user", "the user namespace must come first");
+        assert_eq!((USER.name, NET.name), ("user", "net"));
     }
 
     #[test]
@@ -250,11 +255,23 @@ mod tests {
 
     #[test]
     fn own_namespaces_have_ids() {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen = Vec::new();
         for k in &KINDS {
             let path = proc_ns_path(None, k.name);
-            if std::path::Path::new(&path).exists() {
-                id_of(None, k).unwrap();
-            }
+            let Ok(md) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let id = id_of(None, k).unwrap();
+            // The nsfs file's identity, the same through our pid, and one per namespace.
+            assert_eq!((id.dev, id.ino), (md.dev(), md.ino()), "{path}");
+            assert_eq!(id_of(Some(Pid::this()), k).unwrap(), id, "{path}");
+            assert!(
+                !seen.contains(&id),
+                "{path} shares an inode with another namespace"
+            );
+            seen.push(id);
         }
+        assert!(seen.len() >= 7, "{seen:?}");
     }
 }

@@ -7,8 +7,8 @@
 //! Linux 6.9+ pidfs: a reused pid has another one), or, as shadow's helpers accept, `fd:N` (an
 //! inherited descriptor of a `/proc/PID` directory).
 //!
-//! This is the one way a tool holds a process by pid (nsidmap's target, nsenter's `--target`,
-//! nsveth's pid target), with one `PID[:INODE]` parser ([`parse_pid`]) and one check of whether
+//! This is the one way a tool holds a process (nsidmap's target, nsenter's `--target`, nsveth's
+//! pid target, nscgroup's pids, nsunshare's maps and namespace files, nsls's inspection), with one `PID[:INODE]` parser ([`parse_pid`]) and one check of whether
 //! the process still runs, is a zombie or is gone ([`ProcDir::state`]); each tool words its own
 //! refusal.
 
@@ -96,6 +96,19 @@ impl ProcDir {
         };
         me.alive()?;
         Ok(me)
+    }
+
+    /// Hold the calling process by its `/proc/self` directory (no pidfd: our own pid may belong to
+    /// another pid namespace than the mounted `/proc`, whose `self` link always names us).
+    pub fn open_self() -> Result<ProcDir> {
+        let label = "/proc/self".to_string();
+        let dir = open_dir(&label).context(|| format!("cannot open {label}"))?;
+        Ok(ProcDir {
+            pid: Pid::this(),
+            dir,
+            pidfd: None,
+            label,
+        })
     }
 
     /// Hold the process behind an inherited descriptor `fd` of its `/proc/PID` directory (shadow's
@@ -268,7 +281,8 @@ fn stat_is_zombie(stat: &[u8]) -> bool {
 }
 
 impl ProcDir {
-    /// The pidfd of a process opened by pid (`None` for an `fd:N` target).
+    /// The pidfd of a process opened by pid (`None` for an `fd:N` target and for
+    /// [`ProcDir::open_self`]).
     pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
         self.pidfd.as_ref().map(|fd| fd.as_fd())
     }
@@ -325,8 +339,7 @@ mod tests {
         child.wait().unwrap();
         let e = target.alive().unwrap_err();
         assert_eq!(e.errno(), Some(Errno::ESRCH));
-        let e = crate::idmap::write_file(target.dir(), target.label(), "uid_map", "0 0 1\n")
-            .unwrap_err();
+        let e = crate::idmap::write_file(&target, "uid_map", "0 0 1\n").unwrap_err();
         assert!(
             matches!(e.errno(), Some(Errno::ESRCH | Errno::ENOENT)),
             "{e}"

@@ -11,6 +11,7 @@ use nix::sys::signal::{kill, SigSet, SigmaskHow, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{getpid, Pid};
 
+use crate::caps;
 use crate::error::{Context, Error, Result, EXIT_CANNOT_EXEC, EXIT_FAILURE, EXIT_NOT_FOUND};
 use crate::sys;
 
@@ -196,6 +197,42 @@ pub struct Supervise {
     pub follow_stops: bool,
 }
 
+/// A parent that will fork a child and wait for it: the signals it waits for (SIGCHLD) and
+/// forwards are blocked before the fork, so that none is lost between the fork and the wait, and
+/// the child takes the caller's mask back ([`Supervisor::unblock`]) before it executes anything.
+pub struct Supervisor {
+    how: Supervise,
+    old_mask: SigSet,
+}
+
+impl Supervisor {
+    /// Block SIGCHLD, the signals to forward (with `how.forward`) and `extra` (signals that must
+    /// not end the parent while it waits), for a child to be forked next.
+    pub fn block(how: Supervise, extra: &[Signal]) -> Result<Supervisor> {
+        let mut set = if how.forward {
+            forwardable()
+        } else {
+            SigSet::empty()
+        };
+        set.add(Signal::SIGCHLD);
+        for &sig in extra {
+            set.add(sig);
+        }
+        let old_mask = block(&set)?;
+        Ok(Supervisor { how, old_mask })
+    }
+
+    /// In the child: the signal mask the caller had.
+    pub fn unblock(&self) -> Result<()> {
+        restore_mask(&self.old_mask)
+    }
+
+    /// In the parent: wait for `child` to end ([`supervise`]).
+    pub fn wait(&self, child: Pid) -> Result<WaitStatus> {
+        supervise(child, self.how)
+    }
+}
+
 /// Wait for `child` to end, forwarding signals and following stops as asked.
 pub fn supervise(child: Pid, how: Supervise) -> Result<WaitStatus> {
     let flags = if how.follow_stops {
@@ -238,6 +275,35 @@ fn follow_stop(child: Pid) {
     let _ = kill(child, Signal::SIGCONT);
 }
 
+/// Take the group id `gid` (dropping every supplementary group first) and the user id `uid`, as
+/// util-linux's `--setgid`/`--setuid` do; either may be absent. A failure to drop the groups is
+/// an error only when `groups_must_go` (nsenter tolerates it after joining a user namespace whose
+/// `setgroups` is denied, once it dropped them before joining).
+pub fn set_ids(uid: Option<u32>, gid: Option<u32>, groups_must_go: bool) -> Result<()> {
+    use nix::unistd::{setgid, setgroups, setuid, Gid, Uid};
+    if let Some(gid) = gid {
+        match setgroups(&[]) {
+            Err(e) if groups_must_go => return Err(Error::sys("setgroups failed", e)),
+            _ => {}
+        }
+        setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
+    }
+    if let Some(uid) = uid {
+        setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+    }
+    Ok(())
+}
+
+/// Clear the environment and set `vars` in it, for the program to be executed.
+pub fn replace_env<'a>(vars: impl IntoIterator<Item = (&'a OsStr, &'a OsStr)>) -> Result<()> {
+    sys::clearenv();
+    for (name, value) in vars {
+        sys::setenv(name, value)
+            .context(|| format!("cannot set environment variable {}", name.to_string_lossy()))?;
+    }
+    Ok(())
+}
+
 /// The exit status a shell would report for `status`: the code, or 128+n for signal n.
 pub fn status_code(status: WaitStatus) -> i32 {
     match status {
@@ -272,7 +338,7 @@ pub fn reraise(sig: Signal) -> ! {
 }
 
 /// A one-byte go-ahead between two processes (util-linux's `sync_with_child`): the waiting side
-/// blocks in [`Gate::wait`] until the other side calls [`Gate::open`] (or dies, which the waiter
+/// blocks in [`GateRx::wait`] until the other side calls [`GateTx::open`] (or dies, which the waiter
 /// sees as end of file and treats as a refusal).
 pub struct Gate {
     rx: OwnedFd,
@@ -364,14 +430,8 @@ pub fn write_quietly(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> nix::Result
 /// its `/proc/1` files (both need CAP_SYS_PTRACE where the init was executed: the host). Best
 /// effort: failing to harden is not a reason not to run.
 fn harden_init() {
-    const CAP_KILL: u32 = 5;
     let _ = sys::set_dumpable(false);
-    let keep = 1u64 << CAP_KILL;
-    let _ = sys::capset(sys::Caps {
-        effective: keep,
-        permitted: keep,
-        inheritable: 0,
-    });
+    let _ = caps::keep_only(1 << caps::CAP_KILL);
 }
 
 /// Be a minimal init (pid 1 of a pid namespace) for `program`: reap every child, forward every
@@ -405,20 +465,6 @@ pub fn run_init(program: Pid, ready: GateTx) -> ! {
             }
         }
     }
-}
-
-/// `--keep-caps`: make the permitted capabilities inheritable and ambient, so that they survive
-/// `execve` as a non-root user (in a user namespace we created or joined).
-pub fn permitted_to_ambient() -> Result<()> {
-    let mut caps = sys::capget().context(|| "capget failed")?;
-    caps.inheritable = caps.permitted;
-    sys::capset(caps).context(|| "capset failed")?;
-    for cap in 0..64 {
-        if caps.permitted & (1 << cap) != 0 && sys::cap_exists(cap) {
-            sys::ambient_raise(cap).context(|| format!("cannot raise ambient capability {cap}"))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

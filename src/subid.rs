@@ -1,6 +1,6 @@
-//! Who may map which ids: shadow's rules for `newuidmap`/`newgidmap`, applied when an
-//! unprivileged user writes the maps of a user namespace through a setuid-root (or
-//! file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
+//! Who may map which ids: the subordinate id files (`/etc/subuid`, `/etc/subgid`) as shadow reads
+//! them, and shadow's rules for `newuidmap`/`newgidmap`, applied when an unprivileged user writes
+//! the maps of a user namespace through a setuid-root (or file-capability) helper. Every file is read from an injectable `/etc` directory, without NSS,
 //! so the rules are unit-tested on fixtures and a static binary behaves like a dynamic one.
 //!
 //! The rules (shadow 4.13):
@@ -16,8 +16,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-use crate::idmap::{self, Range, SubId};
+use crate::error::{Context, Error, Result};
+use crate::idmap::{self, Pending, Range};
 use crate::users::{self, Entry};
 
 /// Which map: uids or gids.
@@ -117,7 +117,7 @@ impl Caller {
 
     /// The caller's lines of the subordinate id file for `which`.
     pub fn subids(&self, etc: &Path, which: Which) -> Result<Vec<SubId>> {
-        idmap::subids(&which.subid_file(etc), &self.user.name, self.user.id)
+        subids(&which.subid_file(etc), &self.user.name, self.user.id)
     }
 
     /// Check every range against the caller's `lines` (from `file`) and own id. Returns whether
@@ -199,7 +199,6 @@ pub fn check_overflow(which: Which, ranges: &[Range]) -> Result<()> {
 
 /// Whether `etc/login.defs` sets `GRANT_AUX_GROUP_SUBIDS` (no file: it does not).
 pub fn grant_aux_group_subids(etc: &Path) -> Result<bool> {
-    use crate::error::Context;
     let path = etc.join("login.defs");
     match std::fs::read(&path) {
         Ok(bytes) => Ok(login_defs_flag(
@@ -235,53 +234,121 @@ pub fn login_defs_flag(text: &str, name: &str) -> bool {
     value.is_some_and(|v| v.eq_ignore_ascii_case("yes"))
 }
 
-/// Capability numbers (`linux/capability.h`).
-pub const CAP_SETGID: u32 = 6;
-pub const CAP_SETUID: u32 = 7;
-pub const CAP_SETFCAP: u32 = 31;
-
-/// The start of a setuid helper: trust nothing inherited. The environment is cleared (no
-/// locale, `PATH` or `IFS` reaches anything), and descriptors 0, 1 and 2 are made to exist, so a
-/// file we open later can never become "stderr" and receive our messages.
-pub fn sanitize() {
-    crate::sys::clearenv();
-    use std::os::fd::{AsRawFd, IntoRawFd};
-    let null = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open("/dev/null")
-    };
-    while let Ok(f) = null() {
-        if f.as_raw_fd() > 2 {
-            break;
-        }
-        // It filled a closed standard descriptor: keep it open for good.
-        let _ = f.into_raw_fd();
-    }
+/// One line of `/etc/subuid` or `/etc/subgid` that belongs to a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubId {
+    pub start: u32,
+    pub count: u32,
 }
 
-/// Before writing as an unprivileged caller: become the caller (real, effective and saved uid,
-/// so no root uid is left to return to) and keep only the capabilities in `keep` (a mask of
-/// `1 << CAP_*`) among those permitted. The kernel then checks the writes against the caller's
-/// uid, which owns the target namespace, plus `CAP_SETUID`/`CAP_SETGID` in the parent namespace.
-pub fn lockdown(ruid: u32, keep: u64) -> Result<()> {
-    use crate::error::Context;
-    use crate::sys::{self, Caps};
-    use nix::unistd::{geteuid, setresuid, Uid};
-    let permitted = sys::capget().context(|| "capget failed")?.permitted;
-    let uid = Uid::from_raw(ruid);
-    if geteuid() != uid {
-        sys::set_keepcaps(true).context(|| "cannot keep capabilities")?;
-        setresuid(uid, uid, uid).context(|| format!("cannot set uid {ruid}"))?;
-        sys::set_keepcaps(false).context(|| "cannot clear keep-capabilities")?;
-    }
-    let caps = Caps {
-        effective: keep & permitted,
-        permitted: keep & permitted,
-        inheritable: 0,
+/// The lines of a subordinate id file (`name_or_uid:start:count`) that belong to the user
+/// `name` / `uid`, in file order. Malformed lines are skipped, as shadow does.
+pub fn subids(path: &Path, name: &str, uid: u32) -> Result<Vec<SubId>> {
+    let text =
+        std::fs::read_to_string(path).context(|| format!("could not open '{}'", path.display()))?;
+    Ok(parse_subids(&text, name, uid))
+}
+
+/// The ids of a line that a map can use: shadow reads start and count as 64-bit numbers and
+/// takes the line's last id as `start + count - 1`, so a line that runs past 4294967294 (the
+/// last id a map may hold) still grants its ids up to that one, a line starting above it grants
+/// none, and so does one whose last id wraps past 2^64.
+fn usable(start: u64, count: u64) -> Option<SubId> {
+    start.checked_add(count.checked_sub(1)?)?;
+    let start = u32::try_from(start).ok().filter(|s| *s < u32::MAX)?;
+    let count = count.min(u64::from(u32::MAX - start)) as u32;
+    (count > 0).then_some(SubId { start, count })
+}
+
+/// The lines of a subordinate id file that belong to `name`/`uid`, read as shadow 4.13 reads
+/// them (`subordinate_parse`, `find_range`): the first three `:`-separated fields, none empty
+/// (more are ignored); the owner the user's name or, exactly, their uid in decimal; start and
+/// count as `strtoul` reads them in base 0 (blanks and a sign before, hexadecimal after `0x`,
+/// octal after `0`), nothing after them.
+pub fn parse_subids(text: &str, name: &str, uid: u32) -> Vec<SubId> {
+    let uid = uid.to_string();
+    // Lines end at `\n` alone, as shadow's do (a `\r` stays, and spoils the count).
+    text.split('\n')
+        .filter_map(|line| {
+            let mut f = line.split(':');
+            let (owner, start, count) = (f.next()?, f.next()?, f.next()?);
+            if owner.is_empty() || start.is_empty() || count.is_empty() {
+                return None;
+            }
+            if owner != name && owner != uid {
+                return None;
+            }
+            usable(c_ulong(start)?, c_ulong(count)?)
+        })
+        .collect()
+}
+
+/// A number as shadow's `getulong` reads it, C's `strtoul` in base 0: leading white space, a
+/// sign, then hexadecimal after `0x`, octal after `0`, or decimal, up to the end; `-` negates
+/// modulo 2^64 as C does. `None` for an empty, partial or out-of-range number.
+pub fn c_ulong(text: &str) -> Option<u64> {
+    let t = text.trim_start_matches(|c: char| c == ' ' || ('\t'..='\r').contains(&c));
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    sys::capset(caps).context(|| "could not set capabilities")
+    let hex = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .filter(|h| h.starts_with(|c: char| c.is_ascii_hexdigit()));
+    let (radix, digits) = match hex {
+        Some(h) => (16, h),
+        None if t.len() > 1 && t.starts_with('0') => (8, &t[1..]),
+        None => (10, t),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = u64::from_str_radix(digits, radix).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// The ranges of one `--map-users`/`--map-groups` value (util-linux unshare): `auto` (the
+/// caller's first line of the subordinate id file below `etc`), `subids` (the same, mapped to
+/// itself), `all` (every id of our own namespace, mapped to itself) or `INNER:OUTER:COUNT`.
+pub fn map_ranges(spec: &str, which: Which, euid: u32, etc: &Path) -> Result<Vec<Pending>> {
+    match spec {
+        "auto" | "subids" => {
+            let identity = spec == "subids";
+            let me = users::user_by_id(etc, euid)?
+                .ok_or_else(|| Error::new(format!("you (user {euid}) don't exist.")))?;
+            let file = which.subid_file(etc);
+            let first = subids(&file, &me.name, me.id)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    Error::new(format!(
+                        "no line matching user \"{}\" in {}",
+                        me.name,
+                        file.display()
+                    ))
+                })?;
+            Ok(vec![Pending {
+                inner: identity.then_some(first.start),
+                outer: first.start,
+                count: first.count,
+            }])
+        }
+        "all" => {
+            let proc_map = format!("/proc/self/{}", which.map_file());
+            let text = std::fs::read_to_string(&proc_map)
+                .context(|| format!("could not open '{proc_map}'"))?;
+            Ok(idmap::parse_kernel_map(&text)
+                .into_iter()
+                .map(|r| Pending {
+                    inner: Some(r.inner),
+                    outer: r.inner,
+                    count: r.count,
+                })
+                .collect())
+        }
+        _ => Ok(vec![Range::parse(spec)?.into()]),
+    }
 }
 
 #[cfg(test)]
@@ -437,34 +504,6 @@ mod tests {
         assert!(covered(&[l(u32::MAX - 1, 1)], u32::MAX - 1, 1));
     }
 
-    /// In a forked child (the change is process-wide; the child allocates nothing on the success
-    /// path): as root, lockdown leaves no root uid and only the kept capability.
-    #[test]
-    fn lockdown_keeps_only_what_is_asked() {
-        use crate::process::{fork, status_code, wait, Fork};
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIPPED lockdown_keeps_only_what_is_asked: needs root");
-            return;
-        }
-        match fork().unwrap() {
-            Fork::Child => {
-                let ok = lockdown(65534, 1 << CAP_SETUID).is_ok()
-                    && nix::unistd::getresuid().is_ok_and(|r| {
-                        [r.real, r.effective, r.saved]
-                            .iter()
-                            .all(|u| u.as_raw() == 65534)
-                    })
-                    && crate::sys::capget().is_ok_and(|c| {
-                        c.effective == 1 << CAP_SETUID
-                            && c.permitted == 1 << CAP_SETUID
-                            && c.inheritable == 0
-                    });
-                std::process::exit(if ok { 0 } else { 1 });
-            }
-            Fork::Parent(child) => assert_eq!(status_code(wait(child).unwrap()), 0),
-        }
-    }
-
     #[test]
     fn overflow() {
         check_overflow(Which::Uid, &[r(0, u32::MAX - 1, 1)]).unwrap();
@@ -474,5 +513,60 @@ mod tests {
             "uid range [4294967295-4294967296) -> [0-1) not allowed: ids past 4294967294"
         );
         assert!(check_overflow(Which::Gid, &[r(0, 4294967290, 10)]).is_err());
+    }
+
+    #[test]
+    fn subid_lines() {
+        let text = "alice:100000:65536\n1000:200000:10\nbob:300000:5\nbad\nalice:x:1\nalice:4294967295:2\n";
+        assert_eq!(
+            parse_subids(text, "alice", 1000),
+            vec![
+                SubId {
+                    start: 100000,
+                    count: 65536
+                },
+                SubId {
+                    start: 200000,
+                    count: 10
+                }
+            ]
+        );
+        assert!(parse_subids(text, "carol", 7).is_empty());
+        // Lines running past the last mappable id grant what lies below it, as in shadow.
+        let past = "a:4294967290:100\na:4294967294:1\na:4294967295:1\na:0:99999999999\na:5000000000:1\na:1:18446744073709551616\na:+1:1\n";
+        let got: Vec<(u32, u32)> = parse_subids(past, "a", 1)
+            .iter()
+            .map(|l| (l.start, l.count))
+            .collect();
+        assert_eq!(
+            got,
+            [(4294967290, 5), (4294967294, 1), (0, 4294967295), (1, 1)]
+        );
+    }
+
+    /// `--map-users`/`--map-groups` values: the caller's first line, mapped from 0 (`auto`) or
+    /// to itself (`subids`), or a range as given.
+    #[test]
+    fn map_ranges_from_the_subid_files() {
+        let d = etc();
+        let p = |inner, outer, count| Pending {
+            inner,
+            outer,
+            count,
+        };
+        let auto = map_ranges("auto", Which::Uid, 1000, d.path()).unwrap();
+        assert_eq!(auto, [p(None, 100000, 65536)]);
+        let same = map_ranges("subids", Which::Gid, 1000, d.path()).unwrap();
+        assert_eq!(same, [p(Some(100000), 100000, 65536)]);
+        let given = map_ranges("0:5000:10", Which::Uid, 1000, d.path()).unwrap();
+        assert_eq!(given, [p(Some(0), 5000, 10)]);
+        let e = map_ranges("auto", Which::Gid, 1001, d.path()).unwrap_err();
+        let want = format!(
+            "no line matching user \"bob\" in {}/subgid",
+            d.path().display()
+        );
+        assert_eq!(e.to_string(), want);
+        let e = map_ranges("auto", Which::Uid, 4242, d.path()).unwrap_err();
+        assert_eq!(e.to_string(), "you (user 4242) don't exist.");
     }
 }

@@ -1,6 +1,6 @@
-//! Raw system calls that `nix` does not wrap. Each is one `unsafe` call followed by
+//! Raw system calls that `nix` does not wrap, and `fork`. Each is one `unsafe` call followed by
 //! `Errno::result`, with the reason it is sound beside it. Nothing else in the crate calls `libc`
-//! functions that need `unsafe`, apart from `fork` in [`crate::process`].
+//! functions that need `unsafe`, apart from the allocator ([`crate::alloc`]) and unit tests.
 
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -27,15 +27,6 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: i32) -> nix::Result<()> {
             0,
         )
     };
-    Errno::result(r).map(drop)
-}
-
-/// `close_range(2)` with `CLOSE_RANGE_CLOEXEC`: mark every fd from `first` on close-on-exec, so
-/// nothing we inherited leaks into the program we execute.
-pub fn cloexec_from(first: u32) -> nix::Result<()> {
-    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
-    // SAFETY: integers only; no memory is passed.
-    let r = unsafe { libc::syscall(libc::SYS_close_range, first, u32::MAX, CLOSE_RANGE_CLOEXEC) };
     Errno::result(r).map(drop)
 }
 

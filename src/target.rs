@@ -8,7 +8,7 @@
 //! caller meant. A zombie is refused: it has no namespaces left.
 
 use std::ffi::OsString;
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStringExt;
 
 use nix::errno::Errno;
@@ -28,45 +28,25 @@ pub fn parse_pid_spec(text: &str) -> Result<(Pid, Option<u64>)> {
         .ok_or_else(|| Error::new(format!("failed to parse PID argument '{text}'")))
 }
 
-/// A live process held by a pidfd and an fd of its `/proc` directory (a [`ProcDir`] opened by
-/// pid, so it always has a pidfd).
-pub struct Target {
-    proc: ProcDir,
-}
-
-impl std::ops::Deref for Target {
-    type Target = ProcDir;
-    fn deref(&self) -> &ProcDir {
-        &self.proc
+/// Hold process `pid` as a [`ProcDir`] (so it has a pidfd), refusing a reused pid when `inode`
+/// is given, and a zombie.
+pub fn open(pid: Pid, inode: Option<u64>) -> Result<ProcDir> {
+    let proc = ProcDir::open(pid, inode)?;
+    match proc.state()? {
+        State::Running => Ok(proc),
+        State::Zombie => Err(Error::new(format!(
+            "PID {pid} is a zombie: it has no namespaces to enter"
+        ))),
+        State::Gone => Err(Error::sys(
+            format!("cannot open process {pid}"),
+            Errno::ESRCH,
+        )),
     }
 }
 
-impl Target {
-    /// Hold process `pid` (refusing a reused pid when `inode` is given, and a zombie).
-    pub fn open(pid: Pid, inode: Option<u64>) -> Result<Target> {
-        let proc = ProcDir::open(pid, inode)?;
-        match proc.state()? {
-            State::Running => Ok(Target { proc }),
-            State::Zombie => Err(Error::new(format!(
-                "PID {pid} is a zombie: it has no namespaces to enter"
-            ))),
-            State::Gone => Err(Error::sys(
-                format!("cannot open process {pid}"),
-                Errno::ESRCH,
-            )),
-        }
-    }
-
-    pub fn pidfd(&self) -> BorrowedFd<'_> {
-        self.proc
-            .pidfd()
-            .expect("a target opened by pid has a pidfd")
-    }
-
-    /// The process's environment, `NAME=VALUE` entries in order (entries without `=` dropped).
-    pub fn environ(&self) -> Result<Vec<(OsString, OsString)>> {
-        Ok(parse_environ(&self.read_bytes("environ")?))
-    }
+/// The environment of `proc`, `NAME=VALUE` entries in order (entries without `=` dropped).
+pub fn environ(proc: &ProcDir) -> Result<Vec<(OsString, OsString)>> {
+    Ok(parse_environ(&proc.read_bytes("environ")?))
 }
 
 /// Split a `/proc/PID/environ` image into names and values.
@@ -101,37 +81,35 @@ pub struct CgroupJoin {
     fd: OwnedFd,
 }
 
-impl Target {
-    /// Open the `cgroup.procs` of every hierarchy (v2, and each mounted v1 hierarchy) in which
-    /// the target is in another cgroup than we are. Hierarchies that are not mounted are left
-    /// alone; none mounted at all is an error.
-    pub fn cgroup_joins(&self) -> Result<Vec<CgroupJoin>> {
-        let theirs = String::from_utf8_lossy(&self.read_bytes("cgroup")?).into_owned();
-        let ours = SelfCgroup::read()?;
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
-            .context(|| "cannot read /proc/self/mountinfo")?;
-        let mounts = parse_cgroup_mounts(&mountinfo);
-        if mounts.is_empty() {
-            return Err(Error::new("--join-cgroup: no cgroup filesystem is mounted"));
-        }
-        let mut joins = Vec::new();
-        for line in parse_cgroup_file(&theirs) {
-            if ours.contains(&line) {
-                continue;
-            }
-            let Some(path) = cgroup_procs_path(&mounts, &line) else {
-                continue;
-            };
-            let fd = nix::fcntl::open(
-                path.as_str(),
-                OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            )
-            .context(|| format!("cannot open {path}"))?;
-            joins.push(CgroupJoin { path, fd });
-        }
-        Ok(joins)
+/// Open the `cgroup.procs` of every hierarchy (v2, and each mounted v1 hierarchy) in which
+/// `proc` is in another cgroup than we are. Hierarchies that are not mounted are left alone; none
+/// mounted at all is an error.
+pub fn cgroup_joins(proc: &ProcDir) -> Result<Vec<CgroupJoin>> {
+    let theirs = String::from_utf8_lossy(&proc.read_bytes("cgroup")?).into_owned();
+    let ours = SelfCgroup::read()?;
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
+        .context(|| "cannot read /proc/self/mountinfo")?;
+    let mounts = parse_cgroup_mounts(&mountinfo);
+    if mounts.is_empty() {
+        return Err(Error::new("--join-cgroup: no cgroup filesystem is mounted"));
     }
+    let mut joins = Vec::new();
+    for line in parse_cgroup_file(&theirs) {
+        if ours.contains(&line) {
+            continue;
+        }
+        let Some(path) = cgroup_procs_path(&mounts, &line) else {
+            continue;
+        };
+        let fd = nix::fcntl::open(
+            path.as_str(),
+            OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .context(|| format!("cannot open {path}"))?;
+        joins.push(CgroupJoin { path, fd });
+    }
+    Ok(joins)
 }
 
 impl CgroupJoin {

@@ -10,9 +10,9 @@ use std::os::fd::{AsFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sched::CloneFlags;
 use nix::unistd::Pid;
 
+use crate::addr::{Cidr, Route};
 use crate::bridge::{self, Bridge};
 use crate::critical::{self, Section};
 use crate::error::{Context, Error, Result};
@@ -20,7 +20,7 @@ use crate::lease::{Lease, Mode, Publish, Store};
 use crate::leasing::{self, Leasing, Locks};
 use crate::linkmark;
 use crate::nat;
-use crate::netlink::{self, Cidr, Msg, NlResult, Route, Socket, Veth};
+use crate::netlink::{self, Msg, NlResult, Socket, Veth};
 use crate::nftables::{self, Family, ListedRule, Table};
 use crate::ns;
 use crate::procdir::{self, ProcDir, State};
@@ -69,10 +69,6 @@ pub struct Target {
     pub shown: String,
 }
 
-fn net_kind() -> &'static ns::Kind {
-    ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is in the table")
-}
-
 impl Target {
     /// Open the target. A process is held as a [`ProcDir`] (a pidfd first, then its
     /// `/proc/PID`); its namespace file is opened through that directory and then the process is
@@ -89,10 +85,10 @@ impl Target {
                 check_running(&proc)?;
                 (netns?, Some(proc))
             }
-            TargetSpec::Path(p) => (ns::open_ns_file(p, net_kind())?, None),
+            TargetSpec::Path(p) => (ns::open_ns_file(p, ns::NET)?, None),
             TargetSpec::Name(n) => {
                 let path = format!("{NETNS_DIR}/{n}");
-                (ns::open_ns_file(&path, net_kind())?, None)
+                (ns::open_ns_file(&path, ns::NET)?, None)
             }
         };
         let st = nix::sys::stat::fstat(&netns).context(|| "cannot stat network namespace")?;
@@ -169,9 +165,8 @@ pub struct Plan {
     /// Hairpin mode on the host end's bridge port.
     pub hairpin: bool,
     /// Lease the end inside an address of each subnet (one per family); for a pair without a
-    /// bridge, the host end one too if `host_auto`.
+    /// bridge, the host end one too.
     pub subnets: Vec<Cidr>,
-    pub host_auto: bool,
     /// Outbound NAT for the subnets, and ports published to the end inside.
     pub masquerade: bool,
     pub publish: Vec<Publish>,
@@ -402,7 +397,7 @@ fn remove_leftover(host: &mut Socket, inside: &mut Socket, peer: &str) -> NlResu
         return Ok(false);
     };
     // Its other end is in our namespace if the namespace it names is ours.
-    let Ok(own) = ns::open_ns_file("/proc/thread-self/ns/net", net_kind()) else {
+    let Ok(own) = ns::open_ns_file("/proc/thread-self/ns/net", ns::NET) else {
         return Ok(false);
     };
     if kind != "veth" || inside.nsid_of(own.as_fd())? != Some(nsid) {
@@ -578,7 +573,7 @@ pub fn list() -> Result<Vec<Listed>> {
     let mut wanted: Vec<i32> = links.iter().filter_map(|l| l.link_netnsid).collect();
     let mut names: Vec<(i32, String)> = Vec::new();
     let mut find = |host: &mut Socket, path: &str, shown: &str, wanted: &mut Vec<i32>| {
-        let Ok(fd) = ns::open_ns_file(path, net_kind()) else {
+        let Ok(fd) = ns::open_ns_file(path, ns::NET) else {
             return;
         };
         if let Ok(Some(id)) = host.nsid_of(fd.as_fd()) {

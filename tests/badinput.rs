@@ -231,7 +231,7 @@ fn fill(s: &str, dir: &str, token: &str) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_gets_one_clear_line_and_changes_nothing() {
-    if !common::root("bad_input_gets_one_clear_line_and_changes_nothing") {
+    if !common::root() {
         return;
     }
     let dir = common::TempDir::new("badinput");

@@ -16,13 +16,13 @@ use std::os::fd::{FromRawFd, OwnedFd};
 
 use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitStatus};
-use nstools::cgroup::{self, Cgroupfs, Create, Limits, Placement, SelfCgroup};
-use nstools::process::Fork;
+use nstools::testing::cgroup::{self, Cgroupfs, Create, Limits, Placement, SelfCgroup};
+use nstools::testing::process::Fork;
 
 const TEST: &str = "clone3_panic_ends_the_child_not_its_parent";
 
 fn main() {
-    let Some(layout) = common::cgroups(TEST, common::CgroupNeed::V2(&[])) else {
+    let Some(layout) = common::cgroups(common::CgroupNeed::V2(&[])) else {
         return;
     };
     // The cgroup2 hierarchy alone, wherever it is mounted.

@@ -1,5 +1,5 @@
 //! The man pages' SYNOPSIS and OPTIONS and the bash, zsh and fish completions are generated from
-//! the flag tables (`nstools::cli::gen`): this test fails when a committed file differs from what
+//! the flag tables (`nstools::testing::cli::gen`): this test fails when a committed file differs from what
 //! the tables give, and `NSTOOLS_BLESS=1 cargo test --test docs` rewrites them. The pages are
 //! lint-clean under `groff -man -ww -z`, and the completions load in their shells and offer what
 //! the tables say.
@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use nstools::cli::{gen, Tool};
+use nstools::testing::cli::{gen, Tool};
 use nstools::tool::TABLES;
 
 fn root() -> &'static Path {

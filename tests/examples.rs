@@ -24,31 +24,11 @@ fn path_with_tools() -> String {
     format!("{bins}:{}", std::env::var("PATH").unwrap_or_default())
 }
 
-/// A busybox rootfs made by examples/make-rootfs.sh, with a `/results` directory the container's
-/// root (uid 100000 on the host) can write to, and `/mnt` for a tmpfs.
+/// A busybox rootfs (examples/make-rootfs.sh) with the fifos `/results/go*` the containers wait
+/// on, and `/mnt` for a tmpfs.
 fn rootfs(dir: &TempDir) -> PathBuf {
-    let root = dir.join("rootfs");
-    let r = common::run(
-        Command::new("dash")
-            .arg(examples().join("make-rootfs.sh"))
-            .arg(&root),
-    );
-    assert_eq!(r.code, Some(0), "make-rootfs.sh failed: {}", r.stderr);
-    for d in ["results", "mnt"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    let results = root.join("results");
-    for fifo in ["go", "go2", "go3"] {
-        nix::unistd::mkfifo(
-            &results.join(fifo),
-            nix::sys::stat::Mode::from_bits_truncate(0o666),
-        )
-        .unwrap();
-    }
-    common::sh(&format!(
-        "chmod 777 {0} && chmod 666 {0}/go {0}/go2 {0}/go3",
-        results.display()
-    ));
+    let root = common::example_rootfs(dir, &["go", "go2", "go3"]);
+    std::fs::create_dir_all(root.join("mnt")).unwrap();
     root
 }
 
@@ -104,7 +84,7 @@ fn poke(fifo: &Path) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn container_sh_builds_an_isolated_limited_container() {
-    if !common::root("container_sh_builds_an_isolated_limited_container") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("container");
@@ -374,7 +354,7 @@ fn limit_file(pid: u32, ctrl: &str, v1: &str, v2: &str) -> PathBuf {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn container_sh_limits_are_its_options() {
-    if !common::root("container_sh_limits_are_its_options") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("container-limits");
@@ -426,7 +406,7 @@ fn container_sh_limits_are_its_options() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_sh_builds_a_container_as_a_user() {
-    if !common::root("rootless_sh_builds_a_container_as_a_user") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("rootless");

@@ -382,7 +382,9 @@ impl VethAdd {
                 let ports = sh_out(&format!("ip -o link show master {}", self.bridge));
                 Bridge::Made(ports.lines().count())
             }
-            None if link_line(&nstools::linkmark::bridge_temp_name(&self.bridge)).is_some() => {
+            None if link_line(&nstools::testing::linkmark::bridge_temp_name(&self.bridge))
+                .is_some() =>
+            {
                 Bridge::Temporary
             }
             None => Bridge::Absent,
@@ -526,7 +528,7 @@ impl Scenario for VethAdd {
         for n in [
             self.host.clone(),
             self.bridge.clone(),
-            nstools::linkmark::bridge_temp_name(&self.bridge),
+            nstools::testing::linkmark::bridge_temp_name(&self.bridge),
         ] {
             let _ = run(Command::new("ip").args(["link", "del", &n]));
         }
@@ -541,7 +543,7 @@ impl Scenario for VethAdd {
             names: vec![
                 self.host.clone(),
                 self.bridge.clone(),
-                nstools::linkmark::bridge_temp_name(&self.bridge),
+                nstools::testing::linkmark::bridge_temp_name(&self.bridge),
             ],
             subnets: vec![
                 format!("100.64.{}.", self.net),
@@ -618,7 +620,7 @@ impl Scenario for VethDel {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_interrupted_at_its_system_calls() {
-    if !common::root("nsveth_add_interrupted_at_its_system_calls") {
+    if !common::root() {
         return;
     }
     let faults = SIGNALS.map(Fault::Signal);
@@ -628,7 +630,7 @@ fn nsveth_add_interrupted_at_its_system_calls() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_add_with_each_system_call_failing() {
-    if !common::root("nsveth_add_with_each_system_call_failing") {
+    if !common::root() {
         return;
     }
     disturb("nsveth add, errors", &VethAdd::new(), &[EIO], BUDGET);
@@ -637,7 +639,7 @@ fn nsveth_add_with_each_system_call_failing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsveth_del_interrupted_and_failing() {
-    if !common::root("nsveth_del_interrupted_and_failing") {
+    if !common::root() {
         return;
     }
     let s = VethDel(VethAdd::new());
@@ -821,7 +823,7 @@ const UNSHARE_MODES: [&[&str]; 3] = [
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_interrupted_at_its_system_calls() {
-    if !common::root("nsunshare_interrupted_at_its_system_calls") {
+    if !common::root() {
         return;
     }
     let faults = SIGNALS.map(Fault::Signal);
@@ -834,7 +836,7 @@ fn nsunshare_interrupted_at_its_system_calls() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_with_each_system_call_failing() {
-    if !common::root("nsunshare_with_each_system_call_failing") {
+    if !common::root() {
         return;
     }
     for mode in UNSHARE_MODES {
@@ -1161,14 +1163,15 @@ impl Drop for CgDelete {
 }
 
 /// The cgroup layout these tests need: v1 pids and memory, and a home hierarchy.
-fn cgroup_layout(test: &str) -> bool {
-    common::cgroups(test, common::CgroupNeed::V1(&["pids", "memory"])).is_some()
+#[track_caller]
+fn cgroup_layout() -> bool {
+    common::cgroups(common::CgroupNeed::V1(&["pids", "memory"])).is_some()
 }
 
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_interrupted_at_its_system_calls() {
-    if !cgroup_layout("nscgroup_interrupted_at_its_system_calls") {
+    if !cgroup_layout() {
         return;
     }
     let faults = SIGNALS.map(Fault::Signal);
@@ -1191,7 +1194,7 @@ fn nscgroup_interrupted_at_its_system_calls() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nscgroup_with_each_system_call_failing() {
-    if !cgroup_layout("nscgroup_with_each_system_call_failing") {
+    if !cgroup_layout() {
         return;
     }
     let create = CgCreate {
@@ -1378,7 +1381,7 @@ fn detach_failed(run: &Injected) -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_interrupted_at_its_system_calls() {
-    if !common::root("nspivot_interrupted_at_its_system_calls") {
+    if !common::root() {
         return;
     }
     let faults = SIGNALS.map(Fault::Signal);
@@ -1388,7 +1391,7 @@ fn nspivot_interrupted_at_its_system_calls() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nspivot_with_each_system_call_failing() {
-    if !common::root("nspivot_with_each_system_call_failing") {
+    if !common::root() {
         return;
     }
     disturb("nspivot, errors", &Pivot::new(), &[EIO], BUDGET);
@@ -1493,7 +1496,7 @@ impl Scenario for Idmap {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsidmap_interrupted_and_failing() {
-    if !common::root("nsidmap_interrupted_and_failing") {
+    if !common::root() {
         return;
     }
     let s = Idmap {
@@ -1512,7 +1515,7 @@ fn nsidmap_interrupted_and_failing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn load_script_builds_and_removes_containers() {
-    if !common::root("load_script_builds_and_removes_containers") {
+    if !common::root() {
         return;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/load.sh");
@@ -1533,7 +1536,7 @@ fn load_script_builds_and_removes_containers() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn every_tool_signalled_at_random_moments() {
-    if !cgroup_layout("every_tool_signalled_at_random_moments") {
+    if !cgroup_layout() {
         return;
     }
     let runs = 5;

@@ -124,7 +124,7 @@ fn install_leaves_shared_names_alone_and_uninstall_removes_all() {
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn shared_names_when_asked_for() {
     let dest = TempDir::new("install");
-    if !common::root("shared_names_when_asked_for") {
+    if !common::root() {
         return; // SETUID=1 chowns to root
     }
     make(

@@ -190,7 +190,7 @@ fn no_swap() -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pids_limit_stops_a_fork_bomb() {
-    if common::cgroups("pids_limit_stops_a_fork_bomb", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("pids");
@@ -241,12 +241,7 @@ fn pids_limit_stops_a_fork_bomb() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn memory_limit_oom_kills_and_stat_reports_it() {
-    if common::cgroups(
-        "memory_limit_oom_kills_and_stat_reports_it",
-        V1(&["memory"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["memory"])).is_none() {
         return;
     }
     let cg = Cg::new("oom");
@@ -285,12 +280,7 @@ fn memory_limit_oom_kills_and_stat_reports_it() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
-    if common::cgroups(
-        "exec_rm_reports_oom_with_137_and_leaves_nothing",
-        V1(&["memory"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["memory"])).is_none() {
         return;
     }
     let cg = Cg::new("oomrm");
@@ -310,12 +300,7 @@ fn exec_rm_reports_oom_with_137_and_leaves_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_rm_applies_v1_limits_and_returns_the_status() {
-    if common::cgroups(
-        "exec_rm_applies_v1_limits_and_returns_the_status",
-        V1(&["pids", "cpu", "cpuset", "memory", "blkio"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["pids", "cpu", "cpuset", "memory", "blkio"])).is_none() {
         return;
     }
     let cg = Cg::new("rm");
@@ -390,7 +375,7 @@ fn exec_rm_applies_v1_limits_and_returns_the_status() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn attach_moves_a_pid() {
-    if common::cgroups("attach_moves_a_pid", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("attach");
@@ -417,7 +402,7 @@ fn attach_moves_a_pid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn kill_freeze_thaw_v1() {
-    if common::cgroups("kill_freeze_thaw_v1", V1(&["freezer"])).is_none() {
+    if common::cgroups(V1(&["freezer"])).is_none() {
         return;
     }
     let cg = Cg::new("frz");
@@ -444,7 +429,7 @@ fn kill_freeze_thaw_v1() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn kill_freeze_thaw_v2() {
-    let Some(layout) = common::cgroups("kill_freeze_thaw_v2", V2(&[])) else {
+    let Some(layout) = common::cgroups(V2(&[])) else {
         return;
     };
     // The cgroup2 hierarchy wherever it is: /sys/fs/cgroup/unified on a hybrid host,
@@ -507,7 +492,7 @@ fn kill_freeze_thaw_v2() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn list_and_signal_status() {
-    if common::cgroups("list_and_signal_status", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("list");
@@ -536,7 +521,7 @@ fn list_and_signal_status() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_failure_leaves_nothing() {
-    if common::cgroups("exec_failure_leaves_nothing", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("noexec");
@@ -558,12 +543,7 @@ fn exec_failure_leaves_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_changes_nothing() {
-    if common::cgroups(
-        "bad_input_changes_nothing",
-        V1(&["memory", "pids", "cpuset"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["memory", "pids", "cpuset"])).is_none() {
         return;
     }
     let cg = Cg::new("bad");
@@ -728,12 +708,7 @@ fn ng_from_inside(procs_dir: &Path, args: &[&str]) -> common::Ran {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
-    if common::cgroups(
-        "exec_rm_refuses_the_callers_cgroup_and_its_ancestors",
-        V1(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     // The caller runs in CG/inner of the pids hierarchy, which the test made: were the check
@@ -793,7 +768,7 @@ fn exec_rm_refuses_the_callers_cgroup_and_its_ancestors() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_rm_refuses_an_existing_cgroup() {
-    if common::cgroups("exec_rm_refuses_an_existing_cgroup", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("rmold");
@@ -831,7 +806,7 @@ fn exec_rm_refuses_an_existing_cgroup() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn concurrent_exec_rm_with_one_name() {
-    if common::cgroups("concurrent_exec_rm_with_one_name", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("rmtwo");
@@ -884,12 +859,7 @@ fn ignores(status: &str, sig: i32) -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_rm_works_for_a_caller_that_ignores_sigchld() {
-    if common::cgroups(
-        "exec_rm_works_for_a_caller_that_ignores_sigchld",
-        V1(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     use std::os::unix::process::CommandExt;
@@ -929,12 +899,7 @@ fn v2_line(name: &str) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn hybrid_cgroups_work_with_every_subcommand() {
-    if common::cgroups(
-        "hybrid_cgroups_work_with_every_subcommand",
-        common::CgroupNeed::Hybrid(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(common::CgroupNeed::Hybrid(&["pids"])).is_none() {
         return;
     }
     // Made with a pids limit only: it lives in pids and in the cgroup2 hierarchy.
@@ -1050,12 +1015,7 @@ fn processes_mentioning(word: &str) -> Vec<i32> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn killing_the_exec_rm_supervisor_leaves_nothing() {
-    if common::cgroups(
-        "killing_the_exec_rm_supervisor_leaves_nothing",
-        V1(&["pids"]),
-    )
-    .is_none()
-    {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("rmkill");
@@ -1098,7 +1058,7 @@ fn killing_the_exec_rm_supervisor_leaves_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn attach_refuses_a_zombie() {
-    if common::cgroups("attach_refuses_a_zombie", V1(&["pids"])).is_none() {
+    if common::cgroups(V1(&["pids"])).is_none() {
         return;
     }
     let cg = Cg::new("zombie");
@@ -1125,8 +1085,7 @@ fn attach_refuses_a_zombie() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_starts_the_program_inside_its_v2_cgroup() {
-    let Some(layout) = common::cgroups("exec_starts_the_program_inside_its_v2_cgroup", V2(&[]))
-    else {
+    let Some(layout) = common::cgroups(V2(&[])) else {
         return;
     };
     let root = format!("--root={}", layout.v2.unwrap().display());
@@ -1173,7 +1132,7 @@ fn exec_starts_the_program_inside_its_v2_cgroup() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn exec_falls_back_to_a_move_without_clone3() {
-    let Some(layout) = common::cgroups("exec_falls_back_to_a_move_without_clone3", V2(&[])) else {
+    let Some(layout) = common::cgroups(V2(&[])) else {
         return;
     };
     let root = format!("--root={}", layout.v2.unwrap().display());
@@ -1229,7 +1188,7 @@ fn exec_falls_back_to_a_move_without_clone3() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_killed_cgroup_can_be_used_again() {
-    if common::cgroups("a_killed_cgroup_can_be_used_again", V2(&[])).is_none() {
+    if common::cgroups(V2(&[])).is_none() {
         return;
     }
     let cg = Cg::new("killed");
@@ -1265,7 +1224,7 @@ fn a_killed_cgroup_can_be_used_again() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn v2_enabling_stays_within_what_the_caller_may_write() {
-    if !common::root("v2_enabling_stays_within_what_the_caller_may_write") {
+    if !common::root() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -1279,9 +1238,8 @@ fn v2_enabling_stays_within_what_the_caller_may_write() {
         chown(&e.unwrap().path());
     }
     let as_nobody = |args: &[&str]| {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(common::bin("nscgroup"))
+        let mut c = common::as_user(65534);
+        c.arg(common::bin("nscgroup"))
             .arg(format!("--root={}", t.path().display()))
             .args(args);
         common::run(&mut c)
@@ -1338,7 +1296,7 @@ fn oom_group_on_v2_and_refused_on_v1() {
         "nscgroup: option '--oom-group' does not apply to list"
     );
 
-    if common::cgroups("oom_group_on_v2_and_refused_on_v1", V1(&["memory"])).is_none() {
+    if common::cgroups(V1(&["memory"])).is_none() {
         return;
     }
     let cg = Cg::new("oomgroup");
@@ -1364,7 +1322,7 @@ fn oom_group_on_v2_and_refused_on_v1() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn relative_paths_start_at_a_delegated_parent() {
-    if common::cgroups("relative_paths_start_at_a_delegated_parent", V2(&[])).is_none() {
+    if common::cgroups(V2(&[])).is_none() {
         return;
     }
     let cg = Cg::new("deleg");
@@ -1465,7 +1423,7 @@ fn man_examples() -> Vec<Vec<String>> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn man_page_examples_run() {
-    if common::cgroups("man_page_examples_run", V1(&["memory", "pids", "cpu"])).is_none() {
+    if common::cgroups(V1(&["memory", "pids", "cpu"])).is_none() {
         return;
     }
     let examples = man_examples();

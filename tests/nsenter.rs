@@ -132,7 +132,7 @@ fn check_probe(out: &str) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn joins_every_namespace_of_a_pid() {
-    if !common::root("joins_every_namespace_of_a_pid") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -157,7 +157,7 @@ fn joins_every_namespace_of_a_pid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn joins_namespace_files_in_every_spelling() {
-    if !common::root("joins_namespace_files_in_every_spelling") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -207,7 +207,7 @@ fn joins_namespace_files_in_every_spelling() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_namespace_forks_and_returns_the_status() {
-    if !common::root("pid_namespace_forks_and_returns_the_status") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -292,7 +292,7 @@ fn mapped_target() -> Target {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn credentials_follow_or_are_set_or_preserved() {
-    if !common::root("credentials_follow_or_are_set_or_preserved") {
+    if !common::root() {
         return;
     }
     let ids = "echo $(id -u) $(id -g) $(id -G)";
@@ -386,7 +386,7 @@ fn busybox_root(tag: &str) -> TempDir {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_and_working_directories() {
-    if !common::root("root_and_working_directories") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("root");
@@ -451,7 +451,7 @@ fn root_and_working_directories() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn environment_of_the_target() {
-    if !common::root("environment_of_the_target") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -480,7 +480,7 @@ fn environment_of_the_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_namespace_files_cross_check() {
-    if !common::root("persisted_namespace_files_cross_check") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsfile");
@@ -543,7 +543,7 @@ impl Drop for IpNetns {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn netns_name_joins_run_netns() {
-    if !common::root("netns_name_joins_run_netns") {
+    if !common::root() {
         return;
     }
     let name = common::unique("nsenter");
@@ -577,7 +577,7 @@ fn netns_name_joins_run_netns() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn all_skips_our_own_user_namespace() {
-    if !common::root("all_skips_our_own_user_namespace") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -599,7 +599,7 @@ fn all_skips_our_own_user_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_parent_and_net_socket() {
-    if !common::root("user_parent_and_net_socket") {
+    if !common::root() {
         return;
     }
     // Two nested user namespaces in one process; the outer one is printed before entering the
@@ -709,7 +709,7 @@ fn our_cgroup(controllers: &str) -> Option<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn join_cgroup_of_the_target() {
-    if !common::root("join_cgroup_of_the_target") {
+    if !common::root() {
         return;
     }
     let name = common::unique("nsenter-cg");
@@ -758,7 +758,7 @@ fn join_cgroup_of_the_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_runs_nothing() {
-    if !common::root("bad_input_runs_nothing") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("bad");
@@ -860,14 +860,15 @@ fn bad_input_runs_nothing() {
 
 /// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
 fn pidfd_inode(pid: u32) -> u64 {
-    let fd = nstools::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).expect("pidfd_open");
+    let fd = nstools::testing::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32))
+        .expect("pidfd_open");
     nix::sys::stat::fstat(&fd).unwrap().st_ino
 }
 
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_with_inode_and_zombies() {
-    if !common::root("pid_with_inode_and_zombies") {
+    if !common::root() {
         return;
     }
     let mut c = Command::new("unshare");
@@ -916,24 +917,14 @@ fn public_nsenter() -> (TempDir, std::path::PathBuf) {
     (dir, dst)
 }
 
-fn as_user(uid: u32) -> Command {
-    let mut c = Command::new("setpriv");
-    c.args([
-        format!("--reuid={uid}"),
-        format!("--regid={uid}"),
-        "--clear-groups".into(),
-    ]);
-    c
-}
-
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unprivileged_user_joins_its_own_container() {
-    if !common::root("unprivileged_user_joins_its_own_container") {
+    if !common::root() {
         return;
     }
     let (_dir, ours) = public_nsenter();
-    let mut c = as_user(4321);
+    let mut c = common::as_user(4321);
     c.args([
         "unshare",
         "-U",
@@ -958,13 +949,13 @@ fn unprivileged_user_joins_its_own_container() {
             .display()
     );
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(["-t", &pid, "-U", "-n", "-u", "true"]),
     );
@@ -980,20 +971,24 @@ fn unprivileged_user_joins_its_own_container() {
         format!("--user={}", f("user")),
     ];
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg(&ours)
             .args(&files)
             .args([keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     let r = common::run(
-        as_user(4321)
+        common::as_user(4321)
             .arg("nsenter")
             .args(["-t", &pid, "-U", "-n", "-u", keep, "sh", "-c", probe]),
     );
     assert_eq!(r.ok(), want);
     // Another user may not.
-    let r = common::run(as_user(4322).arg(&ours).args(["-t", &pid, "-n", "true"]));
+    let r = common::run(
+        common::as_user(4322)
+            .arg(&ours)
+            .args(["-t", &pid, "-n", "true"]),
+    );
     assert_eq!(
         r.fails(1),
         format!("nsenter: reassociate to namespaces of PID {pid} failed: Operation not permitted")
@@ -1008,7 +1003,7 @@ fn state(pid: u32) -> Option<char> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_stopped_child_stops_us_and_continues_with_us() {
-    if !common::root("a_stopped_child_stops_us_and_continues_with_us") {
+    if !common::root() {
         return;
     }
     let t = full_target();
@@ -1054,7 +1049,7 @@ fn a_stopped_child_stops_us_and_continues_with_us() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
-    if !common::root("ignored_sigchld_in_the_caller_is_reset_before_the_fork") {
+    if !common::root() {
         return;
     }
     let t = spawn_until_sleep(
@@ -1086,7 +1081,7 @@ fn ignored_sigchld_in_the_caller_is_reset_before_the_fork() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     use nix::sys::signal::Signal;
@@ -1117,7 +1112,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn namespace_by_id() {
-    if !common::root("namespace_by_id") {
+    if !common::root() {
         return;
     }
     let t = spawn_until_sleep(
@@ -1127,7 +1122,7 @@ fn namespace_by_id() {
     let id = |kind: &str| {
         let f = std::fs::File::open(format!("/proc/{}/ns/{kind}", t.pid)).unwrap();
         use std::os::fd::AsFd;
-        nstools::sys::ns_get_id(f.as_fd()).unwrap()
+        nstools::testing::sys::ns_get_id(f.as_fd()).unwrap()
     };
     let link = |kind: &str| {
         std::fs::read_link(format!("/proc/{}/ns/{kind}", t.pid))
@@ -1177,7 +1172,7 @@ fn util_linux_runs_without_a_namespace() -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn without_a_namespace_the_other_options_apply() {
-    if !common::root("without_a_namespace_the_other_options_apply") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("nons");
@@ -1256,7 +1251,7 @@ fn without_a_namespace_the_other_options_apply() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn shell_falls_back_to_bin_sh_in_the_joined_root() {
-    if !common::root("shell_falls_back_to_bin_sh_in_the_joined_root") {
+    if !common::root() {
         return;
     }
     let dir = busybox_root("shell");

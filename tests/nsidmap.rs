@@ -11,20 +11,6 @@ use std::time::Duration;
 
 use common::{FakeEtc, Proc, Ran, TempDir};
 
-/// The lines of `text` with their runs of blanks folded to one space (maps as the kernel prints
-/// them pad their columns).
-fn single_spaced(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
-}
-
-/// A map file as `inner outer count` lines with single spaces.
-fn map(pid: u32, file: &str) -> String {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap();
-    single_spaced(&text).into_iter().map(|l| l + "\n").collect()
-}
-
 fn setgroups(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/setgroups"))
         .unwrap()
@@ -35,8 +21,8 @@ fn setgroups(pid: u32) -> String {
 /// Both maps of `pid` are still empty.
 #[track_caller]
 fn untouched(pid: u32) {
-    assert_eq!(map(pid, "uid_map"), "", "uid_map was written");
-    assert_eq!(map(pid, "gid_map"), "", "gid_map was written");
+    assert_eq!(common::map_file(pid, "uid_map"), "", "uid_map was written");
+    assert_eq!(common::map_file(pid, "gid_map"), "", "gid_map was written");
 }
 
 fn user_ns(pid: &str) -> Option<u64> {
@@ -99,8 +85,8 @@ fn helpers() -> (TempDir, PathBuf) {
     (dir, p)
 }
 
-/// Run `tool` of the setuid copy in `dir` as `uid` with `args`.
-fn as_user(etc: &FakeEtc, uid: u32, dir: &Path, tool: &str, args: &[String]) -> Ran {
+/// Run `tool` of the setuid copy in `dir` as `uid` with `args`, with the private `/etc`.
+fn run_copy_as(etc: &FakeEtc, uid: u32, dir: &Path, tool: &str, args: &[String]) -> Ran {
     let mut argv = vec![dir.join(tool).display().to_string()];
     argv.extend(args.iter().cloned());
     common::run(&mut etc.command_as(uid, &argv))
@@ -116,7 +102,7 @@ fn s(v: &[&str]) -> Vec<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_writes_any_valid_maps() {
-    if !common::root("root_writes_any_valid_maps") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -138,8 +124,11 @@ fn root_writes_any_valid_maps() {
         r.ok(),
         "uid 0:100000:65536\nuid 70000:5000:10\ngid 0:100000:1000\nsetgroups deny\n"
     );
-    assert_eq!(map(t.pid(), "uid_map"), "0 100000 65536\n70000 5000 10\n");
-    assert_eq!(map(t.pid(), "gid_map"), "0 100000 1000\n");
+    assert_eq!(
+        common::map_file(t.pid(), "uid_map"),
+        "0 100000 65536\n70000 5000 10\n"
+    );
+    assert_eq!(common::map_file(t.pid(), "gid_map"), "0 100000 1000\n");
     assert_eq!(setgroups(t.pid()), "deny");
     // Maps are written once: a second write is the kernel's refusal, exit 1.
     let r = common::tool("nsidmap", ["-u", "0:0:1", &pid]);
@@ -152,7 +141,7 @@ fn root_writes_any_valid_maps() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_map_root_and_show_only() {
-    if !common::root("root_map_root_and_show_only") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -162,8 +151,8 @@ fn root_map_root_and_show_only() {
         "setgroups allow\n"
     );
     common::tool("nsidmap", ["-r", &pid]).ok();
-    assert_eq!(map(t.pid(), "uid_map"), "0 0 1\n");
-    assert_eq!(map(t.pid(), "gid_map"), "0 0 1\n");
+    assert_eq!(common::map_file(t.pid(), "uid_map"), "0 0 1\n");
+    assert_eq!(common::map_file(t.pid(), "gid_map"), "0 0 1\n");
     // Root keeps setgroups as it is unless asked.
     assert_eq!(setgroups(t.pid()), "allow");
 }
@@ -171,7 +160,7 @@ fn root_map_root_and_show_only() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_refuses_invalid_ranges() {
-    if !common::root("root_refuses_invalid_ranges") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -287,7 +276,7 @@ fn bad_targets_and_usage() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn root_through_shadow_names_and_multicall() {
-    if !common::root("root_through_shadow_names_and_multicall") {
+    if !common::root() {
         return;
     }
     let t = root_target();
@@ -309,8 +298,11 @@ fn root_through_shadow_names_and_multicall() {
     r.ok();
     let r = common::run(Command::new(dir.join("newgidmap")).args([&pid, "0", "1000", "1"]));
     r.ok();
-    assert_eq!(map(t.pid(), "uid_map"), "0 1000 1\n1 200000 10\n");
-    assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n");
+    assert_eq!(
+        common::map_file(t.pid(), "uid_map"),
+        "0 1000 1\n1 200000 10\n"
+    );
+    assert_eq!(common::map_file(t.pid(), "gid_map"), "0 1000 1\n");
     // shadow's syntax errors, in shadow's words (the usage line has no tool name in front and a
     // blank at its end), exit 1.
     let newgidmap = |args: &[&str]| common::run(Command::new(dir.join("newgidmap")).args(args));
@@ -383,7 +375,7 @@ fn root_through_shadow_names_and_multicall() {
         "2",
     ]))
     .ok();
-    assert_eq!(map(t.pid(), "gid_map"), "0 1000 1\n1 1001 2\n");
+    assert_eq!(common::map_file(t.pid(), "gid_map"), "0 1000 1\n1 1001 2\n");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,7 +384,7 @@ fn root_through_shadow_names_and_multicall() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_maps_own_and_subordinate_ranges() {
-    if !common::root("user_maps_own_and_subordinate_ranges") {
+    if !common::root() {
         return;
     }
     let u = 62001;
@@ -400,7 +392,7 @@ fn user_maps_own_and_subordinate_ranges() {
     let (_guard, dir) = helpers();
     let t = user_target(&etc, u);
     let pid = t.pid().to_string();
-    let r = as_user(
+    let r = run_copy_as(
         &etc,
         u,
         &dir,
@@ -418,10 +410,13 @@ fn user_maps_own_and_subordinate_ranges() {
     r.ok();
     assert_eq!(r.stderr, "");
     assert_eq!(
-        map(t.pid(), "uid_map"),
+        common::map_file(t.pid(), "uid_map"),
         format!("0 {u} 1\n1 {} 65536\n", sub(u))
     );
-    assert_eq!(map(t.pid(), "gid_map"), format!("0 {} 100\n", sub(u) + 10));
+    assert_eq!(
+        common::map_file(t.pid(), "gid_map"),
+        format!("0 {} 100\n", sub(u) + 10)
+    );
     // A subgid range was mapped: setgroups stays allowed.
     assert_eq!(setgroups(t.pid()), "allow");
 }
@@ -429,14 +424,14 @@ fn user_maps_own_and_subordinate_ranges() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_auto_and_map_root() {
-    if !common::root("user_auto_and_map_root") {
+    if !common::root() {
         return;
     }
     let u = 62002;
     let etc = fake_etc(&[u]);
     let (_guard, dir) = helpers();
     let t = user_target(&etc, u);
-    as_user(
+    run_copy_as(
         &etc,
         u,
         &dir,
@@ -445,13 +440,13 @@ fn user_auto_and_map_root() {
     )
     .ok();
     let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
-    assert_eq!(map(t.pid(), "uid_map"), want);
-    assert_eq!(map(t.pid(), "gid_map"), want);
+    assert_eq!(common::map_file(t.pid(), "uid_map"), want);
+    assert_eq!(common::map_file(t.pid(), "gid_map"), want);
     assert_eq!(setgroups(t.pid()), "allow");
 
     // --map-root alone: the own ids, and setgroups denied (CVE-2018-7169).
     let t = user_target(&etc, u);
-    let r = as_user(
+    let r = run_copy_as(
         &etc,
         u,
         &dir,
@@ -468,7 +463,7 @@ fn user_auto_and_map_root() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_forbidden_cases_leave_maps_empty() {
-    if !common::root("user_forbidden_cases_leave_maps_empty") {
+    if !common::root() {
         return;
     }
     let (u, other) = (62003, 62004);
@@ -542,17 +537,17 @@ fn user_forbidden_cases_leave_maps_empty() {
     ];
     for (mut args, want) in cases {
         args.push(pid.clone());
-        let r = as_user(&etc, u, &dir, "nsidmap", &args);
+        let r = run_copy_as(&etc, u, &dir, "nsidmap", &args);
         assert_eq!(r.code, Some(1), "{args:?}: {}", r.stderr);
         assert_eq!(r.fails(1), want, "{args:?}");
     }
     // Under shadow's names, in shadow's words.
-    let r = as_user(&etc, u, &dir, "newuidmap", &s(&[&pid, "0", "500", "1"]));
+    let r = run_copy_as(&etc, u, &dir, "newuidmap", &s(&[&pid, "0", "500", "1"]));
     assert_eq!(
         r.fails(1),
         "newuidmap: uid range [0-1) -> [500-501) not allowed"
     );
-    let r = as_user(&etc, u, &dir, "newgidmap", &s(&[&pid, "0", "0", "1"]));
+    let r = run_copy_as(&etc, u, &dir, "newgidmap", &s(&[&pid, "0", "0", "1"]));
     assert_eq!(
         r.fails(1),
         "newgidmap: gid range [0-1) -> [0-1) not allowed"
@@ -563,7 +558,7 @@ fn user_forbidden_cases_leave_maps_empty() {
     // A target owned by another user, even with ranges that are the caller's.
     let theirs = user_target(&etc, other);
     let tp = theirs.pid().to_string();
-    let r = as_user(
+    let r = run_copy_as(
         &etc,
         u,
         &dir,
@@ -576,7 +571,7 @@ fn user_forbidden_cases_leave_maps_empty() {
             "nsidmap: target process /proc/{tp} is owned by {other}:{other}, not by you ({u}:{u})"
         )
     );
-    let r = as_user(
+    let r = run_copy_as(
         &etc,
         u,
         &dir,
@@ -593,7 +588,7 @@ fn user_forbidden_cases_leave_maps_empty() {
     // Root's own processes too.
     let roots = root_target();
     let rp = roots.pid().to_string();
-    let r = as_user(
+    let r = run_copy_as(
         &etc,
         u,
         &dir,
@@ -611,7 +606,7 @@ fn user_forbidden_cases_leave_maps_empty() {
     let gone = user_target(&etc, u);
     let gp = gone.pid().to_string();
     drop(gone);
-    let r = as_user(&etc, u, &dir, "nsidmap", &s(&["-r", &gp]));
+    let r = run_copy_as(&etc, u, &dir, "nsidmap", &s(&["-r", &gp]));
     assert_eq!(
         r.fails(1),
         format!("nsidmap: cannot open process {gp}: No such process")
@@ -621,7 +616,7 @@ fn user_forbidden_cases_leave_maps_empty() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_not_in_passwd_or_wrong_gid() {
-    if !common::root("user_not_in_passwd_or_wrong_gid") {
+    if !common::root() {
         return;
     }
     let u = 62005;
@@ -631,7 +626,7 @@ fn user_not_in_passwd_or_wrong_gid() {
     let pid = t.pid().to_string();
     // A uid without a passwd entry.
     let stranger = 62999;
-    let r = as_user(&etc, stranger, &dir, "nsidmap", &s(&["-r", &pid]));
+    let r = run_copy_as(&etc, stranger, &dir, "nsidmap", &s(&["-r", &pid]));
     assert_eq!(
         r.fails(1),
         format!("nsidmap: cannot determine your user name: uid {stranger} is not in /etc/passwd")
@@ -657,7 +652,7 @@ fn user_not_in_passwd_or_wrong_gid() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_shadow_syntax_and_fd_target() {
-    if !common::root("user_shadow_syntax_and_fd_target") {
+    if !common::root() {
         return;
     }
     let u = 62006;
@@ -673,10 +668,10 @@ fn user_shadow_syntax_and_fd_target() {
     let r = common::run(&mut etc.command_as(u, &["sh", "-c", &script]));
     r.ok();
     assert_eq!(
-        map(t.pid(), "uid_map"),
+        common::map_file(t.pid(), "uid_map"),
         format!("0 {u} 1\n1 {} 1000\n", sub(u))
     );
-    assert_eq!(map(t.pid(), "gid_map"), format!("0 {u} 1\n"));
+    assert_eq!(common::map_file(t.pid(), "gid_map"), format!("0 {u} 1\n"));
     // newgidmap mapped only the own gid: setgroups denied, as shadow does.
     assert_eq!(setgroups(t.pid()), "deny");
     // fd:N that is not a /proc/PID directory.
@@ -702,7 +697,7 @@ fn user_shadow_syntax_and_fd_target() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn util_linux_unshare_uses_our_newuidmap() {
-    if !common::root("util_linux_unshare_uses_our_newuidmap") {
+    if !common::root() {
         return;
     }
     let u = 62007;
@@ -721,7 +716,7 @@ fn util_linux_unshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out = single_spaced(r.ok());
+    let out = common::map_lines(r.ok());
     let line = format!("0 {sub_u} 65536");
     // The user's own uid is not mapped: it shows as the overflow uid.
     assert_eq!(out, [line.as_str(), line.as_str(), "allow", "65534"]);
@@ -750,7 +745,7 @@ fn util_linux_unshare_uses_our_newuidmap() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn nsunshare_uses_our_newuidmap() {
-    if !common::root("nsunshare_uses_our_newuidmap") {
+    if !common::root() {
         return;
     }
     let u = 62008;
@@ -769,7 +764,7 @@ fn nsunshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out = single_spaced(r.ok());
+    let out = common::map_lines(r.ok());
     let line = format!("0 {sub_u} 65536");
     assert_eq!(out, [line.as_str(), line.as_str(), "deny"]);
     // The README's rootless example: the subordinate ranges, and the user as root.
@@ -784,7 +779,7 @@ fn nsunshare_uses_our_newuidmap() {
         "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u".into(),
     ];
     let r = common::run(&mut etc.command_as(u, &argv));
-    let out = single_spaced(r.ok());
+    let out = common::map_lines(r.ok());
     let (own, rest) = (format!("0 {u} 1"), format!("1 {sub_u} 65535"));
     assert_eq!(out, [&own, &rest, &own, &rest, "allow", "0"]);
 }
@@ -793,7 +788,7 @@ fn nsunshare_uses_our_newuidmap() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn user_through_file_capabilities() {
-    if !common::root("user_through_file_capabilities") {
+    if !common::root() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -810,7 +805,7 @@ fn user_through_file_capabilities() {
     r.ok();
     let t = user_target(&etc, u);
     let pid = t.pid().to_string();
-    let r = as_user(&etc, u, dir.path(), "nsidmap", &s(&["-u", "0:500:1", &pid]));
+    let r = run_copy_as(&etc, u, dir.path(), "nsidmap", &s(&["-u", "0:500:1", &pid]));
     assert_eq!(
         r.fails(1),
         format!(
@@ -818,10 +813,10 @@ fn user_through_file_capabilities() {
         )
     );
     untouched(t.pid());
-    as_user(&etc, u, dir.path(), "nsidmap", &s(&["--auto", &pid])).ok();
+    run_copy_as(&etc, u, dir.path(), "nsidmap", &s(&["--auto", &pid])).ok();
     let want = format!("0 {u} 1\n1 {} 65535\n", sub(u));
-    assert_eq!(map(t.pid(), "uid_map"), want);
-    assert_eq!(map(t.pid(), "gid_map"), want);
+    assert_eq!(common::map_file(t.pid(), "uid_map"), want);
+    assert_eq!(common::map_file(t.pid(), "gid_map"), want);
 }
 
 /// shadow's own helpers (installed by the `uidmap` package, Debian's shadow 4.13), or skip
@@ -874,7 +869,12 @@ fn side(
         "gid_map"
     };
     let stderr = r.stderr.replace(&format!(" {pid} "), " PID ");
-    (r.code, stderr, map(t.pid(), file), setgroups(t.pid()))
+    (
+        r.code,
+        stderr,
+        common::map_file(t.pid(), file),
+        setgroups(t.pid()),
+    )
 }
 
 /// Under shadow's names, shadow's behaviour and words: the same exit status, the same stderr
@@ -883,7 +883,7 @@ fn side(
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn same_outcome_and_words_as_shadow() {
-    if !common::root("same_outcome_and_words_as_shadow") {
+    if !common::root() {
         return;
     }
     let Some(shadow) = shadow_helpers("same_outcome_and_words_as_shadow") else {
@@ -1032,7 +1032,7 @@ fn same_outcome_and_words_as_shadow() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn grant_aux_group_subids_as_shadow() {
-    if !common::root("grant_aux_group_subids_as_shadow") {
+    if !common::root() {
         return;
     }
     let Some(shadow) = shadow_helpers("grant_aux_group_subids_as_shadow") else {
@@ -1105,7 +1105,7 @@ fn grant_aux_group_subids_as_shadow() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn zombie_targets_are_refused() {
-    if !common::root("zombie_targets_are_refused") {
+    if !common::root() {
         return;
     }
     let mut t = root_target();

@@ -162,7 +162,7 @@ fn read(p: &Path) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn lists_what_lsns_lists_in_every_format() {
-    if !common::root("lists_what_lsns_lists_in_every_format") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-oracle");
@@ -229,7 +229,7 @@ fn lists_what_lsns_lists_in_every_format() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn finds_namespaces_held_by_files_sockets_and_mounts() {
-    if !common::root("finds_namespaces_held_by_files_sockets_and_mounts") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-held");
@@ -580,7 +580,7 @@ impl Drop for Container {
 /// The inode of the pidfd of `pid` (what `PID:INODE` names).
 fn pidfd_inode(pid: u32) -> u64 {
     use std::os::fd::AsFd;
-    let fd = nstools::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).unwrap();
+    let fd = nstools::testing::sys::pidfd_open(nix::unistd::Pid::from_raw(pid as i32)).unwrap();
     nix::sys::stat::fstat(fd.as_fd()).unwrap().st_ino
 }
 
@@ -593,7 +593,7 @@ fn ns_ino(pid: &str, kind: &str) -> u64 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn inspect_shows_the_container_container_sh_builds() {
-    if !common::root("inspect_shows_the_container_container_sh_builds") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsls-inspect");

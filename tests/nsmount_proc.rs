@@ -3,24 +3,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::TempDir;
-
-/// The host's mounts a bug here could touch: `/`, `/proc` and anything below `dir`.
-fn host_mounts(dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().into_owned();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            let m = l.split(' ').nth(4).unwrap_or("");
-            m == "/" || m == "/proc" || m.starts_with(&prefix)
-        })
-        .map(str::to_string)
-        .collect()
-}
 
 /// `nsunshare FLAGS -- nsmount-proc ARGS...`
 fn in_ns(flags: &str, args: &[&str]) -> common::Ran {
@@ -40,11 +25,11 @@ findmnt -n -o FSTYPE,OPTIONS --mountpoint /proc | tail -n 1"#;
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn mounts_a_fresh_proc_in_a_new_namespace() {
-    if !common::root("mounts_a_fresh_proc_in_a_new_namespace") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     for flags in ["-mpf", "-Urmpf"] {
         let r = in_ns(flags, &["--", "sh", "-c", SHOW]);
         assert_eq!(r.stderr, "", "{flags}");
@@ -58,7 +43,7 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
             assert!(out[3].contains(opt), "{flags}: {} lacks {opt}", out[3]);
         }
         assert_eq!(
-            host_mounts(dir.path()),
+            common::host_mounts(dir.path()),
             before,
             "{flags}: the host's mounts changed"
         );
@@ -68,11 +53,11 @@ fn mounts_a_fresh_proc_in_a_new_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn hidepid_subset_and_dir() {
-    if !common::root("hidepid_subset_and_dir") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-opts");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let d = dir.path().to_str().unwrap();
     let script = r#"findmnt -n -o OPTIONS --mountpoint "$0"; test -e "$0/sys" || echo no-sys;
         test -e "$0/1" && echo has-1; readlink /proc/self/ns/mnt"#;
@@ -102,13 +87,13 @@ fn hidepid_subset_and_dir() {
             .to_str()
             .unwrap()
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
 }
 
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn no_private_keeps_propagation() {
-    if !common::root("no_private_keeps_propagation") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-prop");
@@ -130,12 +115,12 @@ fn no_private_keeps_propagation() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn refuses_the_original_mount_namespace() {
-    if !common::root("refuses_the_original_mount_namespace") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-orig");
     let d = dir.path().to_str().unwrap();
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let trace = dir.join("trace");
     let mut c = Command::new("strace");
     c.args(["-f", "-qq", "-e", "trace=mount,mount_setattr,umount2", "-o"])
@@ -156,7 +141,7 @@ fn refuses_the_original_mount_namespace() {
              (run under nsunshare -m, or use --force)"
         )
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     // --force overrides; --no-private keeps the host's propagation, and the mount is on a
     // directory of ours (detached by the guard).
     let r = common::tool(
@@ -165,7 +150,7 @@ fn refuses_the_original_mount_namespace() {
     );
     assert_eq!(r.stderr, "");
     r.ok();
-    assert!(host_mounts(dir.path())
+    assert!(common::host_mounts(dir.path())
         .iter()
         .any(|l| l.contains(&format!(" {d} "))));
 }
@@ -173,11 +158,11 @@ fn refuses_the_original_mount_namespace() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_new_pid_namespace_alone_is_refused() {
-    if !common::root("a_new_pid_namespace_alone_is_refused") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("mproc-pid");
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let mut c = Command::new("unshare");
     c.args(["-pf", "--"])
         .arg(common::bin("nsmount-proc"))
@@ -188,13 +173,13 @@ fn a_new_pid_namespace_alone_is_refused() {
         "nsmount-proc: refusing to mount over /proc in the original mount namespace \
          (run under nsunshare -m, or use --force)"
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
 }
 
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn explains_a_refused_mount() {
-    if !common::root("explains_a_refused_mount") {
+    if !common::root() {
         return;
     }
     // A user namespace without its own pid namespace: the kernel refuses the procfs.
@@ -209,14 +194,24 @@ fn explains_a_refused_mount() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn runs_the_shell_by_default() {
-    if !common::root("runs_the_shell_by_default") {
+    if !common::root() {
         return;
     }
+    // The shell says its pid and the pid `/proc/self` shows it: both 1 when it runs as the
+    // namespace's first process over the /proc nsmount-proc mounted.
+    let dir = TempDir::new("shell");
+    let shell = dir.join("shell");
+    std::fs::write(
+        &shell,
+        "#!/bin/sh\nread pid rest < /proc/self/stat\necho \"$$ $pid\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&shell, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let mut c = common::cmd("nsunshare");
     c.args(["-mpf", "--"])
         .arg(common::bin("nsmount-proc"))
-        .env("SHELL", "/bin/true");
-    assert_eq!(common::run(&mut c).ok(), "");
+        .env("SHELL", &shell);
+    assert_eq!(common::run(&mut c).ok(), "1 1\n");
 }
 
 #[test]
@@ -252,7 +247,7 @@ fn usage_errors() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     let mut c = common::cmd("nsunshare");
@@ -269,7 +264,7 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn empty_arguments_get_clear_messages() {
-    if !common::root("empty_arguments_get_clear_messages") {
+    if !common::root() {
         return;
     }
     let r = in_ns("-m", &["-d", "", "true"]);

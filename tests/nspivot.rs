@@ -4,52 +4,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::TempDir;
-
-/// `DIR/root` with `bin/busybox`, its applet links and the empty directories `dirs`; calling it
-/// again on the same directory is harmless.
-fn rootfs(dir: &TempDir, dirs: &[&str]) -> PathBuf {
-    let root = dir.join("root");
-    let bin = root.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let busybox = bin.join("busybox");
-    if !busybox.exists() {
-        common::install(Path::new("/bin/busybox"), &busybox, 0o755);
-    }
-    let list = common::run(Command::new("/bin/busybox").arg("--list"));
-    for applet in list
-        .ok()
-        .lines()
-        .filter(|a| *a != "busybox" && !a.contains('/'))
-    {
-        let link = bin.join(applet);
-        if link.symlink_metadata().is_err() {
-            std::os::unix::fs::symlink("busybox", &link).unwrap();
-        }
-    }
-    for d in dirs {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    root
-}
-
-/// The host's mounts that a bug here could touch: `/`, `/proc`, `/sys`, `/dev` and anything
-/// below `dir` (other tests may mount elsewhere meanwhile).
-fn host_mounts(dir: &Path) -> Vec<String> {
-    let prefix = dir.to_string_lossy().into_owned();
-    std::fs::read_to_string("/proc/self/mountinfo")
-        .unwrap()
-        .lines()
-        .filter(|l| {
-            let m = l.split(' ').nth(4).unwrap_or("");
-            ["/", "/proc", "/sys", "/dev"].contains(&m) || m.starts_with(&prefix)
-        })
-        .map(str::to_string)
-        .collect()
-}
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -102,10 +60,10 @@ echo "devnull=$(grep -c ' /dev/null ' /proc/self/mountinfo)"
 
 fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, String> {
     let dir = TempDir::new(test);
-    let root = rootfs(&dir, &["proc", "sys", "dev", "tmp"]);
+    let root = common::busybox_rootfs(&dir, &["proc", "sys", "dev", "tmp"]);
     let marker = common::unique("marker");
     std::fs::write(dir.join(&marker), "host").unwrap();
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let old = dir.path().to_str().unwrap();
     let r = pivot(
         flags,
@@ -123,7 +81,7 @@ fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, Stri
     assert_eq!(r.stderr, "");
     let got = report(r.ok());
     assert_eq!(
-        host_mounts(dir.path()),
+        common::host_mounts(dir.path()),
         before,
         "the host's mount table changed"
     );
@@ -151,7 +109,7 @@ fn check_view(flags: &str, test: &str) -> std::collections::HashMap<String, Stri
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_into_a_busybox_root() {
-    if !common::root("pivots_into_a_busybox_root") {
+    if !common::root() {
         return;
     }
     let got = check_view("-mpf", "pivot");
@@ -164,7 +122,7 @@ fn pivots_into_a_busybox_root() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pivots_in_a_user_namespace_with_bound_devices() {
-    if !common::root("pivots_in_a_user_namespace_with_bound_devices") {
+    if !common::root() {
         return;
     }
     let got = check_view("-Urmpf", "pivot-user");
@@ -177,17 +135,17 @@ fn pivots_in_a_user_namespace_with_bound_devices() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn read_only_root_with_tmpfs_and_binds() {
-    if !common::root("read_only_root_with_tmpfs_and_binds") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-ro");
-    let root = rootfs(&dir, &[]);
+    let root = common::busybox_rootfs(&dir, &[]);
     let data = dir.join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("f"), "data\n").unwrap();
     let conf = dir.join("conf");
     std::fs::write(&conf, "conf\n").unwrap();
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let script = r#"
 touch /x 2>/dev/null && echo rootfs=rw || echo rootfs=ro
 touch /tmp/x && echo tmp=rw
@@ -233,7 +191,7 @@ echo "wd=$(pwd)"
     );
     assert_eq!(std::fs::read_to_string(data.join("new")).unwrap(), "new\n");
     assert_eq!(std::fs::read_to_string(&conf).unwrap(), "conf\n");
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     // Missing mount points were created in the rootfs (and stay, like the mounts' targets).
     assert_eq!(
         listing(&root),
@@ -245,11 +203,11 @@ echo "wd=$(pwd)"
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn options_skip_mounts_and_set_the_hostname() {
-    if !common::root("options_skip_mounts_and_set_the_hostname") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-opts");
-    let root = rootfs(&dir, &["proc", "sys", "dev"]);
+    let root = common::busybox_rootfs(&dir, &["proc", "sys", "dev"]);
     let r = pivot(
         "-mupf",
         &[
@@ -271,12 +229,12 @@ fn options_skip_mounts_and_set_the_hostname() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn chains_after_nsmount_proc() {
-    if !common::root("chains_after_nsmount_proc") {
+    if !common::root() {
         return;
     }
     // nspivot then runs as pid 1 with /proc already showing the new pid namespace.
     let dir = TempDir::new("pivot-chain");
-    let root = rootfs(&dir, &[]);
+    let root = common::busybox_rootfs(&dir, &[]);
     let mut c = common::cmd("nsunshare");
     c.args(["-mpf", "--"])
         .arg(common::bin("nsmount-proc"))
@@ -291,12 +249,12 @@ fn chains_after_nsmount_proc() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn rootless_with_every_namespace() {
-    if !common::root("rootless_with_every_namespace") {
+    if !common::root() {
         return;
     }
     // As nobody: fresh sysfs and mqueue (own network and IPC namespaces), bound device nodes.
     let dir = TempDir::new("pivot-rootless");
-    let root = rootfs(&dir, &[]);
+    let root = common::busybox_rootfs(&dir, &[]);
     std::fs::set_permissions(
         dir.path(),
         std::os::unix::fs::PermissionsExt::from_mode(0o777),
@@ -308,8 +266,7 @@ for m in /proc /sys /dev/mqueue /dev/null; do
   grep " $m " /proc/self/mountinfo | sed 's/.* - \([^ ]*\) .*/\1/'
 done
 exec 3<>/dev/ptmx && ls /dev/pts | tr '\n' ' '"#;
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]);
+    let mut c = common::as_user(65534);
     c.arg(common::bin("nsunshare")).args(["-UrmuinpfC", "--"]);
     c.arg(common::bin("nspivot"))
         .arg("--hostname=box")
@@ -324,7 +281,7 @@ exec 3<>/dev/ptmx && ls /dev/pts | tr '\n' ' '"#;
 /// rootfs and the host's mounts as they were.
 #[track_caller]
 fn fails(dir: &TempDir, root: &Path, flags: &str, args: &[&str], line: &str) {
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let before_root = listing(root);
     let r = if flags.is_empty() {
         common::tool("nspivot", args)
@@ -333,18 +290,18 @@ fn fails(dir: &TempDir, root: &Path, flags: &str, args: &[&str], line: &str) {
     };
     assert_eq!(r.fails(1), line);
     assert_eq!(r.stdout, "");
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     assert_eq!(listing(root), before_root);
 }
 
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_fails_in_one_line_and_leaves_everything() {
-    if !common::root("bad_input_fails_in_one_line_and_leaves_everything") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-bad");
-    let root = rootfs(&dir, &[]);
+    let root = common::busybox_rootfs(&dir, &[]);
     let r = root.to_str().unwrap();
     let missing = dir.join("missing");
     let m = missing.to_str().unwrap();
@@ -423,12 +380,12 @@ fn bad_input_fails_in_one_line_and_leaves_everything() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn refuses_the_original_mount_namespace_before_any_mount() {
-    if !common::root("refuses_the_original_mount_namespace_before_any_mount") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-orig");
-    let root = rootfs(&dir, &[]);
-    let before = host_mounts(dir.path());
+    let root = common::busybox_rootfs(&dir, &[]);
+    let before = common::host_mounts(dir.path());
     let trace = dir.join("trace");
     let mut c = Command::new("strace");
     c.args([
@@ -452,7 +409,7 @@ fn refuses_the_original_mount_namespace_before_any_mount() {
         !calls.lines().any(|l| !l.contains("exited with")),
         "{calls}"
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     assert_eq!(listing(&root), ["bin"]);
 }
 
@@ -460,8 +417,8 @@ fn refuses_the_original_mount_namespace_before_any_mount() {
 fn rootfs_helper_is_idempotent_and_links_stay_inside() {
     // No privilege needed: the test's own rootfs builder.
     let dir = TempDir::new("pivot-helper");
-    let a = rootfs(&dir, &["tmp"]);
-    let b = rootfs(&dir, &["tmp"]);
+    let a = common::busybox_rootfs(&dir, &["tmp"]);
+    let b = common::busybox_rootfs(&dir, &["tmp"]);
     assert_eq!(a, b);
     assert!(a
         .join("bin/sh")
@@ -505,11 +462,11 @@ fn usage_errors() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigpipe_is_kept_across_exec() {
-    if !common::root("ignored_sigpipe_is_kept_across_exec") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("sigpipe");
-    let root = rootfs(&dir, &["proc", "sys", "dev"]);
+    let root = common::busybox_rootfs(&dir, &["proc", "sys", "dev"]);
     let mut c = common::cmd("nsunshare");
     c.args(["-mpf", "--"])
         .arg(common::bin("nspivot"))
@@ -528,11 +485,11 @@ fn ignored_sigpipe_is_kept_across_exec() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn failures_after_the_build_leave_the_rootfs_as_it_was() {
-    if !common::root("failures_after_the_build_leave_the_rootfs_as_it_was") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("pivot-late");
-    let root = rootfs(&dir, &[]);
+    let root = common::busybox_rootfs(&dir, &[]);
     let r = root.to_str().unwrap();
     let opts = ["--tmpfs=/x", "--bind=/etc/hostname:/a/newfile", "--ro"];
     let with = |extra: &[&str], program: &[&str]| -> Vec<String> {
@@ -543,7 +500,7 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
         args
     };
     let before = listing(&root);
-    let mounts = host_mounts(dir.path());
+    let mounts = common::host_mounts(dir.path());
     for (args, code, line) in [
         (
             with(&["--wd=/nope"], &["/bin/true"]),
@@ -580,7 +537,7 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
                 before,
                 "{flags} {args:?}: the rootfs changed"
             );
-            assert_eq!(host_mounts(dir.path()), mounts, "{flags} {args:?}");
+            assert_eq!(common::host_mounts(dir.path()), mounts, "{flags} {args:?}");
         }
     }
     // A --wd that only the new root's mounts provide is found before the switch.
@@ -605,7 +562,7 @@ fn failures_after_the_build_leave_the_rootfs_as_it_was() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn unsearchable_new_root_names_the_directory_and_the_uid() {
-    if !common::root("unsearchable_new_root_names_the_directory_and_the_uid") {
+    if !common::root() {
         return;
     }
     use std::os::unix::fs::PermissionsExt;
@@ -618,7 +575,7 @@ fn unsearchable_new_root_names_the_directory_and_the_uid() {
         |p: &Path, m: u32| std::fs::set_permissions(p, PermissionsExt::from_mode(m)).unwrap();
     mode(dir.path(), 0o711);
     mode(&locked, 0o700);
-    let before = host_mounts(dir.path());
+    let before = common::host_mounts(dir.path());
     let run = || {
         let mut c = common::cmd("nsunshare");
         c.args([
@@ -659,13 +616,11 @@ fn unsearchable_new_root_names_the_directory_and_the_uid() {
         "{}",
         r.stderr
     );
-    assert_eq!(host_mounts(dir.path()), before);
+    assert_eq!(common::host_mounts(dir.path()), before);
     assert!(listing(&root).is_empty());
     // Without a user namespace, the same cause is named with the plain uid.
-    let mut c = Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(common::bin("nspivot"))
-        .arg(&root);
+    let mut c = common::as_user(65534);
+    c.arg(common::bin("nspivot")).arg(&root);
     let r = common::run(&mut c);
     assert_eq!(
         r.fails(1),

@@ -106,7 +106,7 @@ fn run_dir() -> std::path::PathBuf {
 
 fn nsveth<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Ran {
     run(common::cmd("nsveth")
-        .env(nstools::lease::RUN_DIR_VAR, run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
         .args(args))
 }
 
@@ -184,7 +184,7 @@ fn invalid_input_is_rejected_before_anything() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_target_gets_a_network_both_ways() {
-    if !common::root("pid_target_gets_a_network_both_ways") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -283,7 +283,7 @@ fn pid_target_gets_a_network_both_ways() {
 /// The inode of a pidfd of `pid` (pidfs), as `PID:INODE` wants it.
 fn pidfd_inode(pid: &str) -> u64 {
     let pid = nix::unistd::Pid::from_raw(pid.parse().unwrap());
-    let fd = nstools::sys::pidfd_open(pid).expect("pidfd_open");
+    let fd = nstools::testing::sys::pidfd_open(pid).expect("pidfd_open");
     nix::sys::stat::fstat(&fd).unwrap().st_ino
 }
 
@@ -292,7 +292,7 @@ fn pidfd_inode(pid: &str) -> u64 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn pid_with_inode_is_checked() {
-    if !common::root("pid_with_inode_is_checked") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -354,7 +354,7 @@ impl Drop for OwnNetnsName {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn own_namespace_is_refused() {
-    if !common::root("own_namespace_is_refused") {
+    if !common::root() {
         return;
     }
     let me = std::process::id().to_string();
@@ -399,7 +399,7 @@ fn own_namespace_is_refused() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn persisted_namespace_file_with_mtu_and_mac() {
-    if !common::root("persisted_namespace_file_with_mtu_and_mac") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("nsveth");
@@ -434,7 +434,7 @@ fn persisted_namespace_file_with_mtu_and_mac() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn named_namespace_is_listed_by_name() {
-    if !common::root("named_namespace_is_listed_by_name") {
+    if !common::root() {
         return;
     }
     let ns = NetnsName::new();
@@ -469,7 +469,7 @@ fn named_namespace_is_listed_by_name() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bridge_joins_two_namespaces() {
-    if !common::root("bridge_joins_two_namespaces") {
+    if !common::root() {
         return;
     }
     let (a, b) = (NetProc::new(), NetProc::new());
@@ -513,7 +513,7 @@ fn bridge_joins_two_namespaces() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn dying_namespace_takes_the_pair() {
-    if !common::root("dying_namespace_takes_the_pair") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -533,7 +533,7 @@ fn dying_namespace_takes_the_pair() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn failures_leave_nothing() {
-    if !common::root("failures_leave_nothing") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -656,7 +656,7 @@ fn failures_leave_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn fifty_pairs_in_parallel() {
-    if !common::root("fifty_pairs_in_parallel") {
+    if !common::root() {
         return;
     }
     const N: usize = 50;
@@ -702,7 +702,7 @@ fn fifty_pairs_in_parallel() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn target_exiting_during_add_is_undone() {
-    if !common::root("target_exiting_during_add_is_undone") {
+    if !common::root() {
         return;
     }
     // strace holds nsveth's first sendto (its first netlink request, before the pair is made)
@@ -713,7 +713,7 @@ fn target_exiting_during_add_is_undone() {
     let host = common::unique("t");
     let _links = Links::new(&[&host]);
     let traced = std::process::Command::new("strace")
-        .env(nstools::lease::RUN_DIR_VAR, run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
         .args(["-o", "/dev/null", "-e", "trace=sendto"])
         .args(["-e", "inject=sendto:delay_enter=1000000:when=1"])
         .arg(common::bin("nsveth"))
@@ -903,7 +903,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     use nix::sys::signal::{kill, Signal};
     let p = NetProc::new();
     let (host, br) = (common::unique("t"), common::unique("b"));
-    let tmp_br = nstools::linkmark::bridge_temp_name(&br);
+    let tmp_br = nstools::testing::linkmark::bridge_temp_name(&br);
     let _links = Links::new(&[&host, &br, &tmp_br]);
     let args = full_add(&p, &host, &br, net);
     let clean = |p: &NetProc| {
@@ -923,7 +923,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
     let mut seen = [0; 3];
     for _ in 0..runs {
         let child = common::cmd("nsveth")
-            .env(nstools::lease::RUN_DIR_VAR, run_dir())
+            .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
             .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -979,7 +979,7 @@ fn interrupted_adds(sig: nix::sys::signal::Signal, runs: usize, net: u32) -> [us
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sigterm_at_random_moments_leaves_all_or_nothing() {
-    if !common::root("sigterm_at_random_moments_leaves_all_or_nothing") {
+    if !common::root() {
         return;
     }
     interrupted_adds(nix::sys::signal::Signal::SIGTERM, 30, 242);
@@ -988,7 +988,7 @@ fn sigterm_at_random_moments_leaves_all_or_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sigkill_at_random_moments_leaves_a_state_the_next_add_clears() {
-    if !common::root("sigkill_at_random_moments_leaves_a_state_the_next_add_clears") {
+    if !common::root() {
         return;
     }
     interrupted_adds(nix::sys::signal::Signal::SIGKILL, 30, 244);
@@ -1013,7 +1013,7 @@ impl Held {
     fn run(argv: &[std::ffi::OsString], when: u32) -> Held {
         let log = TempDir::new("strace");
         let strace = Command::new("strace")
-            .env(nstools::lease::RUN_DIR_VAR, run_dir())
+            .env(nstools::testing::lease::RUN_DIR_VAR, run_dir())
             .arg("-o")
             .arg(log.join("log"))
             .args(["-e", "trace=sendto"])
@@ -1064,7 +1064,7 @@ impl Held {
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn signals_during_add_undo_or_wait() {
     use nix::sys::signal::{kill, Signal};
-    if !common::root("signals_during_add_undo_or_wait") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -1110,7 +1110,7 @@ fn signals_during_add_undo_or_wait() {
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ignored_sigterm_stays_ignored() {
     use nix::sys::signal::{kill, Signal};
-    if !common::root("ignored_sigterm_stays_ignored") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -1141,7 +1141,7 @@ fn ignored_sigterm_stays_ignored() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn host_name_taken_meanwhile_is_undone() {
-    if !common::root("host_name_taken_meanwhile_is_undone") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -1172,7 +1172,7 @@ fn host_name_taken_meanwhile_is_undone() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn leftovers_are_recognised_safely() {
-    if !common::root("leftovers_are_recognised_safely") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();
@@ -1249,7 +1249,7 @@ fn leftovers_are_recognised_safely() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bridges_nsveth_made_are_its_to_remove() {
-    if !common::root("bridges_nsveth_made_are_its_to_remove") {
+    if !common::root() {
         return;
     }
     let (a, b) = (NetProc::new(), NetProc::new());
@@ -1259,7 +1259,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
         common::unique("b"),
         common::unique("b"),
     );
-    let tmp = nstools::linkmark::bridge_temp_name(&br);
+    let tmp = nstools::testing::linkmark::bridge_temp_name(&br);
     let _links = Links::new(&[&ha, &hb, &br, &theirs, &tmp]);
     let add = |p: &NetProc, h: &str, br: &str, more: &[&str]| {
         let mut args = vec![
@@ -1342,7 +1342,7 @@ fn bridges_nsveth_made_are_its_to_remove() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bridge_removed_meanwhile_is_made_again() {
-    if !common::root("bridge_removed_meanwhile_is_made_again") {
+    if !common::root() {
         return;
     }
     let p = NetProc::new();

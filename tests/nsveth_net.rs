@@ -120,7 +120,7 @@ impl Host {
         let mut argv: Vec<std::ffi::OsString> = vec![common::bin("nsveth").into()];
         argv.extend(args.iter().map(|a| a.as_ref().to_owned()));
         let mut c = self.ns.cmd(&argv);
-        c.env(nstools::lease::RUN_DIR_VAR, self.run_dir());
+        c.env(nstools::testing::lease::RUN_DIR_VAR, self.run_dir());
         c
     }
 
@@ -224,8 +224,7 @@ fn ask_once(ns: &Netns, addr: &str, port: u16) -> Option<String> {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat() {
-    if !common::root("containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat")
-    {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -373,7 +372,7 @@ fn containers_on_a_bridge_reach_each_other_the_host_and_the_outside_through_nat(
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn published_ports_answer_from_the_outside_the_host_and_the_neighbours() {
-    if !common::root("published_ports_answer_from_the_outside_the_host_and_the_neighbours") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -466,7 +465,7 @@ fn published_ports_answer_from_the_outside_the_host_and_the_neighbours() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn point_to_point_pairs_get_a_block_each() {
-    if !common::root("point_to_point_pairs_get_a_block_each") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -536,7 +535,7 @@ fn point_to_point_pairs_get_a_block_each() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn bad_input_is_one_line_and_makes_nothing() {
-    if !common::root("bad_input_is_one_line_and_makes_nothing") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -596,7 +595,7 @@ fn bad_input_is_one_line_and_makes_nothing() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn a_full_subnet_is_an_error_until_a_stale_lease_is_reclaimed() {
-    if !common::root("a_full_subnet_is_an_error_until_a_stale_lease_is_reclaimed") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -646,7 +645,7 @@ fn a_full_subnet_is_an_error_until_a_stale_lease_is_reclaimed() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn gc_and_del_reclaim_what_dead_containers_left() {
-    if !common::root("gc_and_del_reclaim_what_dead_containers_left") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
@@ -702,7 +701,7 @@ fn gc_and_del_reclaim_what_dead_containers_left() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn two_hundred_concurrent_adds_get_two_hundred_addresses() {
-    if !common::root("two_hundred_concurrent_adds_get_two_hundred_addresses") {
+    if !common::root() {
         return;
     }
     const N: usize = 200;
@@ -768,7 +767,7 @@ fn two_hundred_concurrent_adds_get_two_hundred_addresses() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sigkill_mid_add_leaves_nothing_gc_cannot_reclaim() {
-    if !common::root("sigkill_mid_add_leaves_nothing_gc_cannot_reclaim") {
+    if !common::root() {
         return;
     }
     use nix::sys::signal::{kill, Signal};
@@ -852,34 +851,11 @@ fn container_sh(h: &Host, names: &std::path::Path, args: &[&str]) -> Proc {
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut c = h.ns.cmd(&argv);
     c.env("PATH", path)
-        .env(nstools::lease::RUN_DIR_VAR, h.run_dir())
+        .env(nstools::testing::lease::RUN_DIR_VAR, h.run_dir())
         .env("NSTOOLS_CONTAINERS", names)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped());
     Proc::spawn(&mut c)
-}
-
-/// A busybox rootfs (examples/make-rootfs.sh) with a `/results` directory of fifos the
-/// containers wait on, one per name.
-fn rootfs(dir: &TempDir, fifos: &[&str]) -> std::path::PathBuf {
-    let root = dir.join("rootfs");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/make-rootfs.sh");
-    let r = run(Command::new("dash").arg(script).arg(&root));
-    assert_eq!(r.code, Some(0), "make-rootfs.sh: {}", r.stderr);
-    let results = root.join("results");
-    std::fs::create_dir_all(&results).unwrap();
-    for f in fifos {
-        let p = results.join(f);
-        nix::unistd::mkfifo(&p, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
-    }
-    // The containers' root is uid 100000 here.
-    common::sh(&format!(
-        "chmod 755 {} && chmod 777 {} && chmod 666 {}/*",
-        dir.path().display(),
-        results.display(),
-        results.display()
-    ));
-    root
 }
 
 /// The init of container `name` (as container.sh records it), once it runs.
@@ -920,14 +896,14 @@ fn poke(fifo: &std::path::Path) {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn container_sh_runs_several_containers_in_every_network_mode() {
-    if !common::root("container_sh_runs_several_containers_in_every_network_mode") {
+    if !common::root() {
         return;
     }
     let h = Host::new();
     let dir = TempDir::new("containers");
     let names = dir.join("names");
     let fifos = ["web", "b", "joined", "none", "host", "pair"];
-    let root = rootfs(&dir, &fifos);
+    let root = common::example_rootfs(&dir, &fifos);
     let rootfs = root.display().to_string();
     let wait = |name: &str| format!("read x </results/{name}");
     let web_cmd = format!("while :; do echo web | nc -l -p 80; done & {}", wait("web"));

@@ -14,9 +14,11 @@ use std::os::unix::ffi::OsStringExt;
 
 use proptest::prelude::*;
 
-use nstools::cgroup::{self, Limit};
-use nstools::idmap::{self, Range};
-use nstools::netlink::{self, Cidr, Route};
+use nstools::testing::addr::{self, Cidr, Route};
+use nstools::testing::cgroup::{self, Limit};
+use nstools::testing::idmap::{self, Range};
+use nstools::testing::netlink;
+use nstools::testing::subid;
 
 /// Any text, control characters and all (arbitrary `String`s, not only printable ones).
 fn text() -> impl Strategy<Value = String> {
@@ -56,12 +58,12 @@ const SUFFIXES: &[(&str, u64, u32)] = &[
 proptest! {
     #[test]
     fn sizes_never_panic(t in text()) {
-        let _ = nstools::cli::size(&t);
+        let _ = nstools::testing::cli::size(&t);
     }
 
     #[test]
     fn sizes_of_grammar_text_never_panic(t in text_of("0123456789.KMGTPEZYkmgiB -+x", 24)) {
-        let _ = nstools::cli::size(&t);
+        let _ = nstools::testing::cli::size(&t);
         let _ = cgroup::parse_size("memory", &t);
     }
 
@@ -71,7 +73,7 @@ proptest! {
     fn sizes_with_suffixes(n in any::<u64>(), s in proptest::sample::select(SUFFIXES)) {
         let (suffix, base, exp) = s;
         let want = base.checked_pow(exp).and_then(|m| n.checked_mul(m));
-        prop_assert_eq!(nstools::cli::size(&format!("{n}{suffix}")), want);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{n}{suffix}")), want);
     }
 
     /// A decimal fraction with a suffix: the exact value, rounded down.
@@ -86,9 +88,9 @@ proptest! {
         let scale = 10u128.pow(frac.len() as u32);
         let exact = (u128::from(int) * scale + frac.parse::<u128>().unwrap()) * mult / scale;
         let want = u64::try_from(exact).ok();
-        prop_assert_eq!(nstools::cli::size(&format!("{int}.{frac}{suffix}")), want);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{int}.{frac}{suffix}")), want);
         // Without a suffix a fraction of a byte means nothing.
-        prop_assert_eq!(nstools::cli::size(&format!("{int}.{frac}")), None);
+        prop_assert_eq!(nstools::testing::cli::size(&format!("{int}.{frac}")), None);
     }
 
     /// cgroup sizes are the same numbers, with `max`, and must start with a digit.
@@ -98,7 +100,7 @@ proptest! {
             Ok(Limit::Max) => prop_assert_eq!(t, "max"),
             Ok(Limit::Value(v)) => {
                 prop_assert!(t.starts_with(|c: char| c.is_ascii_digit()));
-                prop_assert_eq!(nstools::cli::size(&t), Some(v));
+                prop_assert_eq!(nstools::testing::cli::size(&t), Some(v));
             }
             Err(e) => prop_assert_eq!(e.to_string(), format!("invalid --memory value: '{t}'")),
         }
@@ -107,7 +109,7 @@ proptest! {
     /// A number is an optional sign and decimal digits, blanks before allowed, that fits.
     #[test]
     fn numbers_are_decimal_and_whole(t in text_of("0123456789+- x\t", 12)) {
-        let u = nstools::cli::number::<u32>(&t, "what");
+        let u = nstools::testing::cli::number::<u32>(&t, "what");
         let s = t.trim_start();
         let digits = s.strip_prefix('+').unwrap_or(s);
         let want = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
@@ -121,7 +123,7 @@ proptest! {
 
     #[test]
     fn numbers_round_trip(n in any::<i64>()) {
-        prop_assert_eq!(nstools::cli::number::<i64>(&n.to_string(), "x").unwrap(), n);
+        prop_assert_eq!(nstools::testing::cli::number::<i64>(&n.to_string(), "x").unwrap(), n);
     }
 
     #[test]
@@ -213,22 +215,22 @@ proptest! {
 
     #[test]
     fn signal_numbers_round_trip(n in 1i32..=64) {
-        let (min, max) = nstools::sys::rt_signal_range();
+        let (min, max) = nstools::testing::sys::rt_signal_range();
         let valid = nix::sys::signal::Signal::try_from(n).is_ok() || (min..=max).contains(&n);
-        prop_assert_eq!(nstools::cli::signal_number(&n.to_string()), valid.then_some(n));
+        prop_assert_eq!(nstools::testing::cli::signal_number(&n.to_string()), valid.then_some(n));
         if (min..=max).contains(&n) {
             let up = format!("RTMIN+{}", n - min);
             let down = format!("sigrtmax-{}", max - n);
-            prop_assert_eq!(nstools::cli::signal_number(&up), Some(n));
-            prop_assert_eq!(nstools::cli::signal_number(&down), Some(n));
+            prop_assert_eq!(nstools::testing::cli::signal_number(&up), Some(n));
+            prop_assert_eq!(nstools::testing::cli::signal_number(&down), Some(n));
         }
     }
 
     #[test]
     fn signals_never_panic(t in text(), g in text_of("SIGRTMINAX+-0123456789kilterm", 12)) {
-        let _ = nstools::cli::signal_number(&t);
-        let _ = nstools::cli::signal(&t);
-        let _ = nstools::cli::signal_number(&g);
+        let _ = nstools::testing::cli::signal_number(&t);
+        let _ = nstools::testing::cli::signal(&t);
+        let _ = nstools::testing::cli::signal_number(&g);
     }
 }
 
@@ -242,11 +244,15 @@ fn signal_names_round_trip() {
             name.trim_start_matches("SIG").to_string(),
         ] {
             assert_eq!(
-                nstools::cli::signal_number(&spelling),
+                nstools::testing::cli::signal_number(&spelling),
                 Some(sig as i32),
                 "{spelling}"
             );
-            assert_eq!(nstools::cli::signal(&spelling), Some(sig), "{spelling}");
+            assert_eq!(
+                nstools::testing::cli::signal(&spelling),
+                Some(sig),
+                "{spelling}"
+            );
         }
     }
 }
@@ -390,7 +396,7 @@ pub fn subid_line() -> impl Strategy<Value = String> {
 /// `strsep`, numbers by `strtoul(.., 0)` read to their end, the owner by name or the uid
 /// printed with `%lu`, and the ids `start ..= start + count - 1` in 64-bit arithmetic, cut at
 /// 4294967294 (the last id a map may hold).
-pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<idmap::SubId> {
+pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<subid::SubId> {
     let f: Vec<&str> = line.split(':').collect();
     if f.len() < 3 || f[..3].iter().any(|x| x.is_empty()) {
         return None;
@@ -411,7 +417,7 @@ pub fn shadow_grant(line: &str, name: &str, uid: u32) -> Option<idmap::SubId> {
     let (start, count) = (strtoul(f[1])?, strtoul(f[2])?);
     let last = start.checked_add(count.checked_sub(1)?)?;
     let last = last.min(u64::from(u32::MAX) - 1);
-    (start <= last).then(|| idmap::SubId {
+    (start <= last).then(|| subid::SubId {
         start: start as u32,
         count: (last - start + 1) as u32,
     })
@@ -422,14 +428,14 @@ proptest! {
     #[test]
     fn subid_lines(lines in proptest::collection::vec(subid_line(), 0..8)) {
         let text = lines.join("\n");
-        let got = idmap::parse_subids(&text, "alice", 1000);
-        let want: Vec<idmap::SubId> = lines.iter().filter_map(|l| shadow_grant(l, "alice", 1000)).collect();
+        let got = subid::parse_subids(&text, "alice", 1000);
+        let want: Vec<subid::SubId> = lines.iter().filter_map(|l| shadow_grant(l, "alice", 1000)).collect();
         prop_assert_eq!(got, want, "{:?}", lines);
     }
 
     #[test]
     fn subid_files_never_panic(t in text(), name in text(), uid in any::<u32>()) {
-        let _ = idmap::parse_subids(&t, &name, uid);
+        let _ = subid::parse_subids(&t, &name, uid);
     }
 
     /// A range is covered by subordinate lines exactly when each of its ids is in one.
@@ -439,12 +445,12 @@ proptest! {
         start in 0u32..80,
         count in 0u32..30,
     ) {
-        let subs: Vec<idmap::SubId> = lines
+        let subs: Vec<subid::SubId> = lines
             .iter()
-            .map(|(s, c)| idmap::SubId { start: *s, count: *c })
+            .map(|(s, c)| subid::SubId { start: *s, count: *c })
             .collect();
         let each = (start..start + count).all(|id| subs.iter().any(|l| id >= l.start && id - l.start < l.count));
-        prop_assert_eq!(nstools::subid::covered(&subs, start, count), each);
+        prop_assert_eq!(nstools::testing::subid::covered(&subs, start, count), each);
     }
 
     /// login.defs: the last line naming the flag decides, `yes` in any case (quoted or not)
@@ -462,12 +468,12 @@ proptest! {
             text.push_str("# GRANT_AUX_GROUP_SUBIDS no\nOTHER no\n");
         }
         let want = value.trim_matches('"').eq_ignore_ascii_case("yes");
-        prop_assert_eq!(nstools::subid::login_defs_flag(&text, "GRANT_AUX_GROUP_SUBIDS"), want);
+        prop_assert_eq!(nstools::testing::subid::login_defs_flag(&text, "GRANT_AUX_GROUP_SUBIDS"), want);
     }
 
     #[test]
     fn login_defs_never_panic(t in text()) {
-        let _ = nstools::subid::login_defs_flag(&t, "GRANT_AUX_GROUP_SUBIDS");
+        let _ = nstools::testing::subid::login_defs_flag(&t, "GRANT_AUX_GROUP_SUBIDS");
     }
 }
 
@@ -504,15 +510,15 @@ proptest! {
         std::fs::write(dir.join("group"), &group).unwrap();
         for (name, uid, gid) in &entries {
             let first_named = entries.iter().find(|e| &e.0 == name).unwrap();
-            let u = nstools::users::user_by_name(&dir, name).unwrap().unwrap();
+            let u = nstools::testing::users::user_by_name(&dir, name).unwrap().unwrap();
             prop_assert_eq!((u.id, u.gid), (first_named.1, first_named.2));
-            prop_assert_eq!(nstools::users::uid(&dir, name).unwrap(), first_named.1);
-            prop_assert_eq!(nstools::users::gid(&dir, name).unwrap(), first_named.2);
+            prop_assert_eq!(nstools::testing::users::uid(&dir, name).unwrap(), first_named.1);
+            prop_assert_eq!(nstools::testing::users::gid(&dir, name).unwrap(), first_named.2);
             let first_id = entries.iter().find(|e| e.1 == *uid).unwrap();
-            let by_id = nstools::users::user_by_id(&dir, *uid).unwrap().unwrap();
+            let by_id = nstools::testing::users::user_by_id(&dir, *uid).unwrap().unwrap();
             prop_assert_eq!(&by_id.name, &first_id.0);
-            prop_assert_eq!(nstools::users::uid(&dir, &uid.to_string()).unwrap(), *uid);
-            prop_assert_eq!(nstools::users::gid(&dir, &gid.to_string()).unwrap(), *gid);
+            prop_assert_eq!(nstools::testing::users::uid(&dir, &uid.to_string()).unwrap(), *uid);
+            prop_assert_eq!(nstools::testing::users::gid(&dir, &gid.to_string()).unwrap(), *gid);
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -522,10 +528,10 @@ proptest! {
         let dir = tempdir("junk");
         std::fs::write(dir.join("passwd"), passwd).unwrap();
         std::fs::write(dir.join("group"), group).unwrap();
-        let _ = nstools::users::user_by_name(&dir, &name);
-        let _ = nstools::users::user_by_id(&dir, 0);
-        let _ = nstools::users::uid(&dir, &name);
-        let _ = nstools::users::gid(&dir, &name);
+        let _ = nstools::testing::users::user_by_name(&dir, &name);
+        let _ = nstools::testing::users::user_by_id(&dir, 0);
+        let _ = nstools::testing::users::uid(&dir, &name);
+        let _ = nstools::testing::users::gid(&dir, &name);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
@@ -644,15 +650,15 @@ proptest! {
             .map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") })
             .collect();
         let unicast = mac[0] & 1 == 0 && mac != [0; 6];
-        prop_assert_eq!(netlink::parse_mac(&text.join(":")), unicast.then_some(mac));
+        prop_assert_eq!(addr::parse_mac(&text.join(":")), unicast.then_some(mac));
         // One digit per byte, or another separator: not this syntax.
-        prop_assert_eq!(netlink::parse_mac(&text.join("-")), None);
+        prop_assert_eq!(addr::parse_mac(&text.join("-")), None);
     }
 
     #[test]
     fn macs_never_panic(t in text(), g in text_of("0123456789abcdefABCDEF:", 20)) {
-        let _ = netlink::parse_mac(&t);
-        let _ = netlink::parse_mac(&g);
+        let _ = addr::parse_mac(&t);
+        let _ = addr::parse_mac(&g);
     }
 
     /// An interface name as the kernel's `dev_valid_name` takes it.
@@ -663,7 +669,7 @@ proptest! {
             && t != "."
             && t != ".."
             && !t.chars().any(|c| c == '/' || c == ':' || c == '\0' || c.is_ascii_whitespace());
-        prop_assert_eq!(netlink::valid_ifname(&t), want, "{:?}", t);
+        prop_assert_eq!(addr::valid_ifname(&t), want, "{:?}", t);
     }
 
     /// Attributes of any bytes: never past the buffer, each whole and aligned.
@@ -704,17 +710,17 @@ proptest! {
             Some(i) => format!("{pid}:{i}"),
             None => pid.to_string(),
         };
-        let (p, i) = nstools::procdir::parse_pid(&text).unwrap();
+        let (p, i) = nstools::testing::procdir::parse_pid(&text).unwrap();
         prop_assert_eq!((p.as_raw(), i), (pid, ino));
         // nsenter's --target refuses the inode 0 (none is 0).
-        prop_assert_eq!(nstools::target::parse_pid_spec(&text).is_ok(), ino != Some(0));
-        let _ = nstools::procdir::parse_pid(&t);
-        let _ = nstools::target::parse_pid_spec(&t);
+        prop_assert_eq!(nstools::testing::target::parse_pid_spec(&text).is_ok(), ino != Some(0));
+        let _ = nstools::testing::procdir::parse_pid(&t);
+        let _ = nstools::testing::target::parse_pid_spec(&t);
     }
 
     #[test]
     fn pids_are_digits(t in text_of("0123456789:+- x", 14)) {
-        let ok = nstools::procdir::parse_pid(&t).is_ok();
+        let ok = nstools::testing::procdir::parse_pid(&t).is_ok();
         let (p, i) = t.split_once(':').map_or((t.as_str(), None), |(p, i)| (p, Some(i)));
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let want = digits(p)
@@ -726,35 +732,35 @@ proptest! {
     /// nsveth's targets: a pid (with its pidfd inode), a path, or a name in /run/netns.
     #[test]
     fn veth_targets(t in prop_oneof![text(), text_of("0123456789:/.ab", 12)]) {
-        use nstools::veth::TargetSpec;
+        use nstools::testing::veth::TargetSpec;
         match TargetSpec::parse(&t) {
             Some(TargetSpec::Pid { pid, ino }) => {
-                prop_assert_eq!(nstools::procdir::parse_pid(&t).unwrap(), (nix::unistd::Pid::from_raw(pid), ino));
+                prop_assert_eq!(nstools::testing::procdir::parse_pid(&t).unwrap(), (nix::unistd::Pid::from_raw(pid), ino));
             }
             Some(TargetSpec::Path(p)) => {
                 prop_assert!(p.contains('/'));
-                prop_assert!(nstools::procdir::parse_pid(&t).is_err());
+                prop_assert!(nstools::testing::procdir::parse_pid(&t).is_err());
             }
             Some(TargetSpec::Name(n)) => {
                 prop_assert!(!n.is_empty() && n != "." && n != ".." && !n.contains('/') && !n.contains(':'));
             }
-            None => prop_assert!(nstools::procdir::parse_pid(&t).is_err()),
+            None => prop_assert!(nstools::testing::procdir::parse_pid(&t).is_err()),
         }
     }
 
     /// `SRC:DST`: the last colon splits, both sides non-empty.
     #[test]
     fn bind_specs(src in "[ -~]{1,20}", dst in "[ -9;-~]{1,20}", ro in proptest::bool::ANY) {
-        let b = nstools::rootfs::Bind::parse(&format!("{src}:{dst}"), ro).unwrap();
+        let b = nstools::testing::rootfs::Bind::parse(&format!("{src}:{dst}"), ro).unwrap();
         prop_assert_eq!((b.src.to_str().unwrap(), b.dst.to_str().unwrap(), b.ro), (src.as_str(), dst.as_str(), ro));
         let no_dst = format!("{src}:");
-        prop_assert!(nstools::rootfs::Bind::parse(&no_dst, ro).is_err());
+        prop_assert!(nstools::testing::rootfs::Bind::parse(&no_dst, ro).is_err());
     }
 
     #[test]
     fn propagation_and_setgroups_words(t in text()) {
         let words = ["private", "shared", "slave", "unchanged"];
-        prop_assert_eq!(nstools::mount::parse_propagation(&t).is_ok(), words.contains(&t.as_str()));
+        prop_assert_eq!(nstools::testing::mount::parse_propagation(&t).is_ok(), words.contains(&t.as_str()));
         prop_assert_eq!(idmap::Setgroups::parse(&t).is_ok(), t == "allow" || t == "deny");
     }
 
@@ -762,9 +768,9 @@ proptest! {
     #[test]
     fn link_marks_round_trip(ns in any::<u64>(), pid in 1i32..=i32::MAX, ino in any::<u64>(), t in text()) {
         let mark = format!("nstools:unfinished:{ns}:{pid}:{ino}");
-        prop_assert_eq!(nstools::linkmark::Maker::parse(&mark).unwrap().mark(), mark);
-        let _ = nstools::linkmark::Maker::parse(&t);
-        prop_assert!(!nstools::linkmark::is_leftover(Some(&t)) || t.starts_with("nstools:unfinished:"));
+        prop_assert_eq!(nstools::testing::linkmark::Maker::parse(&mark).unwrap().mark(), mark);
+        let _ = nstools::testing::linkmark::Maker::parse(&t);
+        prop_assert!(!nstools::testing::linkmark::is_leftover(Some(&t)) || t.starts_with("nstools:unfinished:"));
     }
 
     /// `/proc/PID/environ`: NAME=VALUE entries, NUL-separated, read back in order.
@@ -780,19 +786,19 @@ proptest! {
             image.extend_from_slice(value);
             image.push(0);
         }
-        let got = nstools::target::parse_environ(&image);
+        let got = nstools::testing::target::parse_environ(&image);
         let want: Vec<(OsString, OsString)> = vars
             .iter()
             .map(|(n, v)| (OsString::from(n), OsString::from_vec(v.clone())))
             .collect();
         prop_assert_eq!(got, want);
-        let _ = nstools::target::parse_environ(&junk);
+        let _ = nstools::testing::target::parse_environ(&junk);
     }
 
     /// JSON strings: quotes, backslashes and control characters escaped, the rest as is.
     #[test]
     fn json_strings_are_escaped(t in text()) {
-        let j = nstools::cli::json_string(&t);
+        let j = nstools::testing::json::string(&t);
         prop_assert!(j.starts_with('"') && j.ends_with('"') && j.len() >= 2);
         let inner = &j[1..j.len() - 1];
         prop_assert!(!inner.chars().any(|c| (c as u32) < 0x20));
@@ -819,7 +825,7 @@ proptest! {
     /// What a message echoes of a value: all of a short one, a bounded start of a long one.
     #[test]
     fn echoes_are_bounded(t in text()) {
-        let q = nstools::error::quoted(&t);
+        let q = nstools::testing::error::quoted(&t);
         prop_assert!(q.len() <= 64 + 40, "{}", q.len());
         if t.len() <= 64 {
             prop_assert_eq!(q, format!("'{t}'"));
@@ -962,7 +968,7 @@ fn in_namespaces(flags: &str, script: &str, args: &[String]) -> String {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn subuid_files_read_as_shadow_reads_them() {
-    if !common::root("subuid_files_read_as_shadow_reads_them") {
+    if !common::root() {
         return;
     }
     let etc = common::FakeEtc::new();
@@ -996,11 +1002,11 @@ fn subuid_files_read_as_shadow_reads_them() {
     }
     for (f, shadow) in files.iter().zip(theirs) {
         // What shadow grants of the lines it reads as alice's.
-        let granted: Vec<idmap::SubId> = shadow
+        let granted: Vec<subid::SubId> = shadow
             .iter()
             .filter_map(|(s, c)| shadow_grant(&format!("alice:{s}:{c}"), "alice", 1000))
             .collect();
-        assert_eq!(idmap::parse_subids(f, "alice", 1000), granted, "{f:?}");
+        assert_eq!(subid::parse_subids(f, "alice", 1000), granted, "{f:?}");
     }
 }
 
@@ -1010,7 +1016,7 @@ fn subuid_files_read_as_shadow_reads_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn sizes_read_as_util_linux_reads_them() {
-    if !common::root("sizes_read_as_util_linux_reads_them") {
+    if !common::root() {
         return;
     }
     let size = prop_oneof![
@@ -1052,7 +1058,7 @@ fn sizes_read_as_util_linux_reads_them() {
         if !inputs.contains(&current) {
             continue;
         }
-        let ours = nstools::cli::size(&current);
+        let ours = nstools::testing::cli::size(&current);
         if let Some(id) = l.strip_prefix("Shared memory id: ") {
             let theirs = sizes[id.trim()];
             if current.contains('.') {
@@ -1083,7 +1089,7 @@ fn sizes_read_as_util_linux_reads_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn addresses_read_as_iproute2_reads_them() {
-    if !common::root("addresses_read_as_iproute2_reads_them") {
+    if !common::root() {
         return;
     }
     let cidr = prop_oneof![
@@ -1154,7 +1160,7 @@ fn laxer(a: &str) -> bool {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn interface_names_as_the_kernel_takes_them() {
-    if !common::root("interface_names_as_the_kernel_takes_them") {
+    if !common::root() {
         return;
     }
     let name = prop_oneof![
@@ -1174,7 +1180,7 @@ fn interface_names_as_the_kernel_takes_them() {
         let (verdict, i) = l.split_once(' ').unwrap();
         let n = &inputs[i.parse::<usize>().unwrap()];
         assert_eq!(
-            netlink::valid_ifname(n),
+            addr::valid_ifname(n),
             verdict == "ok",
             "{n:?}: the kernel says {verdict}"
         );
@@ -1186,7 +1192,7 @@ fn interface_names_as_the_kernel_takes_them() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn numbers_read_as_util_linux_reads_them() {
-    if !common::root("numbers_read_as_util_linux_reads_them") {
+    if !common::root() {
         return;
     }
     let number = prop_oneof![
@@ -1204,7 +1210,7 @@ fn numbers_read_as_util_linux_reads_them() {
     for l in out.lines() {
         let (verdict, i) = l.split_once(' ').unwrap();
         let n = &inputs[i.parse::<usize>().unwrap()];
-        let ours = nstools::cli::number::<u32>(n, "x").is_ok();
+        let ours = nstools::testing::cli::number::<u32>(n, "x").is_ok();
         if verdict == "ok" && !ours {
             let wraps = n.trim_start().starts_with('-')
                 || n.trim()

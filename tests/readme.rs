@@ -124,7 +124,7 @@ fn child_of(pid: u32) -> u32 {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn ad_hoc_examples_run_as_written() {
-    if !common::root("ad_hoc_examples_run_as_written") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("readme");
@@ -158,6 +158,7 @@ fn ad_hoc_examples_run_as_written() {
     std::fs::create_dir_all("/run/netns").unwrap();
     let made = common::run(Command::new("ip").args(["netns", "add", &netns]));
     assert_eq!(made.code, Some(0), "{}", made.stderr);
+    assert!(persisted.exists(), "{} was not made", persisted.display());
     struct Netns(String);
     impl Drop for Netns {
         fn drop(&mut self) {
@@ -295,7 +296,7 @@ fn ad_hoc_examples_run_as_written() {
 #[test]
 #[cfg_attr(nstools_unprivileged, ignore = "needs root (CI makes this a failure)")]
 fn several_containers_on_one_bridge_as_written() {
-    if !common::root("several_containers_on_one_bridge_as_written") {
+    if !common::root() {
         return;
     }
     let dir = TempDir::new("readme-bridge");

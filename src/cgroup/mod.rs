@@ -25,7 +25,7 @@
 //!   counts, usage figures, v2 controller enabling) — "what does `--memory` write on v2" is
 //!   answered in `v2.rs` alone;
 //! - `procfs`: `/proc/PID/cgroup` and the cgroup mounts;
-//! - `fs`: the tree on disk (layout, hierarchies, [`Group`], paths, file I/O);
+//! - `fs`: the tree on disk (layout, hierarchies, [`fs::Group`], paths, file I/O);
 //! - `apply`: create and set, with undo;
 //! - `lifecycle`: attach, start inside, signal, kill, freeze, delete, clean up after `exec`;
 //! - `stat`: usage figures and listing.
@@ -44,17 +44,15 @@ mod v2;
 #[cfg(test)]
 mod fixture;
 
-pub use apply::{Create, Made, MadeDir};
-pub use fs::{Cgroupfs, Group, Hierarchy, Mode, DEFAULT_ROOT};
+pub use apply::Create;
+pub use fs::{Cgroupfs, Mode, DEFAULT_ROOT};
 pub use lifecycle::{
     attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_created, remove_made,
     Placement, RemovalWatch,
 };
 pub use limits::{
     parse_count, parse_cpus, parse_cpuset, parse_io_max, parse_set, parse_size, parse_weight,
-    IoMax, Limit, Limits, CPU_PERIOD,
+    Limit, Limits, CPU_PERIOD,
 };
-pub use procfs::{
-    cgroup_procs_path, parse_cgroup_file, parse_cgroup_mounts, CgroupLine, SelfCgroup,
-};
+pub use procfs::{cgroup_procs_path, parse_cgroup_file, parse_cgroup_mounts, SelfCgroup};
 pub use stat::{cpu_max, format_stat, list, oom_kills, stat};

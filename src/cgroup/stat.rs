@@ -2,7 +2,6 @@
 //! and the cgroups below one.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use super::fs::{Group, Mode};
 use super::{v1, v2};
@@ -57,16 +56,16 @@ pub fn format_stat(path: &str, figures: &[(String, String)], json: bool) -> Stri
     if !json {
         return figures.iter().map(|(k, v)| format!("{k} {v}\n")).collect();
     }
-    let mut s = format!("{{\"path\":{}", crate::cli::json_string(path));
-    for (k, v) in figures {
-        if is_number(v) {
-            let _ = write!(s, ",\"{k}\":{v}");
+    use crate::json::Value;
+    let figures = figures.iter().map(|(k, v)| {
+        let v = if is_number(v) {
+            Value::raw(v)
         } else {
-            let _ = write!(s, ",\"{k}\":{}", crate::cli::json_string(v));
-        }
-    }
-    s.push_str("}\n");
-    s
+            Value::str(v)
+        };
+        (k.as_str(), v)
+    });
+    Value::obj(std::iter::once(("path", Value::str(path))).chain(figures)).line()
 }
 
 /// The cgroups below `path`, as paths usable on our command line (`path/child/...`), sorted and

@@ -9,8 +9,9 @@
 //!
 //! ```
 //! use std::ffi::OsString;
-//! use nstools::cli::{Arg, Args, Flag, Group, Hint, Tool};
-//! use nstools::error::Result;
+//! // Inside the crate these are `crate::cli::…` and `crate::error::Result`.
+//! use nstools::testing::cli::{Arg, Args, Flag, Group, Hint, Tool};
+//! use nstools::testing::error::Result;
 //!
 //! pub static TOOL: Tool = Tool {
 //!     name: "nsdemo",
@@ -45,7 +46,7 @@
 //!             Arg::Flag("tree", v) => o.tree = Some(v.optional()),
 //!             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
 //!             Arg::Operand(v) if o.pid.is_none() => o.pid = Some(v),
-//!             Arg::Operand(v) => return Err(nstools::cli::unexpected(&v)),
+//!             Arg::Operand(v) => return Err(nstools::testing::cli::unexpected(&v)),
 //!         }
 //!     }
 //!     Ok(o)
@@ -61,11 +62,11 @@
 //!
 //! The tool's `main` is `cli::exit(NAME, run(args))`, and `run` starts with `let o = parse(args)?`.
 //!
-//! **Adding an option** is one [`Flag`] in the table (its names, [`Takes`], value name, help
+//! **Adding an option** is one [`Flag`] in the table (its names, [`flags::Takes`], value name, help
 //! line, [`Hint`], [`Flag::only`] subcommands, in the group `--help` shows it under), one arm of
 //! the `match` that acts on it, and a test; then `NSTOOLS_BLESS=1 cargo test --test docs` writes
 //! its man page line (with the help line as text, to be written properly by hand) and its
-//! completions. Each tool's unit test [`each_flag`] fails when the `match` misses an option.
+//! completions. Each tool's unit test `each_flag` fails when the `match` misses an option.
 //!
 //! **A new tool** is its `static TOOL: Tool` and `parse` as above in `src/tool/`, an entry in
 //! [`crate::tool::TABLES`] (and the multicall's list), a man page with the two kinds of
@@ -86,8 +87,10 @@ pub mod gen;
 pub mod help;
 mod parse;
 
-pub use flags::{Command, Flag, Group, Hint, Takes, Tool, STANDARD};
-pub use parse::{each_flag, unexpected, Arg, Args, Value};
+pub use flags::{Command, Flag, Group, Hint, Tool};
+#[cfg(test)]
+pub use parse::each_flag;
+pub use parse::{unexpected, Arg, Args};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -106,7 +109,7 @@ macro_rules! entry {
         #[no_mangle]
         extern "C" fn main(argc: i32, argv: *const *const ::std::ffi::c_char) -> i32 {
             // SAFETY: these are the C runtime's own arguments to `main`.
-            $main(unsafe { $crate::sys::args_from_c(argc, argv) })
+            $main(unsafe { $crate::args_from_c(argc, argv) })
         }
     };
 }
@@ -158,24 +161,6 @@ pub fn print(text: &str) -> Result<()> {
 pub fn version(name: &str) -> Result<i32> {
     print(&format!("{name} from nstools {VERSION}\n"))?;
     Ok(0)
-}
-
-/// `text` as a JSON string literal (for the tools' `--json` output).
-pub fn json_string(text: &str) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// A decimal number in full, as util-linux's `strtoul_or_err`: blanks before it (as `strtoul`
@@ -301,11 +286,6 @@ pub fn signal(text: &str) -> Option<Signal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_strings() {
-        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
-    }
 
     #[test]
     fn numbers_are_strict() {

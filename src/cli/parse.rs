@@ -212,6 +212,7 @@ impl From<lexopt::Error> for Error {
 /// For a tool's unit tests: hand `parse` a command line with each option of the table (and a
 /// value `1` when it takes one), after the first subcommand it applies to; `parse` must not
 /// panic, which it does when the table has an option its `match` forgot.
+#[cfg(test)]
 pub fn each_flag(tool: &'static Tool, mut parse: impl FnMut(Vec<OsString>)) {
     for f in tool.flags() {
         let mut argv: Vec<OsString> = vec![tool.name.into()];

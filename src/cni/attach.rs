@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::config::{BridgeConf, Mode, NetConf};
 use super::result::{self, Interface, Ip, IpamResult, RouteConf};
 use super::{code, ipam, CniError, CniResult, Env};
+use crate::addr::{Cidr, Route};
 use crate::bridge::Bridge;
 use crate::critical::Section;
 use crate::error::{Context, Error, Result};
@@ -23,9 +24,7 @@ use crate::lease::{self, Lease, Store, Subnet};
 use crate::leasing::{self, Locks};
 use crate::linkmark;
 use crate::nat;
-use crate::netlink::{
-    Cidr, Msg, Route, RouteExtra, Socket, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE,
-};
+use crate::netlink::{Msg, RouteExtra, Socket, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE};
 use crate::veth::{self, Plan, Target, TargetSpec, Unfinished};
 
 /// The host end's name: `cni` and 8 hex digits of a hash of the container id and interface
@@ -735,13 +734,13 @@ pub fn gc(conf: &NetConf, raw: &Value) -> CniResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netlink;
+    use crate::addr;
 
     #[test]
     fn host_names_fit_and_differ() {
         let a = host_name("c1", "eth0");
         assert_eq!(a.len(), 11);
-        assert!(netlink::valid_ifname(&a));
+        assert!(addr::valid_ifname(&a));
         assert_ne!(a, host_name("c1", "eth1"));
         assert_ne!(a, host_name("c2", "eth0"));
         assert_eq!(a, host_name("c1", "eth0"));

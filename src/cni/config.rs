@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::{code, CniError, CniResult};
-use crate::netlink;
+use crate::addr;
 
 /// How the container is connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,7 +149,7 @@ impl NetConf {
         };
         let mode = if bridge_mode {
             let name = string(o, "bridge")?.unwrap_or("cni0").to_string();
-            if !netlink::valid_ifname(&name) {
+            if !addr::valid_ifname(&name) {
                 return Err(invalid(
                     "bridge",
                     &format!("'{name}' is not an interface name"),

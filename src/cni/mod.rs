@@ -18,7 +18,7 @@ use std::ffi::OsString;
 
 use serde_json::{json, Value};
 
-use crate::netlink;
+use crate::addr;
 use config::NetConf;
 
 /// The versions of the spec this plugin speaks, oldest first.
@@ -30,7 +30,6 @@ pub const LATEST: &str = "1.1.0";
 pub mod code {
     pub const INCOMPATIBLE_VERSION: u32 = 1;
     pub const UNSUPPORTED_FIELD: u32 = 2;
-    pub const UNKNOWN_CONTAINER: u32 = 3;
     pub const INVALID_ENV: u32 = 4;
     pub const IO: u32 = 5;
     pub const DECODE: u32 = 6;
@@ -268,7 +267,7 @@ fn dispatch(env: &Env, stdin: &[u8], version: &mut String) -> CniResult<Option<V
 /// `K8S_POD_*`, Nomad's and others are accepted and not used).
 fn check_env(env: &Env, cmd: Command) -> CniResult<()> {
     if let Some(name) = env.ifname.as_deref().filter(|_| cmd != Command::Gc) {
-        if !netlink::valid_ifname(name) {
+        if !addr::valid_ifname(name) {
             return Err(CniError::new(
                 code::INVALID_ENV,
                 format!("invalid CNI_IFNAME: '{name}'"),

@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use serde_json::{json, Map, Value};
 
 use super::{code, CniError, CniResult};
-use crate::netlink::{Cidr, RouteExtra};
+use crate::addr::Cidr;
+use crate::netlink::RouteExtra;
 
 /// An address of the result: `address` (with its prefix), its `gateway`, and the index of its
 /// interface in the result's `interfaces`.

@@ -24,8 +24,8 @@ use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 
 use crate::cgroup::{self, Cgroupfs, Mode, SelfCgroup};
-use crate::cli::json_string;
 use crate::error::{Context, Error, Result};
+use crate::json::Value as J;
 use crate::netlink::{Link, Socket, IFF_UP};
 use crate::ns::KINDS;
 use crate::procdir::{self, ProcDir};
@@ -280,11 +280,8 @@ fn interfaces(p: &ProcDir) -> Part<Vec<Interface>> {
         .addresses()
         .map_err(|e| nl_err("cannot list its addresses", e))?;
     // The id its namespace gives ours: a peer whose IFLA_LINK_NETNSID is that one is ours.
-    let ours = crate::ns::open_ns_file(
-        "/proc/thread-self/ns/net",
-        crate::ns::by_flag(CloneFlags::CLONE_NEWNET).expect("net is a kind"),
-    )
-    .map_err(reason)?;
+    let ours =
+        crate::ns::open_ns_file("/proc/thread-self/ns/net", crate::ns::NET).map_err(reason)?;
     let our_id = inside.nsid_of(ours.as_fd()).ok().flatten();
     let mut host: Option<Socket> = None;
     let mut out = Vec::new();
@@ -486,50 +483,6 @@ fn to_text(pic: &Picture) -> String {
     s
 }
 
-/// A JSON value, printed with two-space indentation.
-enum J {
-    Raw(String),
-    Str(String),
-    Null,
-    Arr(Vec<J>),
-    Obj(Vec<(&'static str, J)>),
-}
-
-impl J {
-    fn write(&self, s: &mut String, indent: usize) {
-        let pad = |s: &mut String, n: usize| s.extend(std::iter::repeat_n(' ', n));
-        match self {
-            J::Raw(r) => s.push_str(r),
-            J::Str(t) => s.push_str(&json_string(t)),
-            J::Null => s.push_str("null"),
-            J::Arr(items) if items.is_empty() => s.push_str("[]"),
-            J::Obj(items) if items.is_empty() => s.push_str("{}"),
-            J::Arr(items) => {
-                s.push_str("[\n");
-                for (i, v) in items.iter().enumerate() {
-                    pad(s, indent + 2);
-                    v.write(s, indent + 2);
-                    s.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
-                }
-                pad(s, indent);
-                s.push(']');
-            }
-            J::Obj(items) => {
-                s.push_str("{\n");
-                for (i, (k, v)) in items.iter().enumerate() {
-                    pad(s, indent + 2);
-                    s.push_str(&json_string(k));
-                    s.push_str(": ");
-                    v.write(s, indent + 2);
-                    s.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
-                }
-                pad(s, indent);
-                s.push('}');
-            }
-        }
-    }
-}
-
 /// A number as a bare JSON number, anything else (`max`, `max 100000`) as a string.
 fn figure(v: &str) -> J {
     if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
@@ -548,7 +501,7 @@ fn to_json(pic: &Picture) -> String {
         J::Arr(
             m.iter()
                 .map(|l| {
-                    J::Obj(vec![
+                    J::obj(vec![
                         ("inside", J::Raw(l.inside.to_string())),
                         ("outside", J::Raw(l.outside.to_string())),
                         ("count", J::Raw(l.count.to_string())),
@@ -557,7 +510,7 @@ fn to_json(pic: &Picture) -> String {
                 .collect(),
         )
     };
-    let v = J::Obj(vec![
+    let v = J::obj(vec![
         ("pid", J::Raw(pic.pid.to_string())),
         ("target", J::Str(target_form(pic))),
         (
@@ -571,7 +524,7 @@ fn to_json(pic: &Picture) -> String {
                 pic.namespaces
                     .iter()
                     .map(|n| {
-                        J::Obj(vec![
+                        J::obj(vec![
                             ("type", J::Str(n.kind.into())),
                             ("ns", J::Raw(n.ino.to_string())),
                             ("shared", J::Raw(n.shared.to_string())),
@@ -600,7 +553,7 @@ fn to_json(pic: &Picture) -> String {
                                 ("path", J::Str(c.path.clone())),
                             ];
                             o.extend(c.figures.iter().map(|(k, v)| (*k, figure(v))));
-                            J::Obj(o)
+                            J::obj(o)
                         })
                         .collect(),
                 )
@@ -616,7 +569,7 @@ fn to_json(pic: &Picture) -> String {
                                 Some((p, w)) => (J::Str(p.clone()), J::Str(w.clone())),
                                 None => (J::Null, J::Null),
                             };
-                            J::Obj(vec![
+                            J::obj(vec![
                                 ("index", J::Raw(i.index.to_string())),
                                 ("name", J::Str(i.name.clone())),
                                 ("kind", i.kind.clone().map_or(J::Null, J::Str)),
@@ -635,10 +588,7 @@ fn to_json(pic: &Picture) -> String {
         ),
         ("root", part(&pic.root, |r| J::Str(r.clone()))),
     ]);
-    let mut s = String::with_capacity(4096);
-    v.write(&mut s, 0);
-    s.push('\n');
-    s
+    v.pretty()
 }
 
 #[cfg(test)]
@@ -656,21 +606,5 @@ mod tests {
             }]
         );
         assert!(parse_map("").is_empty());
-    }
-
-    #[test]
-    fn json_values() {
-        let mut s = String::new();
-        J::Obj(vec![
-            ("a", figure("12")),
-            ("b", figure("max")),
-            ("c", J::Arr(vec![])),
-            ("d", J::Null),
-        ])
-        .write(&mut s, 0);
-        assert_eq!(
-            s,
-            "{\n  \"a\": 12,\n  \"b\": \"max\",\n  \"c\": [],\n  \"d\": null\n}"
-        );
     }
 }

@@ -505,7 +505,7 @@ impl Scan {
             .and_then(|r| r.strip_suffix(b"]"))
             .and_then(|r| std::str::from_utf8(r).ok()?.parse::<u64>().ok())
         {
-            if !self.want.kinds[net_kind()] || self.sockets.insert(sock, 0).is_some() {
+            if !self.want.kinds[crate::ns::NET_INDEX] || self.sockets.insert(sock, 0).is_some() {
                 return Ok(());
             }
             if pidfd.is_none() {
@@ -720,13 +720,6 @@ impl Scan {
             .copied()
             .min_by_key(|&p| self.procs[p].pid)
     }
-}
-
-fn net_kind() -> usize {
-    KINDS
-        .iter()
-        .position(|k| k.name == "net")
-        .expect("net is a kind")
 }
 
 #[cfg(test)]

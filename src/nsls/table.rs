@@ -136,10 +136,6 @@ impl Table {
         at
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-    }
-
     /// Whether lines print as a tree: a column draws it.
     fn is_tree(&self) -> bool {
         self.columns.iter().any(|c| c.tree)

@@ -146,14 +146,6 @@ pub fn safe_width(s: &[u8], utf8: bool) -> usize {
     safe_encode(s, utf8, false, &mut sink)
 }
 
-/// The width of text that is already safe (printable characters only).
-pub fn width(s: &[u8], utf8: bool) -> usize {
-    if !utf8 {
-        return s.len();
-    }
-    String::from_utf8_lossy(s).chars().map(char_width).sum()
-}
-
 /// Cut safe text to at most `max` columns without splitting a character: (bytes, width) kept.
 pub fn truncate(s: &[u8], max: usize, utf8: bool) -> (usize, usize) {
     if !utf8 {

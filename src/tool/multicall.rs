@@ -4,9 +4,9 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
-use crate::subid;
 
 type Main = fn(std::vec::IntoIter<OsString>) -> !;
 
@@ -157,12 +157,7 @@ fn install(dir: &Path, symbolic: bool) -> Result<i32> {
     }
     let exe = std::fs::read_link("/proc/self/exe").context(|| "cannot find this binary")?;
     let meta = std::fs::metadata(&exe).context(|| format!("cannot stat {}", exe.display()))?;
-    let privileged = {
-        use std::os::unix::fs::MetadataExt;
-        let setuid_root = meta.uid() == 0 && meta.mode() & libc::S_ISUID != 0;
-        let both = 1 << subid::CAP_SETUID | 1 << subid::CAP_SETGID;
-        setuid_root || crate::sys::file_caps(&exe).is_ok_and(|c| c & both == both)
-    };
+    let privileged = caps::maps_ids(&exe, &meta);
     if !privileged {
         eprintln!(
             "nstools: no newuidmap/newgidmap links: {} is neither setuid-root nor has \

@@ -17,9 +17,15 @@ use crate::cgroup::{self, Cgroupfs, Create, Limits, SelfCgroup};
 use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
-use crate::process::{self, Fork, Supervise};
+use crate::process::{self, Fork, Supervise, Supervisor};
 
 const NAME: &str = "nscgroup";
+
+/// `exec` forwards every signal it can to its program.
+const FORWARD: Supervise = Supervise {
+    forward: true,
+    follow_stops: false,
+};
 
 /// The subcommands limits apply to.
 const LIMITS: &[&str] = &["create", "set", "exec"];
@@ -361,19 +367,14 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
             return Err(e);
         }
     };
-    let mut blocked = process::forwardable();
-    blocked.add(Signal::SIGCHLD);
-    let old_mask = process::block(&blocked)?;
+    let supervisor = Supervisor::block(FORWARD, &[])?;
     // Closed unread when the program is executed; a status when it could not be.
     let (failed, tell) = process::Gate::new()?.split();
     let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
     let child = match placement.clone_inside() {
         Ok(Some(Fork::Child)) => {
             drop(failed);
-            let e = match placement
-                .join_rest()
-                .and_then(|_| process::restore_mask(&old_mask))
-            {
+            let e = match placement.join_rest().and_then(|_| supervisor.unblock()) {
                 Ok(()) => process::exec(&o.program),
                 Err(e) => e,
             };
@@ -385,7 +386,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         Ok(None) => {
             // No process can be created inside: we move in ourselves and become the program.
             drop((failed, tell));
-            let e = match process::restore_mask(&old_mask).and_then(|_| placement.enter()) {
+            let e = match supervisor.unblock().and_then(|_| placement.enter()) {
                 Ok(()) => process::exec(&o.program),
                 Err(e) => e,
             };
@@ -398,13 +399,7 @@ fn exec(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
     };
     drop(tell);
-    let status = process::supervise(
-        child,
-        Supervise {
-            forward: true,
-            follow_stops: false,
-        },
-    );
+    let status = supervisor.wait(child);
     if failed.recv().is_some() {
         // It said why; nothing ran in what we made.
         cgroup::remove_created(&made);
@@ -447,9 +442,7 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
     let targets = fs.targets(path, &o.limits, &o.controllers, Create::New)?;
     cgroup::refuse_if_holds_caller(&targets, "use --rm on", path)?;
     // Blocked from here on: nothing but SIGKILL ends us between making the cgroup and watching.
-    let mut blocked = process::forwardable();
-    blocked.add(Signal::SIGCHLD);
-    let old_mask = process::block(&blocked)?;
+    let supervisor = Supervisor::block(FORWARD, &[])?;
     let made = fs.apply(path, &o.limits, &o.controllers, Create::New)?;
     let watch = match cgroup::RemovalWatch::start(NAME, &made, path) {
         Ok(watch) => watch,
@@ -474,12 +467,12 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
         }
     };
     let oom_before = cgroup::oom_kills(&made.groups).unwrap_or(0);
-    let supervisor = getpid();
+    let parent = getpid();
     let child = match placement.fork() {
         Ok(Fork::Child) => {
-            let started = die_with(supervisor)
+            let started = die_with(parent)
                 .and_then(|_| placement.join_rest())
-                .and_then(|_| process::restore_mask(&old_mask));
+                .and_then(|_| supervisor.unblock());
             let e = match started {
                 Ok(()) => process::exec(&o.program),
                 Err(e) => e,
@@ -493,13 +486,7 @@ fn exec_rm(fs: &Cgroupfs, path: &str, o: &Opts) -> Result<i32> {
             return Err(e);
         }
     };
-    let status = process::supervise(
-        child,
-        Supervise {
-            forward: true,
-            follow_stops: false,
-        },
-    );
+    let status = supervisor.wait(child);
     // Counted before the clean-up, which removes the cgroup with its counters.
     let ooms_now = cgroup::oom_kills(&made.groups);
     let cleaned = clean_up(watch);

@@ -18,15 +18,17 @@ use std::path::PathBuf;
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
 use nix::sys::stat::Mode;
-use nix::unistd::{Gid, Uid};
 
+use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::join::{self, NsFd, Plan};
 use crate::ns::{self, Kind, KINDS};
-use crate::process::{self, Fork, Supervise};
+use crate::procdir::ProcDir;
+use crate::process::{self, Fork, Supervise, Supervisor};
+use crate::subid::Which;
 use crate::sys;
-use crate::target::{self, CgroupJoin, Target};
+use crate::target::{self, CgroupJoin};
 
 const NAME: &str = "nsenter";
 
@@ -234,10 +236,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Box<Opts>> {
                         "invalid network namespace name '{name}'"
                     )));
                 }
-                let net = ns::by_long("net").expect("net is in the table");
                 want(
                     &mut o,
-                    net,
+                    ns::NET,
                     NsWant::File(format!("/run/netns/{name}").into()),
                 );
             }
@@ -292,7 +293,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Box<Opts>> {
 
 /// Everything opened and read before the first `setns`.
 struct Prepared {
-    target: Option<Target>,
+    target: Option<ProcDir>,
     plan: Plan,
     flags: CloneFlags,
     root: Option<OwnedFd>,
@@ -304,7 +305,7 @@ struct Prepared {
     context: Option<Vec<u8>>,
 }
 
-fn need<'t>(target: Option<&'t Target>, what: &str) -> Result<&'t Target> {
+fn need<'t>(target: Option<&'t ProcDir>, what: &str) -> Result<&'t ProcDir> {
     target.ok_or_else(|| {
         Error::new(format!(
             "neither filename nor target pid supplied for {what}"
@@ -312,7 +313,7 @@ fn need<'t>(target: Option<&'t Target>, what: &str) -> Result<&'t Target> {
     })
 }
 
-fn open_dir(want: &Dir, target: Option<&Target>, rel: &str) -> Result<OwnedFd> {
+fn open_dir(want: &Dir, target: Option<&ProcDir>, rel: &str) -> Result<OwnedFd> {
     let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY;
     match want {
         Dir::Target => need(target, rel)?.open_at(rel, flags),
@@ -321,19 +322,13 @@ fn open_dir(want: &Dir, target: Option<&Target>, rel: &str) -> Result<OwnedFd> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Owner {
-    Uid,
-    Gid,
-}
-
 /// The id a `-S`/`-G` value asks for: `follow` is the owner of `/proc/PID` (the target's
 /// effective id), seen from inside the target's user namespace when `mapped`.
 fn resolve(
     c: Option<Cred>,
-    target: Option<&Target>,
+    target: Option<&ProcDir>,
     mapped: bool,
-    which: Owner,
+    which: Which,
 ) -> Result<Option<u32>> {
     let id = match c {
         None => return Ok(None),
@@ -342,8 +337,8 @@ fn resolve(
             let t = need(target, "/proc/PID")?;
             let (uid, gid) = t.owner()?;
             match which {
-                Owner::Uid => uid,
-                Owner::Gid => gid,
+                Which::Uid => uid,
+                Which::Gid => gid,
             }
         }
     };
@@ -351,11 +346,7 @@ fn resolve(
         return Ok(Some(id));
     }
     let t = need(target, "/proc/PID")?;
-    let file = match which {
-        Owner::Uid => "uid_map",
-        Owner::Gid => "gid_map",
-    };
-    let map = String::from_utf8_lossy(&t.read_bytes(file)?).into_owned();
+    let map = String::from_utf8_lossy(&t.read_bytes(which.map_file())?).into_owned();
     // Unmapped: keep the id, and let setuid/setgid report it.
     Ok(Some(target::map_into(&map, id).unwrap_or(id)))
 }
@@ -377,7 +368,7 @@ impl Prepared {
                 return Err(Error::new("no target PID specified for --follow-context"));
             }
         }
-        let held = o.target.map(|(p, i)| Target::open(p, i)).transpose()?;
+        let held = o.target.map(|(p, i)| target::open(p, i)).transpose()?;
         let target = held.as_ref();
         let no_target = || Error::new("no target PID specified");
         let mut plan = Plan::new();
@@ -391,18 +382,18 @@ impl Prepared {
                 Some((_, NsWant::Id(id))) => plan.with_fd(join::open_by_id(*id, kind)?),
                 Some((_, NsWant::Target)) => {
                     target.ok_or_else(no_target)?;
-                    plan.from_target(kind);
+                    plan.take_from_target(kind);
                 }
                 None if o.all => {
                     let t = target.ok_or_else(no_target)?;
                     if join::usable_for_all(t, kind)? {
-                        plan.from_target(kind);
+                        plan.take_from_target(kind);
                     }
                 }
                 None => {}
             }
         }
-        let user = ns::by_long("user").expect("user is in the table");
+        let user = ns::USER;
         let joins_target_user = plan.flags().contains(user.flag) && plan.fd(user).is_none();
         if o.user_parent {
             let (parent, of) = match plan.fd(user) {
@@ -424,7 +415,10 @@ impl Prepared {
         }
         if let Some(sock) = o.net_socket {
             let t = target.ok_or_else(no_target)?;
-            let fd = sys::pidfd_getfd(t.pidfd(), sock)
+            // A target opened by pid always has a pidfd.
+            let pidfd = t.pidfd().ok_or(nix::errno::Errno::EBADF);
+            let fd = pidfd
+                .and_then(|p| sys::pidfd_getfd(p, sock))
                 .context(|| format!("cannot get fd {sock} of PID {}", t.pid()))?;
             let netns = sys::socket_netns(fd.as_fd()).map_err(|e| match e {
                 nix::errno::Errno::ENOTTY => {
@@ -439,7 +433,7 @@ impl Prepared {
                 ),
             })?;
             plan.with_fd(NsFd {
-                kind: ns::by_long("net").expect("net is in the table"),
+                kind: ns::NET,
                 fd: netns,
                 label: format!("network namespace of socket {sock} of PID {}", t.pid()),
             });
@@ -470,7 +464,7 @@ impl Prepared {
                 .map(|d| open_dir(d, target, "cwd"))
                 .transpose()?;
         let env = if o.env {
-            Some(need(target, "environ")?.environ()?)
+            Some(target::environ(need(target, "environ")?)?)
         } else {
             None
         };
@@ -484,11 +478,11 @@ impl Prepared {
         }
         // `follow` maps the target's ids into its user namespace when that is the one joined.
         let mapped = joins_target_user && !o.user_parent;
-        let uid = resolve(uid, target, mapped, Owner::Uid)?;
-        let gid = resolve(gid, target, mapped, Owner::Gid)?;
+        let uid = resolve(uid, target, mapped, Which::Uid)?;
+        let gid = resolve(gid, target, mapped, Which::Gid)?;
 
         let cgroups = if o.join_cgroup {
-            need(target, "cgroup")?.cgroup_joins()?
+            target::cgroup_joins(need(target, "cgroup")?)?
         } else {
             Vec::new()
         };
@@ -567,12 +561,7 @@ impl Prepared {
         drop(self.root);
 
         if let Some(env) = &self.env {
-            sys::clearenv();
-            for (name, value) in env {
-                sys::setenv(name, value).context(|| {
-                    format!("cannot set environment variable {}", name.to_string_lossy())
-                })?;
-            }
+            process::replace_env(env.iter().map(|(n, v)| (n.as_os_str(), v.as_os_str())))?;
         }
         for cg in &self.cgroups {
             cg.join()?;
@@ -580,28 +569,20 @@ impl Prepared {
 
         // Only the children of a process enter the pid namespace it joined.
         if self.flags.contains(CloneFlags::CLONE_NEWPID) && !o.no_fork {
-            if let Fork::Parent(child) = process::fork()? {
-                let how = Supervise {
-                    forward: false,
-                    follow_stops: true,
-                };
-                let status = process::supervise(child, how)?;
-                process::exit_like(status);
+            let how = Supervise {
+                forward: false,
+                follow_stops: true,
+            };
+            let supervisor = Supervisor::block(how, &[])?;
+            match process::fork()? {
+                Fork::Parent(child) => process::exit_like(supervisor.wait(child)?),
+                Fork::Child => supervisor.unblock()?,
             }
         }
 
-        if let Some(gid) = self.gid {
-            match nix::unistd::setgroups(&[]) {
-                Err(e) if groups_failed_before => return Err(Error::sys("setgroups failed", e)),
-                _ => {}
-            }
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = self.uid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
-        }
+        process::set_ids(self.uid, self.gid, groups_failed_before)?;
         if o.keep_caps && user {
-            process::permitted_to_ambient()?;
+            caps::permitted_to_ambient()?;
         }
         if let Some(c) = &self.context {
             std::fs::write("/proc/thread-self/attr/exec", c).context(|| {

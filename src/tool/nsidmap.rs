@@ -13,12 +13,13 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 use nix::unistd::{getgid, getuid, Pid};
 
+use crate::caps;
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::critical::{self, Section};
 use crate::error::{Error, Result};
-use crate::idmap::{self, c_ulong, Pending, Range, Setgroups};
+use crate::idmap::{self, Pending, Range, Setgroups};
 use crate::procdir::{self, ProcDir, State};
-use crate::subid::{self, Caller, Which};
+use crate::subid::{self, c_ulong, Caller, Which};
 
 const NAME: &str = "nsidmap";
 
@@ -66,16 +67,11 @@ Called as newuidmap or newgidmap, it takes shadow's arguments:
 /// The `/etc` the rules are read from.
 const ETC: &str = "/etc";
 
-/// Which process.
-#[derive(Clone, Copy, Debug)]
-enum Target {
-    Pid(Pid, Option<u64>),
-}
-
 /// What to do.
 #[derive(Debug, Default)]
 struct Request {
-    target: Option<Target>,
+    /// The process: `PID` or `PID:INODE`.
+    target: Option<(Pid, Option<u64>)>,
     uid: Vec<Range>,
     gid: Vec<Range>,
     auto: bool,
@@ -85,7 +81,7 @@ struct Request {
 }
 
 pub fn main(args: impl IntoIterator<Item = OsString>) -> ! {
-    subid::sanitize();
+    caps::sanitize();
     let args: Vec<OsString> = args.into_iter().collect();
     let called = args
         .first()
@@ -124,8 +120,7 @@ fn parse(args: Vec<OsString>) -> Result<Request> {
             Arg::Flag("show", _) => req.show = true,
             Arg::Flag(name, _) => unreachable!("--{name} is in the table"),
             Arg::Operand(v) if req.target.is_none() => {
-                let (pid, inode) = procdir::parse_pid(&v.to_string_lossy())?;
-                req.target = Some(Target::Pid(pid, inode));
+                req.target = Some(procdir::parse_pid(&v.to_string_lossy())?);
             }
             Arg::Operand(v) => return Err(cli::unexpected(&v)),
         }
@@ -319,7 +314,7 @@ fn execute(req: &Request) -> Result<i32> {
     let (ruid, rgid) = (getuid().as_raw(), getgid().as_raw());
     let privileged = ruid == 0;
     let target = match req.target {
-        Some(Target::Pid(pid, inode)) => ProcDir::open(pid, inode)?,
+        Some((pid, inode)) => ProcDir::open(pid, inode)?,
         None => return Err(Error::usage("no process specified")),
     };
     if writes(req) {
@@ -385,15 +380,15 @@ fn execute(req: &Request) -> Result<i32> {
 fn lock_down(ruid: u32, plan: &Plan) -> Result<()> {
     let mut keep = 0u64;
     if let Some(uid) = &plan.uid {
-        keep |= 1 << subid::CAP_SETUID;
+        keep |= 1 << caps::CAP_SETUID;
         if uid.iter().any(|r| r.outer == 0) {
-            keep |= 1 << subid::CAP_SETFCAP;
+            keep |= 1 << caps::CAP_SETFCAP;
         }
     }
     if plan.gid.is_some() {
-        keep |= 1 << subid::CAP_SETGID;
+        keep |= 1 << caps::CAP_SETGID;
     }
-    subid::lockdown(ruid, keep)
+    caps::lockdown(ruid, keep)
 }
 
 /// The ranges of one map, from the request: `--uid`/`--gid`, the
@@ -422,7 +417,7 @@ fn ranges_for(
                         etc.display()
                     ))
                 })?;
-                idmap::subids(&which.subid_file(etc), &me.name, me.id)?
+                subid::subids(&which.subid_file(etc), &me.name, me.id)?
             }
         };
         if lines.is_empty() {
@@ -498,7 +493,7 @@ fn strerror(e: &Error) -> &'static str {
 
 fn write_map(target: &ProcDir, file: &str, text: &str, voice: Voice) -> Result<()> {
     let Voice::Shadow(name) = voice else {
-        return idmap::write_file(target.dir(), target.label(), file, text);
+        return idmap::write_file(target, file, text);
     };
     let fd = target
         .open_at(file, OFlag::O_WRONLY | OFlag::O_NOCTTY)
@@ -513,7 +508,7 @@ fn write_map(target: &ProcDir, file: &str, text: &str, voice: Voice) -> Result<(
 fn write_setgroups(target: &ProcDir, sg: Setgroups, voice: Voice) -> Result<()> {
     let Voice::Shadow(name) = voice else {
         if target.read("setgroups")?.trim() != sg.as_str() {
-            idmap::write_file(target.dir(), target.label(), "setgroups", sg.as_str())?;
+            idmap::write_file(target, "setgroups", sg.as_str())?;
         }
         return Ok(());
     };
@@ -607,7 +602,7 @@ mod tests {
         assert_eq!(r.uid.len(), 1);
         assert_eq!(r.gid.len(), 1);
         assert!(r.map_root && !r.auto);
-        assert!(matches!(r.target, Some(Target::Pid(p, Some(7))) if p.as_raw() == 42));
+        assert!(matches!(r.target, Some((p, Some(7))) if p.as_raw() == 42));
         let e = req(&["42"]).unwrap_err();
         assert!(e.is_usage() && e.to_string().starts_with("nothing to do"));
         assert_eq!(

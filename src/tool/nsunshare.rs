@@ -39,15 +39,19 @@ use nix::mount::MsFlags;
 use nix::sched::CloneFlags;
 use nix::sys::signal::{kill, SigSet, Signal};
 use nix::sys::wait::WaitStatus;
-use nix::unistd::{getegid, geteuid, getpid, Gid, Pid, Uid};
+use nix::unistd::{getegid, geteuid, getpid, Pid};
 
+use crate::caps;
 use crate::cgroup::{self, Cgroupfs, Placement, SelfCgroup};
 use crate::cli::{self, Arg, Args, Flag, Group, Hint, Tool};
 use crate::error::{Context, Error, Result};
 use crate::idmap::{self, Maps, Pending, Range, Setgroups};
 use crate::mount;
 use crate::ns::{self, Kind};
-use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise};
+use crate::persist::Persisted;
+use crate::procdir::ProcDir;
+use crate::process::{self, Fork, Gate, GateRx, GateTx, Supervise, Supervisor};
+use crate::subid::{self, Which};
 use crate::sys;
 
 const NAME: &str = "nsunshare";
@@ -450,14 +454,12 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box
             }
             which @ ("map-users" | "map-groups") => {
                 o.flags |= user;
-                let groups = which == "map-groups";
-                let ranges = map_ranges(&v.string()?, groups, caller)?;
-                let list = if groups {
-                    &mut o.group_ranges
+                let (ids, list) = if which == "map-groups" {
+                    (Which::Gid, &mut o.group_ranges)
                 } else {
-                    &mut o.user_ranges
+                    (Which::Uid, &mut o.user_ranges)
                 };
-                list.extend(ranges);
+                list.extend(subid::map_ranges(&v.string()?, ids, caller.euid, etc)?);
             }
             which @ ("map-auto" | "map-subids") => {
                 o.flags |= user;
@@ -466,8 +468,10 @@ fn parse(args: impl IntoIterator<Item = OsString>, caller: Caller) -> Result<Box
                 } else {
                     "subids"
                 };
-                o.user_ranges.extend(map_ranges(spec, false, caller)?);
-                o.group_ranges.extend(map_ranges(spec, true, caller)?);
+                o.user_ranges
+                    .extend(subid::map_ranges(spec, Which::Uid, caller.euid, etc)?);
+                o.group_ranges
+                    .extend(subid::map_ranges(spec, Which::Gid, caller.euid, etc)?);
             }
             "owner" => {
                 o.flags |= user;
@@ -532,49 +536,6 @@ fn placement_in(path: &str) -> Result<Placement> {
         _ => e,
     })?;
     Placement::new(&groups)
-}
-
-/// The ranges of one `--map-users`/`--map-groups` value.
-fn map_ranges(spec: &str, groups: bool, caller: Caller) -> Result<Vec<Pending>> {
-    let (subid_file, proc_map) = if groups {
-        ("/etc/subgid", "/proc/self/gid_map")
-    } else {
-        ("/etc/subuid", "/proc/self/uid_map")
-    };
-    match spec {
-        "auto" | "subids" => {
-            let identity = spec == "subids";
-            let me = crate::users::user_by_id(Path::new("/etc"), caller.euid)?
-                .ok_or_else(|| Error::new(format!("you (user {}) don't exist.", caller.euid)))?;
-            let first = idmap::subids(Path::new(subid_file), &me.name, me.id)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    Error::new(format!(
-                        "no line matching user \"{}\" in {subid_file}",
-                        me.name
-                    ))
-                })?;
-            Ok(vec![Pending {
-                inner: identity.then_some(first.start),
-                outer: first.start,
-                count: first.count,
-            }])
-        }
-        "all" => {
-            let text = std::fs::read_to_string(proc_map)
-                .context(|| format!("could not open '{proc_map}'"))?;
-            Ok(idmap::parse_kernel_map(&text)
-                .into_iter()
-                .map(|r| Pending {
-                    inner: Some(r.inner),
-                    outer: r.inner,
-                    count: r.count,
-                })
-                .collect())
-        }
-        _ => Ok(vec![Range::parse(spec)?.into()]),
-    }
 }
 
 /// Refuse the empty values that would otherwise reach a system call and be printed as nothing
@@ -736,9 +697,7 @@ impl Plan {
             p.enter()?;
         }
         if let Some((uid, gid)) = self.o.owner {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
+            process::set_ids(Some(uid), Some(gid), true)?;
         }
         let mut flags = self.o.flags;
         if self.child_makes_cgroupns() {
@@ -757,15 +716,11 @@ impl Plan {
             return Err(self.finish_in_child(commit, None));
         }
 
-        let mut blocked = if self.o.forward_signals {
-            process::forwardable()
-        } else {
-            SigSet::empty()
+        let how = Supervise {
+            forward: self.o.forward_signals,
+            follow_stops: false,
         };
-        blocked.add(Signal::SIGINT);
-        blocked.add(Signal::SIGTERM);
-        blocked.add(Signal::SIGCHLD);
-        let old_mask = process::block(&blocked)?;
+        let supervisor = Supervisor::block(how, &[Signal::SIGINT, Signal::SIGTERM])?;
         let parent_fd = match self.o.kill_child {
             Some(_) => Some(sys::pidfd_open(me).context(|| "pidfd_open failed")?),
             None => None,
@@ -789,7 +744,7 @@ impl Plan {
             Fork::Child => {
                 self.start_in_cgroup(placed)?;
                 if !self.o.init {
-                    process::restore_mask(&old_mask)?;
+                    supervisor.unblock()?;
                 }
                 if let Some(gate) = hold {
                     if !gate.receiver().wait() {
@@ -818,7 +773,7 @@ impl Plan {
                 if !ready.receiver().wait() {
                     std::process::exit(1);
                 }
-                process::restore_mask(&old_mask)?;
+                supervisor.unblock()?;
                 Err(self.finish_in_child(commit, None))
             }
             Fork::Parent(child) => {
@@ -864,12 +819,7 @@ impl Plan {
                         tx.open()?;
                     }
                 }
-                let how = Supervise {
-                    forward: self.o.forward_signals,
-                    follow_stops: false,
-                };
-                let status = process::supervise(child, how)?;
-                process::exit_like(status)
+                process::exit_like(supervisor.wait(child)?)
             }
         }
     }
@@ -924,21 +874,9 @@ impl Plan {
             return Ok(());
         }
         let _ = sys::set_keepcaps(true);
-        let _ = self.set_ids();
+        let _ = process::set_ids(self.o.setuid, self.o.setgid, true);
         let _ = sys::set_keepcaps(false);
         self.kill_child_setup(parent)
-    }
-
-    /// `--setgid` (dropping supplementary groups) and `--setuid`.
-    fn set_ids(&self) -> Result<()> {
-        if let Some(gid) = self.o.setgid {
-            nix::unistd::setgroups(&[]).context(|| "setgroups failed")?;
-            nix::unistd::setgid(Gid::from_raw(gid)).context(|| "setgid() failed")?;
-        }
-        if let Some(uid) = self.o.setuid {
-            nix::unistd::setuid(Uid::from_raw(uid)).context(|| "setuid() failed")?;
-        }
-        Ok(())
     }
 
     /// With `--kill-child`: die with the parent, and leave if the parent is already gone. Called
@@ -984,7 +922,7 @@ impl Plan {
         if self.own_maps_written.replace(true) {
             return Ok(());
         }
-        let me = idmap::open_proc(None)?;
+        let me = ProcDir::open_self()?;
         let own = Maps {
             uid: self.self_uid.map(|inner| {
                 vec![Range {
@@ -1007,7 +945,7 @@ impl Plan {
                 }]
             }),
         };
-        match idmap::write_maps(me.as_fd(), "/proc/self", &own) {
+        match idmap::write_maps(&me, &own) {
             // setgroups does not exist without user namespaces; util-linux ignores that too.
             Err(e)
                 if e.errno() == Some(nix::errno::Errno::ENOENT)
@@ -1070,20 +1008,15 @@ impl Plan {
             load_interp(dir, def)?;
         }
         if o.setuid.is_some() || o.setgid.is_some() {
-            self.set_ids()?;
+            process::set_ids(o.setuid, o.setgid, true)?;
             self.kill_child_setup(parent)?;
         }
         if o.keep_caps && o.flags.contains(CloneFlags::CLONE_NEWUSER) {
-            process::permitted_to_ambient()?;
+            caps::permitted_to_ambient()?;
         }
         if o.clear_env || o.keep_env.is_some() {
-            sys::clearenv();
-            for (name, value) in o.keep_env.iter().flatten() {
-                if let Some(v) = value {
-                    sys::setenv(name.as_ref(), v)
-                        .context(|| format!("cannot set environment variable {name}"))?;
-                }
-            }
+            let kept = o.keep_env.iter().flatten();
+            process::replace_env(kept.filter_map(|(n, v)| Some((n.as_ref(), v.as_deref()?))))?;
         }
         Ok(())
     }
@@ -1091,7 +1024,7 @@ impl Plan {
     /// Fork the helper `H`, detached (see the module comment): it waits for the pid of the
     /// process that runs the program, and for the end of the returned [`Commit`] pipe.
     fn spawn_helper(&self, target: Pid) -> Result<(Helper, Commit)> {
-        let proc_dir = idmap::open_proc(Some(target))?;
+        let proc_dir = ProcDir::open(target, None)?;
         let go = Gate::new()?;
         let done = Gate::new()?;
         let (commit_rx, commit_tx) = sys::socketpair_cloexec().context(|| "socketpair failed")?;
@@ -1142,7 +1075,7 @@ impl Plan {
         go: GateRx,
         done: GateTx,
         commit: OwnedFd,
-        proc_dir: OwnedFd,
+        proc_dir: ProcDir,
     ) -> i32 {
         // Keyboard and hang-up signals go to our whole process group: `H` outlives them to undo
         // its work, which the end of the commit pipe then asks for; and telling a `P` that is
@@ -1184,9 +1117,7 @@ impl Plan {
             made.undo();
             return 1;
         }
-        if let Some((pidfd, file)) = made.pid_file.take() {
-            remove_when_gone(pidfd, &file);
-        }
+        made.keep();
         0
     }
 
@@ -1198,19 +1129,19 @@ impl Plan {
         &self,
         target: Pid,
         ns_pid: Pid,
-        proc_dir: OwnedFd,
+        proc_dir: ProcDir,
         made: &mut Persisted,
         ending: &Ending,
     ) -> Result<()> {
-        let label = format!("/proc/{target}");
+        let label = proc_dir.label();
         if self.outside.uid.is_some() || self.outside.gid.is_some() {
             if self.caller.euid == 0 {
-                idmap::write_maps(proc_dir.as_fd(), &label, &self.outside)?;
+                idmap::write_maps(&proc_dir, &self.outside)?;
             } else {
                 // As the owner of the new user namespace we may write setgroups ourselves;
                 // the maps need the setuid helpers.
                 if let (Some(sg), Some(_)) = (self.outside.setgroups, &self.outside.gid) {
-                    idmap::write_file(proc_dir.as_fd(), &label, "setgroups", sg.as_str())?;
+                    idmap::write_file(&proc_dir, "setgroups", sg.as_str())?;
                 }
                 let (uid, gid) = (self.outside.uid.as_deref(), self.outside.gid.as_deref());
                 idmap::write_maps_external(target, uid, gid)?;
@@ -1221,18 +1152,12 @@ impl Plan {
             if kind.flag == CloneFlags::CLONE_NEWCGROUP && self.child_makes_cgroupns() {
                 made.bind(&format!("/proc/{ns_pid}"), kind, file)?;
             } else {
-                made.bind(&label, kind, file)?;
+                made.bind(label, kind, file)?;
             }
         }
         if let Some(file) = &self.o.pid_file {
             ending.check()?;
-            // Held now, while the process cannot have been reaped (it waits for us), so the
-            // pid file goes with that very process.
-            let pidfd =
-                sys::pidfd_open(ns_pid).context(|| format!("pidfd_open {ns_pid} failed"))?;
-            write_pid_file(file, ns_pid)?;
-            made.created.push(file.clone());
-            made.pid_file = Some((pidfd, file.clone()));
+            made.pid_file(file, ns_pid)?;
         }
         for cmd in &self.o.setup {
             ending.check()?;
@@ -1373,45 +1298,6 @@ fn run_setup(cmd: &str, ns_pid: Pid, ending: &Ending) -> Result<()> {
     Ok(())
 }
 
-/// Namespace files bound and files created by the helper, undone if the program never runs.
-#[derive(Default)]
-struct Persisted {
-    mounted: Vec<PathBuf>,
-    created: Vec<PathBuf>,
-    /// The pid file and the process it names, held by a pidfd.
-    pid_file: Option<(OwnedFd, PathBuf)>,
-}
-
-impl Persisted {
-    fn bind(&mut self, label: &str, kind: &Kind, file: &Path) -> Result<()> {
-        use std::fs::OpenOptions;
-        use std::os::unix::fs::OpenOptionsExt;
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o444)
-            .open(file)
-        {
-            Ok(_) => self.created.push(file.to_path_buf()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).context(|| format!("cannot create {}", file.display())),
-        }
-        let src = PathBuf::from(format!("{label}/ns/{}", kind.for_children));
-        mount::bind(&src, file, false)?;
-        self.mounted.push(file.to_path_buf());
-        Ok(())
-    }
-
-    fn undo(&self) {
-        for m in self.mounted.iter().rev() {
-            let _ = mount::detach(m);
-        }
-        for c in &self.created {
-            let _ = std::fs::remove_file(c);
-        }
-    }
-}
-
 /// The helper `H`, seen from `P`: held until [`Helper::finish`].
 struct Helper {
     go: GateTx,
@@ -1431,49 +1317,6 @@ impl Helper {
             None => Err(Error::new("the helper process ended without finishing")),
         }
     }
-}
-
-/// Write `pid` to `file` atomically: a temporary file in the same directory, renamed over it.
-fn write_pid_file(file: &Path, pid: Pid) -> Result<()> {
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = file.with_file_name(format!(".{name}.{}", getpid()));
-    std::fs::write(&tmp, format!("{pid}\n"))
-        .and_then(|_| std::fs::rename(&tmp, file))
-        .inspect_err(|_| drop(std::fs::remove_file(&tmp)))
-        .context(|| format!("cannot write the pid file {}", file.display()))
-}
-
-/// Remove `file` once the process behind `pidfd` has exited, from a small detached process
-/// that stays in the original mount namespace (where the file is) and holds nothing else of
-/// ours: none of our standard streams, no other descriptor.
-fn remove_when_gone(pidfd: OwnedFd, file: &Path) {
-    use std::os::fd::AsRawFd;
-    match process::fork() {
-        Ok(Fork::Parent(_)) => return,
-        // Without a process of its own, the caller becomes the remover.
-        Ok(Fork::Child) | Err(_) => {}
-    }
-    let _ = nix::unistd::setsid();
-    if let Ok(null) = std::fs::File::options()
-        .read(true)
-        .write(true)
-        .open("/dev/null")
-    {
-        let _ = nix::unistd::dup2_stdin(&null);
-        let _ = nix::unistd::dup2_stdout(&null);
-        let _ = nix::unistd::dup2_stderr(&null);
-    }
-    let keep = pidfd.as_raw_fd() as u32;
-    let _ = sys::close_fds(3, keep.saturating_sub(1));
-    let _ = sys::close_fds(keep + 1, u32::MAX);
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut fds = [PollFd::new(pidfd.as_fd(), PollFlags::POLLIN)];
-    while let Err(nix::errno::Errno::EINTR) = poll(&mut fds, PollTimeout::NONE) {}
-    let _ = std::fs::remove_file(file);
-    std::process::exit(0)
 }
 
 /// A binfmt_misc definition with the `F` (fix binary) flag is loaded before `chroot`.

@@ -7,10 +7,11 @@
 use std::ffi::OsString;
 use std::fmt::Write as _;
 
+use crate::addr::{self, Cidr, Route};
 use crate::cli::{self, Arg, Args, Command, Flag, Group, Hint, Tool};
 use crate::error::{Error, Result};
+use crate::json::Value;
 use crate::lease::{self, Publish};
-use crate::netlink::{self, Cidr, Route};
 use crate::nftables::ListedRule;
 use crate::veth::{self, Listed, Plan, Target, TargetSpec};
 
@@ -243,7 +244,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
 }
 
 fn check_name(name: &str) -> Result<()> {
-    if netlink::valid_ifname(name) {
+    if addr::valid_ifname(name) {
         Ok(())
     } else {
         Err(Error::new(format!("invalid interface name: '{name}'")))
@@ -383,8 +384,7 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
     let peer_mac = match &o.peer_mac {
         None => None,
         Some(m) => Some(
-            netlink::parse_mac(m)
-                .ok_or_else(|| Error::new(format!("invalid MAC address: '{m}'")))?,
+            addr::parse_mac(m).ok_or_else(|| Error::new(format!("invalid MAC address: '{m}'")))?,
         ),
     };
     let plan = Plan {
@@ -399,7 +399,6 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
         bridge,
         hairpin: o.hairpin,
         subnets,
-        host_auto,
         masquerade: o.masquerade,
         publish,
     };
@@ -419,24 +418,16 @@ fn add(o: &Opts) -> Result<i32> {
     Ok(0)
 }
 
-fn js_list<T: ToString>(items: &[T]) -> String {
-    let v: Vec<String> = items
-        .iter()
-        .map(|i| cli::json_string(&i.to_string()))
-        .collect();
-    format!("[{}]", v.join(","))
-}
-
 fn added_json(netns: &str, p: &Plan) -> String {
-    format!(
-        "{{\"host\":{},\"peer\":{},\"netns\":{},\"host_addrs\":{},\"peer_addrs\":{},\"routes\":{}}}\n",
-        cli::json_string(&p.host),
-        cli::json_string(&p.peer),
-        cli::json_string(netns),
-        js_list(&p.host_addrs),
-        js_list(&p.peer_addrs),
-        js_list(&p.routes),
-    )
+    Value::obj([
+        ("host", Value::str(&p.host)),
+        ("peer", Value::str(&p.peer)),
+        ("netns", Value::str(netns)),
+        ("host_addrs", Value::strs(&p.host_addrs)),
+        ("peer_addrs", Value::strs(&p.peer_addrs)),
+        ("routes", Value::strs(&p.routes)),
+    ])
+    .line()
 }
 
 fn opt<T: ToString>(v: Option<T>, none: &str) -> String {
@@ -450,16 +441,15 @@ fn list(json: bool) -> Result<i32> {
     let rules = veth::nat_rules()?;
     let mut out = String::new();
     if json {
-        let items: Vec<String> = links.iter().map(listed_json).collect();
-        let ls: Vec<String> = leases.iter().map(lease_json).collect();
-        let rs: Vec<String> = rules.iter().map(rule_json).collect();
-        let _ = writeln!(
-            out,
-            "{{\"links\":[{}],\"leases\":[{}],\"nat\":[{}]}}",
-            items.join(","),
-            ls.join(","),
-            rs.join(",")
-        );
+        let all = Value::obj([
+            ("links", Value::Arr(links.iter().map(listed_json).collect())),
+            (
+                "leases",
+                Value::Arr(leases.iter().map(lease_json).collect()),
+            ),
+            ("nat", Value::Arr(rules.iter().map(rule_json).collect())),
+        ]);
+        out.push_str(&all.line());
         cli::print(&out)?;
         return Ok(0);
     }
@@ -517,50 +507,45 @@ fn list(json: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn listed_json(l: &Listed) -> String {
-    format!(
-        "{{\"name\":{},\"index\":{},\"up\":{},\"master\":{},\"peer_index\":{},\"netnsid\":{},\"netns\":{}}}",
-        cli::json_string(&l.name),
-        l.index,
-        l.up,
-        opt(l.master, "null"),
-        opt(l.peer_index, "null"),
-        opt(l.netnsid, "null"),
-        l.netns
-            .as_deref()
-            .map_or_else(|| "null".to_string(), cli::json_string),
-    )
+fn listed_json(l: &Listed) -> Value {
+    Value::obj([
+        ("name", Value::str(&l.name)),
+        ("index", Value::raw(l.index)),
+        ("up", Value::raw(l.up)),
+        ("master", Value::opt(l.master, Value::raw)),
+        ("peer_index", Value::opt(l.peer_index, Value::raw)),
+        ("netnsid", Value::opt(l.netnsid, Value::raw)),
+        ("netns", Value::opt(l.netns.as_deref(), Value::str)),
+    ])
 }
 
-fn lease_json(l: &veth::ListedLease) -> String {
+fn lease_json(l: &veth::ListedLease) -> Value {
     let bridge = match &l.mode {
-        lease::Mode::Bridge(b) => cli::json_string(b),
-        lease::Mode::Pair => "null".into(),
+        lease::Mode::Bridge(b) => Value::str(b),
+        lease::Mode::Pair => Value::Null,
     };
-    format!(
-        "{{\"subnet\":{},\"addr\":{},\"host_addr\":{},\"link\":{},\"index\":{},\"bridge\":{},\"masquerade\":{},\"publish\":{},\"state\":{}}}",
-        cli::json_string(&l.subnet.to_string()),
-        cli::json_string(&l.lease.addr.to_string()),
-        l.lease.host.map_or_else(|| "null".into(), |h| cli::json_string(&h.to_string())),
-        cli::json_string(&l.lease.link),
-        l.lease.index,
-        bridge,
-        l.lease.masquerade,
-        js_list(&l.lease.publish),
-        cli::json_string(l.state),
-    )
+    Value::obj([
+        ("subnet", Value::str(l.subnet)),
+        ("addr", Value::str(l.lease.addr)),
+        ("host_addr", Value::opt(l.lease.host, Value::str)),
+        ("link", Value::str(&l.lease.link)),
+        ("index", Value::raw(l.lease.index)),
+        ("bridge", bridge),
+        ("masquerade", Value::raw(l.lease.masquerade)),
+        ("publish", Value::strs(&l.lease.publish)),
+        ("state", Value::str(l.state)),
+    ])
 }
 
-fn rule_json(r: &ListedRule) -> String {
-    format!(
-        "{{\"family\":{},\"table\":{},\"chain\":{},\"handle\":{},\"rule\":{},\"comment\":{}}}",
-        cli::json_string(r.family.name()),
-        cli::json_string(crate::nat::TABLE),
-        cli::json_string(&r.chain),
-        r.handle,
-        cli::json_string(&r.to_string()),
-        cli::json_string(&r.comment),
-    )
+fn rule_json(r: &ListedRule) -> Value {
+    Value::obj([
+        ("family", Value::str(r.family.name())),
+        ("table", Value::str(crate::nat::TABLE)),
+        ("chain", Value::str(&r.chain)),
+        ("handle", Value::raw(r.handle)),
+        ("rule", Value::str(r)),
+        ("comment", Value::str(&r.comment)),
+    ])
 }
 
 #[cfg(test)]

@@ -21,15 +21,32 @@ pub fn cmd(name: &str) -> Command {
     Command::new(bin(name))
 }
 
+/// The running test's name, as the harness names its thread; where the harness runs tests on
+/// its main thread, the caller's file and line.
+#[track_caller]
+pub fn test_name() -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_string(),
+        _ => std::panic::Location::caller().to_string(),
+    }
+}
+
 /// True when the test may go on as root. Under CI a missing privilege is a failure, never a skip.
-pub fn root(test: &str) -> bool {
+#[track_caller]
+pub fn root() -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
     if std::env::var_os("CI").is_some() {
-        panic!("{test}: needs root, and CI is set: privileged tests must run");
+        panic!(
+            "{}: needs root, and CI is set: privileged tests must run",
+            test_name()
+        );
     }
-    eprintln!("SKIPPED {test}: needs root (set CI to make this a failure)");
+    eprintln!(
+        "SKIPPED {}: needs root (set CI to make this a failure)",
+        test_name()
+    );
     false
 }
 
@@ -204,40 +221,102 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     f()
 }
 
-/// A temporary directory removed (after detaching anything mounted below it) on drop.
-pub struct TempDir(PathBuf);
+// The unit tests' helpers, shared: one `TempDir` for both.
+#[path = "../../src/testutil.rs"]
+mod testutil;
+pub use testutil::TempDir;
 
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let p = std::env::temp_dir().join(unique(&format!("nstools-{tag}-")));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub fn join(&self, p: &str) -> PathBuf {
-        self.0.join(p)
-    }
+/// A command that runs what its arguments name as the user `uid`:`uid`, with no supplementary
+/// groups (util-linux `setpriv`, so the test does not depend on the tools under test).
+pub fn as_user(uid: u32) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args([
+        format!("--reuid={uid}"),
+        format!("--regid={uid}"),
+        "--clear-groups".into(),
+        "--".into(),
+    ]);
+    c
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let prefix = self.0.to_string_lossy().into_owned();
-        let mut mounts: Vec<String> = std::fs::read_to_string("/proc/self/mounts")
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
-            .filter(|m| m.starts_with(&prefix))
-            .collect();
-        mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        for m in mounts {
-            let _ = nix::mount::umount2(m.as_str(), nix::mount::MntFlags::MNT_DETACH);
-        }
-        let _ = std::fs::remove_dir_all(&self.0);
+/// The host's mounts that a bug could touch: `/`, `/proc`, `/sys`, `/dev` and anything below
+/// `dir` (other tests may mount elsewhere meanwhile), as `mountinfo` lines.
+pub fn host_mounts(dir: &Path) -> Vec<String> {
+    let prefix = dir.to_string_lossy().into_owned();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let m = l.split(' ').nth(4).unwrap_or("");
+            ["/", "/proc", "/sys", "/dev"].contains(&m) || m.starts_with(&prefix)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// The lines of a `uid_map`/`gid_map` text, single-spaced: `["0 1000 1", ...]`.
+pub fn map_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// `/proc/PID/FILE` (`uid_map`, `gid_map`) as single-spaced lines, each ending in a newline.
+pub fn map_file(pid: u32, file: &str) -> String {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/{file}")).unwrap();
+    map_lines(&text).into_iter().map(|l| l + "\n").collect()
+}
+
+/// `DIR/root` with `bin/busybox`, its applet links and the empty directories `dirs`, nothing
+/// else; calling it again on the same directory is harmless.
+pub fn busybox_rootfs(dir: &TempDir, dirs: &[&str]) -> PathBuf {
+    let root = dir.join("root");
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let busybox = bin.join("busybox");
+    if !busybox.exists() {
+        install(Path::new("/bin/busybox"), &busybox, 0o755);
     }
+    let list = run(Command::new("/bin/busybox").arg("--list"));
+    for applet in list
+        .ok()
+        .lines()
+        .filter(|a| *a != "busybox" && !a.contains('/'))
+    {
+        let link = bin.join(applet);
+        if link.symlink_metadata().is_err() {
+            std::os::unix::fs::symlink("busybox", &link).unwrap();
+        }
+    }
+    for d in dirs {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    root
+}
+
+/// `DIR/rootfs` as examples/make-rootfs.sh makes it for the example containers, with a
+/// `/results` directory holding the fifos `fifos` that the containers wait on; the containers'
+/// root (uid 100000 on the host) may write both.
+pub fn example_rootfs(dir: &TempDir, fifos: &[&str]) -> PathBuf {
+    let root = dir.join("rootfs");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/make-rootfs.sh");
+    let r = run(Command::new("dash").arg(script).arg(&root));
+    assert_eq!(r.code, Some(0), "make-rootfs.sh failed: {}", r.stderr);
+    let results = root.join("results");
+    std::fs::create_dir_all(&results).unwrap();
+    // Modes set after making (mkfifo's and mkdir's are cut by the umask).
+    let chmod = |p: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    for f in fifos {
+        let fifo = results.join(f);
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o666)).unwrap();
+        chmod(&fifo, 0o666);
+    }
+    chmod(dir.path(), 0o755);
+    chmod(&results, 0o777);
+    root
 }
 
 /// The inode of `/proc/PID/ns/NAME` (PID "self" allowed).
@@ -314,15 +393,12 @@ impl FakeEtc {
         c
     }
 
-    /// `argv` run with this `/etc`, as the user `uid`:`uid` with no supplementary groups.
+    /// `argv` run with this `/etc`, as the user `uid`:`uid` with no supplementary groups
+    /// ([`as_user`]).
     pub fn command_as<S: AsRef<OsStr>>(&self, uid: u32, argv: &[S]) -> Command {
-        let mut full: Vec<std::ffi::OsString> = vec![
-            "setpriv".into(),
-            format!("--reuid={uid}").into(),
-            format!("--regid={uid}").into(),
-            "--clear-groups".into(),
-            "--".into(),
-        ];
+        let user = as_user(uid);
+        let mut full: Vec<std::ffi::OsString> = vec![user.get_program().to_owned()];
+        full.extend(user.get_args().map(OsStr::to_owned));
         full.extend(argv.iter().map(|a| a.as_ref().to_owned()));
         self.command(&full)
     }
@@ -501,13 +577,15 @@ impl CgroupLayout {
     }
 }
 
-/// The machine's cgroup layout when it has what `test` needs (and the test runs as root).
+/// The machine's cgroup layout when it has what the test needs (and the test runs as root).
 /// Otherwise the test must not run: under CI that is a failure, never a skip; elsewhere it skips
 /// with the reason printed.
-pub fn cgroups(test: &str, need: CgroupNeed) -> Option<CgroupLayout> {
-    if !root(test) {
+#[track_caller]
+pub fn cgroups(need: CgroupNeed) -> Option<CgroupLayout> {
+    if !root() {
         return None;
     }
+    let test = test_name();
     let layout = CgroupLayout::read();
     let Some(why) = layout.lacks(need) else {
         return Some(layout);

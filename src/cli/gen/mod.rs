@@ -1,5 +1,5 @@
 //! The documentation generated from the flag tables: the SYNOPSIS and OPTIONS sections of the
-//! man pages ([`man`]) and the bash, zsh and fish completions ([`bash`], [`zsh`], [`fish`]).
+//! man pages ([`man()`]) and the bash, zsh and fish completions ([`bash()`], [`zsh()`], [`fish()`]).
 //!
 //! No binary calls this module (the tools only parse and print `--help`), so link-time
 //! optimisation leaves it out of them. `tests/docs.rs` runs it over every table and fails when a
