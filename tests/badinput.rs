@@ -151,6 +151,9 @@ const ROWS: &[Row] = &[
     ("nsveth", &["del"], TRY, "del: no link name given"),
     ("nsveth", &["del", "x{T}a", "x{T}b"], TRY, "unexpected argument 'x{T}b'"),
     ("nsveth", &["del", "no{T}"], 1, "delete no{T}: No such device"),
+    ("nsveth", &["list", "--gateway"], TRY, "option '--gateway' does not apply to list"),
+    ("nsveth", &["del", "x{T}", "--bridge=b{T}"], TRY, "option '--bridge' does not apply to del"),
+    ("nsveth", &["gc", "--json"], TRY, "option '--json' does not apply to gc"),
     ("nsveth", &["bogus"], TRY, "unknown command 'bogus'"),
     ("nsveth", &[], TRY, "no command given"),
     // nscgroup

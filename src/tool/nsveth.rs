@@ -240,6 +240,10 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Opts> {
             }
         }
     }
+    // The table's rule; an unknown command is reported as such, later.
+    if let Some(command) = o.command.as_deref().filter(|c| TOOL.command(c).is_some()) {
+        args.check_command(command)?;
+    }
     Ok(o)
 }
 
