@@ -59,8 +59,9 @@ impl TargetSpec {
     }
 }
 
-/// An open target: its network namespace, and for a process its pidfd and `/proc/PID`.
-pub struct Target {
+/// The network namespace to connect, open: the namespace, and when a process names it, that
+/// process held by pidfd ([`ProcDir`], the one type for a held process).
+pub struct NetTarget {
     pub netns: OwnedFd,
     pub proc: Option<ProcDir>,
     /// The namespace's inode.
@@ -69,12 +70,12 @@ pub struct Target {
     pub shown: String,
 }
 
-impl Target {
+impl NetTarget {
     /// Open the target. A process is held as a [`ProcDir`] (a pidfd first, then its
     /// `/proc/PID`); its namespace file is opened through that directory and then the process is
     /// checked not to have exited: the file belongs to the process the pidfd names, even if the
     /// pid is reused later. Nothing uses the pid afterwards.
-    pub fn open(spec: &TargetSpec) -> Result<Target> {
+    pub fn open(spec: &TargetSpec) -> Result<NetTarget> {
         let (netns, proc) = match spec {
             TargetSpec::Pid { pid, ino } => {
                 let proc = ProcDir::open(Pid::from_raw(*pid), *ino)?;
@@ -106,7 +107,7 @@ impl Target {
             )));
         }
         let ino = st.st_ino;
-        Ok(Target {
+        Ok(NetTarget {
             netns,
             proc,
             ino,
@@ -226,7 +227,7 @@ pub fn gateway_routes(host_addrs: &[Cidr]) -> Vec<Route> {
 /// its link never got its name; reclaimed when the subnet is full, by `del` and `gc`) and, with
 /// `--bridge`, the bridge made for it (marked, empty, and used by the next `add`), or that bridge
 /// still under its temporary name (finished by the next `add` for it).
-pub fn add(target: &Target, plan: &mut Plan) -> Result<()> {
+pub fn add(target: &NetTarget, plan: &mut Plan) -> Result<()> {
     let section = Section::enter()?;
     let mut host = Socket::open()?;
     let mut inside = Socket::open_in(target.netns.as_fd())?;
@@ -255,7 +256,7 @@ pub fn add(target: &Target, plan: &mut Plan) -> Result<()> {
 fn build(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     plan: &mut Plan,
     store: Option<&Store>,
     section: &Section,
@@ -320,7 +321,7 @@ pub(crate) struct Unfinished {
 pub(crate) fn make_pair(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     plan: &Plan,
     bridge: Option<&Bridge>,
 ) -> Result<Unfinished> {
@@ -422,7 +423,7 @@ fn remove_leftover(host: &mut Socket, inside: &mut Socket, peer: &str) -> NlResu
 fn finish(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     plan: &Plan,
     pair: Unfinished,
     mut leasing: Option<&mut Leasing>,
@@ -484,7 +485,7 @@ fn port_without_ipv6(name: &str) -> Result<()> {
 fn configure(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     plan: &Plan,
     pair: &Unfinished,
 ) -> Result<()> {

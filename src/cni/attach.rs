@@ -25,7 +25,7 @@ use crate::leasing::{self, Locks};
 use crate::linkmark;
 use crate::nat;
 use crate::netlink::{Msg, RouteExtra, Socket, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_UNIVERSE};
-use crate::veth::{self, Plan, Target, TargetSpec, Unfinished};
+use crate::veth::{self, NetTarget, Plan, TargetSpec, Unfinished};
 
 /// The host end's name: `cni` and 8 hex digits of a hash of the container id and interface
 /// name, so that `DEL` finds it from its variables alone (the container's namespace may be gone).
@@ -47,7 +47,7 @@ fn var(v: &Option<String>) -> &str {
 /// `ADD`: addresses from IPAM, then the links; IPAM's addresses are given back if that fails.
 pub fn add(env: &Env, conf: &NetConf, stdin: &[u8]) -> CniResult<Value> {
     let netns = var(&env.netns);
-    let target = Target::open(&TargetSpec::Path(netns.to_string())).map_err(|e| {
+    let target = NetTarget::open(&TargetSpec::Path(netns.to_string())).map_err(|e| {
         CniError::new(
             code::INTERNAL,
             format!("cannot open CNI_NETNS: {}", e.message()),
@@ -99,7 +99,7 @@ fn check_ipam(conf: &NetConf, got: &IpamResult) -> CniResult<Vec<Ip>> {
 fn connect(
     env: &Env,
     conf: &NetConf,
-    target: &Target,
+    target: &NetTarget,
     mut ips: Vec<Ip>,
     got: &IpamResult,
 ) -> CniResult<Value> {
@@ -212,7 +212,7 @@ type Built = (Option<[u8; 6]>, Option<[u8; 6]>, Option<[u8; 6]>);
 fn build(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     conf: &NetConf,
     hname: &str,
     ifname: &str,
@@ -361,7 +361,7 @@ fn host_prefix(a: IpAddr) -> u8 {
 fn configure(
     host: &mut Socket,
     inside: &mut Socket,
-    target: &Target,
+    target: &NetTarget,
     conf: &NetConf,
     pair: &Unfinished,
     ips: &[Ip],
@@ -586,7 +586,7 @@ fn del_inside(netns: Option<&str>, ifname: &str) -> Result<()> {
     let Some(path) = netns.filter(|p| !p.is_empty()) else {
         return Ok(());
     };
-    let Ok(target) = Target::open(&TargetSpec::Path(path.to_string())) else {
+    let Ok(target) = NetTarget::open(&TargetSpec::Path(path.to_string())) else {
         return Ok(());
     };
     let mut inside = Socket::open_in(target.netns.as_fd())?;
@@ -618,7 +618,7 @@ pub fn check(env: &Env, conf: &NetConf, stdin: &[u8]) -> CniResult<()> {
     let parsed = result::parse_ipam(prev)?;
     let ifname = var(&env.ifname);
     let netns = var(&env.netns);
-    let target = Target::open(&TargetSpec::Path(netns.to_string())).map_err(|e| {
+    let target = NetTarget::open(&TargetSpec::Path(netns.to_string())).map_err(|e| {
         CniError::new(
             code::INTERNAL,
             format!("cannot open CNI_NETNS: {}", e.message()),

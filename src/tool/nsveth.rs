@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::json::Value;
 use crate::lease::{self, Publish};
 use crate::nftables::ListedRule;
-use crate::veth::{self, Listed, Plan, Target, TargetSpec};
+use crate::veth::{self, Listed, NetTarget, Plan, TargetSpec};
 
 const NAME: &str = "nsveth";
 
@@ -411,7 +411,7 @@ fn plan(o: &Opts) -> Result<(TargetSpec, Plan)> {
 
 fn add(o: &Opts) -> Result<i32> {
     let (spec, mut plan) = plan(o)?;
-    let target = Target::open(&spec)?;
+    let target = NetTarget::open(&spec)?;
     if plan.host.is_empty() {
         plan.host = target.default_host_name();
     }
