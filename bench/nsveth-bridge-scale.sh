@@ -39,7 +39,7 @@ teardown() {
 	# The kernel removes the namespaces' pairs asynchronously; then gc reclaims their leases and
 	# removes the bridge, the NAT table and the forwarding with the last.
 	for _ in $(seq 100); do
-		ip -o link show | grep -q "${tag}[or][0-9]" || break
+		ip -o link show 2>/dev/null | grep -q "${tag}[or][0-9]" || break
 		sleep 0.1
 	done
 	"$nsveth" gc 2>/dev/null || true
