@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use super::fs::{check_path, is_dir, write_file, write_limit, Cgroupfs, Group, Mode};
+use super::fs::{check_path, is_dir, probe, write_file, write_limit, Cgroupfs, Group, Mode};
 use super::limits::{KnobWrite, Limits};
 use super::{v1, v2};
 use crate::error::{Context, Error, Result};
@@ -146,16 +146,20 @@ impl Cgroupfs {
         let groups = self.groups_for(path, needed, create)?;
         match create {
             Create::Never => {
-                if let Some(g) = groups.iter().find(|g| !g.exists()) {
-                    return Err(Error::sys(
-                        format!("cgroup {path} ({})", g.dir().display()),
-                        Errno::ENOENT,
-                    ));
+                for g in &groups {
+                    if !g.present()? {
+                        return Err(Error::sys(
+                            format!("cgroup {path} ({})", g.dir().display()),
+                            Errno::ENOENT,
+                        ));
+                    }
                 }
             }
             Create::New => {
-                if let Some(g) = groups.iter().find(|g| g.exists()) {
-                    return Err(exists_already(path, g));
+                for g in &groups {
+                    if g.present()? {
+                        return Err(exists_already(path, g));
+                    }
                 }
             }
             Create::IfMissing => {}
@@ -182,7 +186,7 @@ impl Cgroupfs {
         for wr in writes {
             let g = target(wr);
             let f = g.file(&wr.file);
-            if f.exists() {
+            if probe(&f, false)? {
                 continue;
             }
             let why = match self.mode {
@@ -251,7 +255,7 @@ impl Cgroupfs {
             .collect::<Result<_>>()?;
         if create == Create::IfMissing {
             for g in self.candidates(path, &[])? {
-                if g.exists() && !groups.iter().any(|have| same_hierarchy(have, &g)) {
+                if g.present()? && !groups.iter().any(|have| same_hierarchy(have, &g)) {
                     groups.push(g);
                 }
             }

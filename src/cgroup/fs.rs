@@ -192,7 +192,7 @@ fn is_dir_or_link(p: &Path) -> bool {
 
 /// Whether `p` exists (following links), where telling matters: a failure to look other than
 /// "not there" is an error, never taken for absence (which would pick another layout).
-fn probe(p: &Path, dir: bool) -> Result<bool> {
+pub(super) fn probe(p: &Path, dir: bool) -> Result<bool> {
     match std::fs::metadata(p) {
         Ok(m) => Ok(!dir || m.is_dir()),
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => Ok(false),
@@ -245,10 +245,6 @@ impl Group {
 
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir().join(name)
-    }
-
-    pub fn exists(&self) -> bool {
-        is_dir(&self.dir())
     }
 
     /// Whether the cgroup exists, where telling matters: failing to look is an error (a

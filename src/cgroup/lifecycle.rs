@@ -260,7 +260,7 @@ impl Cgroupfs {
                 continue;
             }
             if let Ok(g) = self.group(controller, path) {
-                if g.exists() {
+                if g.present()? {
                     return Ok(g);
                 }
                 tried.push(g.dir().display().to_string());

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::fs::{keyed, read, write_file, write_limit, Group};
+use super::fs::{keyed, probe, read, write_file, write_limit, Group};
 use super::limits::{raw_writes, KnobWrite, Limit, Limits, CPU_PERIOD};
 use crate::error::{Error, Result};
 
@@ -183,7 +183,7 @@ pub fn thaw_for_kill(g: &Group) -> Result<()> {
     }
     for dir in g.subtree()? {
         let f = dir.join("freezer.state");
-        if f.exists() {
+        if probe(&f, false)? {
             write_file(&f, "THAWED")?;
         }
     }

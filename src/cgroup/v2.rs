@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use super::fs::{is_dir, keyed, read, write_file, Group};
+use super::fs::{is_dir, keyed, probe, read, write_file, Group};
 use super::limits::{raw_writes, KnobWrite, Limit, Limits, CPU_PERIOD};
 use crate::error::{Error, Result};
 
@@ -265,7 +265,7 @@ pub fn populated(g: &Group) -> Option<bool> {
 /// kernel has no such file.
 pub fn kill(g: &Group) -> Result<bool> {
     let f = g.file("cgroup.kill");
-    if !f.exists() {
+    if !probe(&f, false)? {
         return Ok(false);
     }
     write_file(&f, "1")?;
