@@ -14,38 +14,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Proc, Ran, TempDir};
+use common::{NetProc, Ran, TempDir};
 use serde_json::{json, Value};
 
 const REF_DIR: &str = "/usr/lib/cni";
 
 /// A network namespace of a process of the test alone in it, killed on drop.
-struct Netns {
-    holder: Option<Proc>,
-    pid: String,
-}
+type Netns = NetProc;
 
-impl Netns {
-    fn new() -> Netns {
-        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "1000"]));
-        let pid = p.pid().to_string();
-        let own = common::ns_inode("self", "net");
-        let ready = common::wait_for(Duration::from_secs(20), || {
-            std::fs::metadata(format!("/proc/{pid}/ns/net"))
-                .map(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
-                .unwrap_or(false)
-        });
-        assert!(ready, "unshare -n did not make a network namespace");
-        Netns {
-            holder: Some(p),
-            pid,
-        }
-    }
-
-    fn path(&self) -> String {
-        format!("/proc/{}/ns/net", self.pid)
-    }
-
+impl NetProc {
     fn cmd<S: AsRef<std::ffi::OsStr>>(&self, argv: &[S]) -> Command {
         let mut c = Command::new("nsenter");
         c.arg(format!("--net={}", self.path())).arg("--");
@@ -64,11 +41,6 @@ impl Netns {
     fn ip(&self, args: &str) -> Value {
         let out = self.sh(&format!("ip -j {args}"));
         serde_json::from_str(if out.trim().is_empty() { "[]" } else { &out }).unwrap()
-    }
-
-    /// End the namespace's process: the namespace goes with it.
-    fn kill(&mut self) {
-        self.holder.take();
     }
 }
 

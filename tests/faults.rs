@@ -21,7 +21,7 @@ use std::time::Duration;
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
-use common::{run, Proc, TempDir};
+use common::{run, NetProc, Proc, TempDir};
 use harness::{check_error_message, plan, strace, Fault, Injected, Rng, Watch, SIGNALS};
 
 /// The fault every error run injects.
@@ -263,26 +263,7 @@ fn sh_out(script: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // nsveth
 
-/// A process alone in a new network namespace (util-linux `unshare -n`), killed on drop.
-struct NetProc(Proc);
-
 impl NetProc {
-    fn new() -> NetProc {
-        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "100000"]));
-        let pid = p.pid().to_string();
-        let own = common::ns_inode("self", "net");
-        let ready = common::wait_for(Duration::from_secs(5), || {
-            std::fs::metadata(format!("/proc/{pid}/ns/net"))
-                .is_ok_and(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
-        });
-        assert!(ready, "unshare -n did not make a network namespace");
-        NetProc(p)
-    }
-
-    fn pid(&self) -> String {
-        self.0.pid().to_string()
-    }
-
     /// What `ip` says inside: links, addresses, routes.
     fn inside(&self) -> String {
         sh_out(&format!(

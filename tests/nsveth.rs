@@ -8,29 +8,9 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{run, sh, tool, Proc, Ran, TempDir};
-
-/// A process alone in a new network namespace (util-linux `unshare -n`), killed on drop.
-struct NetProc(Proc);
+use common::{run, sh, tool, NetProc, Proc, Ran, TempDir};
 
 impl NetProc {
-    fn new() -> NetProc {
-        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "1000"]));
-        let pid = p.pid().to_string();
-        let own = common::ns_inode("self", "net");
-        let ready = common::wait_for(Duration::from_secs(5), || {
-            std::fs::metadata(format!("/proc/{pid}/ns/net"))
-                .map(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
-                .unwrap_or(false)
-        });
-        assert!(ready, "unshare -n did not make a network namespace");
-        NetProc(p)
-    }
-
-    fn pid(&self) -> String {
-        self.0.pid().to_string()
-    }
-
     /// `nsenter -t PID -n ARGS...`, output checked for success.
     fn sh(&self, script: &str) -> String {
         sh(&format!("nsenter -t {} -n sh -c '{script}'", self.pid()))
@@ -613,9 +593,15 @@ fn failures_leave_nothing() {
 
     // A target that has exited but is not reaped yet (its pid still taken): a zombie has no
     // namespaces left.
-    let mut zombie = NetProc::new();
+    let zombie = NetProc::new();
     let zombie_pid = zombie.pid();
-    zombie.0 .0.kill().unwrap();
+    // Killed, not reaped: the holder reaps it only when dropped.
+    let raw: i32 = zombie_pid.parse().unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(raw),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     assert!(common::wait_for(Duration::from_secs(5), || {
         std::fs::read_to_string(format!("/proc/{zombie_pid}/stat"))
             .is_ok_and(|s| s.contains(") Z "))

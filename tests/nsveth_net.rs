@@ -12,49 +12,17 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{run, Proc, Ran, TempDir};
+use common::{run, NetProc, Proc, Ran, TempDir};
 
 /// A network namespace: of a process of the test alone in it (util-linux `unshare -n`), killed
 /// on drop, or ([`Netns::of`]) of another process.
-struct Netns {
-    _holder: Option<Proc>,
-    pid: String,
-}
+type Netns = NetProc;
 
-impl Netns {
-    fn new() -> Netns {
-        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "1000"]));
-        let pid = p.pid().to_string();
-        let own = common::ns_inode("self", "net");
-        let ready = common::wait_for(Duration::from_secs(20), || {
-            std::fs::metadata(format!("/proc/{pid}/ns/net"))
-                .map(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
-                .unwrap_or(false)
-        });
-        assert!(ready, "unshare -n did not make a network namespace");
-        Netns {
-            _holder: Some(p),
-            pid,
-        }
-    }
-
-    /// The network namespace of process `pid`.
-    fn of(pid: &str) -> Netns {
-        Netns {
-            _holder: None,
-            pid: pid.to_string(),
-        }
-    }
-
-    fn pid(&self) -> String {
-        self.pid.clone()
-    }
-
+impl NetProc {
     /// `argv` run in this namespace (util-linux nsenter, which executes it in place).
     fn cmd<S: AsRef<std::ffi::OsStr>>(&self, argv: &[S]) -> Command {
         let mut c = Command::new("nsenter");
-        c.arg(format!("--net=/proc/{}/ns/net", self.pid()))
-            .arg("--");
+        c.arg(format!("--net={}", self.path())).arg("--");
         c.args(argv);
         c
     }

@@ -209,6 +209,52 @@ impl Drop for Proc {
     }
 }
 
+/// A process alone in a new network namespace (util-linux `unshare -n`), killed on drop (or
+/// earlier, by [`NetProc::kill`]): the namespace goes with it.
+pub struct NetProc {
+    holder: Option<Proc>,
+    pid: String,
+}
+
+impl NetProc {
+    pub fn new() -> NetProc {
+        let p = Proc::spawn(Command::new("unshare").args(["-n", "sleep", "100000"]));
+        let pid = p.pid().to_string();
+        let own = ns_inode("self", "net");
+        let ready = wait_for(Duration::from_secs(20), || {
+            std::fs::metadata(format!("/proc/{pid}/ns/net"))
+                .is_ok_and(|m| std::os::unix::fs::MetadataExt::ino(&m) != own)
+        });
+        assert!(ready, "unshare -n did not make a network namespace");
+        NetProc {
+            holder: Some(p),
+            pid,
+        }
+    }
+
+    /// The network namespace of process `pid`, held by someone else.
+    pub fn of(pid: &str) -> NetProc {
+        NetProc {
+            holder: None,
+            pid: pid.to_string(),
+        }
+    }
+
+    pub fn pid(&self) -> String {
+        self.pid.clone()
+    }
+
+    /// `/proc/PID/ns/net`.
+    pub fn path(&self) -> String {
+        format!("/proc/{}/ns/net", self.pid)
+    }
+
+    /// End the process now.
+    pub fn kill(&mut self) {
+        self.holder.take();
+    }
+}
+
 /// Wait until `f` holds, up to `limit`.
 pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
