@@ -124,7 +124,7 @@ complete -c nscgroup -n '__nscgroup_is opt create set exec' -l cpuset -r -d 'CPU
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l io-max -r -d 'I/O limits: rbps, wbps, riops, wiops (io.max, blkio)'
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l oom-group -d 'on OOM, kill the whole cgroup at once (memory.oom.group, v2)'
 complete -c nscgroup -n '__nscgroup_is opt create set exec' -l set -r -d 'write any other knob file'
-complete -c nscgroup -n '__nscgroup_is opt' -l controllers -r -a 'cpuset cpu cpuacct blkio io memory devices freezer net_cls net_prio perf_event hugetlb pids rdma misc' -d 'v1 hierarchies to use as well (comma-separated)'
+complete -c nscgroup -n '__nscgroup_is opt' -l controllers -r -a 'cpuset cpu cpuacct blkio memory devices freezer net_cls net_prio perf_event hugetlb pids rdma misc' -d 'v1 hierarchies to use as well (comma-separated)'
 complete -c nscgroup -n '__nscgroup_is opt' -l root -r -a '(__fish_complete_directories)' -d 'cgroupfs mount point (default /sys/fs/cgroup)'
 complete -c nscgroup -n '__nscgroup_is opt exec' -l rm -d 'exec: wait for the program, then kill what is left and delete'
 complete -c nscgroup -n '__nscgroup_is opt delete' -l kill -d 'delete: kill the processes first'

@@ -28,8 +28,9 @@ pub enum Mode {
     V1,
 }
 
-/// v1 controllers we know the hierarchy directory of (`ROOT/<name>`).
-const V1_CONTROLLERS: &[&str] = &[
+/// v1 controllers we know the hierarchy directory of (`ROOT/<name>`); also what `--controllers`
+/// completes.
+pub const V1_CONTROLLERS: &[&str] = &[
     "cpuset",
     "cpu",
     "cpuacct",

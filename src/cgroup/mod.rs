@@ -45,7 +45,7 @@ mod v2;
 mod fixture;
 
 pub use apply::Create;
-pub use fs::{Cgroupfs, Mode, DEFAULT_ROOT};
+pub use fs::{Cgroupfs, Mode, DEFAULT_ROOT, V1_CONTROLLERS};
 pub use lifecycle::{
     attach, freeze, move_back_and_remove, refuse_if_holds_caller, remove_created, remove_made,
     Placement, RemovalWatch,

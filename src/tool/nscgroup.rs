@@ -107,23 +107,7 @@ under the caller's own cgroup; one starting with / is taken from the hierarchy r
                     "v1 hierarchies to use as well (comma-separated)",
                 )
                 .value("<list>")
-                .hint(Hint::List(&[
-                    "cpuset",
-                    "cpu",
-                    "cpuacct",
-                    "blkio",
-                    "io",
-                    "memory",
-                    "devices",
-                    "freezer",
-                    "net_cls",
-                    "net_prio",
-                    "perf_event",
-                    "hugetlb",
-                    "pids",
-                    "rdma",
-                    "misc",
-                ])),
+                .hint(Hint::List(cgroup::V1_CONTROLLERS)),
                 Flag::new("root", "cgroupfs mount point (default /sys/fs/cgroup)")
                     .value("<dir>")
                     .hint(Hint::Dir),
