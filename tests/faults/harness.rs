@@ -623,6 +623,30 @@ pub fn out_of_memory(run: &Injected) -> bool {
         .any(|l| l.contains(": cannot allocate ") && l.ends_with(" bytes"))
 }
 
+/// Whether strace's log (`strace -f`: each line starts with the pid) shows an injected failure
+/// of a write to stderr: on one line, or, when another process's call came in between, split
+/// into `write(2, … <unfinished ...>` and that pid's `<... write resumed>`.
+fn message_write_failed(log: &str) -> bool {
+    let mut unfinished = Vec::new();
+    for l in log.lines() {
+        let pid = l.split_whitespace().next().unwrap_or("");
+        if l.contains(" write(2, ") {
+            if l.ends_with("(INJECTED)") {
+                return true;
+            }
+            if l.ends_with("<unfinished ...>") {
+                unfinished.push(pid);
+            }
+        } else if l.contains("<... write resumed>") && unfinished.contains(&pid) {
+            if l.ends_with("(INJECTED)") {
+                return true;
+            }
+            unfinished.retain(|p| *p != pid);
+        }
+    }
+    false
+}
+
 /// A run that failed by an injected error must say so in one line of the tool that names the
 /// operation (`tool: what failed: I/O error`, never a bare errno), without a panic or Rust's
 /// `(os error N)`. Returns the line.
@@ -635,11 +659,7 @@ pub fn check_error_message<'a>(run: &'a Injected, tool: &str) -> &'a str {
         "{what}"
     );
     let ours = our_lines(stderr);
-    if run
-        .log
-        .lines()
-        .any(|l| l.contains(" write(2, ") && l.ends_with("(INJECTED)"))
-    {
+    if message_write_failed(&run.log) {
         // The message itself was the write that failed.
         return "";
     }
